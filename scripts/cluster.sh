@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# A private PostgreSQL 15 cluster for tests and the demo, under target/ (ignored by git).
+# Usage: scripts/cluster.sh start|stop|env. Runs as root; the server runs as the postgres user.
+# `env` prints the PG* variables that point psql at the cluster.
+set -euo pipefail
+PGBIN=${PGBIN:-/usr/lib/postgresql/15/bin}
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+CLUSTER=${PGFLOW_CLUSTER:-$ROOT/target/cluster}
+PORT=${PGFLOW_PORT:-5499}
+# The socket directory sits under /tmp when the checkout's path would make the socket path too long.
+SOCK=$CLUSTER/sock
+if [ $(( ${#SOCK} + 20 )) -gt 100 ]; then SOCK=/tmp/pgflow-sock-$PORT; fi
+
+as_postgres() { runuser -u postgres -- "$@"; }
+
+case "${1:-}" in
+  start)
+    unset RUST_BACKTRACE # else every error raised from Rust carries a backtrace in DETAIL
+    if [ -f "$CLUSTER/data/postmaster.pid" ]; then
+      as_postgres "$PGBIN/pg_ctl" -D "$CLUSTER/data" -m fast -w stop >/dev/null 2>&1 || true
+    fi
+    rm -rf "$CLUSTER"
+    # postgres must be able to traverse every parent of the cluster directory.
+    dir=$CLUSTER
+    while dir=$(dirname "$dir"); [ "$dir" != / ]; do chmod o+x "$dir" 2>/dev/null || true; done
+    install -d -o postgres -g postgres -m 700 "$CLUSTER" "$CLUSTER/data"
+    install -d -o postgres -g postgres -m 700 "$SOCK"
+    as_postgres "$PGBIN/initdb" -D "$CLUSTER/data" -U postgres --auth=trust -E UTF8 \
+      --locale=C.UTF-8 --no-instructions >/dev/null
+    as_postgres "$PGBIN/pg_ctl" -D "$CLUSTER/data" -l "$CLUSTER/server.log" \
+      -o "-p $PORT -k $SOCK -c listen_addresses='' -c max_connections=50" -w start >/dev/null
+    ;;
+  stop)
+    if [ -f "$CLUSTER/data/postmaster.pid" ]; then
+      as_postgres "$PGBIN/pg_ctl" -D "$CLUSTER/data" -m fast -w stop >/dev/null
+    fi
+    ;;
+  env)
+    echo "export PGHOST=$SOCK PGPORT=$PORT PGUSER=postgres PGBIN=$PGBIN PGFLOW_CLUSTER=$CLUSTER"
+    ;;
+  *)
+    echo "usage: $0 start|stop|env" >&2
+    exit 2
+    ;;
+esac

@@ -1,0 +1,46 @@
+-- $1 flow_slug, $2 lease seconds, $3 how many.
+-- Claims visible tasks: queued ones, and started ones whose lease ran out while attempts remain
+-- (a worker that died). Each claim counts an attempt and hides the task for the lease.
+-- A fan-out task's payload is its own element; a single step's is the run input and its
+-- dependencies' outputs.
+with claimable as (
+  select t.run_id, t.step_slug, t.task_index
+  from pgflow.step_tasks t
+  where t.flow_slug = $1
+    and t.status in ('queued', 'started')
+    and t.visible_at <= clock_timestamp()
+    and (t.status = 'queued'
+         or t.attempts_count < (select coalesce(s.opt_max_attempts, f.opt_max_attempts)
+                                  from pgflow.steps s
+                                  join pgflow.flows f on f.flow_slug = s.flow_slug
+                                 where s.flow_slug = t.flow_slug and s.step_slug = t.step_slug))
+  order by t.visible_at
+  limit $3
+  for update skip locked
+), claimed as (
+  update pgflow.step_tasks t
+  set status = 'started',
+      attempts_count = t.attempts_count + 1,
+      started_at = clock_timestamp(),
+      visible_at = clock_timestamp() + make_interval(secs => $2)
+  from claimable c
+  where t.run_id = c.run_id and t.step_slug = c.step_slug and t.task_index = c.task_index
+  returning t.flow_slug, t.run_id, t.step_slug, t.task_index, t.msg_id, t.item
+)
+select row(
+  c.flow_slug,
+  c.run_id,
+  c.step_slug,
+  case
+    when c.item is not null then jsonb_build_object('item', c.item)
+    else jsonb_build_object('run', (select r.input from pgflow.runs r where r.run_id = c.run_id))
+         || coalesce((select jsonb_object_agg(d.dep_slug, dep.output)
+                        from pgflow.deps d
+                        join pgflow.step_states dep on dep.run_id = c.run_id and dep.step_slug = d.dep_slug
+                       where d.flow_slug = c.flow_slug and d.step_slug = c.step_slug),
+                     '{}'::jsonb)
+  end,
+  c.msg_id,
+  c.task_index
+)::pgflow.step_task_record
+from claimed c

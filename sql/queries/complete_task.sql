@@ -1,0 +1,15 @@
+-- $1 run_id, $2 step_slug, $3 task_index, $4 output. Completes a started task and counts it off
+-- its step. Returns nothing when the task is not started (already answered, cancelled, retried).
+with task as (
+  update pgflow.step_tasks t
+  set status = 'completed', output = $4, completed_at = clock_timestamp()
+  where t.run_id = $1 and t.step_slug = $2 and t.task_index = $3 and t.status = 'started'
+  returning t
+), step as (
+  update pgflow.step_states ss
+  set remaining_tasks = ss.remaining_tasks - 1
+  from task
+  where ss.run_id = $1 and ss.step_slug = $2
+  returning ss.remaining_tasks
+)
+select task.t, step.remaining_tasks from task, step

@@ -1,0 +1,12 @@
+-- $1 flow_slug, $2 max_attempts, $3 base_delay, $4 timeout.
+-- Returns the new row, or the existing one when the flow is already defined.
+with inserted as (
+  insert into pgflow.flows as f (flow_slug, opt_max_attempts, opt_base_delay, opt_timeout)
+  values ($1, $2, $3, $4)
+  on conflict (flow_slug) do nothing
+  returning f
+)
+select i.f from inserted i
+union all
+select f from pgflow.flows f
+where f.flow_slug = $1 and not exists (select from inserted)

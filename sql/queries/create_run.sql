@@ -1,0 +1,14 @@
+-- $1 flow_slug, $2 input, $3 run_id (NULL: generate one). Creates the run and one state per step.
+with run as (
+  insert into pgflow.runs (run_id, flow_slug, input, remaining_steps)
+  select coalesce($3, gen_random_uuid()), $1, $2,
+         (select count(*) from pgflow.steps where flow_slug = $1)
+  returning run_id
+), states as (
+  insert into pgflow.step_states (run_id, flow_slug, step_slug, remaining_deps, initial_tasks)
+  select run.run_id, s.flow_slug, s.step_slug, s.deps_count,
+         case when s.step_type = 'single' then 1 end
+  from pgflow.steps s, run
+  where s.flow_slug = $1
+)
+select run_id from run

@@ -1,0 +1,16 @@
+-- $1 flow_slug, $2 step_slug, $3 deps, $4 max_attempts, $5 base_delay, $6 timeout,
+-- $7 start_delay, $8 step_type. The caller holds the flow's row lock, so step_index is stable.
+with new_step as (
+  insert into pgflow.steps as s (
+    flow_slug, step_slug, step_type, step_index, deps_count,
+    opt_max_attempts, opt_base_delay, opt_timeout, opt_start_delay
+  )
+  select $1, $2, $8,
+         (select count(*) from pgflow.steps where flow_slug = $1),
+         cardinality($3::text[]), $4, $5, $6, $7
+  returning s
+), new_deps as (
+  insert into pgflow.deps (flow_slug, dep_slug, step_slug)
+  select $1, d.slug, $2 from unnest($3::text[]) as d (slug)
+)
+select n.s from new_step n

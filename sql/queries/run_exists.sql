@@ -1,0 +1,2 @@
+-- $1 run_id
+select exists (select from pgflow.runs where run_id = $1)

@@ -1,0 +1,34 @@
+-- $1 run_id, $2 step_slug (a started fan-out step without tasks yet).
+-- Creates one task per element of the array the step fans out over (its dependency's output, or
+-- the run input for a root fan-out), all in this one statement, each task holding its own element
+-- so that claiming it never reads the whole array again. Creates nothing when it is not an array.
+-- Returns the array's JSON type, the dependency slug (NULL for a root fan-out) and the task count.
+with source as materialized (
+  select ss.flow_slug,
+         coalesce(s.opt_start_delay, 0) as start_delay,
+         d.dep_slug,
+         case when d.dep_slug is null then r.input else dep.output end as arr
+  from pgflow.step_states ss
+  join pgflow.steps s on s.flow_slug = ss.flow_slug and s.step_slug = ss.step_slug
+  join pgflow.runs r on r.run_id = ss.run_id
+  left join pgflow.deps d on d.flow_slug = ss.flow_slug and d.step_slug = ss.step_slug
+  left join pgflow.step_states dep on dep.run_id = ss.run_id and dep.step_slug = d.dep_slug
+  where ss.run_id = $1 and ss.step_slug = $2
+), checked as materialized (
+  select src.flow_slug, src.start_delay, src.dep_slug, src.arr,
+         jsonb_typeof(src.arr) as arr_type,
+         case when jsonb_typeof(src.arr) = 'array' then jsonb_array_length(src.arr) end as n
+  from source src
+), spawned as (
+  insert into pgflow.step_tasks (flow_slug, run_id, step_slug, task_index, item, visible_at)
+  select c.flow_slug, $1, $2, (e.ord - 1)::int, e.item, now() + make_interval(secs => c.start_delay)
+  from checked c
+  cross join lateral jsonb_array_elements(c.arr) with ordinality as e (item, ord)
+  where c.arr_type = 'array'
+), sized as (
+  update pgflow.step_states ss
+  set initial_tasks = c.n, remaining_tasks = c.n
+  from checked c
+  where ss.run_id = $1 and ss.step_slug = $2 and c.arr_type = 'array'
+)
+select c.arr_type, c.dep_slug, c.n from checked c

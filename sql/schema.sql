@@ -1,0 +1,147 @@
+-- pgflow schema: definitions (flows, steps, deps) and execution state (runs, step_states, step_tasks).
+-- step_tasks is the queue: workers claim rows from it directly, there is no separate message table.
+
+-- Slug rule shared by flows and steps; 'run' is reserved because single-step payloads use it as a key.
+create domain pgflow.slug as text
+  constraint slug_is_valid check (
+    value ~ '^[a-zA-Z_][a-zA-Z0-9_]*$' and length(value) <= 128 and value <> 'run'
+  );
+
+create table pgflow.flows (
+  flow_slug        pgflow.slug not null,
+  opt_max_attempts int not null default 3,
+  opt_base_delay   int not null default 1,
+  opt_timeout      int not null default 60,
+  created_at       timestamptz not null default now(),
+  constraint flows_pkey primary key (flow_slug),
+  constraint flows_max_attempts_positive check (opt_max_attempts >= 1),
+  constraint flows_base_delay_nonnegative check (opt_base_delay >= 0),
+  constraint flows_timeout_positive check (opt_timeout >= 1)
+);
+
+create table pgflow.steps (
+  flow_slug        pgflow.slug not null,
+  step_slug        pgflow.slug not null,
+  step_type        text not null default 'single',
+  step_index       int not null,
+  deps_count       int not null default 0,
+  opt_max_attempts int,
+  opt_base_delay   int,
+  opt_timeout      int,
+  opt_start_delay  int,
+  created_at       timestamptz not null default now(),
+  constraint steps_pkey primary key (flow_slug, step_slug),
+  constraint steps_step_index_key unique (flow_slug, step_index),
+  constraint steps_flow_slug_fkey foreign key (flow_slug) references pgflow.flows (flow_slug),
+  constraint steps_step_type_is_known check (step_type in ('single', 'fanout')),
+  constraint steps_fanout_has_at_most_one_dep check (step_type <> 'fanout' or deps_count <= 1),
+  constraint steps_deps_count_nonnegative check (deps_count >= 0),
+  constraint steps_max_attempts_positive check (opt_max_attempts >= 1),
+  constraint steps_base_delay_nonnegative check (opt_base_delay >= 0),
+  constraint steps_timeout_positive check (opt_timeout >= 1),
+  constraint steps_start_delay_nonnegative check (opt_start_delay >= 0)
+);
+
+create table pgflow.deps (
+  flow_slug  text not null,
+  dep_slug   text not null,
+  step_slug  text not null,
+  created_at timestamptz not null default now(),
+  constraint deps_pkey primary key (flow_slug, dep_slug, step_slug),
+  constraint deps_dep_fkey foreign key (flow_slug, dep_slug) references pgflow.steps (flow_slug, step_slug),
+  constraint deps_step_fkey foreign key (flow_slug, step_slug) references pgflow.steps (flow_slug, step_slug),
+  constraint deps_not_self check (dep_slug <> step_slug)
+);
+create index deps_step_idx on pgflow.deps (flow_slug, step_slug);
+
+create table pgflow.runs (
+  run_id          uuid not null,
+  flow_slug       text not null,
+  status          text not null default 'started',
+  input           jsonb not null,
+  output          jsonb,
+  remaining_steps int not null,
+  started_at      timestamptz not null default now(),
+  completed_at    timestamptz,
+  failed_at       timestamptz,
+  constraint runs_pkey primary key (run_id),
+  constraint runs_flow_slug_fkey foreign key (flow_slug) references pgflow.flows (flow_slug),
+  constraint runs_status_is_known check (status in ('started', 'completed', 'failed')),
+  constraint runs_remaining_steps_nonnegative check (remaining_steps >= 0)
+);
+create index runs_flow_slug_idx on pgflow.runs (flow_slug);
+
+create table pgflow.step_states (
+  run_id          uuid not null,
+  flow_slug       text not null,
+  step_slug       text not null,
+  status          text not null default 'created',
+  remaining_deps  int not null,
+  initial_tasks   int,
+  remaining_tasks int,
+  output          jsonb,
+  error_message   text,
+  created_at      timestamptz not null default now(),
+  started_at      timestamptz,
+  completed_at    timestamptz,
+  failed_at       timestamptz,
+  constraint step_states_pkey primary key (run_id, step_slug),
+  constraint step_states_run_fkey foreign key (run_id) references pgflow.runs (run_id),
+  constraint step_states_step_fkey foreign key (flow_slug, step_slug) references pgflow.steps (flow_slug, step_slug),
+  constraint step_states_status_is_known check (status in ('created', 'started', 'completed', 'failed')),
+  constraint step_states_remaining_deps_nonnegative check (remaining_deps >= 0),
+  constraint step_states_initial_tasks_nonnegative check (initial_tasks >= 0),
+  constraint step_states_remaining_tasks_nonnegative check (remaining_tasks >= 0)
+);
+
+create sequence pgflow.step_tasks_msg_id_seq as bigint;
+
+-- No foreign key to step_states on purpose: an RI trigger fires once per inserted row, which would
+-- make spawning a fan-out cost a trigger query per task. The engine creates tasks only for step
+-- states it has just started, in the same statement.
+create table pgflow.step_tasks (
+  run_id         uuid not null,
+  step_slug      text not null,
+  task_index     int not null,
+  flow_slug      text not null,
+  status         text not null default 'queued',
+  -- The array element a fan-out task works on (JSON null stays 'null'::jsonb); SQL NULL for a single step.
+  item           jsonb,
+  attempts_count int not null default 0,
+  output         jsonb,
+  error_message  text,
+  -- When the task may be claimed: after its start delay, retry backoff or lease.
+  visible_at     timestamptz not null default now(),
+  msg_id         bigint not null default nextval('pgflow.step_tasks_msg_id_seq'),
+  queued_at      timestamptz not null default now(),
+  started_at     timestamptz,
+  completed_at   timestamptz,
+  failed_at      timestamptz,
+  constraint step_tasks_pkey primary key (run_id, step_slug, task_index),
+  constraint step_tasks_status_is_known check (status in ('queued', 'started', 'completed', 'failed', 'cancelled')),
+  constraint step_tasks_task_index_nonnegative check (task_index >= 0),
+  constraint step_tasks_attempts_count_nonnegative check (attempts_count >= 0)
+);
+alter sequence pgflow.step_tasks_msg_id_seq owned by pgflow.step_tasks.msg_id;
+
+-- The queue index: only tasks a worker may still claim (queued, or started with a lease that may run out).
+create index step_tasks_claimable_idx on pgflow.step_tasks (flow_slug, visible_at)
+  where status in ('queued', 'started');
+
+create type pgflow.step_task_record as (
+  flow_slug  text,
+  run_id     uuid,
+  step_slug  text,
+  input      jsonb,
+  msg_id     bigint,
+  task_index int
+);
+
+-- Rows of extension tables are left out of pg_dump unless registered here.
+select pg_catalog.pg_extension_config_dump('pgflow.flows', '');
+select pg_catalog.pg_extension_config_dump('pgflow.steps', '');
+select pg_catalog.pg_extension_config_dump('pgflow.deps', '');
+select pg_catalog.pg_extension_config_dump('pgflow.runs', '');
+select pg_catalog.pg_extension_config_dump('pgflow.step_states', '');
+select pg_catalog.pg_extension_config_dump('pgflow.step_tasks', '');
+select pg_catalog.pg_extension_config_dump('pgflow.step_tasks_msg_id_seq', '');

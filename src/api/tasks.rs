@@ -1,0 +1,69 @@
+use pgrx::prelude::*;
+use pgrx::Uuid;
+
+use crate::engine::tasks::{self, Poll};
+use crate::error::{required, OrRaise, Result};
+use crate::jsonb::RawJsonb;
+
+#[pg_extern(volatile, parallel_unsafe)]
+#[search_path(pg_catalog, @extschema@, pg_temp)]
+fn poll_for_tasks(
+    queue_name: Option<String>,
+    vt: Option<i32>,
+    qty: Option<i32>,
+    max_poll_seconds: default!(Option<i32>, 5),
+    poll_interval_ms: default!(Option<i32>, 100),
+) -> SetOfIterator<'static, pgrx::composite_type!('static, "step_task_record")> {
+    let call = || -> Result<_> {
+        const F: &str = "poll_for_tasks";
+        let flow_slug = required(queue_name, F, "queue_name")?;
+        let poll = Poll {
+            lease_seconds: required(vt, F, "vt")?,
+            qty: required(qty, F, "qty")?,
+            max_poll_seconds: required(max_poll_seconds, F, "max_poll_seconds")?,
+            poll_interval_ms: required(poll_interval_ms, F, "poll_interval_ms")?,
+        };
+        Spi::connect_mut(|client| tasks::poll_for_tasks(client, &flow_slug, poll))
+    };
+    SetOfIterator::new(call().or_raise())
+}
+
+#[pg_extern(volatile, parallel_unsafe)]
+#[search_path(pg_catalog, @extschema@, pg_temp)]
+fn complete_task(
+    run_id: Option<Uuid>,
+    step_slug: Option<String>,
+    task_index: Option<i32>,
+    output: Option<RawJsonb>,
+) -> SetOfIterator<'static, pgrx::composite_type!('static, "step_tasks")> {
+    let call = || -> Result<_> {
+        const F: &str = "complete_task";
+        let run_id = required(run_id, F, "run_id")?;
+        let step_slug = required(step_slug, F, "step_slug")?;
+        let task_index = required(task_index, F, "task_index")?;
+        let output = required(output, F, "output")?;
+        Spi::connect_mut(|client| tasks::complete_task(client, run_id, &step_slug, task_index, output))
+    };
+    SetOfIterator::new(call().or_raise())
+}
+
+#[pg_extern(volatile, parallel_unsafe)]
+#[search_path(pg_catalog, @extschema@, pg_temp)]
+fn fail_task(
+    run_id: Option<Uuid>,
+    step_slug: Option<String>,
+    task_index: Option<i32>,
+    error_message: Option<String>,
+) -> SetOfIterator<'static, pgrx::composite_type!('static, "step_tasks")> {
+    let call = || -> Result<_> {
+        const F: &str = "fail_task";
+        let run_id = required(run_id, F, "run_id")?;
+        let step_slug = required(step_slug, F, "step_slug")?;
+        let task_index = required(task_index, F, "task_index")?;
+        let error_message = required(error_message, F, "error_message")?;
+        Spi::connect_mut(|client| {
+            tasks::fail_task(client, run_id, &step_slug, task_index, &error_message)
+        })
+    };
+    SetOfIterator::new(call().or_raise())
+}

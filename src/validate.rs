@@ -1,0 +1,47 @@
+//! Checks on arguments made before anything is written, so that a refused call names what is
+//! wrong instead of tripping a table constraint.
+
+use crate::error::{PgflowError, Result};
+
+/// The slug rule of the `pgflow.slug` domain: `^[a-zA-Z_][a-zA-Z0-9_]*$`, at most 128
+/// characters, and not `run` (single-step payloads use that key for the run input).
+pub fn slug_problem(slug: &str) -> Option<&'static str> {
+    let mut chars = slug.chars();
+    match chars.next() {
+        None => return Some("it is empty"),
+        Some(c) if !(c.is_ascii_alphabetic() || c == '_') => {
+            return Some("it must start with a letter or an underscore")
+        }
+        _ => {}
+    }
+    if !chars.all(|c| c.is_ascii_alphanumeric() || c == '_') {
+        return Some("it may contain only letters, digits and underscores");
+    }
+    if slug.len() > 128 {
+        return Some("it is longer than 128 characters");
+    }
+    if slug == "run" {
+        return Some("'run' is reserved for the run input");
+    }
+    None
+}
+
+pub fn slug(what: &'static str, slug: &str) -> Result<()> {
+    match slug_problem(slug) {
+        None => Ok(()),
+        Some(problem) => Err(PgflowError::InvalidSlug { what, slug: slug.to_string(), problem }),
+    }
+}
+
+/// An optional option: NULL means "inherit", anything else must be at least `minimum`.
+pub fn option(subject: &str, option: &'static str, value: Option<i32>, minimum: i32) -> Result<()> {
+    match value {
+        Some(value) if value < minimum => Err(PgflowError::InvalidOption {
+            subject: subject.to_string(),
+            option,
+            value,
+            minimum,
+        }),
+        _ => Ok(()),
+    }
+}
