@@ -1,0 +1,13 @@
+# The two commands of the README. Both install what is missing first (run as root).
+.PHONY: deps test demo pgtap
+
+deps:
+	scripts/ensure-deps.sh
+
+# Everything: Rust tests, pgTAP, shell tests (dump/restore, concurrency).
+test: deps
+	scripts/test.sh
+
+# A fan-out flow over a few thousand items on a private cluster, driven by a SQL worker loop.
+demo: deps
+	scripts/demo.sh

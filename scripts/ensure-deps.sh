@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Installs what building and testing need, skipping whatever is already there:
+# Debian packages, cargo-pgrx 0.18.1 and its configuration for the system PostgreSQL 15.
+set -euo pipefail
+PGRX_VERSION=0.18.1
+PG_CONFIG=/usr/lib/postgresql/15/bin/pg_config
+
+pkgs=(postgresql-15 postgresql-server-dev-15 postgresql-15-pgtap pgtap clang libclang-dev
+      pkg-config build-essential sudo)
+missing=()
+for p in "${pkgs[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+if ((${#missing[@]})); then
+  echo "== installing Debian packages: ${missing[*]}"
+  apt-get update -q
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${missing[@]}"
+fi
+
+if [ "$(cargo pgrx --version 2>/dev/null)" != "cargo-pgrx $PGRX_VERSION" ]; then
+  echo "== installing cargo-pgrx $PGRX_VERSION (about 7 minutes)"
+  cargo install cargo-pgrx --version "$PGRX_VERSION" --locked
+fi
+
+# A plain `cargo pgrx init` would try to download PostgreSQL; point it at the system server.
+if ! grep -qsF "pg15 = \"$PG_CONFIG\"" "${PGRX_HOME:-$HOME/.pgrx}/config.toml"; then
+  cargo pgrx init --pg15 "$PG_CONFIG"
+fi

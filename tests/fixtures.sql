@@ -1,0 +1,90 @@
+-- Fixtures shared by the pgTAP files: flow shapes and small worker loops, in a schema of their own.
+-- Loaded once into the test database; every test file runs in a transaction it rolls back.
+create schema pgflow_tests;
+
+-- first -> second -> third
+create function pgflow_tests.flow_chain() returns void language sql as $$
+  select pgflow.create_flow('chain');
+  select pgflow.add_step('chain', 'first');
+  select pgflow.add_step('chain', 'second', array['first']);
+  select pgflow.add_step('chain', 'third', array['second']);
+$$;
+
+-- top -> (left, right) -> bottom
+create function pgflow_tests.flow_diamond() returns void language sql as $$
+  select pgflow.create_flow('diamond');
+  select pgflow.add_step('diamond', 'top');
+  select pgflow.add_step('diamond', 'left_side', array['top']);
+  select pgflow.add_step('diamond', 'right_side', array['top']);
+  select pgflow.add_step('diamond', 'bottom', array['left_side', 'right_side']);
+$$;
+
+-- list -> fetch (fan-out over list) -> save
+create function pgflow_tests.flow_fanout(max_attempts int default 3, base_delay int default 1)
+returns void language sql as $$
+  select pgflow.create_flow('fan', max_attempts => max_attempts, base_delay => base_delay);
+  select pgflow.add_step('fan', 'list');
+  select pgflow.add_step('fan', 'fetch', array['list'], step_type => 'fanout');
+  select pgflow.add_step('fan', 'save', array['fetch']);
+$$;
+
+-- items (fan-out over the run input) -> total
+create function pgflow_tests.flow_root_fanout() returns void language sql as $$
+  select pgflow.create_flow('root');
+  select pgflow.add_step('root', 'items', step_type => 'fanout');
+  select pgflow.add_step('root', 'total', array['items']);
+$$;
+
+-- list -> outer_map (fan-out over list) -> inner_map (fan-out over outer_map) -> done
+create function pgflow_tests.flow_two_fanouts() returns void language sql as $$
+  select pgflow.create_flow('twofan');
+  select pgflow.add_step('twofan', 'list');
+  select pgflow.add_step('twofan', 'outer_map', array['list'], step_type => 'fanout');
+  select pgflow.add_step('twofan', 'inner_map', array['outer_map'], step_type => 'fanout');
+  select pgflow.add_step('twofan', 'done', array['inner_map']);
+$$;
+
+-- Claims without waiting, with a 30 s lease.
+create function pgflow_tests.poll(flow_slug text, qty int default 100)
+returns setof pgflow.step_task_record language sql as $$
+  select * from pgflow.poll_for_tasks(flow_slug, 30, qty, 0);
+$$;
+
+create function pgflow_tests.task(p_run_id uuid, p_step_slug text, p_task_index int default 0)
+returns pgflow.step_tasks language sql as $$
+  select * from pgflow.step_tasks
+  where run_id = p_run_id and step_slug = p_step_slug and task_index = p_task_index;
+$$;
+
+create function pgflow_tests.step(p_run_id uuid, p_step_slug text)
+returns pgflow.step_states language sql as $$
+  select * from pgflow.step_states where run_id = p_run_id and step_slug = p_step_slug;
+$$;
+
+create function pgflow_tests.run(p_run_id uuid)
+returns pgflow.runs language sql as $$
+  select * from pgflow.runs where run_id = p_run_id;
+$$;
+
+-- A worker loop in SQL: claims up to `batch` tasks at a time and completes each fan-out task with
+-- {"done": <item>}, until nothing is claimable. Returns how many tasks it completed.
+create function pgflow_tests.drain_fanout(p_flow_slug text, batch int default 1000)
+returns int language plpgsql as $$
+declare
+  task pgflow.step_task_record;
+  completed int := 0;
+  claimed int;
+begin
+  loop
+    claimed := 0;
+    for task in select * from pgflow.poll_for_tasks(p_flow_slug, 30, batch, 0) loop
+      perform pgflow.complete_task(task.run_id, task.step_slug, task.task_index,
+                                   jsonb_build_object('done', task.input -> 'item'));
+      claimed := claimed + 1;
+    end loop;
+    exit when claimed = 0;
+    completed := completed + claimed;
+  end loop;
+  return completed;
+end;
+$$;
