@@ -145,3 +145,40 @@ select pg_catalog.pg_extension_config_dump('pgflow.runs', '');
 select pg_catalog.pg_extension_config_dump('pgflow.step_states', '');
 select pg_catalog.pg_extension_config_dump('pgflow.step_tasks', '');
 select pg_catalog.pg_extension_config_dump('pgflow.step_tasks_msg_id_seq', '');
+
+-- Checks on a batch of task answers given as parallel arrays (complete_tasks, fail_tasks);
+-- `payload` is the outputs or the error messages. Each returns what is wrong, or NULL.
+create function pgflow.task_batch_null_problem(run_ids uuid[], step_slugs text[], task_indexes int[], payload anyarray)
+returns text
+language sql immutable parallel safe
+set search_path = pg_catalog, pg_temp
+as $$
+  select case
+    when run_ids is null then 'run_ids must not be null'
+    when step_slugs is null then 'step_slugs must not be null'
+    when task_indexes is null then 'task_indexes must not be null'
+    when payload is null then 'the fourth array must not be null'
+    when array_position(run_ids, null) is not null
+      then format('run_ids has a NULL at position %s', array_position(run_ids, null))
+    when array_position(step_slugs, null) is not null
+      then format('step_slugs has a NULL at position %s', array_position(step_slugs, null))
+    when array_position(task_indexes, null) is not null
+      then format('task_indexes has a NULL at position %s', array_position(task_indexes, null))
+    when array_position(payload, null) is not null
+      then format('the fourth array has a NULL at position %s', array_position(payload, null))
+  end
+$$;
+
+create function pgflow.task_batch_length_problem(run_ids uuid[], step_slugs text[], task_indexes int[], payload anyarray)
+returns text
+language sql immutable parallel safe
+set search_path = pg_catalog, pg_temp
+as $$
+  select case
+    when cardinality(run_ids) <> cardinality(step_slugs)
+      or cardinality(run_ids) <> cardinality(task_indexes)
+      or cardinality(run_ids) <> cardinality(payload)
+      then format('the arrays must have the same length, got %s, %s, %s and %s',
+                  cardinality(run_ids), cardinality(step_slugs), cardinality(task_indexes), cardinality(payload))
+  end
+$$;

@@ -8,6 +8,8 @@ use pgrx::{PgLogLevel, PgSqlErrorCode};
 pub enum PgflowError {
     /// An argument is NULL where a value is required.
     NullArgument { function: &'static str, argument: &'static str },
+    /// An array holds a NULL where every element must be a value (the message says where).
+    NullElement(String),
     /// A slug does not follow the slug rule.
     InvalidSlug { what: &'static str, slug: String, problem: &'static str },
     /// A numeric option is out of range.
@@ -31,7 +33,7 @@ impl PgflowError {
     pub fn sqlstate(&self) -> PgSqlErrorCode {
         use PgflowError::*;
         match self {
-            NullArgument { .. } => PgSqlErrorCode::ERRCODE_NULL_VALUE_NOT_ALLOWED,
+            NullArgument { .. } | NullElement(_) => PgSqlErrorCode::ERRCODE_NULL_VALUE_NOT_ALLOWED,
             InvalidSlug { .. } | InvalidOption { .. } | InvalidArgument(_) => {
                 PgSqlErrorCode::ERRCODE_INVALID_PARAMETER_VALUE
             }
@@ -57,7 +59,9 @@ impl PgflowError {
             InvalidOption { subject, option, value, minimum } => {
                 format!("{subject}: {option} must be at least {minimum}, got {value}")
             }
-            InvalidArgument(message) | WrongState(message) | Internal(message) => message.clone(),
+            NullElement(message) | InvalidArgument(message) | WrongState(message) | Internal(message) => {
+                message.clone()
+            }
             UnknownFlow(flow) => format!("flow '{flow}' does not exist"),
             UnknownDependency { subject, dep_slug } => {
                 format!("{subject} depends on '{dep_slug}', which is not a step of the flow")

@@ -1,5 +1,6 @@
--- $1 run_id, $2 step_slug, $3 task_index, $4 output. Completes a started task and counts it off
--- its step. Returns nothing when the task is not started (already answered, cancelled, retried).
+-- $1 run_id, $2 step_slug, $3 task_index, $4 output. complete_tasks for a single answer, in the
+-- same result shape: the completed task, then its step if no task of it is left. Returns nothing
+-- when the task is not started (already answered, cancelled, waiting for a retry).
 with task as (
   update pgflow.step_tasks t
   set status = 'completed', output = $4, completed_at = clock_timestamp()
@@ -12,4 +13,6 @@ with task as (
   where ss.run_id = $1 and ss.step_slug = $2
   returning ss.remaining_tasks
 )
-select task.t, step.remaining_tasks from task, step
+select task.t as task, null::uuid as run_id, null::text as step_slug from task
+union all
+select null, $1, $2 from step where step.remaining_tasks = 0

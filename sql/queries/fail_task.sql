@@ -1,4 +1,5 @@
--- $1 run_id, $2 step_slug, $3 task_index, $4 error message. A started task goes back to the queue
+-- $1 run_id, $2 step_slug, $3 task_index, $4 error message. fail_tasks for a single answer, in the
+-- same result shape. A started task goes back to the queue
 -- after base_delay * 2^(attempts_count - 1) seconds while attempts remain, else it fails.
 -- Returns nothing when the task is not started.
 with task as (

@@ -1,9 +1,9 @@
 use pgrx::prelude::*;
 use pgrx::Uuid;
 
-use crate::engine::tasks::{self, Poll};
+use crate::engine::tasks::{self, Poll, TaskRefs};
 use crate::error::{required, OrRaise, Result};
-use crate::jsonb::RawJsonb;
+use crate::jsonb::{RawIntArray, RawJsonb, RawJsonbArray, RawTextArray, RawUuidArray};
 
 #[pg_extern(volatile, parallel_unsafe)]
 #[search_path(pg_catalog, @extschema@, pg_temp)]
@@ -64,6 +64,51 @@ fn fail_task(
         Spi::connect_mut(|client| {
             tasks::fail_task(client, run_id, &step_slug, task_index, &error_message)
         })
+    };
+    SetOfIterator::new(call().or_raise())
+}
+
+/// The batch form of `complete_task`: answer i is (run_ids[i], step_slugs[i], task_indexes[i],
+/// outputs[i]). One statement completes them all; late answers in the batch change nothing.
+#[pg_extern(volatile, parallel_unsafe)]
+#[search_path(pg_catalog, @extschema@, pg_temp)]
+fn complete_tasks(
+    run_ids: Option<RawUuidArray>,
+    step_slugs: Option<RawTextArray>,
+    task_indexes: Option<RawIntArray>,
+    outputs: Option<RawJsonbArray>,
+) -> SetOfIterator<'static, pgrx::composite_type!('static, "step_tasks")> {
+    let call = || -> Result<_> {
+        const F: &str = "complete_tasks";
+        let tasks = TaskRefs {
+            run_ids: required(run_ids, F, "run_ids")?.into(),
+            step_slugs: required(step_slugs, F, "step_slugs")?.into(),
+            task_indexes: required(task_indexes, F, "task_indexes")?.into(),
+        };
+        let outputs = required(outputs, F, "outputs")?;
+        Spi::connect_mut(|client| tasks::complete_tasks(client, F, &tasks, outputs.into()))
+    };
+    SetOfIterator::new(call().or_raise())
+}
+
+/// The batch form of `fail_task`, with one error message per task.
+#[pg_extern(volatile, parallel_unsafe)]
+#[search_path(pg_catalog, @extschema@, pg_temp)]
+fn fail_tasks(
+    run_ids: Option<RawUuidArray>,
+    step_slugs: Option<RawTextArray>,
+    task_indexes: Option<RawIntArray>,
+    error_messages: Option<RawTextArray>,
+) -> SetOfIterator<'static, pgrx::composite_type!('static, "step_tasks")> {
+    let call = || -> Result<_> {
+        const F: &str = "fail_tasks";
+        let tasks = TaskRefs {
+            run_ids: required(run_ids, F, "run_ids")?.into(),
+            step_slugs: required(step_slugs, F, "step_slugs")?.into(),
+            task_indexes: required(task_indexes, F, "task_indexes")?.into(),
+        };
+        let error_messages = required(error_messages, F, "error_messages")?;
+        Spi::connect_mut(|client| tasks::fail_tasks(client, F, &tasks, error_messages.into()))
     };
     SetOfIterator::new(call().or_raise())
 }

@@ -84,6 +84,67 @@ fn fail_stalled_exhausted(client: &mut SpiClient<'_>, flow_slug: &str) -> Result
     Ok(())
 }
 
+/// The tasks a batch of answers is about, as parallel arrays (the fourth array, outputs or error
+/// messages, is passed beside it).
+pub struct TaskRefs<'a> {
+    pub run_ids: DatumWithOid<'a>,
+    pub step_slugs: DatumWithOid<'a>,
+    pub task_indexes: DatumWithOid<'a>,
+}
+
+impl<'a> TaskRefs<'a> {
+    fn with(&self, fourth: DatumWithOid<'a>) -> [DatumWithOid<'a>; 4] {
+        let [run_ids, step_slugs, task_indexes] = self.keys();
+        [run_ids, step_slugs, task_indexes, fourth]
+    }
+
+    fn keys(&self) -> [DatumWithOid<'a>; 3] {
+        [copy(&self.run_ids), copy(&self.step_slugs), copy(&self.task_indexes)]
+    }
+}
+
+/// Another handle on the same argument datum (`DatumWithOid` is not `Clone`); the datum it
+/// points to lives as long as the original.
+fn copy<'a>(datum: &DatumWithOid<'a>) -> DatumWithOid<'a> {
+    // SAFETY: same datum and type as an existing, valid argument.
+    unsafe { DatumWithOid::new_from_datum(datum.datum(), datum.oid()) }
+}
+
+/// Refuses a malformed batch before anything is written; returns how many answers it holds.
+fn check_batch(
+    client: &mut SpiClient<'_>,
+    statement: &plans::Statement,
+    function: &str,
+    args: &[DatumWithOid<'_>],
+) -> Result<i64> {
+    let table = plans::run(client, statement, args)?;
+    let row = table.first();
+    if let Some(problem) = row.get::<String>(1)? {
+        return Err(PgflowError::NullElement(format!("pgflow.{function}: {problem}")));
+    }
+    if let Some(problem) = row.get::<String>(2)? {
+        return Err(PgflowError::InvalidArgument(format!("pgflow.{function}: {problem}")));
+    }
+    Ok(row.get::<i64>(3)?.unwrap_or(0))
+}
+
+/// Completes a batch of tasks in one statement, then completes the steps whose last task was in
+/// it, in key order, each with its cascade.
+pub fn complete_tasks(
+    client: &mut SpiClient<'_>,
+    function: &str,
+    tasks: &TaskRefs<'_>,
+    outputs: DatumWithOid<'_>,
+) -> Result<Vec<Row>> {
+    let args = tasks.with(outputs);
+    let answers = check_batch(client, &plans::CHECK_COMPLETE_BATCH, function, &args)?;
+    let completed = record_completions(client, &plans::COMPLETE_TASKS, &args)?;
+    if (completed.len() as i64) < answers {
+        ensure_tasks_exist(client, &tasks.keys())?;
+    }
+    Ok(completed)
+}
+
 pub fn complete_task(
     client: &mut SpiClient<'_>,
     run_id: Uuid,
@@ -91,21 +152,57 @@ pub fn complete_task(
     task_index: i32,
     output: RawJsonb,
 ) -> Result<Vec<Row>> {
-    let args: [DatumWithOid; 4] =
-        [run_id.into(), step_slug.into(), task_index.into(), output.into()];
-    let table = plans::run(client, &plans::COMPLETE_TASK, &args)?;
-    if table.is_empty() {
-        ensure_task_exists(client, run_id, step_slug, task_index)?;
-        return Ok(Vec::new());
+    let args: [DatumWithOid; 4] = [run_id.into(), step_slug.into(), task_index.into(), output.into()];
+    let completed = record_completions(client, &plans::COMPLETE_TASK, &args)?;
+    if completed.is_empty() {
+        let keys: [DatumWithOid; 3] = [vec![run_id].into(), vec![step_slug].into(), vec![task_index].into()];
+        ensure_tasks_exist(client, &keys)?;
     }
-    let row = table.first();
-    let task = row.get::<Row>(1)?;
-    let remaining = row.get::<i32>(2)?;
-    if remaining == Some(0) {
-        runs::complete_step(client, run_id, step_slug)?;
+    Ok(completed)
+}
+
+/// Runs a completion statement (one answer or a batch; both return the completed tasks, then
+/// the steps left with no task) and completes those steps, each with its cascade.
+fn record_completions(
+    client: &mut SpiClient<'_>,
+    statement: &plans::Statement,
+    args: &[DatumWithOid<'_>],
+) -> Result<Vec<Row>> {
+    let table = plans::run(client, statement, args)?;
+    let mut completed = Vec::with_capacity(table.len());
+    let mut finished_steps = Vec::new();
+    for row in table {
+        match row.get::<Row>(1)? {
+            Some(task) => completed.push(task),
+            None => {
+                if let (Some(run_id), Some(step_slug)) = (row.get::<Uuid>(2)?, row.get::<String>(3)?) {
+                    finished_steps.push((run_id, step_slug));
+                }
+            }
+        }
+    }
+    for (run_id, step_slug) in finished_steps {
+        runs::complete_step(client, run_id, &step_slug)?;
         runs::advance(client, run_id, Strictness::FailRunOnBadFanout)?;
     }
-    Ok(task.into_iter().collect())
+    Ok(completed)
+}
+
+/// Fails a batch of tasks in one statement: each is retried while attempts remain; a task with
+/// none left fails its step and run.
+pub fn fail_tasks(
+    client: &mut SpiClient<'_>,
+    function: &str,
+    tasks: &TaskRefs<'_>,
+    error_messages: DatumWithOid<'_>,
+) -> Result<Vec<Row>> {
+    let args = tasks.with(error_messages);
+    let answers = check_batch(client, &plans::CHECK_FAIL_BATCH, function, &args)?;
+    let answered = record_failures(client, &plans::FAIL_TASKS, &args)?;
+    if (answered.len() as i64) < answers {
+        ensure_tasks_exist(client, &tasks.keys())?;
+    }
+    Ok(answered)
 }
 
 pub fn fail_task(
@@ -115,36 +212,64 @@ pub fn fail_task(
     task_index: i32,
     error_message: &str,
 ) -> Result<Vec<Row>> {
-    let args: [DatumWithOid; 4] =
-        [run_id.into(), step_slug.into(), task_index.into(), error_message.into()];
-    let table = plans::run(client, &plans::FAIL_TASK, &args)?;
-    if table.is_empty() {
-        ensure_task_exists(client, run_id, step_slug, task_index)?;
-        return Ok(Vec::new());
+    let args: [DatumWithOid; 4] = [run_id.into(), step_slug.into(), task_index.into(), error_message.into()];
+    let answered = record_failures(client, &plans::FAIL_TASK, &args)?;
+    if answered.is_empty() {
+        let keys: [DatumWithOid; 3] = [vec![run_id].into(), vec![step_slug].into(), vec![task_index].into()];
+        ensure_tasks_exist(client, &keys)?;
     }
-    let row = table.first();
-    let task = row.get::<Row>(1)?;
-    if row.get::<bool>(2)? == Some(true) {
-        let message = format!("task {task_index} failed: {error_message}");
-        runs::fail_run(client, run_id, step_slug, &message)?;
-    }
-    Ok(task.into_iter().collect())
+    Ok(answered)
 }
 
-/// Tells a late answer (nothing to do) from a reference to a task that does not exist (an error).
-fn ensure_task_exists(client: &mut SpiClient<'_>, run_id: Uuid, step_slug: &str, task_index: i32) -> Result<()> {
-    let args: [DatumWithOid; 3] = [run_id.into(), step_slug.into(), task_index.into()];
-    let table = plans::run(client, &plans::TASK_LOOKUP, &args)?;
+/// Runs a failure statement (one answer or a batch; both return each answered task and whether
+/// it has no attempt left) and fails the run of every task that has none left.
+fn record_failures(
+    client: &mut SpiClient<'_>,
+    statement: &plans::Statement,
+    args: &[DatumWithOid<'_>],
+) -> Result<Vec<Row>> {
+    let table = plans::run(client, statement, args)?;
+    let mut answered = Vec::with_capacity(table.len());
+    let mut exhausted = Vec::new();
+    for row in table {
+        let Some(task) = row.get::<Row>(1)? else { continue };
+        if row.get::<bool>(2)? == Some(true) {
+            let run_id = task.get_by_name::<Uuid>("run_id").map_err(internal)?;
+            let step_slug = task.get_by_name::<String>("step_slug").map_err(internal)?;
+            let task_index = task.get_by_name::<i32>("task_index").map_err(internal)?;
+            let message = task.get_by_name::<String>("error_message").map_err(internal)?;
+            if let (Some(run_id), Some(step_slug), Some(task_index)) = (run_id, step_slug, task_index) {
+                exhausted.push((run_id, step_slug, task_index, message.unwrap_or_default()));
+            }
+        }
+        answered.push(task);
+    }
+    for (run_id, step_slug, task_index, message) in exhausted {
+        let message = format!("task {task_index} failed: {message}");
+        runs::fail_run(client, run_id, &step_slug, &message)?;
+    }
+    Ok(answered)
+}
+
+fn internal(error: impl std::fmt::Display) -> PgflowError {
+    PgflowError::Internal(format!("pgflow could not read a task row: {error}"))
+}
+
+/// Tells late answers (nothing to do) from references to tasks that do not exist (an error).
+fn ensure_tasks_exist(client: &mut SpiClient<'_>, keys: &[DatumWithOid<'_>; 3]) -> Result<()> {
+    let table = plans::run(client, &plans::UNKNOWN_TASK_IN_BATCH, keys)?;
+    if table.is_empty() {
+        return Ok(());
+    }
     let row = table.first();
-    let found = |column| row.get::<bool>(column).map(|value| value == Some(true));
-    if !found(1)? {
-        return Err(PgflowError::UnknownRun(run_id.to_string()));
+    let run_id = row.get::<Uuid>(1)?.map(|id| id.to_string()).unwrap_or_default();
+    let step_slug = row.get::<String>(2)?.unwrap_or_default();
+    let task_index = row.get::<i32>(3)?.unwrap_or_default();
+    if row.get::<bool>(4)? != Some(true) {
+        return Err(PgflowError::UnknownRun(run_id));
     }
-    if !found(2)? {
-        return Err(PgflowError::UnknownStepOfRun { run_id: run_id.to_string(), step_slug: step_slug.to_string() });
+    if row.get::<bool>(5)? != Some(true) {
+        return Err(PgflowError::UnknownStepOfRun { run_id, step_slug });
     }
-    if !found(3)? {
-        return Err(PgflowError::UnknownTask { run_id: run_id.to_string(), step_slug: step_slug.to_string(), task_index });
-    }
-    Ok(())
+    Err(PgflowError::UnknownTask { run_id, step_slug, task_index })
 }

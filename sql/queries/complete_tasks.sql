@@ -1,0 +1,43 @@
+-- $1 run_ids, $2 step_slugs, $3 task_indexes, $4 outputs (parallel arrays, one entry per answer).
+-- Completes every listed task that is started; the others are late answers and stay as they are.
+-- Counts the completed tasks off their steps and returns them, then the steps with no task left.
+-- Tasks, then step states, are locked in key order so that concurrent batches cannot deadlock.
+with answer as (
+  select distinct on (a.run_id, a.step_slug, a.task_index) a.run_id, a.step_slug, a.task_index, a.output
+  from unnest($1::uuid[], $2::text[], $3::int[], $4::jsonb[]) with ordinality
+       as a (run_id, step_slug, task_index, output, ord)
+  order by a.run_id, a.step_slug, a.task_index, a.ord
+), locked as materialized (
+  select t.run_id, t.step_slug, t.task_index
+  from pgflow.step_tasks t
+  join answer a using (run_id, step_slug, task_index)
+  where t.status = 'started'
+  order by t.run_id, t.step_slug, t.task_index
+  for update of t
+), task as (
+  update pgflow.step_tasks t
+  set status = 'completed', output = a.output, completed_at = clock_timestamp()
+  from locked l
+  join answer a using (run_id, step_slug, task_index)
+  where t.run_id = l.run_id and t.step_slug = l.step_slug and t.task_index = l.task_index
+    and t.status = 'started'
+  returning t
+), counted as (
+  select (t.t).run_id, (t.t).step_slug, count(*)::int as n from task t group by 1, 2
+), step_locked as materialized (
+  select ss.run_id, ss.step_slug
+  from pgflow.step_states ss
+  join counted c using (run_id, step_slug)
+  order by ss.run_id, ss.step_slug
+  for update of ss
+), step as (
+  update pgflow.step_states ss
+  set remaining_tasks = ss.remaining_tasks - c.n
+  from step_locked l
+  join counted c using (run_id, step_slug)
+  where ss.run_id = l.run_id and ss.step_slug = l.step_slug
+  returning ss.run_id, ss.step_slug, ss.remaining_tasks
+)
+select t.t as task, null::uuid as run_id, null::text as step_slug from task t
+union all
+(select null, s.run_id, s.step_slug from step s where s.remaining_tasks = 0 order by s.run_id, s.step_slug)
