@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Four worker sessions drain one 2,000-item fan-out at the same time, one transaction per batch.
+# Four worker sessions drain one 2,000-item fan-out at the same time, one transaction per batch;
+# workers 1 and 3 answer task by task (complete_task), 2 and 4 a batch at a time (complete_tasks).
 # Every task must be claimed exactly once (no lease expires here), and the output must be complete
 # and in order.
 set -euo pipefail
@@ -19,18 +20,23 @@ q "select pgflow.create_flow('fan');
 # A worker: claim up to 10 tasks, complete them, commit; stop after 2 s with nothing to claim.
 q "create table claims (worker int, run_id uuid, step_slug text, task_index int);
    create procedure work(worker int) language plpgsql as \$\$
-   declare t pgflow.step_task_record; got int;
+   declare got int;
    begin
      loop
-       got := 0;
-       for t in select * from pgflow.poll_for_tasks('fan', 60, 10, 2, 20) loop
-         insert into claims values (worker, t.run_id, t.step_slug, t.task_index);
-         perform pgflow.complete_task(t.run_id, t.step_slug, t.task_index, case t.step_slug
-           when 'list' then (select jsonb_agg(i) from generate_series(0, $N - 1) i)
-           when 'fetch' then t.input -> 'item'
-           else to_jsonb(jsonb_array_length(t.input -> 'fetch')) end);
-         got := got + 1;
-       end loop;
+       create temp table answers on commit drop as
+         select t.run_id, t.step_slug, t.task_index, case t.step_slug
+                  when 'list' then (select jsonb_agg(i) from generate_series(0, $N - 1) i)
+                  when 'fetch' then t.input -> 'item'
+                  else to_jsonb(jsonb_array_length(t.input -> 'fetch')) end as output
+         from pgflow.poll_for_tasks('fan', 60, 10, 2, 20) t;
+       insert into claims select worker, run_id, step_slug, task_index from answers;
+       if worker % 2 = 0 then
+         perform pgflow.complete_tasks(array_agg(run_id), array_agg(step_slug), array_agg(task_index), array_agg(output))
+           from answers having count(*) > 0;
+       else
+         perform pgflow.complete_task(run_id, step_slug, task_index, output) from answers;
+       end if;
+       select count(*) into got from answers;
        commit;
        exit when got = 0;
      end loop;
