@@ -1,5 +1,5 @@
 # The two commands of the README. Both install what is missing first (run as root).
-.PHONY: deps test demo pgtap
+.PHONY: deps test demo bench
 
 deps:
 	scripts/ensure-deps.sh
@@ -11,3 +11,8 @@ test: deps
 # A fan-out flow over a few thousand items on a private cluster, driven by a SQL worker loop.
 demo: deps
 	scripts/demo.sh
+
+# Throughput of the extension against the minimal SQL for the same work; writes BENCHMARKS.md.
+# `make bench BENCH_ARGS=--quick` runs a small subset.
+bench: deps
+	scripts/bench.sh $(BENCH_ARGS)

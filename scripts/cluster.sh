@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # A private PostgreSQL 15 cluster for tests and the demo, under target/ (ignored by git).
 # Usage: scripts/cluster.sh start|stop|env. Runs as root; the server runs as the postgres user.
-# `env` prints the PG* variables that point psql at the cluster.
+# `env` prints the PG* variables that point psql at the cluster. PGFLOW_SERVER_OPTS adds server
+# options (the benchmark preloads pg_stat_statements with it).
 set -euo pipefail
 PGBIN=${PGBIN:-/usr/lib/postgresql/15/bin}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -28,7 +29,7 @@ case "${1:-}" in
     as_postgres "$PGBIN/initdb" -D "$CLUSTER/data" -U postgres --auth=trust -E UTF8 \
       --locale=C.UTF-8 --no-instructions >/dev/null
     as_postgres "$PGBIN/pg_ctl" -D "$CLUSTER/data" -l "$CLUSTER/server.log" \
-      -o "-p $PORT -k $SOCK -c listen_addresses='' -c max_connections=50" -w start >/dev/null
+      -o "-p $PORT -k $SOCK -c listen_addresses='' -c max_connections=50 ${PGFLOW_SERVER_OPTS:-}" -w start >/dev/null
     ;;
   stop)
     if [ -f "$CLUSTER/data/postmaster.pid" ]; then

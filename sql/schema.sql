@@ -124,9 +124,13 @@ create table pgflow.step_tasks (
 );
 alter sequence pgflow.step_tasks_msg_id_seq owned by pgflow.step_tasks.msg_id;
 
--- The queue index: only tasks a worker may still claim (queued, or started with a lease that may run out).
-create index step_tasks_claimable_idx on pgflow.step_tasks (flow_slug, visible_at)
-  where status in ('queued', 'started');
+-- The queue: queued tasks by the time they become claimable. Claims read only this.
+create index step_tasks_queued_idx on pgflow.step_tasks (flow_slug, visible_at)
+  where status = 'queued';
+-- The leases: started tasks by the time their lease runs out. Kept apart from the queue so that
+-- finding expired leases reads only those, however many tasks are waiting.
+create index step_tasks_leased_idx on pgflow.step_tasks (flow_slug, visible_at)
+  where status = 'started';
 
 create type pgflow.step_task_record as (
   flow_slug  text,

@@ -45,7 +45,7 @@ statements! {
     FAIL_RUN = "fail_run" (UUIDOID);
     FAIL_STEP_AND_CANCEL = "fail_step_and_cancel" (UUIDOID, TEXTOID, TEXTOID);
     CLAIM_TASKS = "claim_tasks" (TEXTOID, INT4OID, INT4OID);
-    STALLED_EXHAUSTED_TASKS = "stalled_exhausted_tasks" (TEXTOID);
+    EXPIRE_LEASES = "expire_leases" (TEXTOID);
     CHECK_COMPLETE_BATCH = "check_complete_batch" (UUIDARRAYOID, TEXTARRAYOID, INT4ARRAYOID, JSONBARRAYOID);
     CHECK_FAIL_BATCH = "check_fail_batch" (UUIDARRAYOID, TEXTARRAYOID, INT4ARRAYOID, TEXTARRAYOID);
     COMPLETE_TASK = "complete_task" (UUIDOID, TEXTOID, INT4OID, JSONBOID);

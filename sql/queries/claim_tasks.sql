@@ -1,19 +1,15 @@
 -- $1 flow_slug, $2 lease seconds, $3 how many.
--- Claims visible tasks: queued ones, and started ones whose lease ran out while attempts remain
--- (a worker that died). Each claim counts an attempt and hides the task for the lease.
--- A fan-out task's payload is its own element; a single step's is the run input and its
--- dependencies' outputs.
+-- Claims queued tasks whose time has come, oldest first. Each claim counts an attempt and hides
+-- the task for the lease. A fan-out task's payload is its own element; a single step's is the
+-- run input and its dependencies' outputs.
 with claimable as (
   select t.run_id, t.step_slug, t.task_index
   from pgflow.step_tasks t
   where t.flow_slug = $1
-    and t.status in ('queued', 'started')
-    and t.visible_at <= clock_timestamp()
-    and (t.status = 'queued'
-         or t.attempts_count < (select coalesce(s.opt_max_attempts, f.opt_max_attempts)
-                                  from pgflow.steps s
-                                  join pgflow.flows f on f.flow_slug = s.flow_slug
-                                 where s.flow_slug = t.flow_slug and s.step_slug = t.step_slug))
+    and t.status = 'queued'
+    -- A subquery, evaluated once, so that the bound is an index condition (clock_timestamp()
+    -- itself is volatile and would be a filter applied to every entry of the flow).
+    and t.visible_at <= (select clock_timestamp())
   order by t.visible_at
   limit $3
   for update skip locked

@@ -32,7 +32,7 @@ pub fn poll_for_tasks(client: &mut SpiClient<'_>, flow_slug: &str, poll: Poll) -
     }
     let deadline = Instant::now() + Duration::from_secs(poll.max_poll_seconds as u64);
     loop {
-        fail_stalled_exhausted(client, flow_slug)?;
+        expire_leases(client, flow_slug)?;
         let args: [DatumWithOid; 3] = [flow_slug.into(), poll.lease_seconds.into(), poll.qty.into()];
         let table = plans::run(client, &plans::CLAIM_TASKS, &args)?;
         let mut claimed = Vec::with_capacity(table.len());
@@ -64,10 +64,11 @@ fn sleep_interruptibly(wait: Duration) {
     pgrx::check_for_interrupts!();
 }
 
-/// A task whose lease ran out on its last allowed attempt can never be claimed again; failing it
-/// here keeps its run from hanging when the worker that held it died.
-fn fail_stalled_exhausted(client: &mut SpiClient<'_>, flow_slug: &str) -> Result<()> {
-    let table = plans::run(client, &plans::STALLED_EXHAUSTED_TASKS, &[flow_slug.into()])?;
+/// Puts tasks whose lease ran out back in the queue. One whose lease ran out on its last allowed
+/// attempt can never be claimed again; failing it here keeps its run from hanging when the worker
+/// that held it died.
+fn expire_leases(client: &mut SpiClient<'_>, flow_slug: &str) -> Result<()> {
+    let table = plans::run(client, &plans::EXPIRE_LEASES, &[flow_slug.into()])?;
     let mut stalled = Vec::new();
     for row in table {
         let (Some(run_id), Some(step_slug), Some(task_index), Some(attempts)) =

@@ -1,10 +1,11 @@
 begin;
-select plan(13);
+select plan(14);
 
 select tables_are('pgflow', array['flows', 'steps', 'deps', 'runs', 'step_states', 'step_tasks']);
 select col_is_pk('pgflow', 'step_tasks', array['run_id', 'step_slug', 'task_index'], 'a task is keyed by run, step and index');
 select has_type('pgflow', 'step_task_record', 'the claim record type exists');
-select has_index('pgflow', 'step_tasks', 'step_tasks_claimable_idx', 'the queue index exists');
+select has_index('pgflow', 'step_tasks', 'step_tasks_queued_idx', 'the queue index exists');
+select has_index('pgflow', 'step_tasks', 'step_tasks_leased_idx', 'the lease index exists');
 select col_default_is('pgflow', 'steps', 'step_type', 'single', 'steps are single unless said otherwise');
 select col_is_null('pgflow', 'step_states', 'initial_tasks', 'initial_tasks may be NULL while a fan-out size is unknown');
 

@@ -1,0 +1,218 @@
+// The benchmark driver: one program, one client library and one connection setup for every
+// system measured. Each configuration runs one flow list -> work (fan-out over N items) -> total
+// with W worker connections that claim B tasks per call, and checks the run's output.
+//
+//   node run.mjs [--quick] [--out FILE]
+//
+// Connection: PGHOST, PGPORT, PGUSER, PGDATABASE (set by scripts/bench.sh).
+import postgres from 'postgres';
+import { readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+
+const args = process.argv.slice(2);
+const quick = args.includes('--quick');
+const out = args.includes('--out') ? args[args.indexOf('--out') + 1] : 'BENCHMARKS.md';
+const CAP_MS = Number(process.env.BENCH_CAP_MS ?? 120_000);
+const SIZES = quick ? [1_000, 10_000] : [1_000, 10_000, 100_000];
+const WORKERS = quick ? [2] : [1, 2, 4];
+const BATCHES = quick ? [1, 100] : [1, 10, 100];
+
+const connect = () => postgres({ max: 1, onnotice: () => {}, prepare: true });
+const now = () => performance.now();
+const listOutput = (n) => Array.from({ length: n }, (_, i) => ({ i }));
+const workOutput = (item) => ({ i: item.i, ok: true });
+
+// A system is: setup(), then per configuration reset() and run(n, w, b) -> result.
+const extension = {
+  name: 'pgflow-rs',
+  async setup(sql) {
+    await sql`create extension if not exists pgflow`;
+    await sql`select pgflow.create_flow('bench')`;
+    await sql`select pgflow.add_step('bench', 'list')`;
+    await sql`select pgflow.add_step('bench', 'work', array['list'], step_type => 'fanout')`;
+    await sql`select pgflow.add_step('bench', 'total', array['work'])`;
+  },
+  async reset(sql) {
+    await sql`truncate pgflow.step_tasks, pgflow.step_states, pgflow.runs`;
+    await sql`vacuum analyze pgflow.step_tasks`;
+  },
+  async run(n, w, b, deadline) {
+    const admin = connect();
+    const t0 = now();
+    const [{ run_id }] = await admin`select run_id from pgflow.start_flow('bench', '{}')`;
+    let spawnMs = null;
+    let done = false;
+    let finishedAt = null;
+    let completedWork = 0;
+    const worker = async () => {
+      const sql = connect();
+      try {
+        while (!done && now() < deadline) {
+          const tasks = await sql`
+            select run_id, step_slug, task_index, input
+            from pgflow.poll_for_tasks('bench', 60, ${b}, 1, 5)`;
+          if (tasks.length === 0) continue;
+          const outputs = tasks.map((t) =>
+            t.step_slug === 'list' ? listOutput(n)
+              : t.step_slug === 'work' ? workOutput(t.input.item)
+              : { count: t.input.work.length });
+          const started = now();
+          if (b === 1) {
+            const t = tasks[0];
+            await sql`select 1 from pgflow.complete_task(${t.run_id}, ${t.step_slug}, ${t.task_index}, ${sql.json(outputs[0])})`;
+          } else {
+            await sql`select 1 from pgflow.complete_tasks(
+              ${sql.array(tasks.map((t) => t.run_id))}::uuid[],
+              ${sql.array(tasks.map((t) => t.step_slug))}::text[],
+              ${sql.array(tasks.map((t) => t.task_index))}::int[],
+              ${sql.array(outputs.map((o) => JSON.stringify(o)))}::jsonb[])`;
+          }
+          for (const t of tasks) {
+            if (t.step_slug === 'list') spawnMs = now() - started;
+            if (t.step_slug === 'work') completedWork++;
+            if (t.step_slug === 'total') { done = true; finishedAt = now(); }
+          }
+        }
+      } finally {
+        await sql.end();
+      }
+    };
+    await Promise.all(Array.from({ length: w }, worker));
+    // Workers still waiting in a poll when the run finished must not count.
+    const elapsed = (finishedAt ?? now()) - t0;
+    const [state] = await admin`
+      select r.status, r.output,
+             (select extract(epoch from (t.started_at - (select max(completed_at) from pgflow.step_tasks
+                                                          where run_id = r.run_id and step_slug = 'work'))) * 1000
+                from pgflow.step_states t where t.run_id = r.run_id and t.step_slug = 'total') as aggregate_ms,
+             (select output from pgflow.step_states where run_id = r.run_id and step_slug = 'work') as work
+      from pgflow.runs r where r.run_id = ${run_id}`;
+    await admin.end();
+    const ok = state.status === 'completed' && state.output.total.count === n &&
+      state.work.length === n && state.work.every((o, i) => o.i === i && o.ok === true);
+    return { done: completedWork, elapsed, spawnMs, aggregateMs: state.aggregate_ms, ok,
+             finished: state.status === 'completed' };
+  },
+};
+
+const floor = {
+  name: 'floor',
+  async setup(sql) {
+    await sql.unsafe(readFileSync(new URL('./floor.sql', import.meta.url), 'utf8'));
+  },
+  async reset(sql) {
+    await sql`truncate floor_tasks`;
+    await sql`vacuum analyze floor_tasks`;
+  },
+  async run(n, w, b, deadline) {
+    const admin = connect();
+    const t0 = now();
+    const run = 1;
+    const spawnStart = now();
+    await admin`insert into floor_tasks (run, idx, item)
+                select ${run}, i, jsonb_build_object('i', i) from generate_series(0, ${n - 1}) i`;
+    const spawnMs = now() - spawnStart;
+    let completed = 0;
+    const worker = async () => {
+      const sql = connect();
+      try {
+        while (completed < n && now() < deadline) {
+          const tasks = await sql`
+            update floor_tasks f set status = 'started'
+            from (select run, idx from floor_tasks where run = ${run} and status = 'queued'
+                  order by idx limit ${b} for update skip locked) c
+            where f.run = c.run and f.idx = c.idx
+            returning f.idx, f.item`;
+          if (tasks.length === 0) { await new Promise((r) => setTimeout(r, 5)); continue; }
+          const outputs = tasks.map((t) => workOutput(t.item));
+          if (b === 1) {
+            await sql`update floor_tasks set status = 'completed', output = ${sql.json(outputs[0])}
+                      where run = ${run} and idx = ${tasks[0].idx}`;
+          } else {
+            await sql`update floor_tasks f set status = 'completed', output = a.output
+                      from unnest(${sql.array(tasks.map((t) => t.idx))}::int[], ${sql.array(outputs.map((o) => JSON.stringify(o)))}::jsonb[]) a (idx, output)
+                      where f.run = ${run} and f.idx = a.idx`;
+          }
+          completed += tasks.length;
+        }
+      } finally {
+        await sql.end();
+      }
+    };
+    await Promise.all(Array.from({ length: w }, worker));
+    const aggStart = now();
+    const [{ agg }] = await admin`select jsonb_agg(output order by idx) as agg from floor_tasks where run = ${run}`;
+    const aggregateMs = now() - aggStart;
+    const elapsed = now() - t0;
+    await admin.end();
+    const ok = agg !== null && agg.length === n && agg.every((o, i) => o && o.i === i);
+    return { done: completed, elapsed, spawnMs, aggregateMs, ok, finished: completed === n };
+  },
+};
+
+const systems = [extension, floor];
+const results = [];
+const admin = connect();
+for (const system of systems) await system.setup(admin);
+await admin`create extension if not exists pg_stat_statements`;
+await admin`select pg_stat_statements_reset()`;
+const [{ version }] = await admin`select current_setting('server_version') as version`;
+const settings = await admin`
+  select name, setting from pg_settings
+  where name in ('shared_buffers', 'synchronous_commit', 'fsync', 'max_connections', 'work_mem', 'wal_level')
+  order by name`;
+
+for (const n of SIZES) for (const w of WORKERS) for (const b of BATCHES) {
+  const row = { n, w, b };
+  for (const system of systems) {
+    await system.reset(admin);
+    const r = await system.run(n, w, b, now() + CAP_MS);
+    row[system.name] = r;
+    const rate = Math.round(r.done / (r.elapsed / 1000));
+    console.log(`${system.name.padEnd(10)} N=${n} W=${w} B=${b}: ${r.done}/${n} tasks in ${Math.round(r.elapsed)} ms = ${rate}/s` +
+      ` spawn ${fmt(r.spawnMs)} ms, aggregate ${fmt(r.aggregateMs)} ms${r.finished ? '' : ' (capped)'}${r.ok ? '' : ' OUTPUT CHECK FAILED'}`);
+  }
+  results.push(row);
+}
+// Where the time goes: statements by total execution time over the whole benchmark, nested ones
+// (the engine's own queries inside the pgflow functions) included.
+const top = await admin`
+  select calls, round(total_exec_time)::bigint as total_ms,
+         round((total_exec_time / calls)::numeric, 3) as mean_ms,
+         left(regexp_replace(regexp_replace(query, '--[^' || chr(10) || ']*', '', 'g'), '[[:space:]]+', ' ', 'g'), 110) as query
+  from pg_stat_statements
+  where query !~* '^\s*(truncate|vacuum|select pg_stat_statements_reset)'
+  order by total_exec_time desc limit 15`;
+await admin.end();
+
+function fmt(ms) { return ms == null ? '-' : Number(ms).toFixed(ms < 10 ? 1 : 0); }
+function rate(r) { return r.done / (r.elapsed / 1000); }
+
+const lines = [];
+lines.push('# Benchmarks', '');
+lines.push(`Written by \`make bench${quick ? ' BENCH_ARGS=--quick' : ''}\`${quick ? ' (the quick subset of configurations)' : ''} on ${new Date().toISOString().slice(0, 10)}. Machine: ${os.cpus().length} cores, ` +
+  `${Math.round(os.totalmem() / 2 ** 30)} GiB, PostgreSQL ${version} (private cluster, settings: ` +
+  settings.map((s) => `${s.name}=${s.setting}`).join(', ') + `). Driver: Node ${process.version}, \`postgres\` client, ` +
+  `one connection per worker. Cap per configuration: ${CAP_MS / 1000} s.`, '');
+lines.push('Flow: `list` (single, returns N small objects) -> `work` (fan-out over `list`) -> `total` (single). ' +
+  'B = 1 is the per-task path (claim one, `complete_task`, commit); B > 1 claims B and answers them with one ' +
+  '`complete_tasks` call. The floor is the same work in the least SQL: one `INSERT ... generate_series`, claims of B rows with ' +
+  '`FOR UPDATE SKIP LOCKED`, one `UPDATE` per answer (per batch for B > 1), one `jsonb_agg(... ORDER BY idx)`.', '');
+lines.push('| N | W | B | pgflow-rs tasks/s | floor tasks/s | pgflow-rs / floor | spawn N (ms) | aggregate N (ms) | output checked |');
+lines.push('|---:|---:|---:|---:|---:|---:|---:|---:|---|');
+for (const r of results) {
+  const e = r['pgflow-rs'], f = r.floor;
+  const mark = (x) => (x.finished ? '' : ` (capped: ${x.done} done)`);
+  lines.push(`| ${r.n} | ${r.w} | ${r.b} | ${Math.round(rate(e))}${mark(e)} | ${Math.round(rate(f))}${mark(f)} | ` +
+    `${(rate(e) / rate(f)).toFixed(2)} | ${fmt(e.spawnMs)} | ${fmt(e.aggregateMs)} | ${e.ok && f.ok ? 'yes' : 'NO'} |`);
+}
+lines.push('', 'Spawn: the `complete_task` call of `list`, which creates the N tasks. Aggregate: from the last `work` ' +
+  'task completed to `total` started (the ordered `jsonb_agg` and the release of `total`).', '');
+lines.push('## Where the time goes', '', 'pg_stat_statements over the whole run (top level and nested statements; a ' +
+  'pgflow function\'s time includes the engine queries listed under it).', '');
+lines.push('| calls | total ms | mean ms | statement |', '|---:|---:|---:|---|');
+for (const t of top) lines.push(`| ${t.calls} | ${t.total_ms} | ${t.mean_ms} | \`${t.query.trim().replace(/\|/g, '\\|')}\` |`);
+lines.push('');
+writeFileSync(out, lines.join('\n') + '\n');
+console.log(`wrote ${out}`);
+if (results.some((r) => !r['pgflow-rs'].ok && r['pgflow-rs'].finished)) process.exit(1);
