@@ -206,6 +206,8 @@ pub fn fail_tasks(
     Ok(answered)
 }
 
+/// Failing is not a hot path, so one failure goes through the batch statement: the retry and
+/// backoff rule is written once.
 pub fn fail_task(
     client: &mut SpiClient<'_>,
     run_id: Uuid,
@@ -213,11 +215,14 @@ pub fn fail_task(
     task_index: i32,
     error_message: &str,
 ) -> Result<Vec<Row>> {
-    let args: [DatumWithOid; 4] = [run_id.into(), step_slug.into(), task_index.into(), error_message.into()];
-    let answered = record_failures(client, &plans::FAIL_TASK, &args)?;
+    let tasks = TaskRefs {
+        run_ids: vec![run_id].into(),
+        step_slugs: vec![step_slug].into(),
+        task_indexes: vec![task_index].into(),
+    };
+    let answered = record_failures(client, &plans::FAIL_TASKS, &tasks.with(vec![error_message].into()))?;
     if answered.is_empty() {
-        let keys: [DatumWithOid; 3] = [vec![run_id].into(), vec![step_slug].into(), vec![task_index].into()];
-        ensure_tasks_exist(client, &keys)?;
+        ensure_tasks_exist(client, &tasks.keys())?;
     }
     Ok(answered)
 }
