@@ -80,11 +80,7 @@ fn complete_tasks(
 ) -> SetOfIterator<'static, pgrx::composite_type!('static, "step_tasks")> {
     let call = || -> Result<_> {
         const F: &str = "complete_tasks";
-        let tasks = TaskRefs {
-            run_ids: required(run_ids, F, "run_ids")?.into(),
-            step_slugs: required(step_slugs, F, "step_slugs")?.into(),
-            task_indexes: required(task_indexes, F, "task_indexes")?.into(),
-        };
+        let tasks = task_refs(F, run_ids, step_slugs, task_indexes)?;
         let outputs = required(outputs, F, "outputs")?;
         Spi::connect_mut(|client| tasks::complete_tasks(client, F, &tasks, outputs.into()))
     };
@@ -102,13 +98,23 @@ fn fail_tasks(
 ) -> SetOfIterator<'static, pgrx::composite_type!('static, "step_tasks")> {
     let call = || -> Result<_> {
         const F: &str = "fail_tasks";
-        let tasks = TaskRefs {
-            run_ids: required(run_ids, F, "run_ids")?.into(),
-            step_slugs: required(step_slugs, F, "step_slugs")?.into(),
-            task_indexes: required(task_indexes, F, "task_indexes")?.into(),
-        };
+        let tasks = task_refs(F, run_ids, step_slugs, task_indexes)?;
         let error_messages = required(error_messages, F, "error_messages")?;
         Spi::connect_mut(|client| tasks::fail_tasks(client, F, &tasks, error_messages.into()))
     };
     SetOfIterator::new(call().or_raise())
+}
+
+/// The task keys of a batch call; NULL arrays are refused like any required argument.
+fn task_refs(
+    function: &'static str,
+    run_ids: Option<RawUuidArray>,
+    step_slugs: Option<RawTextArray>,
+    task_indexes: Option<RawIntArray>,
+) -> Result<TaskRefs<'static>> {
+    Ok(TaskRefs {
+        run_ids: required(run_ids, function, "run_ids")?.into(),
+        step_slugs: required(step_slugs, function, "step_slugs")?.into(),
+        task_indexes: required(task_indexes, function, "task_indexes")?.into(),
+    })
 }

@@ -94,6 +94,15 @@ pub struct TaskRefs<'a> {
 }
 
 impl<'a> TaskRefs<'a> {
+    /// One task, as one-element arrays.
+    fn one(run_id: Uuid, step_slug: &str, task_index: i32) -> TaskRefs<'static> {
+        TaskRefs {
+            run_ids: vec![run_id].into(),
+            step_slugs: vec![step_slug].into(),
+            task_indexes: vec![task_index].into(),
+        }
+    }
+
     fn with(&self, fourth: DatumWithOid<'a>) -> [DatumWithOid<'a>; 4] {
         let [run_ids, step_slugs, task_indexes] = self.keys();
         [run_ids, step_slugs, task_indexes, fourth]
@@ -129,6 +138,31 @@ fn check_batch(
     Ok(row.get::<i64>(3)?.unwrap_or(0))
 }
 
+/// A batch call: the statement that checks its arrays, the one that answers the tasks, and what
+/// follows from the answers.
+struct BatchCall {
+    check: &'static plans::Statement,
+    answer: &'static plans::Statement,
+    record: fn(&mut SpiClient<'_>, &plans::Statement, &[DatumWithOid<'_>]) -> Result<Vec<Row>>,
+}
+
+/// Checks a batch, answers it in one statement, and tells late answers from unknown tasks.
+fn answer_batch(
+    client: &mut SpiClient<'_>,
+    call: BatchCall,
+    function: &str,
+    tasks: &TaskRefs<'_>,
+    fourth: DatumWithOid<'_>,
+) -> Result<Vec<Row>> {
+    let args = tasks.with(fourth);
+    let answers = check_batch(client, call.check, function, &args)?;
+    let answered = (call.record)(client, call.answer, &args)?;
+    if (answered.len() as i64) < answers {
+        ensure_tasks_exist(client, &tasks.keys())?;
+    }
+    Ok(answered)
+}
+
 /// Completes a batch of tasks in one statement, then completes the steps whose last task was in
 /// it, in key order, each with its cascade.
 pub fn complete_tasks(
@@ -137,13 +171,12 @@ pub fn complete_tasks(
     tasks: &TaskRefs<'_>,
     outputs: DatumWithOid<'_>,
 ) -> Result<Vec<Row>> {
-    let args = tasks.with(outputs);
-    let answers = check_batch(client, &plans::CHECK_COMPLETE_BATCH, function, &args)?;
-    let completed = record_completions(client, &plans::COMPLETE_TASKS, &args)?;
-    if (completed.len() as i64) < answers {
-        ensure_tasks_exist(client, &tasks.keys())?;
-    }
-    Ok(completed)
+    let call = BatchCall {
+        check: &plans::CHECK_COMPLETE_BATCH,
+        answer: &plans::COMPLETE_TASKS,
+        record: record_completions,
+    };
+    answer_batch(client, call, function, tasks, outputs)
 }
 
 pub fn complete_task(
@@ -156,8 +189,7 @@ pub fn complete_task(
     let args: [DatumWithOid; 4] = [run_id.into(), step_slug.into(), task_index.into(), output.into()];
     let completed = record_completions(client, &plans::COMPLETE_TASK, &args)?;
     if completed.is_empty() {
-        let keys: [DatumWithOid; 3] = [vec![run_id].into(), vec![step_slug].into(), vec![task_index].into()];
-        ensure_tasks_exist(client, &keys)?;
+        ensure_tasks_exist(client, &TaskRefs::one(run_id, step_slug, task_index).keys())?;
     }
     Ok(completed)
 }
@@ -197,13 +229,12 @@ pub fn fail_tasks(
     tasks: &TaskRefs<'_>,
     error_messages: DatumWithOid<'_>,
 ) -> Result<Vec<Row>> {
-    let args = tasks.with(error_messages);
-    let answers = check_batch(client, &plans::CHECK_FAIL_BATCH, function, &args)?;
-    let answered = record_failures(client, &plans::FAIL_TASKS, &args)?;
-    if (answered.len() as i64) < answers {
-        ensure_tasks_exist(client, &tasks.keys())?;
-    }
-    Ok(answered)
+    let call = BatchCall {
+        check: &plans::CHECK_FAIL_BATCH,
+        answer: &plans::FAIL_TASKS,
+        record: record_failures,
+    };
+    answer_batch(client, call, function, tasks, error_messages)
 }
 
 /// Failing is not a hot path, so one failure goes through the batch statement: the retry and
@@ -215,11 +246,7 @@ pub fn fail_task(
     task_index: i32,
     error_message: &str,
 ) -> Result<Vec<Row>> {
-    let tasks = TaskRefs {
-        run_ids: vec![run_id].into(),
-        step_slugs: vec![step_slug].into(),
-        task_indexes: vec![task_index].into(),
-    };
+    let tasks = TaskRefs::one(run_id, step_slug, task_index);
     let answered = record_failures(client, &plans::FAIL_TASKS, &tasks.with(vec![error_message].into()))?;
     if answered.is_empty() {
         ensure_tasks_exist(client, &tasks.keys())?;
