@@ -4,11 +4,12 @@
 deps:
 	scripts/ensure-deps.sh
 
-# Everything: Rust tests, pgTAP, shell tests (dump/restore, concurrency).
+# Everything: dsl-ts unit, type and end-to-end tests, Rust tests, pgTAP, shell tests.
 test: deps
 	scripts/test.sh
 
-# A fan-out flow over a few thousand items on a private cluster, driven by a SQL worker loop.
+# A fan-out flow over a few thousand items on a private cluster: defined with the TypeScript DSL,
+# run by two workers (dsl-ts/examples/demo.ts).
 demo: deps
 	scripts/demo.sh
 

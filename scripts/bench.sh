@@ -6,7 +6,7 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
 export PGFLOW_CLUSTER=$ROOT/target/bench-cluster PGFLOW_PORT=${PGFLOW_PORT:-5497}
 cargo pgrx install --release --pg-config /usr/lib/postgresql/15/bin/pg_config
-(cd bench && if [ ! -d node_modules ]; then npm ci --no-audit --no-fund; fi)
+scripts/npm-ci-if-needed.sh bench
 PGFLOW_SERVER_OPTS="-c shared_preload_libraries=pg_stat_statements -c pg_stat_statements.track=all" \
   scripts/cluster.sh start
 trap 'scripts/cluster.sh stop' EXIT

@@ -24,3 +24,11 @@ fi
 if ! grep -qsF "pg15 = \"$PG_CONFIG\"" "${PGRX_HOME:-$HOME/.pgrx}/config.toml"; then
   cargo pgrx init --pg15 "$PG_CONFIG"
 fi
+
+# The dsl-ts package and the benchmark driver need Node.js 20 or later with npm. Debian 12's own
+# nodejs is 18, too old for vitest 4, so this only checks and says what is wrong.
+node_major=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)
+if [ "$node_major" -lt 20 ] || ! command -v npm >/dev/null; then
+  echo "ensure-deps: Node.js >= 20 with npm is required (found: $(node --version 2>/dev/null || echo none))" >&2
+  exit 1
+fi

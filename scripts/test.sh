@@ -1,11 +1,16 @@
 #!/usr/bin/env bash
-# Every test: Rust #[pg_test]s, then the release build installed into the system PostgreSQL and
-# tested with pgTAP and the shell tests against a private cluster. Run as root from anywhere.
+# Every test: the dsl-ts unit and type tests, Rust #[pg_test]s, then the release build installed
+# into the system PostgreSQL and tested with pgTAP, the shell tests and the dsl-ts end-to-end tests
+# against a private cluster. Run as root from anywhere.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
 PG_CONFIG=/usr/lib/postgresql/15/bin/pg_config
 step() { printf '\n== [%4ss] %s\n' "$SECONDS" "$*"; }
+
+step "dsl-ts: unit and type tests"
+scripts/npm-ci-if-needed.sh dsl-ts
+(cd dsl-ts && npm test)
 
 step "rust #[pg_test] tests"
 install -d -o postgres -g postgres "$ROOT/target/pgrx-test-data"
@@ -31,4 +36,10 @@ for t in tests/shell/*.sh; do
   echo "-- $t"
   bash "$t"
 done
+step "dsl-ts: end to end (compiled flows, two workers, retries)"
+createdb dsl_e2e
+psql -X -q -v ON_ERROR_STOP=1 -d dsl_e2e -c 'create extension pgflow'
+# The host and port come from the PG* variables set above (a Unix socket of the private cluster).
+(cd dsl-ts && PGFLOW_TEST_DATABASE_URL=postgres:///dsl_e2e npm run test:e2e)
+
 step "all tests passed"

@@ -1,0 +1,261 @@
+/**
+ * Typed flow definitions. A `Flow` is immutable: every `.step()` returns a new flow whose type
+ * records the new step's output, so later steps see their dependencies' outputs typed, and
+ * mistakes in the graph (unknown or duplicate slugs, a fan-out over a non-array) fail to compile.
+ * The same rules are checked at run time for JavaScript callers.
+ */
+
+/** What a task handler learns besides its input. */
+export interface TaskContext {
+  readonly flowSlug: string;
+  readonly runId: string;
+  readonly stepSlug: string;
+  readonly taskIndex: number;
+  /** Aborted when the worker stops and gives up waiting for this task. */
+  readonly signal: AbortSignal;
+}
+
+export interface FlowOptions {
+  readonly slug: string;
+  readonly maxAttempts?: number;
+  readonly baseDelay?: number;
+  readonly timeout?: number;
+}
+
+/** Options a step may set; left out, they inherit the flow's. */
+export interface StepRuntimeOptions {
+  readonly maxAttempts?: number;
+  readonly baseDelay?: number;
+  readonly timeout?: number;
+  readonly startDelay?: number;
+}
+
+export type StepHandler = (input: never, context: TaskContext) => unknown;
+
+/** A step as the compiler and the worker see it, without its types. */
+export interface StepDefinition {
+  readonly slug: string;
+  readonly dependsOn: readonly string[];
+  readonly fanout: boolean;
+  readonly options: StepRuntimeOptions;
+  /** Called with the task's payload: `{ run, ...deps }` for a single step, `{ item }` for a fan-out task. */
+  readonly handler: (input: unknown, context: TaskContext) => unknown;
+}
+
+type Simplify<T> = { [K in keyof T]: T[K] } & {};
+type StepOutputs = Record<string, unknown>;
+type ElementOf<T> = T extends readonly (infer E)[] ? E : never;
+
+/** A slug not yet used in the flow; a duplicate becomes `never`, so the call does not compile. */
+type FreshSlug<Slug extends string, Steps> = Slug extends keyof Steps ? never : Slug;
+
+/** The steps whose output is an array: the only ones a fan-out may depend on. */
+type ArrayStepSlugs<Steps> = {
+  [K in keyof Steps & string]: Steps[K] extends readonly unknown[] ? K : never;
+}[keyof Steps & string];
+
+/** Present only to make a root fan-out over a non-array flow input a type error that says why. */
+type RequireArrayInput<Input> = Input extends readonly unknown[]
+  ? unknown
+  : { readonly 'a root fan-out needs the flow input to be an array': never };
+
+type WithStep<Steps, Slug extends string, Output> = Simplify<Steps & { [K in Slug]: Output }>;
+
+type SingleInput<Input, Steps, Deps extends keyof Steps> = Simplify<
+  { run: Input } & { [K in Deps]: Steps[K] }
+>;
+
+const FLOW_BRAND = Symbol.for('pgflow-rs.flow');
+
+/** The slug rule of the extension: `^[a-zA-Z_][a-zA-Z0-9_]*$`, at most 128 characters, not `run`. */
+export function slugProblem(slug: unknown): string | undefined {
+  if (typeof slug !== 'string') return 'it must be a string';
+  if (slug.length === 0) return 'it is empty';
+  if (!/^[a-zA-Z_]/.test(slug)) return 'it must start with a letter or an underscore';
+  if (!/^[a-zA-Z0-9_]*$/.test(slug)) return 'it may contain only letters, digits and underscores';
+  if (slug.length > 128) return 'it is longer than 128 characters';
+  if (slug === 'run') return "'run' is reserved for the run input";
+  return undefined;
+}
+
+/** Refusals of definitions, the counterpart of the extension's SQLSTATE 22023 and 42704 errors. */
+export class FlowDefinitionError extends Error {
+  override readonly name = 'FlowDefinitionError';
+}
+
+function checkSlug(what: string, slug: unknown): asserts slug is string {
+  const problem = slugProblem(slug);
+  if (problem !== undefined) {
+    throw new FlowDefinitionError(`invalid ${what} slug ${JSON.stringify(slug)}: ${problem}`);
+  }
+}
+
+const OPTION_MINIMUMS = { maxAttempts: 1, baseDelay: 0, timeout: 1, startDelay: 0 } as const;
+
+function checkOptions(subject: string, options: Record<string, unknown>, allowed: readonly (keyof typeof OPTION_MINIMUMS)[]): void {
+  for (const name of allowed) {
+    const value = options[name];
+    if (value === undefined) continue;
+    const minimum = OPTION_MINIMUMS[name];
+    if (typeof value !== 'number' || !Number.isInteger(value) || value > 2_147_483_647) {
+      throw new FlowDefinitionError(`${subject}: ${name} must be an integer, got ${String(value)}`);
+    }
+    if (value < minimum) {
+      throw new FlowDefinitionError(`${subject}: ${name} must be at least ${minimum}, got ${value}`);
+    }
+  }
+}
+
+function pickOptions<K extends string>(source: Record<string, unknown>, names: readonly K[]): { [P in K]?: number } {
+  const picked: { [P in K]?: number } = {};
+  for (const name of names) {
+    const value = source[name];
+    if (typeof value === 'number') picked[name] = value;
+  }
+  return picked;
+}
+
+const STEP_OPTION_NAMES = ['maxAttempts', 'baseDelay', 'timeout', 'startDelay'] as const;
+const FLOW_OPTION_NAMES = ['maxAttempts', 'baseDelay', 'timeout'] as const;
+
+/**
+ * A flow definition. `Input` is the run input; `Steps` maps each step slug to its output type
+ * (a fan-out's output is the array of its tasks' outputs, in index order).
+ */
+export class Flow<Input, Steps extends StepOutputs = {}, Leaves extends string = never> {
+  readonly slug: string;
+  readonly options: Omit<FlowOptions, 'slug'>;
+  readonly steps: readonly StepDefinition[];
+  /** Lets tools recognise flows built by another copy of this package. */
+  readonly [FLOW_BRAND] = true;
+  /** Carries the type parameters; never set at run time. */
+  declare readonly __types?: { input: Input; steps: Steps; leaves: Leaves };
+
+  constructor(options: FlowOptions);
+  constructor(options: FlowOptions, steps: readonly StepDefinition[]);
+  constructor(options: FlowOptions, steps: readonly StepDefinition[] = []) {
+    if (typeof options !== 'object' || options === null) {
+      throw new FlowDefinitionError('a flow needs an options object with a slug');
+    }
+    checkSlug('flow', options.slug);
+    checkOptions(`flow '${options.slug}'`, options as unknown as Record<string, unknown>, FLOW_OPTION_NAMES);
+    this.slug = options.slug;
+    this.options = Object.freeze(pickOptions(options as unknown as Record<string, unknown>, FLOW_OPTION_NAMES));
+    this.steps = Object.freeze([...steps]);
+  }
+
+  /** A fan-out over the run input, which must be an array: one task per element. */
+  step<Slug extends string, Output>(
+    options: { readonly slug: FreshSlug<Slug, Steps>; readonly fanout: true; readonly dependsOn?: readonly [] } & StepRuntimeOptions &
+      RequireArrayInput<Input>,
+    handler: (input: { item: ElementOf<Input> }, context: TaskContext) => Output | Promise<Output>,
+  ): Flow<Input, WithStep<Steps, Slug, Awaited<Output>[]>, Leaves | Slug>;
+  /** A fan-out over one step's array output: one task per element. */
+  step<Slug extends string, Dep extends ArrayStepSlugs<Steps>, Output>(
+    options: { readonly slug: FreshSlug<Slug, Steps>; readonly fanout: true; readonly dependsOn: readonly [Dep] } & StepRuntimeOptions,
+    handler: (input: { item: ElementOf<Steps[Dep]> }, context: TaskContext) => Output | Promise<Output>,
+  ): Flow<Input, WithStep<Steps, Slug, Awaited<Output>[]>, Exclude<Leaves, Dep> | Slug>;
+  /** A single step: one task, given the run input and its dependencies' outputs. */
+  step<Slug extends string, Output, Deps extends keyof Steps & string = never>(
+    options: { readonly slug: FreshSlug<Slug, Steps>; readonly fanout?: false; readonly dependsOn?: readonly Deps[] } & StepRuntimeOptions,
+    handler: (input: SingleInput<Input, Steps, Deps>, context: TaskContext) => Output | Promise<Output>,
+  ): Flow<Input, WithStep<Steps, Slug, Awaited<Output>>, Exclude<Leaves, Deps> | Slug>;
+  step(options: StepOptionsAtRuntime, handler: (input: never, context: TaskContext) => unknown): AnyFlow {
+    return this.addStep(options, handler as StepDefinition['handler']);
+  }
+
+  /** Sugar for a fan-out whose handler takes the element itself. Without `array`, maps the run input. */
+  map<Slug extends string, Output>(
+    options: { readonly slug: FreshSlug<Slug, Steps>; readonly array?: never } & StepRuntimeOptions & RequireArrayInput<Input>,
+    handler: (item: ElementOf<Input>, context: TaskContext) => Output | Promise<Output>,
+  ): Flow<Input, WithStep<Steps, Slug, Awaited<Output>[]>, Leaves | Slug>;
+  map<Slug extends string, Dep extends ArrayStepSlugs<Steps>, Output>(
+    options: { readonly slug: FreshSlug<Slug, Steps>; readonly array: Dep } & StepRuntimeOptions,
+    handler: (item: ElementOf<Steps[Dep]>, context: TaskContext) => Output | Promise<Output>,
+  ): Flow<Input, WithStep<Steps, Slug, Awaited<Output>[]>, Exclude<Leaves, Dep> | Slug>;
+  map(options: MapOptionsAtRuntime, handler: (item: never, context: TaskContext) => unknown): AnyFlow {
+    if (typeof options !== 'object' || options === null) {
+      throw new FlowDefinitionError(`flow '${this.slug}': map needs an options object with a slug`);
+    }
+    const { array, ...rest } = options;
+    const itemHandler = handler as (item: unknown, context: TaskContext) => unknown;
+    return this.addStep(
+      { ...rest, fanout: true, dependsOn: array === undefined ? [] : [array] },
+      (input, context) => itemHandler((input as { item: unknown }).item, context),
+    );
+  }
+
+  /** The step with this slug, if any. */
+  getStep(slug: string): StepDefinition | undefined {
+    return this.steps.find((step) => step.slug === slug);
+  }
+
+  private addStep(options: StepOptionsAtRuntime, handler: StepDefinition['handler']): AnyFlow {
+    if (typeof options !== 'object' || options === null) {
+      throw new FlowDefinitionError(`flow '${this.slug}': a step needs an options object with a slug`);
+    }
+    checkSlug('step', options.slug);
+    const subject = `step '${options.slug}' of flow '${this.slug}'`;
+    if (this.getStep(options.slug) !== undefined) {
+      throw new FlowDefinitionError(`${subject} is defined twice`);
+    }
+    if (typeof handler !== 'function') {
+      throw new FlowDefinitionError(`${subject} needs a handler function`);
+    }
+    const dependsOn = options.dependsOn ?? [];
+    if (!Array.isArray(dependsOn)) {
+      throw new FlowDefinitionError(`${subject}: dependsOn must be an array of step slugs`);
+    }
+    for (const [i, dep] of dependsOn.entries()) {
+      if (dep === options.slug) throw new FlowDefinitionError(`${subject} cannot depend on itself`);
+      if (typeof dep !== 'string' || this.getStep(dep) === undefined) {
+        throw new FlowDefinitionError(`${subject} depends on ${JSON.stringify(dep)}, which is not an earlier step of the flow`);
+      }
+      if (dependsOn.indexOf(dep) !== i) throw new FlowDefinitionError(`${subject} lists dependency '${dep}' twice`);
+    }
+    const fanout = options.fanout ?? false;
+    if (typeof fanout !== 'boolean') throw new FlowDefinitionError(`${subject}: fanout must be true or false`);
+    if (fanout && dependsOn.length > 1) {
+      throw new FlowDefinitionError(`${subject} is a fan-out and may depend on at most one step, got ${dependsOn.length}`);
+    }
+    checkOptions(subject, options as unknown as Record<string, unknown>, STEP_OPTION_NAMES);
+    const step: StepDefinition = Object.freeze({
+      slug: options.slug,
+      dependsOn: Object.freeze([...(dependsOn as string[])]),
+      fanout,
+      options: Object.freeze(pickOptions(options as unknown as Record<string, unknown>, STEP_OPTION_NAMES)),
+      handler,
+    });
+    return new Flow<Input, StepOutputs, string>({ slug: this.slug, ...this.options }, [...this.steps, step]);
+  }
+}
+
+interface StepOptionsAtRuntime extends StepRuntimeOptions {
+  readonly slug: string;
+  readonly fanout?: boolean;
+  readonly dependsOn?: readonly string[];
+}
+
+interface MapOptionsAtRuntime extends StepRuntimeOptions {
+  readonly slug: string;
+  readonly array?: string;
+}
+
+/** True for flows built by any copy of this package. */
+export function isFlow(value: unknown): value is AnyFlow {
+  return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[FLOW_BRAND] === true;
+}
+
+/** A flow of any types, as tools that only read its definition take it (`any`: a flow's type
+ * parameters appear in handler arguments too, so no narrower type accepts every flow). */
+export type AnyFlow = Flow<any, any, string>;
+
+type FlowTypes<F> = F extends { readonly __types?: infer T } ? NonNullable<T> : never;
+/** The run input type of a flow. */
+export type FlowInput<F> = FlowTypes<F> extends { input: infer I } ? I : never;
+/** The step outputs of a flow, by slug. */
+export type FlowSteps<F> = FlowTypes<F> extends { steps: infer S } ? S : never;
+/** A completed run's output: the outputs of the steps nothing depends on, by slug. */
+export type FlowOutput<F> = FlowTypes<F> extends { steps: infer S; leaves: infer L extends string }
+  ? Simplify<{ [K in L]: K extends keyof S ? S[K] : never }>
+  : never;

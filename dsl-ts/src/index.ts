@@ -1,0 +1,18 @@
+export {
+  Flow,
+  FlowDefinitionError,
+  isFlow,
+  slugProblem,
+  type AnyFlow,
+  type FlowInput,
+  type FlowOptions,
+  type FlowOutput,
+  type FlowSteps,
+  type StepDefinition,
+  type StepRuntimeOptions,
+  type TaskContext,
+} from './dsl.js';
+export { compileFlow, compileFlowScript, quoteLiteral } from './compile.js';
+export { postgresTaskQueue, type ClaimedTask, type Completion, type Failure, type PollRequest, type TaskKey, type TaskQueue } from './queue.js';
+export { errorMessage, startWorker, WorkerOptionsError, type Worker, type WorkerOptions, type WorkerStats } from './worker.js';
+export { RunFailedError, runFlow, startRun, waitForRun, type RunOptions } from './runs.js';

@@ -1,0 +1,100 @@
+/**
+ * The worker's side of the extension's task protocol, behind an interface so the worker's
+ * scheduling can be tested without a database.
+ */
+import type { Sql } from 'postgres';
+
+/** A claimed task, as `pgflow.poll_for_tasks` returns it. */
+export interface ClaimedTask {
+  readonly flowSlug: string;
+  readonly runId: string;
+  readonly stepSlug: string;
+  readonly taskIndex: number;
+  /** `{ run, ...deps }` for a single step, `{ item }` for a fan-out task. */
+  readonly input: unknown;
+}
+
+export interface TaskKey {
+  readonly runId: string;
+  readonly stepSlug: string;
+  readonly taskIndex: number;
+}
+
+export interface Completion extends TaskKey {
+  /** The output, already serialized to JSON text. */
+  readonly outputJson: string;
+}
+
+export interface Failure extends TaskKey {
+  readonly errorMessage: string;
+}
+
+export interface PollRequest {
+  readonly flowSlug: string;
+  readonly qty: number;
+  readonly visibilityTimeout: number;
+  readonly maxPollSeconds: number;
+  readonly pollIntervalMs: number;
+}
+
+export interface TaskQueue {
+  poll(request: PollRequest): Promise<ClaimedTask[]>;
+  /** Reports several answers in one call (one statement, one transaction). */
+  complete(completions: readonly Completion[]): Promise<void>;
+  fail(failures: readonly Failure[]): Promise<void>;
+}
+
+interface PolledRow {
+  flow_slug: string;
+  run_id: string;
+  step_slug: string;
+  task_index: number;
+  input: unknown;
+}
+
+/** The task protocol over a `postgres` client. One answer uses the single-task call, several the batch call. */
+export function postgresTaskQueue(sql: Sql): TaskQueue {
+  return {
+    async poll({ flowSlug, qty, visibilityTimeout, maxPollSeconds, pollIntervalMs }) {
+      const rows = await sql<PolledRow[]>`
+        select flow_slug, run_id, step_slug, task_index, input
+        from pgflow.poll_for_tasks(${flowSlug}, ${visibilityTimeout}::int, ${qty}::int,
+                                   ${maxPollSeconds}::int, ${pollIntervalMs}::int)`;
+      return rows.map((row) => ({
+        flowSlug: row.flow_slug,
+        runId: row.run_id,
+        stepSlug: row.step_slug,
+        taskIndex: row.task_index,
+        input: row.input,
+      }));
+    },
+    async complete(completions) {
+      const [only] = completions;
+      if (only === undefined) return;
+      if (completions.length === 1) {
+        await sql`select 1 from pgflow.complete_task(${only.runId}::uuid, ${only.stepSlug}, ${only.taskIndex}::int,
+                                                    (${only.outputJson}::text)::jsonb)`;
+        return;
+      }
+      await sql`select 1 from pgflow.complete_tasks(
+        ${sql.array(completions.map((c) => c.runId))}::uuid[],
+        ${sql.array(completions.map((c) => c.stepSlug))}::text[],
+        ${sql.array(completions.map((c) => c.taskIndex))}::int[],
+        (${sql.array(completions.map((c) => c.outputJson))}::text[])::jsonb[])`;
+    },
+    async fail(failures) {
+      const [only] = failures;
+      if (only === undefined) return;
+      if (failures.length === 1) {
+        await sql`select 1 from pgflow.fail_task(${only.runId}::uuid, ${only.stepSlug}, ${only.taskIndex}::int,
+                                                ${only.errorMessage}::text)`;
+        return;
+      }
+      await sql`select 1 from pgflow.fail_tasks(
+        ${sql.array(failures.map((f) => f.runId))}::uuid[],
+        ${sql.array(failures.map((f) => f.stepSlug))}::text[],
+        ${sql.array(failures.map((f) => f.taskIndex))}::int[],
+        ${sql.array(failures.map((f) => f.errorMessage))}::text[])`;
+    },
+  };
+}

@@ -1,0 +1,295 @@
+/**
+ * A worker: claims a flow's tasks, runs each with its step's handler, and reports the answers.
+ *
+ * At most `concurrency` handlers run at once, and the worker polls again as soon as a slot frees,
+ * asking for as many tasks as there are free slots (at most `batchSize`). Answers are reported as
+ * they come: while one report is on its way the next ones gather, and they go as one batch call.
+ */
+import postgres, { type Sql } from 'postgres';
+
+import type { AnyFlow, TaskContext } from './dsl.js';
+import { postgresTaskQueue, type ClaimedTask, type Completion, type Failure, type TaskQueue } from './queue.js';
+
+export interface WorkerOptions {
+  readonly flow: AnyFlow;
+  /** Where to connect; the worker opens and closes its own connections. */
+  readonly connectionString?: string;
+  /** A client of the caller's to use instead (not closed by the worker). */
+  readonly sql?: Sql;
+  /** The task protocol to use instead of a database (tests). */
+  readonly queue?: TaskQueue;
+  /** Most tasks claimed per poll. Default 10. */
+  readonly batchSize?: number;
+  /** Most handlers running at once. Default 10. */
+  readonly concurrency?: number;
+  /** Lease per claim, in seconds: a task not answered by then goes back to the queue. Default 30. */
+  readonly visibilityTimeout?: number;
+  /** How often a waiting poll looks again, in the database. Default 100. */
+  readonly pollIntervalMs?: number;
+  /** How long one poll waits for a task before returning empty. Default 1. */
+  readonly maxPollSeconds?: number;
+  /** How long `stop()` waits for running handlers before abandoning them. Default 10,000. */
+  readonly shutdownTimeoutMs?: number;
+  /** Stop on SIGINT and SIGTERM. Default true. */
+  readonly handleSignals?: boolean;
+  /** Called with errors of the worker itself (a lost connection, a refused report). Default console.error. */
+  readonly onError?: (error: unknown) => void;
+}
+
+export interface WorkerStats {
+  claimed: number;
+  completed: number;
+  failed: number;
+  abandoned: number;
+  /** Calls made to report answers; fewer than answers when they went in batches. */
+  reportCalls: number;
+  /** The most handlers seen running at once. */
+  peakConcurrency: number;
+}
+
+export interface Worker {
+  /** Stops polling, waits for running handlers (up to `shutdownTimeoutMs`), reports their answers. */
+  stop(): Promise<void>;
+  /** Settles when the worker has stopped. */
+  readonly stopped: Promise<void>;
+  readonly stats: Readonly<WorkerStats>;
+}
+
+export class WorkerOptionsError extends Error {
+  override readonly name = 'WorkerOptionsError';
+}
+
+function positiveInteger(name: string, value: number | undefined, fallback: number, minimum = 1): number {
+  const chosen = value ?? fallback;
+  if (!Number.isSafeInteger(chosen) || chosen < minimum) {
+    throw new WorkerOptionsError(`${name} must be an integer of at least ${minimum}, got ${String(value)}`);
+  }
+  return chosen;
+}
+
+/** The message reported for a failed task; never empty, so the failure is explained. */
+export function errorMessage(error: unknown): string {
+  if (error instanceof Error) return error.message || error.name;
+  if (typeof error === 'string' && error !== '') return error;
+  try {
+    return JSON.stringify(error) ?? String(error);
+  } catch {
+    return String(error);
+  }
+}
+
+function serializeOutput(output: unknown): string {
+  // undefined (a handler that returns nothing) is stored as JSON null.
+  return JSON.stringify(output) ?? 'null';
+}
+
+interface RunningTask {
+  readonly controller: AbortController;
+  done: Promise<void>;
+  abandoned: boolean;
+}
+
+export function startWorker(options: WorkerOptions): Worker {
+  const sources = [options.connectionString, options.sql, options.queue].filter((s) => s !== undefined);
+  if (sources.length !== 1) {
+    throw new WorkerOptionsError('give exactly one of connectionString, sql or queue');
+  }
+  const flow = options.flow;
+  const batchSize = positiveInteger('batchSize', options.batchSize, 10);
+  const concurrency = positiveInteger('concurrency', options.concurrency, 10);
+  const visibilityTimeout = positiveInteger('visibilityTimeout', options.visibilityTimeout, 30);
+  const pollIntervalMs = positiveInteger('pollIntervalMs', options.pollIntervalMs, 100);
+  const maxPollSeconds = positiveInteger('maxPollSeconds', options.maxPollSeconds, 1, 0);
+  const shutdownTimeoutMs = positiveInteger('shutdownTimeoutMs', options.shutdownTimeoutMs, 10_000, 0);
+  const onError = options.onError ?? ((error: unknown) => console.error('pgflow worker:', error));
+
+  // Two connections: a poll may wait in the database while answers are reported.
+  const ownSql = options.connectionString === undefined
+    ? undefined
+    : postgres(options.connectionString, { max: 2, onnotice: () => {} });
+  const sql = ownSql ?? options.sql;
+  const queue = options.queue ?? postgresTaskQueue(sql as Sql);
+
+  const stats: WorkerStats = { claimed: 0, completed: 0, failed: 0, abandoned: 0, reportCalls: 0, peakConcurrency: 0 };
+  const running = new Set<RunningTask>();
+  let stopping = false;
+  let wakeLoop: (() => void) | undefined;
+  const wake = () => {
+    wakeLoop?.();
+    wakeLoop = undefined;
+  };
+  const sleep = (ms: number) =>
+    new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      wakeLoop = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+
+  const reports = new Reporter(queue, stats, onError);
+
+  const runTask = (task: ClaimedTask): void => {
+    const controller = new AbortController();
+    const entry: RunningTask = { controller, abandoned: false, done: Promise.resolve() };
+    const context: TaskContext = {
+      flowSlug: task.flowSlug,
+      runId: task.runId,
+      stepSlug: task.stepSlug,
+      taskIndex: task.taskIndex,
+      signal: controller.signal,
+    };
+    const key = { runId: task.runId, stepSlug: task.stepSlug, taskIndex: task.taskIndex };
+    const step = flow.getStep(task.stepSlug);
+    entry.done = (async () => {
+      let answer: { outputJson: string } | { errorMessage: string };
+      try {
+        if (step === undefined) throw new Error(`this worker's flow '${flow.slug}' has no step '${task.stepSlug}'`);
+        answer = { outputJson: serializeOutput(await step.handler(task.input, context)) };
+      } catch (error) {
+        answer = { errorMessage: errorMessage(error) };
+      }
+      running.delete(entry);
+      wake();
+      // An abandoned task's lease runs out and another worker claims it; answering now could
+      // overwrite the newer attempt.
+      if (entry.abandoned) return;
+      if ('outputJson' in answer) reports.complete({ ...key, ...answer });
+      else reports.fail({ ...key, ...answer });
+    })();
+    running.add(entry);
+    stats.peakConcurrency = Math.max(stats.peakConcurrency, running.size);
+  };
+
+  const loop = async () => {
+    while (!stopping) {
+      const free = concurrency - running.size;
+      if (free <= 0) {
+        await new Promise<void>((resolve) => {
+          wakeLoop = resolve;
+        });
+        continue;
+      }
+      let tasks: ClaimedTask[];
+      try {
+        tasks = await queue.poll({
+          flowSlug: flow.slug,
+          qty: Math.min(batchSize, free),
+          visibilityTimeout,
+          maxPollSeconds,
+          pollIntervalMs,
+        });
+      } catch (error) {
+        if (stopping) break;
+        onError(error);
+        await sleep(pollIntervalMs);
+        continue;
+      }
+      stats.claimed += tasks.length;
+      // Tasks claimed while stopping still run: they are leased to this worker.
+      for (const task of tasks) runTask(task);
+      if (tasks.length === 0 && maxPollSeconds === 0) await sleep(pollIntervalMs);
+    }
+  };
+
+  const signals: NodeJS.Signals[] = options.handleSignals === false ? [] : ['SIGINT', 'SIGTERM'];
+  let stopPromise: Promise<void> | undefined;
+  const loopDone = loop();
+
+  const stop = (): Promise<void> => {
+    stopPromise ??= (async () => {
+      stopping = true;
+      wake();
+      for (const signal of signals) process.off(signal, onSignal);
+      await loopDone;
+      const allDone = Promise.all([...running].map((task) => task.done));
+      let timer: NodeJS.Timeout | undefined;
+      const timedOut = await Promise.race([
+        allDone.then(() => false),
+        new Promise<boolean>((resolve) => {
+          timer = setTimeout(() => resolve(true), shutdownTimeoutMs);
+        }),
+      ]);
+      clearTimeout(timer);
+      if (timedOut) {
+        for (const task of running) {
+          task.abandoned = true;
+          stats.abandoned += 1;
+          task.controller.abort(new Error('the worker stopped'));
+        }
+      }
+      await reports.drain();
+      await ownSql?.end({ timeout: 5 });
+    })();
+    return stopPromise;
+  };
+  const onSignal = () => {
+    void stop();
+  };
+  for (const signal of signals) process.on(signal, onSignal);
+
+  const stopped = loopDone.then(
+    () => stopPromise,
+    (error: unknown) => {
+      onError(error);
+      return stop();
+    },
+  );
+  return { stop, stopped: stopped.then(() => undefined), stats };
+}
+
+/** Sends answers as they come; answers that gather while a call is on its way go in the next one. */
+class Reporter {
+  private completions: Completion[] = [];
+  private failures: Failure[] = [];
+  private flushing: Promise<void> | undefined;
+
+  constructor(
+    private readonly queue: TaskQueue,
+    private readonly stats: WorkerStats,
+    private readonly onError: (error: unknown) => void,
+  ) {}
+
+  complete(completion: Completion): void {
+    this.completions.push(completion);
+    this.flush();
+  }
+
+  fail(failure: Failure): void {
+    this.failures.push(failure);
+    this.flush();
+  }
+
+  async drain(): Promise<void> {
+    while (this.flushing !== undefined) await this.flushing;
+  }
+
+  private flush(): void {
+    this.flushing ??= (async () => {
+      while (this.completions.length > 0 || this.failures.length > 0) {
+        const completions = this.completions.splice(0);
+        const failures = this.failures.splice(0);
+        // A refused report leaves its tasks leased: they are claimed again when the lease ends.
+        if (completions.length > 0) {
+          this.stats.reportCalls += 1;
+          await this.queue.complete(completions).then(
+            () => {
+              this.stats.completed += completions.length;
+            },
+            this.onError,
+          );
+        }
+        if (failures.length > 0) {
+          this.stats.reportCalls += 1;
+          await this.queue.fail(failures).then(
+            () => {
+              this.stats.failed += failures.length;
+            },
+            this.onError,
+          );
+        }
+      }
+      this.flushing = undefined;
+    })();
+  }
+}

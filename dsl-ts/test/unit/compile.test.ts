@@ -1,0 +1,57 @@
+import { describe, expect, test } from 'vitest';
+
+import { compileFlow, compileFlowScript, Flow, quoteLiteral } from '../../src/index.js';
+
+const crawl = new Flow<{ urls: string[] }>({ slug: 'crawl', maxAttempts: 3, baseDelay: 1, timeout: 60 })
+  .step({ slug: 'list' }, ({ run }) => run.urls)
+  .step({ slug: 'fetch', dependsOn: ['list'], fanout: true, maxAttempts: 5, startDelay: 2 }, ({ item }) => item.length)
+  .step({ slug: 'save', dependsOn: ['fetch', 'list'], timeout: 120, baseDelay: 0 }, ({ fetch }) => fetch.length);
+
+describe('compileFlow', () => {
+  test('emits create_flow then add_step per step, in definition order, with named options', () => {
+    expect(compileFlow(crawl)).toEqual([
+      "SELECT pgflow.create_flow('crawl', max_attempts => 3, base_delay => 1, timeout => 60)",
+      "SELECT pgflow.add_step('crawl', 'list')",
+      "SELECT pgflow.add_step('crawl', 'fetch', deps_slugs => ARRAY['list'], max_attempts => 5, start_delay => 2, step_type => 'fanout')",
+      "SELECT pgflow.add_step('crawl', 'save', deps_slugs => ARRAY['fetch', 'list'], base_delay => 0, timeout => 120)",
+    ]);
+  });
+
+  test('a flow without options leaves the defaults to the extension', () => {
+    const flow = new Flow<number[]>({ slug: 'plain' }).map({ slug: 'each' }, (n) => n);
+    expect(compileFlow(flow)).toEqual([
+      "SELECT pgflow.create_flow('plain')",
+      "SELECT pgflow.add_step('plain', 'each', step_type => 'fanout')",
+    ]);
+  });
+
+  test('a map over a step compiles like the fan-out step it is', () => {
+    const viaMap = new Flow<null>({ slug: 'm' }).step({ slug: 'a' }, () => [1]).map({ slug: 'b', array: 'a' }, (n) => n);
+    const viaStep = new Flow<null>({ slug: 'm' })
+      .step({ slug: 'a' }, () => [1])
+      .step({ slug: 'b', dependsOn: ['a'], fanout: true }, ({ item }) => item);
+    expect(compileFlow(viaMap)).toEqual(compileFlow(viaStep));
+  });
+
+  test('compileFlowScript ends each statement with a semicolon and a newline', () => {
+    expect(compileFlowScript(new Flow({ slug: 'x' }))).toBe("SELECT pgflow.create_flow('x');\n");
+  });
+});
+
+describe('quoteLiteral', () => {
+  test.each([
+    ['plain', "'plain'"],
+    ["it's", "'it''s'"],
+    ["'); drop table pgflow.runs; --", "'''); drop table pgflow.runs; --'"],
+    ['back\\slash', "E'back\\\\slash'"],
+    ["\\'; select 1; --", "E'\\\\''; select 1; --'"],
+    ['', "''"],
+    ['ünïcødé $$ "', "'ünïcødé $$ \"'"],
+  ])('%j becomes %s', (text, literal) => {
+    expect(quoteLiteral(text)).toBe(literal);
+  });
+
+  test('a NUL character is refused: PostgreSQL text cannot hold it', () => {
+    expect(() => quoteLiteral('a\0b')).toThrow(RangeError);
+  });
+});

@@ -1,0 +1,235 @@
+import { afterEach, describe, expect, test } from 'vitest';
+
+import {
+  Flow,
+  startWorker,
+  type ClaimedTask,
+  type Completion,
+  type Failure,
+  type PollRequest,
+  type TaskQueue,
+  type Worker,
+} from '../../src/index.js';
+
+const RUN = '11111111-1111-1111-1111-111111111111';
+
+/** A queue in memory: hands out its tasks to polls and records every call. */
+class FakeQueue implements TaskQueue {
+  readonly polls: PollRequest[] = [];
+  readonly completeCalls: Completion[][] = [];
+  readonly failCalls: Failure[][] = [];
+  pollError: Error | undefined;
+  reportDelayMs = 0;
+
+  constructor(private readonly tasks: ClaimedTask[]) {}
+
+  async poll(request: PollRequest): Promise<ClaimedTask[]> {
+    this.polls.push(request);
+    const error = this.pollError;
+    this.pollError = undefined;
+    if (error !== undefined) throw error;
+    const claimed = this.tasks.splice(0, request.qty);
+    if (claimed.length === 0) await delay(5);
+    return claimed;
+  }
+
+  async complete(completions: readonly Completion[]): Promise<void> {
+    await delay(this.reportDelayMs);
+    this.completeCalls.push([...completions]);
+  }
+
+  async fail(failures: readonly Failure[]): Promise<void> {
+    await delay(this.reportDelayMs);
+    this.failCalls.push([...failures]);
+  }
+
+  get completed(): Completion[] {
+    return this.completeCalls.flat();
+  }
+
+  get failed(): Failure[] {
+    return this.failCalls.flat();
+  }
+}
+
+const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+function fanoutTasks(n: number): ClaimedTask[] {
+  return Array.from({ length: n }, (_, i) => ({ flowSlug: 'f', runId: RUN, stepSlug: 'each', taskIndex: i, input: { item: i } }));
+}
+
+async function until(condition: () => boolean, what: string): Promise<void> {
+  for (let waited = 0; !condition(); waited += 5) {
+    if (waited > 5_000) throw new Error(`timed out waiting until ${what}`);
+    await delay(5);
+  }
+}
+
+const workers: Worker[] = [];
+function start(options: Parameters<typeof startWorker>[0]): Worker {
+  const worker = startWorker({ handleSignals: false, onError: () => {}, ...options });
+  workers.push(worker);
+  return worker;
+}
+afterEach(async () => {
+  await Promise.all(workers.splice(0).map((worker) => worker.stop()));
+});
+
+describe('startWorker', () => {
+  test('runs each task with its step handler and reports the outputs', async () => {
+    const flow = new Flow<number[]>({ slug: 'f' }).map({ slug: 'each' }, (n) => ({ square: n * n }));
+    const queue = new FakeQueue(fanoutTasks(25));
+    const worker = start({ flow, queue, concurrency: 4, batchSize: 3 });
+    await until(() => queue.completed.length === 25, 'every task is reported');
+    await worker.stop();
+    const outputs = queue.completed.sort((a, b) => a.taskIndex - b.taskIndex);
+    expect(outputs.map((c) => [c.taskIndex, c.outputJson])).toEqual(
+      Array.from({ length: 25 }, (_, i) => [i, JSON.stringify({ square: i * i })]),
+    );
+    expect(queue.polls.every((poll) => poll.flowSlug === 'f' && poll.qty >= 1 && poll.qty <= 3)).toBe(true);
+    expect(worker.stats).toMatchObject({ claimed: 25, completed: 25, failed: 0, abandoned: 0 });
+  });
+
+  test('never runs more than `concurrency` handlers, and polls for free slots before the batch ends', async () => {
+    let running = 0;
+    let peak = 0;
+    const flow = new Flow<number[]>({ slug: 'f' }).map({ slug: 'each' }, async (n) => {
+      running += 1;
+      peak = Math.max(peak, running);
+      await delay(n % 2 === 0 ? 2 : 30); // uneven tasks: fast slots free up while slow ones run
+      running -= 1;
+      return n;
+    });
+    const queue = new FakeQueue(fanoutTasks(40));
+    const worker = start({ flow, queue, concurrency: 5, batchSize: 5 });
+    await until(() => queue.completed.length === 40, 'every task is reported');
+    expect(peak).toBe(5);
+    expect(worker.stats.peakConcurrency).toBe(5);
+    // Polls asked for fewer than a full batch: the worker refilled the slots that had freed.
+    expect(queue.polls.some((poll) => poll.qty < 5)).toBe(true);
+  });
+
+  test('a thrown error fails the task with its message; other tasks complete', async () => {
+    const flow = new Flow<number[]>({ slug: 'f' }).map({ slug: 'each' }, (n) => {
+      if (n === 3) throw new Error('item 3 is broken');
+      if (n === 4) throw 'a thrown string';
+      return n;
+    });
+    const queue = new FakeQueue(fanoutTasks(6));
+    start({ flow, queue });
+    await until(() => queue.completed.length + queue.failed.length === 6, 'every task is answered');
+    expect(queue.failed.sort((a, b) => a.taskIndex - b.taskIndex)).toEqual([
+      { runId: RUN, stepSlug: 'each', taskIndex: 3, errorMessage: 'item 3 is broken' },
+      { runId: RUN, stepSlug: 'each', taskIndex: 4, errorMessage: 'a thrown string' },
+    ]);
+    expect(queue.completed.map((c) => c.taskIndex).sort()).toEqual([0, 1, 2, 5]);
+  });
+
+  test('an output that is not JSON fails the task instead of the worker', async () => {
+    const flow = new Flow<number[]>({ slug: 'f' }).map({ slug: 'each' }, () => ({ big: 1n }));
+    const queue = new FakeQueue(fanoutTasks(1));
+    start({ flow, queue });
+    await until(() => queue.failed.length === 1, 'the task fails');
+    expect(queue.failed[0]?.errorMessage).toMatch(/BigInt/);
+  });
+
+  test('a handler that returns nothing completes with null', async () => {
+    const flow = new Flow<number[]>({ slug: 'f' }).map({ slug: 'each' }, () => undefined);
+    const queue = new FakeQueue(fanoutTasks(1));
+    start({ flow, queue });
+    await until(() => queue.completed.length === 1, 'the task completes');
+    expect(queue.completed[0]?.outputJson).toBe('null');
+  });
+
+  test('a task of a step the flow does not have fails with a message naming it', async () => {
+    const flow = new Flow<number[]>({ slug: 'f' }).map({ slug: 'each' }, (n) => n);
+    const queue = new FakeQueue([{ flowSlug: 'f', runId: RUN, stepSlug: 'gone', taskIndex: 0, input: {} }]);
+    start({ flow, queue });
+    await until(() => queue.failed.length === 1, 'the task fails');
+    expect(queue.failed[0]?.errorMessage).toBe("this worker's flow 'f' has no step 'gone'");
+  });
+
+  test('answers that gather while a report is on its way go in one batch call', async () => {
+    const flow = new Flow<number[]>({ slug: 'f' }).map({ slug: 'each' }, (n) => n);
+    const queue = new FakeQueue(fanoutTasks(50));
+    queue.reportDelayMs = 20;
+    const worker = start({ flow, queue, concurrency: 50, batchSize: 50 });
+    await until(() => queue.completed.length === 50, 'every task is reported');
+    expect(queue.completeCalls.length).toBeLessThan(50);
+    expect(Math.max(...queue.completeCalls.map((call) => call.length))).toBeGreaterThan(1);
+    expect(worker.stats.reportCalls).toBe(queue.completeCalls.length);
+  });
+
+  test('a failed poll is reported to onError and polling goes on', async () => {
+    const errors: unknown[] = [];
+    const flow = new Flow<number[]>({ slug: 'f' }).map({ slug: 'each' }, (n) => n);
+    const queue = new FakeQueue(fanoutTasks(3));
+    queue.pollError = new Error('connection lost');
+    start({ flow, queue, onError: (error) => errors.push(error), pollIntervalMs: 1 });
+    await until(() => queue.completed.length === 3, 'every task is reported');
+    expect(errors).toEqual([new Error('connection lost')]);
+  });
+
+  test('stop waits for running handlers and reports their answers', async () => {
+    let release: () => void = () => {};
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const flow = new Flow<number[]>({ slug: 'f' }).map({ slug: 'each' }, async (n) => {
+      await gate;
+      return n;
+    });
+    const queue = new FakeQueue(fanoutTasks(3));
+    const worker = start({ flow, queue, concurrency: 3 });
+    await until(() => worker.stats.claimed === 3, 'the tasks are claimed');
+    const stopping = worker.stop();
+    await delay(20);
+    expect(queue.completed).toEqual([]);
+    release();
+    await stopping;
+    expect(queue.completed.map((c) => c.taskIndex).sort()).toEqual([0, 1, 2]);
+    const pollsAtStop = queue.polls.length;
+    await delay(30);
+    expect(queue.polls.length).toBe(pollsAtStop);
+  });
+
+  test('stop abandons handlers that outlive the shutdown timeout: aborted, never reported', async () => {
+    let aborted = 0;
+    const flow = new Flow<number[]>({ slug: 'f' }).map({ slug: 'each' }, async (n, { signal }) => {
+      if (n === 0) return n;
+      await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve()));
+      aborted += 1;
+      return n;
+    });
+    const queue = new FakeQueue(fanoutTasks(3));
+    const worker = start({ flow, queue, concurrency: 3, shutdownTimeoutMs: 30 });
+    await until(() => queue.completed.length === 1, 'the quick task is reported');
+    await worker.stop();
+    await delay(10);
+    expect(aborted).toBe(2);
+    expect(worker.stats.abandoned).toBe(2);
+    expect(queue.completed.map((c) => c.taskIndex)).toEqual([0]);
+    expect(queue.failed).toEqual([]);
+  });
+
+  test('SIGTERM stops the worker gracefully', async () => {
+    const flow = new Flow<number[]>({ slug: 'f' }).map({ slug: 'each' }, (n) => n);
+    const queue = new FakeQueue(fanoutTasks(2));
+    const worker = startWorker({ flow, queue, onError: () => {} });
+    await until(() => queue.completed.length === 2, 'every task is reported');
+    process.emit('SIGTERM');
+    await worker.stopped;
+    expect(process.listenerCount('SIGTERM')).toBe(0);
+  });
+
+  test('refuses bad options', () => {
+    const flow = new Flow<number[]>({ slug: 'f' });
+    const queue = new FakeQueue([]);
+    expect(() => startWorker({ flow, queue, concurrency: 0 })).toThrow('concurrency must be an integer of at least 1, got 0');
+    expect(() => startWorker({ flow, queue, batchSize: 2.5 })).toThrow('batchSize must be an integer of at least 1, got 2.5');
+    expect(() => startWorker({ flow })).toThrow('give exactly one of connectionString, sql or queue');
+    expect(() => startWorker({ flow, queue, connectionString: 'postgres://x' })).toThrow(
+      'give exactly one of connectionString, sql or queue',
+    );
+  });
+});
