@@ -11,3 +11,27 @@ alter function pgflow.complete_task set plan_cache_mode = force_generic_plan;
 alter function pgflow.complete_tasks set plan_cache_mode = force_generic_plan;
 alter function pgflow.fail_task set plan_cache_mode = force_generic_plan;
 alter function pgflow.fail_tasks set plan_cache_mode = force_generic_plan;
+alter function pgflow.cancel_run set plan_cache_mode = force_generic_plan;
+alter function pgflow.verify_run set plan_cache_mode = force_generic_plan;
+
+-- Least privilege. pgflow_worker may claim, complete and fail tasks and nothing else: no table
+-- privilege, EXECUTE on the task functions only (they are SECURITY DEFINER, see src/api/tasks.rs).
+-- pgflow_admin defines flows and starts, cancels and inspects runs. Roles belong to the cluster,
+-- so they are created only when missing and outlive the extension.
+do $$
+begin
+  if not exists (select from pg_catalog.pg_roles where rolname = 'pgflow_worker') then
+    create role pgflow_worker nologin;
+  end if;
+  if not exists (select from pg_catalog.pg_roles where rolname = 'pgflow_admin') then
+    create role pgflow_admin nologin;
+  end if;
+end
+$$;
+revoke all on all functions in schema pgflow from public;
+grant usage on schema pgflow to pgflow_worker, pgflow_admin;
+grant execute on function pgflow.poll_for_tasks, pgflow.complete_task, pgflow.complete_tasks,
+  pgflow.fail_task, pgflow.fail_tasks to pgflow_worker;
+grant execute on all functions in schema pgflow to pgflow_admin;
+grant select, insert, update, delete on all tables in schema pgflow to pgflow_admin;
+grant usage, select on sequence pgflow.step_tasks_msg_id_seq to pgflow_admin;

@@ -64,12 +64,17 @@ create table pgflow.runs (
   started_at      timestamptz not null default now(),
   completed_at    timestamptz,
   failed_at       timestamptz,
+  -- Added in 0.1.1, last so that a fresh install and an upgraded one have the same row layout.
+  -- The caller's idempotency key: a second start_flow with the same key returns this run.
+  run_key         text,
+  cancelled_at    timestamptz,
   constraint runs_pkey primary key (run_id),
   constraint runs_flow_slug_fkey foreign key (flow_slug) references pgflow.flows (flow_slug),
-  constraint runs_status_is_known check (status in ('started', 'completed', 'failed')),
+  constraint runs_status_is_known check (status in ('started', 'completed', 'failed', 'cancelled')),
   constraint runs_remaining_steps_nonnegative check (remaining_steps >= 0)
 );
 create index runs_flow_slug_idx on pgflow.runs (flow_slug);
+create unique index runs_flow_slug_run_key_key on pgflow.runs (flow_slug, run_key) where run_key is not null;
 
 create table pgflow.step_states (
   run_id          uuid not null,
@@ -88,7 +93,7 @@ create table pgflow.step_states (
   constraint step_states_pkey primary key (run_id, step_slug),
   constraint step_states_run_fkey foreign key (run_id) references pgflow.runs (run_id),
   constraint step_states_step_fkey foreign key (flow_slug, step_slug) references pgflow.steps (flow_slug, step_slug),
-  constraint step_states_status_is_known check (status in ('created', 'started', 'completed', 'failed')),
+  constraint step_states_status_is_known check (status in ('created', 'started', 'completed', 'failed', 'cancelled')),
   constraint step_states_remaining_deps_nonnegative check (remaining_deps >= 0),
   constraint step_states_initial_tasks_nonnegative check (initial_tasks >= 0),
   constraint step_states_remaining_tasks_nonnegative check (remaining_tasks >= 0)
@@ -117,6 +122,9 @@ create table pgflow.step_tasks (
   started_at     timestamptz,
   completed_at   timestamptz,
   failed_at      timestamptz,
+  -- Added in 0.1.1: who holds the current claim (NULL when the claimer gave no id). An answer
+  -- that names another worker is a stale holder's and changes nothing.
+  worker_id      uuid,
   constraint step_tasks_pkey primary key (run_id, step_slug, task_index),
   constraint step_tasks_status_is_known check (status in ('queued', 'started', 'completed', 'failed', 'cancelled')),
   constraint step_tasks_task_index_nonnegative check (task_index >= 0),

@@ -88,3 +88,24 @@ begin
   return completed;
 end;
 $$;
+
+-- Runs a statement as another role and returns each row as jsonb; an error inside undoes the role
+-- switch with the rest of the failed statement.
+create function pgflow_tests.as_role(role_name text, query text)
+returns setof jsonb language plpgsql as $$
+begin
+  execute format('set local role %I', role_name);
+  return query execute format('select to_jsonb(q) from (%s) q', query);
+  reset role;
+end;
+$$;
+
+-- Runs a statement that returns nothing (DDL, DML) as another role.
+create function pgflow_tests.exec_as(role_name text, statement text)
+returns void language plpgsql as $$
+begin
+  execute format('set local role %I', role_name);
+  execute statement;
+  reset role;
+end;
+$$;

@@ -1,4 +1,4 @@
--- $1 flow_slug, $2 lease seconds, $3 how many.
+-- $1 flow_slug, $2 lease seconds, $3 how many, $4 worker_id (who holds the claims; may be NULL).
 -- Claims queued tasks whose time has come, oldest first. Each claim counts an attempt and hides
 -- the task for the lease. A fan-out task's payload is its own element; a single step's is the
 -- run input and its dependencies' outputs.
@@ -18,7 +18,8 @@ with claimable as (
   set status = 'started',
       attempts_count = t.attempts_count + 1,
       started_at = clock_timestamp(),
-      visible_at = clock_timestamp() + make_interval(secs => $2)
+      visible_at = clock_timestamp() + make_interval(secs => $2),
+      worker_id = $4
   from claimable c
   where t.run_id = c.run_id and t.step_slug = c.step_slug and t.task_index = c.task_index
   returning t.flow_slug, t.run_id, t.step_slug, t.task_index, t.msg_id, t.item

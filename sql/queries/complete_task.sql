@@ -1,10 +1,12 @@
--- $1 run_id, $2 step_slug, $3 task_index, $4 output. complete_tasks for a single answer, in the
--- same result shape: the completed task, then its step if no task of it is left. Returns nothing
--- when the task is not started (already answered, cancelled, waiting for a retry).
+-- $1 run_id, $2 step_slug, $3 task_index, $4 output, $5 worker_id. complete_tasks for a single
+-- answer, in the same result shape: the completed task, then its step if no task of it is left.
+-- Returns nothing when the task is not started (already answered, cancelled, waiting for a retry)
+-- or, when $5 is given, when another worker holds its claim.
 with task as (
   update pgflow.step_tasks t
   set status = 'completed', output = $4, completed_at = clock_timestamp()
   where t.run_id = $1 and t.step_slug = $2 and t.task_index = $3 and t.status = 'started'
+    and ($5::uuid is null or t.worker_id = $5)
   returning t
 ), step as (
   update pgflow.step_states ss

@@ -1,5 +1,6 @@
--- $1 run_ids, $2 step_slugs, $3 task_indexes, $4 outputs (parallel arrays, one entry per answer).
--- Completes every listed task that is started; the others are late answers and stay as they are.
+-- $1 run_ids, $2 step_slugs, $3 task_indexes, $4 outputs (parallel arrays, one entry per answer),
+-- $5 worker_id. Completes every listed task that is started (and, when $5 is given, claimed by
+-- that worker); the others are late or stale answers and stay as they are.
 -- Counts the completed tasks off their steps and returns them, then the steps with no task left.
 -- Tasks, then step states, are locked in key order so that concurrent batches cannot deadlock.
 with answer as (
@@ -11,7 +12,7 @@ with answer as (
   select t.run_id, t.step_slug, t.task_index
   from pgflow.step_tasks t
   join answer a using (run_id, step_slug, task_index)
-  where t.status = 'started'
+  where t.status = 'started' and ($5::uuid is null or t.worker_id = $5)
   order by t.run_id, t.step_slug, t.task_index
   for update of t
 ), task as (
@@ -20,7 +21,7 @@ with answer as (
   from locked l
   join answer a using (run_id, step_slug, task_index)
   where t.run_id = l.run_id and t.step_slug = l.step_slug and t.task_index = l.task_index
-    and t.status = 'started'
+    and t.status = 'started' and ($5::uuid is null or t.worker_id = $5)
   returning t
 ), counted as (
   select (t.t).run_id, (t.t).step_slug, count(*)::int as n from task t group by 1, 2

@@ -1,8 +1,11 @@
--- $1 flow_slug, $2 input, $3 run_id (NULL: generate one). Creates the run and one state per step.
+-- $1 flow_slug, $2 input, $3 run_id (NULL: generate one), $4 run_key (may be NULL). Creates the
+-- run and one state per step. Returns nothing when a run with the same key exists: a concurrent
+-- start with that key waits here until the other commits, then finds its run.
 with run as (
-  insert into pgflow.runs (run_id, flow_slug, input, remaining_steps)
+  insert into pgflow.runs (run_id, flow_slug, input, remaining_steps, run_key)
   select coalesce($3, gen_random_uuid()), $1, $2,
-         (select count(*) from pgflow.steps where flow_slug = $1)
+         (select count(*) from pgflow.steps where flow_slug = $1), $4
+  on conflict (flow_slug, run_key) where run_key is not null do nothing
   returning run_id
 ), states as (
   insert into pgflow.step_states (run_id, flow_slug, step_slug, remaining_deps, initial_tasks)

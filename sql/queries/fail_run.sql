@@ -1,6 +1,5 @@
--- $1 run_id. Marks a started run failed. Its own statement, run first: taking the run's row lock
--- waits for any transaction that is completing a step of this run (complete_step updates this row
--- too), so the cancellation that follows sees the tasks that transaction created.
+-- $1 run_id. Marks a started run failed, after its tasks were cancelled (cancel_run_tasks): the
+-- run row is locked last, as a completion locks it, so the two cannot wait on each other.
 update pgflow.runs
 set status = 'failed', failed_at = clock_timestamp()
 where run_id = $1 and status = 'started'

@@ -1,4 +1,5 @@
--- $1 run_ids, $2 step_slugs, $3 task_indexes, $4 error messages (parallel arrays).
+-- $1 run_ids, $2 step_slugs, $3 task_indexes, $4 error messages (parallel arrays), $5 worker_id
+-- (when given, only tasks that worker holds are answered).
 -- A started task goes back to the queue after base_delay * 2^(attempts_count - 1) seconds while
 -- attempts remain, else it fails; the caller then fails its run. Tasks that are not started
 -- (late answers) stay as they are. Tasks are locked in key order, as in complete_tasks.
@@ -15,7 +16,7 @@ with answer as (
   join answer a using (run_id, step_slug, task_index)
   join pgflow.steps s on s.flow_slug = t.flow_slug and s.step_slug = t.step_slug
   join pgflow.flows f on f.flow_slug = s.flow_slug
-  where t.status = 'started'
+  where t.status = 'started' and ($5::uuid is null or t.worker_id = $5)
   order by t.run_id, t.step_slug, t.task_index
   for update of t
 )

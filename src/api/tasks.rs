@@ -5,7 +5,10 @@ use crate::engine::tasks::{self, Poll, TaskRefs};
 use crate::error::{required, OrRaise, Result};
 use crate::jsonb::{RawIntArray, RawJsonb, RawJsonbArray, RawTextArray, RawUuidArray};
 
-#[pg_extern(volatile, parallel_unsafe)]
+// SECURITY DEFINER: the pgflow_worker role holds no privilege on the tables, only EXECUTE on the
+// task functions, so a worker can touch the queue only through them. search_path is pinned and
+// every statement is a fixed, schema-qualified query, so a caller cannot redirect them.
+#[pg_extern(volatile, parallel_unsafe, security_definer)]
 #[search_path(pg_catalog, @extschema@, pg_temp)]
 fn poll_for_tasks(
     queue_name: Option<String>,
@@ -13,6 +16,7 @@ fn poll_for_tasks(
     qty: Option<i32>,
     max_poll_seconds: default!(Option<i32>, 5),
     poll_interval_ms: default!(Option<i32>, 100),
+    worker_id: default!(Option<Uuid>, "NULL"),
 ) -> SetOfIterator<'static, pgrx::composite_type!('static, "step_task_record")> {
     let call = || -> Result<_> {
         const F: &str = "poll_for_tasks";
@@ -22,19 +26,24 @@ fn poll_for_tasks(
             qty: required(qty, F, "qty")?,
             max_poll_seconds: required(max_poll_seconds, F, "max_poll_seconds")?,
             poll_interval_ms: required(poll_interval_ms, F, "poll_interval_ms")?,
+            worker_id,
         };
         Spi::connect_mut(|client| tasks::poll_for_tasks(client, &flow_slug, poll))
     };
     SetOfIterator::new(call().or_raise())
 }
 
-#[pg_extern(volatile, parallel_unsafe)]
+// SECURITY DEFINER: the pgflow_worker role holds no privilege on the tables, only EXECUTE on the
+// task functions, so a worker can touch the queue only through them. search_path is pinned and
+// every statement is a fixed, schema-qualified query, so a caller cannot redirect them.
+#[pg_extern(volatile, parallel_unsafe, security_definer)]
 #[search_path(pg_catalog, @extschema@, pg_temp)]
 fn complete_task(
     run_id: Option<Uuid>,
     step_slug: Option<String>,
     task_index: Option<i32>,
     output: Option<RawJsonb>,
+    worker_id: default!(Option<Uuid>, "NULL"),
 ) -> SetOfIterator<'static, pgrx::composite_type!('static, "step_tasks")> {
     let call = || -> Result<_> {
         const F: &str = "complete_task";
@@ -42,18 +51,22 @@ fn complete_task(
         let step_slug = required(step_slug, F, "step_slug")?;
         let task_index = required(task_index, F, "task_index")?;
         let output = required(output, F, "output")?;
-        Spi::connect_mut(|client| tasks::complete_task(client, run_id, &step_slug, task_index, output))
+        Spi::connect_mut(|client| tasks::complete_task(client, run_id, &step_slug, task_index, output, worker_id))
     };
     SetOfIterator::new(call().or_raise())
 }
 
-#[pg_extern(volatile, parallel_unsafe)]
+// SECURITY DEFINER: the pgflow_worker role holds no privilege on the tables, only EXECUTE on the
+// task functions, so a worker can touch the queue only through them. search_path is pinned and
+// every statement is a fixed, schema-qualified query, so a caller cannot redirect them.
+#[pg_extern(volatile, parallel_unsafe, security_definer)]
 #[search_path(pg_catalog, @extschema@, pg_temp)]
 fn fail_task(
     run_id: Option<Uuid>,
     step_slug: Option<String>,
     task_index: Option<i32>,
     error_message: Option<String>,
+    worker_id: default!(Option<Uuid>, "NULL"),
 ) -> SetOfIterator<'static, pgrx::composite_type!('static, "step_tasks")> {
     let call = || -> Result<_> {
         const F: &str = "fail_task";
@@ -62,7 +75,7 @@ fn fail_task(
         let task_index = required(task_index, F, "task_index")?;
         let error_message = required(error_message, F, "error_message")?;
         Spi::connect_mut(|client| {
-            tasks::fail_task(client, run_id, &step_slug, task_index, &error_message)
+            tasks::fail_task(client, run_id, &step_slug, task_index, &error_message, worker_id)
         })
     };
     SetOfIterator::new(call().or_raise())
@@ -70,17 +83,21 @@ fn fail_task(
 
 /// The batch form of `complete_task`: answer i is (run_ids[i], step_slugs[i], task_indexes[i],
 /// outputs[i]). One statement completes them all; late answers in the batch change nothing.
-#[pg_extern(volatile, parallel_unsafe)]
+// SECURITY DEFINER: the pgflow_worker role holds no privilege on the tables, only EXECUTE on the
+// task functions, so a worker can touch the queue only through them. search_path is pinned and
+// every statement is a fixed, schema-qualified query, so a caller cannot redirect them.
+#[pg_extern(volatile, parallel_unsafe, security_definer)]
 #[search_path(pg_catalog, @extschema@, pg_temp)]
 fn complete_tasks(
     run_ids: Option<RawUuidArray>,
     step_slugs: Option<RawTextArray>,
     task_indexes: Option<RawIntArray>,
     outputs: Option<RawJsonbArray>,
+    worker_id: default!(Option<Uuid>, "NULL"),
 ) -> SetOfIterator<'static, pgrx::composite_type!('static, "step_tasks")> {
     let call = || -> Result<_> {
         const F: &str = "complete_tasks";
-        let tasks = task_refs(F, run_ids, step_slugs, task_indexes)?;
+        let tasks = task_refs(F, run_ids, step_slugs, task_indexes, worker_id)?;
         let outputs = required(outputs, F, "outputs")?;
         Spi::connect_mut(|client| tasks::complete_tasks(client, F, &tasks, outputs.into()))
     };
@@ -88,17 +105,21 @@ fn complete_tasks(
 }
 
 /// The batch form of `fail_task`, with one error message per task.
-#[pg_extern(volatile, parallel_unsafe)]
+// SECURITY DEFINER: the pgflow_worker role holds no privilege on the tables, only EXECUTE on the
+// task functions, so a worker can touch the queue only through them. search_path is pinned and
+// every statement is a fixed, schema-qualified query, so a caller cannot redirect them.
+#[pg_extern(volatile, parallel_unsafe, security_definer)]
 #[search_path(pg_catalog, @extschema@, pg_temp)]
 fn fail_tasks(
     run_ids: Option<RawUuidArray>,
     step_slugs: Option<RawTextArray>,
     task_indexes: Option<RawIntArray>,
     error_messages: Option<RawTextArray>,
+    worker_id: default!(Option<Uuid>, "NULL"),
 ) -> SetOfIterator<'static, pgrx::composite_type!('static, "step_tasks")> {
     let call = || -> Result<_> {
         const F: &str = "fail_tasks";
-        let tasks = task_refs(F, run_ids, step_slugs, task_indexes)?;
+        let tasks = task_refs(F, run_ids, step_slugs, task_indexes, worker_id)?;
         let error_messages = required(error_messages, F, "error_messages")?;
         Spi::connect_mut(|client| tasks::fail_tasks(client, F, &tasks, error_messages.into()))
     };
@@ -111,10 +132,12 @@ fn task_refs(
     run_ids: Option<RawUuidArray>,
     step_slugs: Option<RawTextArray>,
     task_indexes: Option<RawIntArray>,
+    worker_id: Option<Uuid>,
 ) -> Result<TaskRefs<'static>> {
     Ok(TaskRefs {
         run_ids: required(run_ids, function, "run_ids")?.into(),
         step_slugs: required(step_slugs, function, "step_slugs")?.into(),
         task_indexes: required(task_indexes, function, "task_indexes")?.into(),
+        worker_id: tasks::worker_arg(worker_id),
     })
 }

@@ -2,7 +2,7 @@
 //! completion and failure cascades that every task answer may set off.
 
 use pgrx::datum::DatumWithOid;
-use pgrx::pg_sys::BuiltinOid::UUIDOID;
+use pgrx::pg_sys::BuiltinOid::{TEXTOID, UUIDOID};
 use pgrx::spi::SpiClient;
 use pgrx::Uuid;
 
@@ -16,6 +16,7 @@ pub fn start_flow(
     flow_slug: &str,
     input: RawJsonb,
     run_id: Option<Uuid>,
+    run_key: Option<&str>,
 ) -> Result<Row> {
     let check: [DatumWithOid; 2] = [flow_slug.into(), input.into()];
     let table = plans::run(client, &plans::START_FLOW_CHECK, &check)?;
@@ -32,6 +33,9 @@ pub fn start_flow(
             )));
         }
     }
+    if let Some(existing) = find_run_by_key(client, flow_slug, run_key)? {
+        return get_run(client, existing);
+    }
     if let Some(run_id) = run_id {
         if plans::first::<bool>(client, &plans::RUN_EXISTS, &[run_id.into()])? == Some(true) {
             return Err(PgflowError::RunAlreadyExists(run_id.to_string()));
@@ -39,11 +43,24 @@ pub fn start_flow(
     }
 
     let run_arg = run_id.map(DatumWithOid::from).unwrap_or_else(|| null(UUIDOID));
-    let args: [DatumWithOid; 3] = [flow_slug.into(), input.into(), run_arg];
-    let run_id = plans::first::<Uuid>(client, &plans::CREATE_RUN, &args)?
-        .ok_or_else(|| PgflowError::Internal(format!("run of flow '{flow_slug}' was not created")))?;
+    let key_arg = run_key.map(DatumWithOid::from).unwrap_or_else(|| null(TEXTOID));
+    let args: [DatumWithOid; 4] = [flow_slug.into(), input.into(), run_arg, key_arg];
+    let Some(run_id) = plans::first::<Uuid>(client, &plans::CREATE_RUN, &args)? else {
+        // A concurrent start with the same key committed first: its run is the answer.
+        return match find_run_by_key(client, flow_slug, run_key)? {
+            Some(existing) => get_run(client, existing),
+            None => Err(PgflowError::Internal(format!("run of flow '{flow_slug}' was not created"))),
+        };
+    };
     advance(client, run_id, Strictness::RaiseOnBadFanout)?;
     get_run(client, run_id)
+}
+
+fn find_run_by_key(client: &mut SpiClient<'_>, flow_slug: &str, run_key: Option<&str>) -> Result<Option<Uuid>> {
+    match run_key {
+        None => Ok(None),
+        Some(key) => plans::first::<Uuid>(client, &plans::FIND_RUN_BY_KEY, &[flow_slug.into(), key.into()]),
+    }
 }
 
 pub fn get_run(client: &mut SpiClient<'_>, run_id: Uuid) -> Result<Row> {
@@ -140,14 +157,69 @@ fn complete_run_if_done(client: &mut SpiClient<'_>, run_id: Uuid) -> Result<()> 
 }
 
 /// Fails the run because of `step_slug`, and cancels whatever of it is still queued or running.
+/// Rows are locked as completions lock them, tasks first and the run last, so the two cannot
+/// deadlock; tasks that a completion committed meanwhile created are cancelled by the last sweep.
 pub fn fail_run(client: &mut SpiClient<'_>, run_id: Uuid, step_slug: &str, message: &str) -> Result<()> {
-    let failed = plans::run(client, &plans::FAIL_RUN, &[run_id.into()])?;
-    if failed.is_empty() {
-        return Ok(()); // already failed (or completed) by someone else
-    }
+    plans::run(client, &plans::CANCEL_RUN_TASKS, &[run_id.into()])?;
     let args: [DatumWithOid; 3] = [run_id.into(), step_slug.into(), message.into()];
-    plans::run(client, &plans::FAIL_STEP_AND_CANCEL, &args)?;
+    plans::run(client, &plans::FAIL_STEP, &args)?;
+    if plans::run(client, &plans::FAIL_RUN, &[run_id.into()])?.is_empty() {
+        return Ok(()); // already failed by someone else
+    }
+    plans::run(client, &plans::CANCEL_RUN_TASKS, &[run_id.into()])?;
     Ok(())
+}
+
+/// `pgflow.cancel_run`: a started run becomes cancelled with its unfinished steps and tasks.
+/// Cancelling a cancelled run returns it unchanged; a finished run cannot be cancelled.
+pub fn cancel_run(client: &mut SpiClient<'_>, run_id: Uuid) -> Result<Row> {
+    let status = run_status(client, run_id)?;
+    if status != "started" {
+        return finished_run(client, run_id, &status);
+    }
+    // Same lock order as fail_run: tasks, steps, then the run.
+    plans::run(client, &plans::CANCEL_RUN_TASKS, &[run_id.into()])?;
+    plans::run(client, &plans::CANCEL_STEPS, &[run_id.into()])?;
+    if plans::run(client, &plans::CANCEL_RUN, &[run_id.into()])?.is_empty() {
+        // It ended while this call waited for its tasks; raising undoes the cancellations above.
+        let status = run_status(client, run_id)?;
+        return finished_run(client, run_id, &status);
+    }
+    plans::run(client, &plans::CANCEL_RUN_TASKS, &[run_id.into()])?;
+    plans::run(client, &plans::CANCEL_STEPS, &[run_id.into()])?;
+    get_run(client, run_id)
+}
+
+fn run_status(client: &mut SpiClient<'_>, run_id: Uuid) -> Result<String> {
+    let table = plans::run(client, &plans::RUN_STATUS, &[run_id.into()])?;
+    if table.is_empty() {
+        return Err(PgflowError::UnknownRun(run_id.to_string()));
+    }
+    Ok(table.first().get::<String>(1)?.unwrap_or_default())
+}
+
+fn finished_run(client: &mut SpiClient<'_>, run_id: Uuid, status: &str) -> Result<Row> {
+    if status == "cancelled" {
+        return get_run(client, run_id);
+    }
+    Err(PgflowError::WrongState(format!("run {run_id} is {status} and cannot be cancelled")))
+}
+
+/// `pgflow.verify_run`: every disagreement between the run's counters and statuses and what its
+/// tasks say, as (subject, what, stored, expected).
+pub fn verify_run(client: &mut SpiClient<'_>, run_id: Uuid) -> Result<Vec<(String, String, String, String)>> {
+    run_status(client, run_id)?;
+    let table = plans::run(client, &plans::VERIFY_RUN, &[run_id.into()])?;
+    let mut problems = Vec::with_capacity(table.len());
+    for row in table {
+        problems.push((
+            row.get::<String>(1)?.unwrap_or_default(),
+            row.get::<String>(2)?.unwrap_or_default(),
+            row.get::<String>(3)?.unwrap_or_default(),
+            row.get::<String>(4)?.unwrap_or_default(),
+        ));
+    }
+    Ok(problems)
 }
 
 /// `pgflow.spawn_fanout_tasks`: spawns one started fan-out step by hand and returns its size.

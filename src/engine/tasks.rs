@@ -5,6 +5,7 @@ use std::time::{Duration, Instant};
 
 use pgrx::datum::DatumWithOid;
 use pgrx::pg_sys;
+use pgrx::pg_sys::BuiltinOid::UUIDOID;
 use pgrx::spi::SpiClient;
 use pgrx::Uuid;
 
@@ -19,6 +20,13 @@ pub struct Poll {
     pub qty: i32,
     pub max_poll_seconds: i32,
     pub poll_interval_ms: i32,
+    /// Recorded on each claimed task: answers naming another worker are then refused.
+    pub worker_id: Option<Uuid>,
+}
+
+/// A worker id as a statement argument: NULL when the caller gave none (no ownership check).
+pub fn worker_arg(worker_id: Option<Uuid>) -> DatumWithOid<'static> {
+    worker_id.map(DatumWithOid::from).unwrap_or_else(|| plans::null(UUIDOID))
 }
 
 pub fn poll_for_tasks(client: &mut SpiClient<'_>, flow_slug: &str, poll: Poll) -> Result<Vec<Row>> {
@@ -33,7 +41,8 @@ pub fn poll_for_tasks(client: &mut SpiClient<'_>, flow_slug: &str, poll: Poll) -
     let deadline = Instant::now() + Duration::from_secs(poll.max_poll_seconds as u64);
     loop {
         expire_leases(client, flow_slug)?;
-        let args: [DatumWithOid; 3] = [flow_slug.into(), poll.lease_seconds.into(), poll.qty.into()];
+        let args: [DatumWithOid; 4] =
+            [flow_slug.into(), poll.lease_seconds.into(), poll.qty.into(), worker_arg(poll.worker_id)];
         let table = plans::run(client, &plans::CLAIM_TASKS, &args)?;
         let mut claimed = Vec::with_capacity(table.len());
         for row in table {
@@ -80,7 +89,7 @@ fn expire_leases(client: &mut SpiClient<'_>, flow_slug: &str) -> Result<()> {
     }
     for (run_id, step_slug, task_index, attempts) in stalled {
         let message = format!("lease expired on the last attempt ({attempts} of {attempts})");
-        fail_task(client, run_id, &step_slug, task_index, &message)?;
+        fail_task(client, run_id, &step_slug, task_index, &message, None)?;
     }
     Ok(())
 }
@@ -91,21 +100,25 @@ pub struct TaskRefs<'a> {
     pub run_ids: DatumWithOid<'a>,
     pub step_slugs: DatumWithOid<'a>,
     pub task_indexes: DatumWithOid<'a>,
+    /// The answering worker (NULL: any holder of the claim).
+    pub worker_id: DatumWithOid<'a>,
 }
 
 impl<'a> TaskRefs<'a> {
     /// One task, as one-element arrays.
-    fn one(run_id: Uuid, step_slug: &str, task_index: i32) -> TaskRefs<'static> {
+    fn one(run_id: Uuid, step_slug: &str, task_index: i32, worker_id: Option<Uuid>) -> TaskRefs<'static> {
         TaskRefs {
             run_ids: vec![run_id].into(),
             step_slugs: vec![step_slug].into(),
             task_indexes: vec![task_index].into(),
+            worker_id: worker_arg(worker_id),
         }
     }
 
-    fn with(&self, fourth: DatumWithOid<'a>) -> [DatumWithOid<'a>; 4] {
+    /// The arguments of an answer statement: the keys, the fourth array, the worker.
+    fn with(&self, fourth: DatumWithOid<'a>) -> [DatumWithOid<'a>; 5] {
         let [run_ids, step_slugs, task_indexes] = self.keys();
-        [run_ids, step_slugs, task_indexes, fourth]
+        [run_ids, step_slugs, task_indexes, fourth, copy(&self.worker_id)]
     }
 
     fn keys(&self) -> [DatumWithOid<'a>; 3] {
@@ -155,7 +168,7 @@ fn answer_batch(
     fourth: DatumWithOid<'_>,
 ) -> Result<Vec<Row>> {
     let args = tasks.with(fourth);
-    let answers = check_batch(client, call.check, function, &args)?;
+    let answers = check_batch(client, call.check, function, &args[..4])?;
     let answered = (call.record)(client, call.answer, &args)?;
     if (answered.len() as i64) < answers {
         ensure_tasks_exist(client, &tasks.keys())?;
@@ -185,11 +198,13 @@ pub fn complete_task(
     step_slug: &str,
     task_index: i32,
     output: RawJsonb,
+    worker_id: Option<Uuid>,
 ) -> Result<Vec<Row>> {
-    let args: [DatumWithOid; 4] = [run_id.into(), step_slug.into(), task_index.into(), output.into()];
+    let args: [DatumWithOid; 5] =
+        [run_id.into(), step_slug.into(), task_index.into(), output.into(), worker_arg(worker_id)];
     let completed = record_completions(client, &plans::COMPLETE_TASK, &args)?;
     if completed.is_empty() {
-        ensure_tasks_exist(client, &TaskRefs::one(run_id, step_slug, task_index).keys())?;
+        ensure_tasks_exist(client, &TaskRefs::one(run_id, step_slug, task_index, None).keys())?;
     }
     Ok(completed)
 }
@@ -245,8 +260,9 @@ pub fn fail_task(
     step_slug: &str,
     task_index: i32,
     error_message: &str,
+    worker_id: Option<Uuid>,
 ) -> Result<Vec<Row>> {
-    let tasks = TaskRefs::one(run_id, step_slug, task_index);
+    let tasks = TaskRefs::one(run_id, step_slug, task_index, worker_id);
     let answered = record_failures(client, &plans::FAIL_TASKS, &tasks.with(vec![error_message].into()))?;
     if answered.is_empty() {
         ensure_tasks_exist(client, &tasks.keys())?;

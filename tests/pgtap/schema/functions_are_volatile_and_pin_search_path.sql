@@ -1,16 +1,21 @@
 begin;
-select plan(5);
+select plan(6);
 
 select functions_are('pgflow', array[
   'create_flow', 'add_step', 'start_flow', 'start_ready_steps', 'spawn_fanout_tasks',
   'poll_for_tasks', 'complete_task', 'fail_task', 'complete_tasks', 'fail_tasks',
+  'cancel_run', 'verify_run',
   'task_batch_null_problem', 'task_batch_length_problem'
 ]);
 
 select is_empty(
   $$ select p.proname from pg_proc p join pg_namespace n on n.oid = p.pronamespace
-     where n.nspname = 'pgflow' and p.provolatile <> 'v' and p.proname not like 'task_batch_%' $$,
-  'every function of the API writes, so every one is volatile');
+     where n.nspname = 'pgflow' and p.provolatile <> 'v'
+       and p.proname not like 'task_batch_%' and p.proname <> 'verify_run' $$,
+  'every function of the API that writes is volatile');
+select is(
+  (select p.provolatile::text from pg_proc p where p.oid = 'pgflow.verify_run'::regproc), 's',
+  'verify_run only reads, so it is stable');
 select is_empty(
   $$ select p.proname from pg_proc p join pg_namespace n on n.oid = p.pronamespace
      where n.nspname = 'pgflow' and p.proname like 'task_batch_%' and p.provolatile <> 'i' $$,
@@ -22,10 +27,12 @@ select is_empty(
        and not exists (select from unnest(p.proconfig) c where c like 'search_path=%') $$,
   'every function pins its search_path');
 
-select is_empty(
-  $$ select p.proname from pg_proc p join pg_namespace n on n.oid = p.pronamespace
-     where n.nspname = 'pgflow' and p.prosecdef $$,
-  'no function is security definer');
+-- The task functions are the only way pgflow_worker touches the queue (see src/api/tasks.rs).
+select is(
+  array(select p.proname::text from pg_proc p join pg_namespace n on n.oid = p.pronamespace
+        where n.nspname = 'pgflow' and p.prosecdef order by 1),
+  array['complete_task', 'complete_tasks', 'fail_task', 'fail_tasks', 'poll_for_tasks'],
+  'only the task functions are security definer');
 
 select * from finish();
 rollback;

@@ -1,0 +1,36 @@
+begin;
+select plan(10);
+
+select pgflow_tests.flow_fanout();
+select run_id as run from pgflow.start_flow('fan', '{}') \gset
+
+select is(
+  (select count(*)::int from pgflow_tests.as_role('pgflow_worker', $$ select * from pgflow.poll_for_tasks('fan', 30, 10, 0) $$)),
+  1, 'pgflow_worker polls');
+select is(
+  (select count(*)::int from pgflow_tests.as_role('pgflow_worker',
+     format($$ select * from pgflow.complete_task(%L, 'list', 0, '[1, 2]') $$, :'run'))),
+  1, 'pgflow_worker completes a task');
+select is(
+  (select count(*)::int from pgflow_tests.as_role('pgflow_worker', $$ select * from pgflow.poll_for_tasks('fan', 30, 10, 0) $$)),
+  2, 'and its completion started the next step');
+select is(
+  (select count(*)::int from pgflow_tests.as_role('pgflow_worker',
+     format($$ select * from pgflow.fail_tasks(array[%L]::uuid[], array['fetch'], array[0], array['boom']) $$, :'run'))),
+  1, 'pgflow_worker fails a task');
+
+select throws_ok($$ select * from pgflow_tests.as_role('pgflow_worker', 'select * from pgflow.flows') $$,
+  '42501', null, 'pgflow_worker cannot read flow definitions');
+select throws_ok($$ select * from pgflow_tests.as_role('pgflow_worker', 'select * from pgflow.step_tasks') $$,
+  '42501', null, 'nor the queue');
+select throws_ok($$ select pgflow_tests.exec_as('pgflow_worker', 'update pgflow.step_tasks set status = ''completed''') $$,
+  '42501', null, 'nor change it by hand');
+select throws_ok($$ select * from pgflow_tests.as_role('pgflow_worker', 'select pgflow.create_flow(''mine'')') $$,
+  '42501', null, 'pgflow_worker cannot define flows');
+select throws_ok($$ select * from pgflow_tests.as_role('pgflow_worker', 'select pgflow.start_flow(''fan'', ''{}'')') $$,
+  '42501', null, 'nor start runs');
+select throws_ok($$ select pgflow_tests.exec_as('pgflow_worker', 'create table pgflow.mine (id int)') $$,
+  '42501', null, 'nor create objects in the schema');
+
+select * from finish();
+rollback;
