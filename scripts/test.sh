@@ -31,6 +31,9 @@ psql -X -q -v ON_ERROR_STOP=1 -d pgflow_test \
 step "pgTAP"
 pg_prove -d pgflow_test --recurse --ext .sql ${PG_PROVE_FLAGS:-} tests/pgtap
 
+step "races (isolation tester)"
+tests/isolation/run.sh
+
 step "upgrade from the released 0.1.0, then pgTAP on the upgraded database"
 tests/upgrade/run.sh
 
