@@ -5,7 +5,7 @@
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$ROOT"
-PGXS=$(dirname "$("${PG_CONFIG:-/usr/lib/postgresql/15/bin/pg_config}" --pgxs)")/..
+PGXS=$(dirname "$(dirname "$(dirname "$("${PG_CONFIG:-/usr/lib/postgresql/15/bin/pg_config}" --pgxs)")")")
 specs=$(cd tests/isolation/specs && ls *.spec | sed 's/\.spec$//')
 rm -rf target/isolation
 if ! "$PGXS/src/test/isolation/pg_isolation_regress" --inputdir=tests/isolation --outputdir=target/isolation \
