@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # A private PostgreSQL 15 cluster for tests and the demo, under target/ (ignored by git).
-# Usage: scripts/cluster.sh start|stop|env. Runs as root; the server runs as the postgres user.
+# Usage: scripts/cluster.sh start|stop|restart|env. Runs as root; the server runs as the postgres user.
+# `start` makes a new cluster; `restart` starts the existing one again (after a crash, say).
 # `env` prints the PG* variables that point psql at the cluster. PGFLOW_SERVER_OPTS adds server
 # options (the benchmark preloads pg_stat_statements with it).
 set -euo pipefail
@@ -13,6 +14,10 @@ SOCK=$CLUSTER/sock
 if [ $(( ${#SOCK} + 20 )) -gt 100 ]; then SOCK=/tmp/pgflow-sock-$PORT; fi
 
 as_postgres() { runuser -u postgres -- "$@"; }
+start_server() {
+  as_postgres "$PGBIN/pg_ctl" -D "$CLUSTER/data" -l "$CLUSTER/server.log" \
+    -o "-p $PORT -k $SOCK -c listen_addresses='' -c max_connections=50 ${PGFLOW_SERVER_OPTS:-}" -w start >/dev/null
+}
 
 case "${1:-}" in
   start)
@@ -28,8 +33,11 @@ case "${1:-}" in
     install -d -o postgres -g postgres -m 700 "$SOCK"
     as_postgres "$PGBIN/initdb" -D "$CLUSTER/data" -U postgres --auth=trust -E UTF8 \
       --locale=C.UTF-8 --no-instructions >/dev/null
-    as_postgres "$PGBIN/pg_ctl" -D "$CLUSTER/data" -l "$CLUSTER/server.log" \
-      -o "-p $PORT -k $SOCK -c listen_addresses='' -c max_connections=50 ${PGFLOW_SERVER_OPTS:-}" -w start >/dev/null
+    start_server
+    ;;
+  restart)
+    unset RUST_BACKTRACE
+    start_server
     ;;
   stop)
     if [ -f "$CLUSTER/data/postmaster.pid" ]; then
@@ -40,7 +48,7 @@ case "${1:-}" in
     echo "export PGHOST=$SOCK PGPORT=$PORT PGUSER=postgres PGBIN=$PGBIN PGFLOW_CLUSTER=$CLUSTER"
     ;;
   *)
-    echo "usage: $0 start|stop|env" >&2
+    echo "usage: $0 start|stop|restart|env" >&2
     exit 2
     ;;
 esac

@@ -35,13 +35,18 @@ export interface PollRequest {
   readonly visibilityTimeout: number;
   readonly maxPollSeconds: number;
   readonly pollIntervalMs: number;
+  /** Recorded as the holder of each claimed task. */
+  readonly workerId: string;
 }
 
 export interface TaskQueue {
   poll(request: PollRequest): Promise<ClaimedTask[]>;
-  /** Reports several answers in one call (one statement, one transaction). */
-  complete(completions: readonly Completion[]): Promise<void>;
-  fail(failures: readonly Failure[]): Promise<void>;
+  /**
+   * Reports answers in one call (one statement, one transaction). Answers for tasks `workerId` no
+   * longer holds (its lease ran out and another worker claimed them) change nothing.
+   */
+  complete(completions: readonly Completion[], workerId: string): Promise<void>;
+  fail(failures: readonly Failure[], workerId: string): Promise<void>;
 }
 
 interface PolledRow {
@@ -55,11 +60,11 @@ interface PolledRow {
 /** The task protocol over a `postgres` client. One answer uses the single-task call, several the batch call. */
 export function postgresTaskQueue(sql: Sql): TaskQueue {
   return {
-    async poll({ flowSlug, qty, visibilityTimeout, maxPollSeconds, pollIntervalMs }) {
+    async poll({ flowSlug, qty, visibilityTimeout, maxPollSeconds, pollIntervalMs, workerId }) {
       const rows = await sql<PolledRow[]>`
         select flow_slug, run_id, step_slug, task_index, input
         from pgflow.poll_for_tasks(${flowSlug}, ${visibilityTimeout}::int, ${qty}::int,
-                                   ${maxPollSeconds}::int, ${pollIntervalMs}::int)`;
+                                   ${maxPollSeconds}::int, ${pollIntervalMs}::int, ${workerId}::uuid)`;
       return rows.map((row) => ({
         flowSlug: row.flow_slug,
         runId: row.run_id,
@@ -68,33 +73,35 @@ export function postgresTaskQueue(sql: Sql): TaskQueue {
         input: row.input,
       }));
     },
-    async complete(completions) {
+    async complete(completions, workerId) {
       const [only] = completions;
       if (only === undefined) return;
       if (completions.length === 1) {
         await sql`select 1 from pgflow.complete_task(${only.runId}::uuid, ${only.stepSlug}, ${only.taskIndex}::int,
-                                                    (${only.outputJson}::text)::jsonb)`;
+                                                    (${only.outputJson}::text)::jsonb, ${workerId}::uuid)`;
         return;
       }
       await sql`select 1 from pgflow.complete_tasks(
         ${sql.array(completions.map((c) => c.runId))}::uuid[],
         ${sql.array(completions.map((c) => c.stepSlug))}::text[],
         ${sql.array(completions.map((c) => c.taskIndex))}::int[],
-        (${sql.array(completions.map((c) => c.outputJson))}::text[])::jsonb[])`;
+        (${sql.array(completions.map((c) => c.outputJson))}::text[])::jsonb[],
+        ${workerId}::uuid)`;
     },
-    async fail(failures) {
+    async fail(failures, workerId) {
       const [only] = failures;
       if (only === undefined) return;
       if (failures.length === 1) {
         await sql`select 1 from pgflow.fail_task(${only.runId}::uuid, ${only.stepSlug}, ${only.taskIndex}::int,
-                                                ${only.errorMessage}::text)`;
+                                                ${only.errorMessage}::text, ${workerId}::uuid)`;
         return;
       }
       await sql`select 1 from pgflow.fail_tasks(
         ${sql.array(failures.map((f) => f.runId))}::uuid[],
         ${sql.array(failures.map((f) => f.stepSlug))}::text[],
         ${sql.array(failures.map((f) => f.taskIndex))}::int[],
-        ${sql.array(failures.map((f) => f.errorMessage))}::text[])`;
+        ${sql.array(failures.map((f) => f.errorMessage))}::text[],
+        ${workerId}::uuid)`;
     },
   };
 }

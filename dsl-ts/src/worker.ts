@@ -5,6 +5,8 @@
  * asking for as many tasks as there are free slots (at most `batchSize`). Answers are reported as
  * they come: while one report is on its way the next ones gather, and they go as one batch call.
  */
+import { randomUUID } from 'node:crypto';
+
 import postgres, { type Sql } from 'postgres';
 
 import type { AnyFlow, TaskContext } from './dsl.js';
@@ -48,6 +50,8 @@ export interface WorkerStats {
 }
 
 export interface Worker {
+  /** Recorded on every task this worker claims; its answers count only while it holds them. */
+  readonly id: string;
   /** Stops polling, waits for running handlers (up to `shutdownTimeoutMs`), reports their answers. */
   stop(): Promise<void>;
   /** Settles when the worker has stopped. */
@@ -127,7 +131,8 @@ export function startWorker(options: WorkerOptions): Worker {
       };
     });
 
-  const reports = new Reporter(queue, stats, onError);
+  const id = randomUUID();
+  const reports = new Reporter(queue, id, stats, onError);
 
   const runTask = (task: ClaimedTask): void => {
     const controller = new AbortController();
@@ -178,6 +183,7 @@ export function startWorker(options: WorkerOptions): Worker {
           visibilityTimeout,
           maxPollSeconds,
           pollIntervalMs,
+          workerId: id,
         });
       } catch (error) {
         if (stopping) break;
@@ -235,7 +241,7 @@ export function startWorker(options: WorkerOptions): Worker {
       return stop();
     },
   );
-  return { stop, stopped: stopped.then(() => undefined), stats };
+  return { id, stop, stopped: stopped.then(() => undefined), stats };
 }
 
 /** Sends answers as they come; answers that gather while a call is on its way go in the next one. */
@@ -246,6 +252,7 @@ class Reporter {
 
   constructor(
     private readonly queue: TaskQueue,
+    private readonly workerId: string,
     private readonly stats: WorkerStats,
     private readonly onError: (error: unknown) => void,
   ) {}
@@ -272,7 +279,7 @@ class Reporter {
         // A refused report leaves its tasks leased: they are claimed again when the lease ends.
         if (completions.length > 0) {
           this.stats.reportCalls += 1;
-          await this.queue.complete(completions).then(
+          await this.queue.complete(completions, this.workerId).then(
             () => {
               this.stats.completed += completions.length;
             },
@@ -281,7 +288,7 @@ class Reporter {
         }
         if (failures.length > 0) {
           this.stats.reportCalls += 1;
-          await this.queue.fail(failures).then(
+          await this.queue.fail(failures, this.workerId).then(
             () => {
               this.stats.failed += failures.length;
             },

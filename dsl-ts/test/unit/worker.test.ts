@@ -18,6 +18,7 @@ class FakeQueue implements TaskQueue {
   readonly polls: PollRequest[] = [];
   readonly completeCalls: Completion[][] = [];
   readonly failCalls: Failure[][] = [];
+  readonly reportingWorkers = new Set<string>();
   pollError: Error | undefined;
   reportDelayMs = 0;
 
@@ -33,12 +34,14 @@ class FakeQueue implements TaskQueue {
     return claimed;
   }
 
-  async complete(completions: readonly Completion[]): Promise<void> {
+  async complete(completions: readonly Completion[], workerId: string): Promise<void> {
+    this.reportingWorkers.add(workerId);
     await delay(this.reportDelayMs);
     this.completeCalls.push([...completions]);
   }
 
-  async fail(failures: readonly Failure[]): Promise<void> {
+  async fail(failures: readonly Failure[], workerId: string): Promise<void> {
+    this.reportingWorkers.add(workerId);
     await delay(this.reportDelayMs);
     this.failCalls.push([...failures]);
   }
@@ -88,6 +91,21 @@ describe('startWorker', () => {
     );
     expect(queue.polls.every((poll) => poll.flowSlug === 'f' && poll.qty >= 1 && poll.qty <= 3)).toBe(true);
     expect(worker.stats).toMatchObject({ claimed: 25, completed: 25, failed: 0, abandoned: 0 });
+  });
+
+  test('claims and answers under one worker id of its own', async () => {
+    const flow = new Flow<number[]>({ slug: 'f' }).map({ slug: 'each' }, (n) => {
+      if (n === 1) throw new Error('no');
+      return n;
+    });
+    const queue = new FakeQueue(fanoutTasks(3));
+    const worker = start({ flow, queue });
+    const other = start({ flow, queue: new FakeQueue([]) });
+    await until(() => queue.completed.length + queue.failed.length === 3, 'every task is answered');
+    expect(worker.id).toMatch(/^[0-9a-f-]{36}$/);
+    expect(other.id).not.toBe(worker.id);
+    expect(new Set(queue.polls.map((poll) => poll.workerId))).toEqual(new Set([worker.id]));
+    expect(queue.reportingWorkers).toEqual(new Set([worker.id]));
   });
 
   test('never runs more than `concurrency` handlers, and polls for free slots before the batch ends', async () => {
