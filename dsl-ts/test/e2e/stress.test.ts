@@ -15,6 +15,11 @@ const LEASE_SECONDS = 1;
 
 type Task = { run_id: string; step_slug: string; task_index: number; input: { item?: number; work?: unknown[] } };
 
+function one<T>(rows: readonly T[]): T {
+  expect(rows).toHaveLength(1);
+  return rows[0] as T;
+}
+
 let sql: Sql;
 beforeAll(async () => {
   sql = connect();
@@ -42,9 +47,9 @@ test('8 workers, 10,000 tasks, failures, abandoned and stale answers: every run 
   let running = true;
   const started = performance.now();
 
-  const [{ run_id: runId }] = await sql<{ run_id: string }[]>`select run_id from pgflow.start_flow('stress', '{}'::jsonb)`;
-  const [{ run_id: exhaustId }] = await sql<{ run_id: string }[]>`
-    select run_id from pgflow.start_flow('stress_exhaust', (select jsonb_agg(i) from generate_series(0, 199) i))`;
+  const runId = one(await sql<{ run_id: string }[]>`select run_id from pgflow.start_flow('stress', '{}'::jsonb)`).run_id;
+  const exhaustId = one(await sql<{ run_id: string }[]>`
+    select run_id from pgflow.start_flow('stress_exhaust', (select jsonb_agg(i) from generate_series(0, 199) i))`).run_id;
 
   const worker = async (flows: string[]) => {
     const db = postgres(databaseUrl(), { max: 1, onnotice: () => {} });
@@ -142,7 +147,7 @@ test('8 workers, 10,000 tasks, failures, abandoned and stale answers: every run 
     select task_index from pgflow.step_tasks
     where run_id = ${runId} and step_slug = 'work' and (output ->> 'claim')::uuid is distinct from worker_id`;
   expect(fromOtherClaims).toEqual([]);
-  const [{ output: total }] = await sql`select output from pgflow.runs where run_id = ${runId}`;
+  const { output: total } = one(await sql`select output from pgflow.runs where run_id = ${runId}`);
   expect(total).toEqual({ total: { count: N } });
 
   // Tasks failed once were retried; abandoned ones were claimed again.
