@@ -2,11 +2,12 @@
 // system measured. Each configuration runs one flow list -> work (fan-out over N items) -> total
 // with W worker connections that claim B tasks per call, and checks the run's output.
 //
-//   node run.mjs [--quick] [--out FILE]
+//   node run.mjs [--quick] [--out FILE] [--only pgflow-rs,pgflow,floor]
 //
 // Connection: PGHOST, PGPORT, PGUSER, PGDATABASE (set by scripts/bench.sh).
 import postgres from 'postgres';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 
 const args = process.argv.slice(2);
@@ -17,12 +18,32 @@ const SIZES = quick ? [1_000, 10_000] : [1_000, 10_000, 100_000];
 const WORKERS = quick ? [2] : [1, 2, 4];
 const BATCHES = quick ? [1, 100] : [1, 10, 100];
 
-const connect = () => postgres({ max: 1, onnotice: () => {}, prepare: true });
+const connect = (database, options = {}) =>
+  postgres({ max: 1, onnotice: () => {}, prepare: true, ...(database ? { database } : {}), ...options });
+// pgflow's calls can each take longer than the cap at large N: its workers' statements are cut off
+// at the cap, and the configuration is reported as capped with what finished.
+const cappedConnect = (database) => connect(database, { connection: { statement_timeout: String(CAP_MS) } });
 const now = () => performance.now();
 const listOutput = (n) => Array.from({ length: n }, (_, i) => ({ i }));
 const workOutput = (item) => ({ i: item.i, ok: true });
 
 // A system is: setup(), then per configuration reset() and run(n, w, b) -> result.
+
+// A finished run of either engine (both name these tables and columns alike): whether its output is
+// complete and in order, and the time from the last `work` task completed to `total` started.
+async function outcome(admin, runId, n) {
+  const [state] = await admin`
+    select r.status, r.output,
+           (select extract(epoch from (t.started_at - (select max(completed_at) from pgflow.step_tasks
+                                                        where run_id = r.run_id and step_slug = 'work'))) * 1000
+              from pgflow.step_states t where t.run_id = r.run_id and t.step_slug = 'total') as aggregate_ms,
+           (select jsonb_agg(output order by task_index) from pgflow.step_tasks
+             where run_id = r.run_id and step_slug = 'work') as work
+    from pgflow.runs r where r.run_id = ${runId}`;
+  const ok = state.status === 'completed' && state.output?.total?.count === n &&
+    state.work?.length === n && state.work.every((o, i) => o.i === i && o.ok === true);
+  return { ok, finished: state.status === 'completed', aggregateMs: state.aggregate_ms };
+}
 const extension = {
   name: 'pgflow-rs',
   async setup(sql) {
@@ -80,18 +101,90 @@ const extension = {
     await Promise.all(Array.from({ length: w }, worker));
     // Workers still waiting in a poll when the run finished must not count.
     const elapsed = (finishedAt ?? now()) - t0;
-    const [state] = await admin`
-      select r.status, r.output,
-             (select extract(epoch from (t.started_at - (select max(completed_at) from pgflow.step_tasks
-                                                          where run_id = r.run_id and step_slug = 'work'))) * 1000
-                from pgflow.step_states t where t.run_id = r.run_id and t.step_slug = 'total') as aggregate_ms,
-             (select output from pgflow.step_states where run_id = r.run_id and step_slug = 'work') as work
-      from pgflow.runs r where r.run_id = ${run_id}`;
+    const result = { done: completedWork, elapsed, spawnMs, ...(await outcome(admin, run_id, n)) };
     await admin.end();
-    const ok = state.status === 'completed' && state.output.total.count === n &&
-      state.work.length === n && state.work.every((o, i) => o.i === i && o.ok === true);
-    return { done: completedWork, elapsed, spawnMs, aggregateMs: state.aggregate_ms, ok,
-             finished: state.status === 'completed' };
+    return result;
+  },
+};
+
+// pgflow as users install it from npm (@pgflow/core 0.8.1): its migrations on top of pgmq, in a
+// database of its own (both use the schema name pgflow). Its worker protocol: pgmq.read_with_poll
+// claims messages, pgflow.start_tasks turns them into tasks, one pgflow.complete_task per task.
+const PGFLOW_DB = process.env.PGFLOW_NPM_DATABASE ?? 'bench_pgflow';
+const npmPgflow = {
+  name: 'pgflow',
+  async setup() {
+    const sql = connect(PGFLOW_DB);
+    await sql`create extension if not exists pgmq`;
+    // Supabase's broadcast function, which pgflow calls on every event; a no-op here.
+    await sql.unsafe(`create schema if not exists realtime;
+      create or replace function realtime.send(payload jsonb, event text, topic text, private boolean)
+      returns void language sql as 'select null'`);
+    const dir = new URL('./node_modules/@pgflow/core/dist/supabase/migrations/', import.meta.url);
+    const applied = await sql`select to_regclass('pgflow.flows') is not null as yes`;
+    if (!applied[0].yes) {
+      for (const file of readdirSync(dir).filter((f) => f.endsWith('.sql')).sort()) {
+        await sql.unsafe(readFileSync(new URL(file, dir), 'utf8'));
+      }
+    }
+    const [{ exists }] = await sql`select exists (select from pgflow.flows where flow_slug = 'bench') as exists`;
+    if (!exists) {
+      await sql`select pgflow.create_flow('bench')`;
+      await sql`select pgflow.add_step('bench', 'list')`;
+      await sql`select pgflow.add_step('bench', 'work', array['list'], step_type => 'map')`;
+      await sql`select pgflow.add_step('bench', 'total', array['work'])`;
+    }
+    await sql.end();
+  },
+  async reset() {
+    const sql = connect(PGFLOW_DB);
+    await sql`truncate pgflow.step_tasks, pgflow.step_states, pgflow.runs, pgflow.workers cascade`;
+    await sql.unsafe('truncate pgmq.q_bench, pgmq.a_bench');
+    await sql`vacuum analyze pgflow.step_tasks`;
+    await sql.end();
+  },
+  async run(n, w, b, deadline) {
+    const admin = connect(PGFLOW_DB);
+    const t0 = now();
+    const [{ run_id }] = await admin`select run_id from pgflow.start_flow('bench', '{}'::jsonb)`;
+    let spawnMs = null;
+    let done = false;
+    let finishedAt = null;
+    let completedWork = 0;
+    const worker = async () => {
+      const sql = cappedConnect(PGFLOW_DB);
+      const workerId = randomUUID();
+      await sql`insert into pgflow.workers (worker_id, queue_name, function_name) values (${workerId}, 'bench', 'bench')`;
+      try {
+        while (!done && now() < deadline) {
+          const messages = await sql`select msg_id from pgmq.read_with_poll('bench', 60, ${b}, 1, 5)`;
+          if (messages.length === 0) continue;
+          const tasks = await sql`
+            select run_id, step_slug, task_index, input
+            from pgflow.start_tasks('bench', ${sql.array(messages.map((m) => m.msg_id))}::bigint[], ${workerId}::uuid)`;
+          const started = now();
+          for (const t of tasks) {
+            if (now() >= deadline) break;
+            const output = t.step_slug === 'list' ? listOutput(n)
+              : t.step_slug === 'work' ? workOutput(t.input)
+              : { count: t.input.work.length };
+            await sql`select 1 from pgflow.complete_task(${t.run_id}, ${t.step_slug}, ${t.task_index}, ${sql.json(output)})`;
+            if (t.step_slug === 'list') spawnMs = now() - started;
+            if (t.step_slug === 'work') completedWork++;
+            if (t.step_slug === 'total') { done = true; finishedAt = now(); }
+          }
+        }
+      } catch (error) {
+        if (error.code !== '57014') throw error; // statement_timeout: the cap was reached
+      } finally {
+        await sql.end();
+      }
+    };
+    await Promise.all(Array.from({ length: w }, worker));
+    const elapsed = (finishedAt ?? now()) - t0;
+    const result = { done: completedWork, elapsed, spawnMs, ...(await outcome(admin, run_id, n)) };
+    await admin.end();
+    return result;
   },
 };
 
@@ -150,7 +243,9 @@ const floor = {
   },
 };
 
-const systems = [extension, floor];
+// --only a,b runs a subset of the systems (for working on one); the report needs all three.
+const only = args.includes('--only') ? args[args.indexOf('--only') + 1].split(',') : null;
+const systems = [extension, npmPgflow, floor].filter((x) => only === null || only.includes(x.name));
 const results = [];
 const admin = connect();
 for (const system of systems) await system.setup(admin);
@@ -188,6 +283,12 @@ await admin.end();
 function fmt(ms) { return ms == null ? '-' : Number(ms).toFixed(ms < 10 ? 1 : 0); }
 function rate(r) { return r.done / (r.elapsed / 1000); }
 
+const failed = results.some((r) => systems.some((x) => !r[x.name].ok && r[x.name].finished));
+if (only !== null) {
+  console.log('--only: no report written');
+  process.exit(failed ? 1 : 0);
+}
+
 const lines = [];
 lines.push('# Benchmarks', '');
 lines.push(`Written by \`make bench${quick ? ' BENCH_ARGS=--quick' : ''}\`${quick ? ' (the quick subset of configurations)' : ''} on ${new Date().toISOString().slice(0, 10)}. Machine: ${os.cpus().length} cores, ` +
@@ -196,15 +297,20 @@ lines.push(`Written by \`make bench${quick ? ' BENCH_ARGS=--quick' : ''}\`${quic
   `one connection per worker. Cap per configuration: ${CAP_MS / 1000} s.`, '');
 lines.push('Flow: `list` (single, returns N small objects) -> `work` (fan-out over `list`) -> `total` (single). ' +
   'B = 1 is the per-task path (claim one, `complete_task`, commit); B > 1 claims B and answers them with one ' +
-  '`complete_tasks` call. The floor is the same work in the least SQL: one `INSERT ... generate_series`, claims of B rows with ' +
+  '`complete_tasks` call. pgflow 0.8.1 (npm `@pgflow/core`, on pgmq 1.11.1, in a database of its own on the same ' +
+  'cluster) runs through its worker protocol: `pgmq.read_with_poll` of B messages, `pgflow.start_tasks`, then one ' +
+  '`pgflow.complete_task` per task (it has no batch call). The floor is the same work in the least SQL: one `INSERT ... generate_series`, claims of B rows with ' +
   '`FOR UPDATE SKIP LOCKED`, one `UPDATE` per answer (per batch for B > 1), one `jsonb_agg(... ORDER BY idx)`.', '');
-lines.push('| N | W | B | pgflow-rs tasks/s | floor tasks/s | pgflow-rs / floor | spawn N (ms) | aggregate N (ms) | output checked |');
-lines.push('|---:|---:|---:|---:|---:|---:|---:|---:|---|');
+lines.push('| N | W | B | pgflow-rs tasks/s | pgflow 0.8.1 tasks/s | floor tasks/s | pgflow-rs / pgflow | pgflow-rs / floor | ' +
+  'spawn N (ms): rs / pgflow | aggregate N (ms): rs / pgflow | output checked |');
+lines.push('|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|');
 for (const r of results) {
-  const e = r['pgflow-rs'], f = r.floor;
-  const mark = (x) => (x.finished ? '' : ` (capped: ${x.done} done)`);
-  lines.push(`| ${r.n} | ${r.w} | ${r.b} | ${Math.round(rate(e))}${mark(e)} | ${Math.round(rate(f))}${mark(f)} | ` +
-    `${(rate(e) / rate(f)).toFixed(2)} | ${fmt(e.spawnMs)} | ${fmt(e.aggregateMs)} | ${e.ok && f.ok ? 'yes' : 'NO'} |`);
+  const e = r['pgflow-rs'], p = r.pgflow, f = r.floor;
+  const mark = (x) => (x.finished ? '' : ` (capped: ${x.done} of ${r.n})`);
+  const checked = [e, p, f].every((x) => x.ok || !x.finished) ? 'yes' : 'NO';
+  lines.push(`| ${r.n} | ${r.w} | ${r.b} | ${Math.round(rate(e))}${mark(e)} | ${Math.round(rate(p))}${mark(p)} | ` +
+    `${Math.round(rate(f))}${mark(f)} | ${(rate(e) / rate(p)).toFixed(1)} | ${(rate(e) / rate(f)).toFixed(2)} | ` +
+    `${fmt(e.spawnMs)} / ${fmt(p.spawnMs)} | ${fmt(e.aggregateMs)} / ${fmt(p.aggregateMs)} | ${checked} |`);
 }
 lines.push('', 'Spawn: the `complete_task` call of `list`, which creates the N tasks. Aggregate: from the last `work` ' +
   'task completed to `total` started (the ordered `jsonb_agg` and the release of `total`).', '');
@@ -215,4 +321,4 @@ for (const t of top) lines.push(`| ${t.calls} | ${t.total_ms} | ${t.mean_ms} | \
 lines.push('');
 writeFileSync(out, lines.join('\n') + '\n');
 console.log(`wrote ${out}`);
-if (results.some((r) => !r['pgflow-rs'].ok && r['pgflow-rs'].finished)) process.exit(1);
+if (failed) process.exit(1);

@@ -7,9 +7,19 @@ cd "$ROOT"
 export PGFLOW_CLUSTER=$ROOT/target/bench-cluster PGFLOW_PORT=${PGFLOW_PORT:-5497}
 cargo pgrx install --release --pg-config /usr/lib/postgresql/15/bin/pg_config
 scripts/npm-ci-if-needed.sh bench
+# pgflow from npm needs pgmq: its install script comes from the pgmq crate's source (cargo fetch
+# unpacks it into the cargo registry) and is installed as an extension with a control file.
+cargo fetch --locked --manifest-path bench/pgmq-source/Cargo.toml
+PGMQ_SQL=$(find "${CARGO_HOME:-$HOME/.cargo}/registry/src" -path '*/pgmq-0.33.7/src/install/embedded/sql/pgmq.sql' | head -1)
+[ -n "$PGMQ_SQL" ] || { echo "pgmq's install script was not found in the cargo registry" >&2; exit 1; }
+EXTDIR=$(/usr/lib/postgresql/15/bin/pg_config --sharedir)/extension
+install -m 644 "$PGMQ_SQL" "$EXTDIR/pgmq--1.11.1.sql"
+printf "comment = 'pgmq 1.11.1, from the pgmq crate, for the benchmark'\ndefault_version = '1.11.1'\nschema = 'pgmq'\nrelocatable = false\n" \
+  > "$EXTDIR/pgmq.control"
 PGFLOW_SERVER_OPTS="-c shared_preload_libraries=pg_stat_statements -c pg_stat_statements.track=all" \
   scripts/cluster.sh start
 trap 'scripts/cluster.sh stop' EXIT
 eval "$(scripts/cluster.sh env)"
 createdb bench
+createdb bench_pgflow
 PGDATABASE=bench node bench/run.mjs --out "$ROOT/BENCHMARKS.md" "$@"

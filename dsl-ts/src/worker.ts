@@ -271,30 +271,25 @@ class Reporter {
     while (this.flushing !== undefined) await this.flushing;
   }
 
+  /** A refused report leaves its tasks leased: they are claimed again when the lease ends. */
+  private async send<T>(batch: T[], counter: 'completed' | 'failed', call: (batch: T[]) => Promise<void>): Promise<void> {
+    if (batch.length === 0) return;
+    this.stats.reportCalls += 1;
+    try {
+      await call(batch);
+      this.stats[counter] += batch.length;
+    } catch (error) {
+      this.onError(error);
+    }
+  }
+
   private flush(): void {
     this.flushing ??= (async () => {
       while (this.completions.length > 0 || this.failures.length > 0) {
         const completions = this.completions.splice(0);
         const failures = this.failures.splice(0);
-        // A refused report leaves its tasks leased: they are claimed again when the lease ends.
-        if (completions.length > 0) {
-          this.stats.reportCalls += 1;
-          await this.queue.complete(completions, this.workerId).then(
-            () => {
-              this.stats.completed += completions.length;
-            },
-            this.onError,
-          );
-        }
-        if (failures.length > 0) {
-          this.stats.reportCalls += 1;
-          await this.queue.fail(failures, this.workerId).then(
-            () => {
-              this.stats.failed += failures.length;
-            },
-            this.onError,
-          );
-        }
+        await this.send(completions, 'completed', (batch) => this.queue.complete(batch, this.workerId));
+        await this.send(failures, 'failed', (batch) => this.queue.fail(batch, this.workerId));
       }
       this.flushing = undefined;
     })();
