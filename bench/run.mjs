@@ -14,9 +14,11 @@ const args = process.argv.slice(2);
 const quick = args.includes('--quick');
 const out = args.includes('--out') ? args[args.indexOf('--out') + 1] : 'BENCHMARKS.md';
 const CAP_MS = Number(process.env.BENCH_CAP_MS ?? 120_000);
-const SIZES = quick ? [1_000, 10_000] : [1_000, 10_000, 100_000];
-const WORKERS = quick ? [2] : [1, 2, 4];
-const BATCHES = quick ? [1, 100] : [1, 10, 100];
+// BENCH_SIZES, BENCH_WORKERS, BENCH_BATCHES (comma-separated) pick other configurations.
+const list = (name, fallback) => (process.env[name] ? process.env[name].split(',').map(Number) : fallback);
+const SIZES = list('BENCH_SIZES', quick ? [1_000, 10_000] : [1_000, 10_000, 100_000]);
+const WORKERS = list('BENCH_WORKERS', quick ? [2] : [1, 2, 4]);
+const BATCHES = list('BENCH_BATCHES', quick ? [1, 100] : [1, 10, 100]);
 
 const connect = (database, options = {}) =>
   postgres({ max: 1, onnotice: () => {}, prepare: true, ...(database ? { database } : {}), ...options });

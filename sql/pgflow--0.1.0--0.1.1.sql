@@ -126,6 +126,16 @@ alter function pgflow.start_flow set plan_cache_mode = force_generic_plan;
 alter function pgflow.cancel_run set plan_cache_mode = force_generic_plan;
 alter function pgflow.verify_run set plan_cache_mode = force_generic_plan;
 
+-- The queue's size swings from empty to millions of rows within one backend's life, and every
+-- plan is kept for that life: a plan made while step_tasks was nearly empty (a sequential scan)
+-- would still run when it holds millions, one full scan per claim. Every query of the task
+-- functions has an index that serves it at any size, so they never scan sequentially.
+alter function pgflow.poll_for_tasks set enable_seqscan = off;
+alter function pgflow.complete_task set enable_seqscan = off;
+alter function pgflow.complete_tasks set enable_seqscan = off;
+alter function pgflow.fail_task set enable_seqscan = off;
+alter function pgflow.fail_tasks set enable_seqscan = off;
+
 -- Least privilege. pgflow_worker may claim, complete and fail tasks and nothing else: no table
 -- privilege, EXECUTE on the task functions only (they are SECURITY DEFINER, see src/api/tasks.rs).
 -- pgflow_admin defines flows and starts, cancels and inspects runs. Roles belong to the cluster,

@@ -2,26 +2,28 @@
 -- Claims queued tasks whose time has come, oldest first. Each claim counts an attempt and hides
 -- the task for the lease. A fan-out task's payload is its own element; a single step's is the
 -- run input and its dependencies' outputs.
-with claimable as (
-  select t.run_id, t.step_slug, t.task_index
-  from pgflow.step_tasks t
-  where t.flow_slug = $1
-    and t.status = 'queued'
-    -- A subquery, evaluated once, so that the bound is an index condition (clock_timestamp()
-    -- itself is volatile and would be a filter applied to every entry of the flow).
-    and t.visible_at <= (select clock_timestamp())
-  order by t.visible_at
-  limit $3
-  for update skip locked
-), claimed as (
+-- The claimed rows are found by ctid (a TID scan): a join back to the table from a set of keys
+-- whose size the generic plan cannot know would hash the whole queue instead, one full scan per
+-- claim.
+with claimed as (
   update pgflow.step_tasks t
   set status = 'started',
       attempts_count = t.attempts_count + 1,
       started_at = clock_timestamp(),
       visible_at = clock_timestamp() + make_interval(secs => $2),
       worker_id = $4
-  from claimable c
-  where t.run_id = c.run_id and t.step_slug = c.step_slug and t.task_index = c.task_index
+  where t.ctid = any (array(
+      select q.ctid
+      from pgflow.step_tasks q
+      where q.flow_slug = $1
+        and q.status = 'queued'
+        -- A subquery, evaluated once, so that the bound is an index condition (clock_timestamp()
+        -- itself is volatile and would be a filter applied to every entry of the flow).
+        and q.visible_at <= (select clock_timestamp())
+      order by q.visible_at
+      limit $3
+      for update skip locked))
+    and t.status = 'queued'
   returning t.flow_slug, t.run_id, t.step_slug, t.task_index, t.msg_id, t.item
 )
 select row(
