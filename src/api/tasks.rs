@@ -1,3 +1,10 @@
+//! The worker protocol: claim, complete and fail tasks.
+//!
+//! Every function here is SECURITY DEFINER, for one reason: the pgflow_worker role holds no
+//! privilege on the tables, only EXECUTE on these functions, so a worker can touch the queue
+//! through them and in no other way. Each pins search_path and runs only fixed, schema-qualified
+//! statements, so a caller cannot redirect what they do.
+
 use pgrx::prelude::*;
 use pgrx::Uuid;
 
@@ -5,9 +12,7 @@ use crate::engine::tasks::{self, Poll, TaskRefs};
 use crate::error::{required, OrRaise, Result};
 use crate::jsonb::{RawIntArray, RawJsonb, RawJsonbArray, RawTextArray, RawUuidArray};
 
-// SECURITY DEFINER: the pgflow_worker role holds no privilege on the tables, only EXECUTE on the
-// task functions, so a worker can touch the queue only through them. search_path is pinned and
-// every statement is a fixed, schema-qualified query, so a caller cannot redirect them.
+// SECURITY DEFINER for pgflow_worker: see the module comment.
 #[pg_extern(volatile, parallel_unsafe, security_definer)]
 #[search_path(pg_catalog, @extschema@, pg_temp)]
 fn poll_for_tasks(
@@ -33,9 +38,7 @@ fn poll_for_tasks(
     SetOfIterator::new(call().or_raise())
 }
 
-// SECURITY DEFINER: the pgflow_worker role holds no privilege on the tables, only EXECUTE on the
-// task functions, so a worker can touch the queue only through them. search_path is pinned and
-// every statement is a fixed, schema-qualified query, so a caller cannot redirect them.
+// SECURITY DEFINER for pgflow_worker: see the module comment.
 #[pg_extern(volatile, parallel_unsafe, security_definer)]
 #[search_path(pg_catalog, @extschema@, pg_temp)]
 fn complete_task(
@@ -56,9 +59,7 @@ fn complete_task(
     SetOfIterator::new(call().or_raise())
 }
 
-// SECURITY DEFINER: the pgflow_worker role holds no privilege on the tables, only EXECUTE on the
-// task functions, so a worker can touch the queue only through them. search_path is pinned and
-// every statement is a fixed, schema-qualified query, so a caller cannot redirect them.
+// SECURITY DEFINER for pgflow_worker: see the module comment.
 #[pg_extern(volatile, parallel_unsafe, security_definer)]
 #[search_path(pg_catalog, @extschema@, pg_temp)]
 fn fail_task(
@@ -83,9 +84,7 @@ fn fail_task(
 
 /// The batch form of `complete_task`: answer i is (run_ids[i], step_slugs[i], task_indexes[i],
 /// outputs[i]). One statement completes them all; late answers in the batch change nothing.
-// SECURITY DEFINER: the pgflow_worker role holds no privilege on the tables, only EXECUTE on the
-// task functions, so a worker can touch the queue only through them. search_path is pinned and
-// every statement is a fixed, schema-qualified query, so a caller cannot redirect them.
+// SECURITY DEFINER for pgflow_worker: see the module comment.
 #[pg_extern(volatile, parallel_unsafe, security_definer)]
 #[search_path(pg_catalog, @extschema@, pg_temp)]
 fn complete_tasks(
@@ -105,9 +104,7 @@ fn complete_tasks(
 }
 
 /// The batch form of `fail_task`, with one error message per task.
-// SECURITY DEFINER: the pgflow_worker role holds no privilege on the tables, only EXECUTE on the
-// task functions, so a worker can touch the queue only through them. search_path is pinned and
-// every statement is a fixed, schema-qualified query, so a caller cannot redirect them.
+// SECURITY DEFINER for pgflow_worker: see the module comment.
 #[pg_extern(volatile, parallel_unsafe, security_definer)]
 #[search_path(pg_catalog, @extschema@, pg_temp)]
 fn fail_tasks(
