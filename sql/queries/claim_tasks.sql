@@ -4,7 +4,8 @@
 -- run input and its dependencies' outputs.
 -- The claimed rows are found by ctid (a TID scan): a join back to the table from a set of keys
 -- whose size the generic plan cannot know would hash the whole queue instead, one full scan per
--- claim.
+-- claim. The rows are locked by the subquery, so they cannot change before the update; a status
+-- condition here would only invite a scan of the queue index filtered by ctid.
 with claimed as (
   update pgflow.step_tasks t
   set status = 'started',
@@ -23,7 +24,6 @@ with claimed as (
       order by q.visible_at
       limit $3
       for update skip locked))
-    and t.status = 'queued'
   returning t.flow_slug, t.run_id, t.step_slug, t.task_index, t.msg_id, t.item
 )
 select row(

@@ -9,19 +9,23 @@ with answer as (
        as a (run_id, step_slug, task_index, output, ord)
   order by a.run_id, a.step_slug, a.task_index, a.ord
 ), locked as materialized (
+  -- Each answer probes its task by primary key (a lateral lookup, so that no plan made while the
+  -- queue was small can scan the started tasks instead), in key order.
   select t.run_id, t.step_slug, t.task_index
-  from pgflow.step_tasks t
-  join answer a using (run_id, step_slug, task_index)
-  where t.status = 'started' and ($5::uuid is null or t.worker_id = $5)
-  order by t.run_id, t.step_slug, t.task_index
-  for update of t
+  from answer a
+  cross join lateral (
+    select t.run_id, t.step_slug, t.task_index
+    from pgflow.step_tasks t
+    where t.run_id = a.run_id and t.step_slug = a.step_slug and t.task_index = a.task_index
+      and t.status = 'started' and ($5::uuid is null or t.worker_id = $5)
+    for update of t
+  ) t
 ), task as (
   update pgflow.step_tasks t
   set status = 'completed', output = a.output, completed_at = clock_timestamp()
   from locked l
   join answer a using (run_id, step_slug, task_index)
   where t.run_id = l.run_id and t.step_slug = l.step_slug and t.task_index = l.task_index
-    and t.status = 'started' and ($5::uuid is null or t.worker_id = $5)
   returning t
 ), counted as (
   select (t.t).run_id, (t.t).step_slug, count(*)::int as n from task t group by 1, 2

@@ -9,16 +9,20 @@ with answer as (
        as a (run_id, step_slug, task_index, message, ord)
   order by a.run_id, a.step_slug, a.task_index, a.ord
 ), task as materialized (
+  -- Each answer probes its task by primary key, in key order, as in complete_tasks.
   select t.run_id, t.step_slug, t.task_index, t.attempts_count, a.message,
          coalesce(s.opt_max_attempts, f.opt_max_attempts) as max_attempts,
          coalesce(s.opt_base_delay, f.opt_base_delay) as base_delay
-  from pgflow.step_tasks t
-  join answer a using (run_id, step_slug, task_index)
+  from answer a
+  cross join lateral (
+    select t.run_id, t.step_slug, t.task_index, t.attempts_count, t.flow_slug
+    from pgflow.step_tasks t
+    where t.run_id = a.run_id and t.step_slug = a.step_slug and t.task_index = a.task_index
+      and t.status = 'started' and ($5::uuid is null or t.worker_id = $5)
+    for update of t
+  ) t
   join pgflow.steps s on s.flow_slug = t.flow_slug and s.step_slug = t.step_slug
   join pgflow.flows f on f.flow_slug = s.flow_slug
-  where t.status = 'started' and ($5::uuid is null or t.worker_id = $5)
-  order by t.run_id, t.step_slug, t.task_index
-  for update of t
 )
 update pgflow.step_tasks t
 set status = case when task.attempts_count < task.max_attempts then 'queued' else 'failed' end,
@@ -31,5 +35,4 @@ set status = case when task.attempts_count < task.max_attempts then 'queued' els
       else t.visible_at end
 from task
 where t.run_id = task.run_id and t.step_slug = task.step_slug and t.task_index = task.task_index
-  and t.status = 'started'
 returning t, t.status = 'failed' as exhausted
