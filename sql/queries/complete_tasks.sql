@@ -9,15 +9,15 @@ with answer as (
        as a (run_id, step_slug, task_index, output, ord)
   order by a.run_id, a.step_slug, a.task_index, a.ord
 ), locked as materialized (
-  -- Each answer probes its task by primary key (a lateral lookup, so that no plan made while the
-  -- queue was small can scan the started tasks instead), in key order.
+  -- Each answer locks its task, found by primary key, in key order. IS NOT DISTINCT FROM rather
+  -- than = for the status, as in complete_task, keeps the lease index out of the lookup.
   select t.run_id, t.step_slug, t.task_index
   from answer a
   cross join lateral (
     select t.run_id, t.step_slug, t.task_index
     from pgflow.step_tasks t
     where t.run_id = a.run_id and t.step_slug = a.step_slug and t.task_index = a.task_index
-      and t.status = 'started' and ($5::uuid is null or t.worker_id = $5)
+      and t.status is not distinct from 'started' and ($5::uuid is null or t.worker_id = $5)
     for update of t
   ) t
 ), task as (

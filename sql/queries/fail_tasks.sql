@@ -9,7 +9,7 @@ with answer as (
        as a (run_id, step_slug, task_index, message, ord)
   order by a.run_id, a.step_slug, a.task_index, a.ord
 ), task as materialized (
-  -- Each answer probes its task by primary key, in key order, as in complete_tasks.
+  -- Each answer locks its task by primary key, in key order, as in complete_tasks.
   select t.run_id, t.step_slug, t.task_index, t.attempts_count, a.message,
          coalesce(s.opt_max_attempts, f.opt_max_attempts) as max_attempts,
          coalesce(s.opt_base_delay, f.opt_base_delay) as base_delay
@@ -18,7 +18,7 @@ with answer as (
     select t.run_id, t.step_slug, t.task_index, t.attempts_count, t.flow_slug
     from pgflow.step_tasks t
     where t.run_id = a.run_id and t.step_slug = a.step_slug and t.task_index = a.task_index
-      and t.status = 'started' and ($5::uuid is null or t.worker_id = $5)
+      and t.status is not distinct from 'started' and ($5::uuid is null or t.worker_id = $5)
     for update of t
   ) t
   join pgflow.steps s on s.flow_slug = t.flow_slug and s.step_slug = t.step_slug
