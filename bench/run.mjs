@@ -46,6 +46,34 @@ async function outcome(admin, runId, n) {
     state.work?.length === n && state.work.every((o, i) => o.i === i && o.ok === true);
   return { ok, finished: state.status === 'completed', aggregateMs: state.aggregate_ms };
 }
+// What the workers of one run have done, shared by both engines' drivers: the run counts from
+// before start_flow to the answer of `total`; spawn is the answer of `list`, which creates the N
+// tasks. Workers still waiting in a poll when the run finished must not count.
+class Progress {
+  constructor() {
+    this.t0 = now();
+    this.spawnMs = null;
+    this.done = false;
+    this.finishedAt = null;
+    this.completedWork = 0;
+  }
+
+  answered(stepSlug, started) {
+    if (stepSlug === 'list') this.spawnMs = now() - started;
+    if (stepSlug === 'work') this.completedWork++;
+    if (stepSlug === 'total') { this.done = true; this.finishedAt = now(); }
+  }
+
+  async result(admin, runId, n) {
+    const elapsed = (this.finishedAt ?? now()) - this.t0;
+    return { done: this.completedWork, elapsed, spawnMs: this.spawnMs, ...(await outcome(admin, runId, n)) };
+  }
+}
+
+// A task's output: `item` is the fan-out element, `input` the payload of a single step.
+const taskOutput = (stepSlug, item, input, n) =>
+  stepSlug === 'list' ? listOutput(n) : stepSlug === 'work' ? workOutput(item) : { count: input.work.length };
+
 const extension = {
   name: 'pgflow-rs',
   async setup(sql) {
@@ -61,24 +89,17 @@ const extension = {
   },
   async run(n, w, b, deadline) {
     const admin = connect();
-    const t0 = now();
+    const progress = new Progress();
     const [{ run_id }] = await admin`select run_id from pgflow.start_flow('bench', '{}')`;
-    let spawnMs = null;
-    let done = false;
-    let finishedAt = null;
-    let completedWork = 0;
     const worker = async () => {
       const sql = connect();
       try {
-        while (!done && now() < deadline) {
+        while (!progress.done && now() < deadline) {
           const tasks = await sql`
             select run_id, step_slug, task_index, input
             from pgflow.poll_for_tasks('bench', 60, ${b}, 1, 5)`;
           if (tasks.length === 0) continue;
-          const outputs = tasks.map((t) =>
-            t.step_slug === 'list' ? listOutput(n)
-              : t.step_slug === 'work' ? workOutput(t.input.item)
-              : { count: t.input.work.length });
+          const outputs = tasks.map((t) => taskOutput(t.step_slug, t.input.item, t.input, n));
           const started = now();
           if (b === 1) {
             const t = tasks[0];
@@ -90,20 +111,14 @@ const extension = {
               ${sql.array(tasks.map((t) => t.task_index))}::int[],
               ${sql.array(outputs.map((o) => JSON.stringify(o)))}::jsonb[])`;
           }
-          for (const t of tasks) {
-            if (t.step_slug === 'list') spawnMs = now() - started;
-            if (t.step_slug === 'work') completedWork++;
-            if (t.step_slug === 'total') { done = true; finishedAt = now(); }
-          }
+          for (const t of tasks) progress.answered(t.step_slug, started);
         }
       } finally {
         await sql.end();
       }
     };
     await Promise.all(Array.from({ length: w }, worker));
-    // Workers still waiting in a poll when the run finished must not count.
-    const elapsed = (finishedAt ?? now()) - t0;
-    const result = { done: completedWork, elapsed, spawnMs, ...(await outcome(admin, run_id, n)) };
+    const result = await progress.result(admin, run_id, n);
     await admin.end();
     return result;
   },
@@ -157,18 +172,14 @@ const npmPgflow = {
   },
   async run(n, w, b, deadline) {
     const admin = connect(PGFLOW_DB);
-    const t0 = now();
+    const progress = new Progress();
     const [{ run_id }] = await admin`select run_id from pgflow.start_flow('bench', '{}'::jsonb)`;
-    let spawnMs = null;
-    let done = false;
-    let finishedAt = null;
-    let completedWork = 0;
     const worker = async () => {
       const sql = cappedConnect(PGFLOW_DB);
       const workerId = randomUUID();
       await sql`insert into pgflow.workers (worker_id, queue_name, function_name) values (${workerId}, 'bench', 'bench')`;
       try {
-        while (!done && now() < deadline) {
+        while (!progress.done && now() < deadline) {
           const messages = await sql`select msg_id from pgmq.read_with_poll('bench', 60, ${b}, 1, 5)`;
           if (messages.length === 0) continue;
           const tasks = await sql`
@@ -177,13 +188,10 @@ const npmPgflow = {
           const started = now();
           for (const t of tasks) {
             if (now() >= deadline) break;
-            const output = t.step_slug === 'list' ? listOutput(n)
-              : t.step_slug === 'work' ? workOutput(t.input)
-              : { count: t.input.work.length };
+            // A map task's input is the element itself.
+            const output = taskOutput(t.step_slug, t.input, t.input, n);
             await sql`select 1 from pgflow.complete_task(${t.run_id}, ${t.step_slug}, ${t.task_index}, ${sql.json(output)})`;
-            if (t.step_slug === 'list') spawnMs = now() - started;
-            if (t.step_slug === 'work') completedWork++;
-            if (t.step_slug === 'total') { done = true; finishedAt = now(); }
+            progress.answered(t.step_slug, started);
           }
         }
       } catch (error) {
@@ -193,8 +201,7 @@ const npmPgflow = {
       }
     };
     await Promise.all(Array.from({ length: w }, worker));
-    const elapsed = (finishedAt ?? now()) - t0;
-    const result = { done: completedWork, elapsed, spawnMs, ...(await outcome(admin, run_id, n)) };
+    const result = await progress.result(admin, run_id, n);
     await admin.end();
     return result;
   },
