@@ -13,6 +13,9 @@ alter function pgflow.fail_task set plan_cache_mode = force_generic_plan;
 alter function pgflow.fail_tasks set plan_cache_mode = force_generic_plan;
 alter function pgflow.cancel_run set plan_cache_mode = force_generic_plan;
 alter function pgflow.verify_run set plan_cache_mode = force_generic_plan;
+alter function pgflow.extend_lease set plan_cache_mode = force_generic_plan;
+alter function pgflow.redrive_run set plan_cache_mode = force_generic_plan;
+alter function pgflow.enforce_deadlines set plan_cache_mode = force_generic_plan;
 
 -- The queue's size swings from empty to millions of rows within one backend's life, and every
 -- plan is kept for that life: a plan made while step_tasks was nearly empty (a sequential scan)
@@ -23,9 +26,12 @@ alter function pgflow.complete_task set enable_seqscan = off;
 alter function pgflow.complete_tasks set enable_seqscan = off;
 alter function pgflow.fail_task set enable_seqscan = off;
 alter function pgflow.fail_tasks set enable_seqscan = off;
+alter function pgflow.extend_lease set enable_seqscan = off;
+alter function pgflow.enforce_deadlines set enable_seqscan = off;
 
 -- Least privilege. pgflow_worker may claim, complete and fail tasks and nothing else: no table
--- privilege, EXECUTE on the task functions only (they are SECURITY DEFINER, see src/api/tasks.rs).
+-- privilege, EXECUTE on the task functions and enforce_deadlines only (they are SECURITY DEFINER,
+-- see src/api/tasks.rs and src/api/runs.rs).
 -- pgflow_admin defines flows and starts, cancels and inspects runs. Roles belong to the cluster,
 -- so they are created only when missing and outlive the extension.
 do $$
@@ -41,7 +47,7 @@ $$;
 revoke all on all functions in schema pgflow from public;
 grant usage on schema pgflow to pgflow_worker, pgflow_admin;
 grant execute on function pgflow.poll_for_tasks, pgflow.complete_task, pgflow.complete_tasks,
-  pgflow.fail_task, pgflow.fail_tasks to pgflow_worker;
+  pgflow.fail_task, pgflow.fail_tasks, pgflow.extend_lease, pgflow.enforce_deadlines to pgflow_worker;
 grant execute on all functions in schema pgflow to pgflow_admin;
 grant select, insert, update, delete on all tables in schema pgflow to pgflow_admin;
 grant usage, select on sequence pgflow.step_tasks_msg_id_seq to pgflow_admin;

@@ -16,7 +16,14 @@ create table pgflow.flows (
   constraint flows_pkey primary key (flow_slug),
   constraint flows_max_attempts_positive check (opt_max_attempts >= 1),
   constraint flows_base_delay_nonnegative check (opt_base_delay >= 0),
-  constraint flows_timeout_positive check (opt_timeout >= 1)
+  -- Added in 0.2.0, last so that a fresh install and an upgraded one have the same row layout.
+  -- A run not finished this many seconds after it started fails (NULL: no deadline).
+  opt_run_timeout  int,
+  -- The longest retry delay, in seconds, whatever base_delay * 2^(attempt - 1) says.
+  opt_max_delay    int not null default 300,
+  constraint flows_timeout_positive check (opt_timeout >= 1),
+  constraint flows_run_timeout_positive check (opt_run_timeout >= 1),
+  constraint flows_max_delay_nonnegative check (opt_max_delay >= 0)
 );
 
 create table pgflow.steps (
@@ -39,7 +46,26 @@ create table pgflow.steps (
   constraint steps_max_attempts_positive check (opt_max_attempts >= 1),
   constraint steps_base_delay_nonnegative check (opt_base_delay >= 0),
   constraint steps_timeout_positive check (opt_timeout >= 1),
-  constraint steps_start_delay_nonnegative check (opt_start_delay >= 0)
+  -- Added in 0.2.0 (last, as above). What a fan-out does when some of its tasks fail: fail_fast
+  -- fails the step at the first exhausted task; collect_all lets every task finish and outputs
+  -- envelopes; threshold does too but fails the step once more than floor(N * (1 - success_threshold))
+  -- tasks have failed.
+  fanout_policy      text not null default 'fail_fast',
+  success_threshold  numeric,
+  -- What a failed step does to its run: fail it, skip the step, or skip it and all its dependents.
+  when_exhausted     text not null default 'fail',
+  -- Seconds from the step's start after which its unfinished tasks are cancelled.
+  opt_fanout_timeout int,
+  opt_max_delay      int,
+  constraint steps_start_delay_nonnegative check (opt_start_delay >= 0),
+  constraint steps_fanout_policy_is_known check (fanout_policy in ('fail_fast', 'collect_all', 'threshold')),
+  constraint steps_fanout_policy_needs_fanout check (fanout_policy = 'fail_fast' or step_type = 'fanout'),
+  constraint steps_success_threshold_with_policy check (
+    (fanout_policy = 'threshold') = (success_threshold is not null)
+    and (success_threshold is null or (success_threshold > 0 and success_threshold <= 1))),
+  constraint steps_when_exhausted_is_known check (when_exhausted in ('fail', 'skip', 'skip-cascade')),
+  constraint steps_fanout_timeout_positive check (opt_fanout_timeout >= 1),
+  constraint steps_max_delay_nonnegative check (opt_max_delay >= 0)
 );
 
 create table pgflow.deps (
@@ -68,6 +94,9 @@ create table pgflow.runs (
   -- The caller's idempotency key: a second start_flow with the same key returns this run.
   run_key         text,
   cancelled_at    timestamptz,
+  -- Added in 0.2.0: why a failed run failed, and how many times redrive_run started it again.
+  error_message   text,
+  redrive_count   int not null default 0,
   constraint runs_pkey primary key (run_id),
   constraint runs_flow_slug_fkey foreign key (flow_slug) references pgflow.flows (flow_slug),
   constraint runs_status_is_known check (status in ('started', 'completed', 'failed', 'cancelled')),
@@ -75,6 +104,9 @@ create table pgflow.runs (
 );
 create index runs_flow_slug_idx on pgflow.runs (flow_slug);
 create unique index runs_flow_slug_run_key_key on pgflow.runs (flow_slug, run_key) where run_key is not null;
+-- Run deadlines: started runs of a flow by start time, so that finding the runs past their
+-- deadline reads only those.
+create index runs_started_idx on pgflow.runs (flow_slug, started_at) where status = 'started';
 
 create table pgflow.step_states (
   run_id          uuid not null,
@@ -90,14 +122,20 @@ create table pgflow.step_states (
   started_at      timestamptz,
   completed_at    timestamptz,
   failed_at       timestamptz,
+  -- Added in 0.2.0: how many of the step's tasks completed and failed (ran out of attempts).
+  completed_tasks int not null default 0,
+  failed_tasks    int not null default 0,
   constraint step_states_pkey primary key (run_id, step_slug),
   constraint step_states_run_fkey foreign key (run_id) references pgflow.runs (run_id),
   constraint step_states_step_fkey foreign key (flow_slug, step_slug) references pgflow.steps (flow_slug, step_slug),
-  constraint step_states_status_is_known check (status in ('created', 'started', 'completed', 'failed', 'cancelled')),
+  constraint step_states_status_is_known check (status in ('created', 'started', 'completed', 'failed', 'skipped', 'cancelled')),
   constraint step_states_remaining_deps_nonnegative check (remaining_deps >= 0),
   constraint step_states_initial_tasks_nonnegative check (initial_tasks >= 0),
   constraint step_states_remaining_tasks_nonnegative check (remaining_tasks >= 0)
 );
+-- Fan-out deadlines: started steps by start time, per step, read only for steps with a timeout.
+create index step_states_started_idx on pgflow.step_states (flow_slug, step_slug, started_at)
+  where status = 'started';
 
 create sequence pgflow.step_tasks_msg_id_seq as bigint;
 

@@ -2,7 +2,7 @@
 //! lower-case message naming the flow, step or run at fault.
 
 use pgrx::pg_sys::panic::ErrorReport;
-use pgrx::{PgLogLevel, PgSqlErrorCode};
+use pgrx::PgSqlErrorCode;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PgflowError {
@@ -23,6 +23,9 @@ pub enum PgflowError {
     UnknownStepOfRun { run_id: String, step_slug: String },
     UnknownTask { run_id: String, step_slug: String, task_index: i32 },
     RunAlreadyExists(String),
+    /// A fan-out's source (a dependency's output, or the run input when `dep_slug` is None) is not
+    /// a JSON array.
+    NotAnArray { run_id: String, step_slug: String, dep_slug: Option<String>, got: String },
     /// An object exists but is not in the state the call needs.
     WrongState(String),
     /// A failure of the engine itself, not of the caller's input.
@@ -34,7 +37,7 @@ impl PgflowError {
         use PgflowError::*;
         match self {
             NullArgument { .. } | NullElement(_) => PgSqlErrorCode::ERRCODE_NULL_VALUE_NOT_ALLOWED,
-            InvalidSlug { .. } | InvalidOption { .. } | InvalidArgument(_) => {
+            InvalidSlug { .. } | InvalidOption { .. } | InvalidArgument(_) | NotAnArray { .. } => {
                 PgSqlErrorCode::ERRCODE_INVALID_PARAMETER_VALUE
             }
             UnknownFlow(_) | UnknownDependency { .. } => {
@@ -74,13 +77,21 @@ impl PgflowError {
                 format!("run {run_id} has no task {task_index} of step '{step_slug}'")
             }
             RunAlreadyExists(run) => format!("run {run} already exists"),
+            NotAnArray { run_id, step_slug, dep_slug, got } => {
+                let source = match dep_slug {
+                    Some(dep) => format!("the output of step '{dep}'"),
+                    None => "the run input".to_string(),
+                };
+                format!("fan-out step '{step_slug}' of run {run_id} expects {source} to be a JSON array, got {got}")
+            }
         }
     }
+}
 
-    /// Raises the error as a Postgres ERROR; the transaction rolls back.
-    pub fn raise(self) -> ! {
-        ErrorReport::new(self.sqlstate(), self.message(), "pgflow").report(PgLogLevel::ERROR);
-        unreachable!("an ERROR report does not return")
+/// What a `#[pg_extern]` shim returns on error: pgrx raises it with its SQLSTATE and message.
+impl From<PgflowError> for ErrorReport {
+    fn from(error: PgflowError) -> Self {
+        ErrorReport::new(error.sqlstate(), error.message(), "pgflow")
     }
 }
 
@@ -92,18 +103,45 @@ impl From<pgrx::spi::SpiError> for PgflowError {
 
 pub type Result<T> = std::result::Result<T, PgflowError>;
 
-/// Unwraps an engine result in a `#[pg_extern]` shim, raising the error with its SQLSTATE.
-pub trait OrRaise<T> {
-    fn or_raise(self) -> T;
-}
-
-impl<T> OrRaise<T> for Result<T> {
-    fn or_raise(self) -> T {
-        self.unwrap_or_else(|error| error.raise())
-    }
-}
-
 /// A required argument: NULL is refused with SQLSTATE 22004, naming the function and argument.
 pub fn required<T>(value: Option<T>, function: &'static str, argument: &'static str) -> Result<T> {
     value.ok_or(PgflowError::NullArgument { function, argument })
+}
+
+/// The reasons the engine stores on the steps and runs that fail (they are data, not raised).
+pub mod reason {
+    /// A single step's task ran out of attempts.
+    pub fn task_failed(task_index: i32, message: &str) -> String {
+        format!("task {task_index} failed: {message}")
+    }
+
+    /// A fan-out failed under its policy: how many of its tasks failed and the first error.
+    pub fn fanout_failed(failed: i32, total: i32, limit: Option<i32>, first: Option<(i32, String)>) -> String {
+        let allowed = match limit {
+            Some(limit) => format!(" (more than the {limit} its success_threshold allows)"),
+            None => String::new(),
+        };
+        let first = match first {
+            Some((index, message)) => format!("; first error (task {index}): {message}"),
+            None => String::new(),
+        };
+        format!("{failed} of {total} tasks failed{allowed}{first}")
+    }
+
+    pub fn fanout_timed_out(seconds: i32, unfinished: i32, total: i32) -> String {
+        format!("timed out after {seconds} s (fanout_timeout) with {unfinished} of {total} tasks unfinished")
+    }
+
+    pub fn run_timed_out(seconds: i32) -> String {
+        format!("timed out: the run did not finish within {seconds} s of its start (run_timeout)")
+    }
+
+    /// The run's reason when one of its steps failed it.
+    pub fn step_failed_run(step_slug: &str, message: &str) -> String {
+        format!("step '{step_slug}' failed: {message}")
+    }
+
+    pub fn lease_expired(attempts: i32) -> String {
+        format!("lease expired on the last attempt ({attempts} of {attempts})")
+    }
 }

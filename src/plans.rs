@@ -4,60 +4,82 @@
 use std::cell::RefCell;
 use std::collections::HashMap;
 
-use pgrx::datum::DatumWithOid;
+use pgrx::datum::{DatumWithOid, FromDatum, IntoDatum};
 use pgrx::pg_sys::{PgBuiltInOids, PgOid};
-use pgrx::spi::{OwnedPreparedStatement, SpiClient, SpiTupleTable};
+use pgrx::spi::{OwnedPreparedStatement, SpiClient, SpiHeapTupleData, SpiTupleTable};
 
-use crate::error::Result;
+use crate::error::{PgflowError, Result};
 
-/// A query of the engine: its SQL (a file under `sql/queries/`) and its argument types.
+/// A query of the engine: its SQL (a file under `sql/queries/`) and its argument types. One file
+/// may be prepared under two names when it serves two argument types.
 pub struct Statement {
     pub name: &'static str,
+    pub file: &'static str,
     pub sql: &'static str,
     pub args: &'static [PgBuiltInOids],
 }
 
 macro_rules! statements {
-    ($($name:ident = $file:literal ($($arg:ident),*);)*) => {
+    ($($name:ident = $file:literal $(as $alias:literal)? ($($arg:ident),*);)*) => {
         $(pub static $name: Statement = Statement {
-            name: $file,
+            name: statements!(@name $file $(, $alias)?),
+            file: $file,
             sql: include_str!(concat!("../sql/queries/", $file, ".sql")),
             args: &[$(PgBuiltInOids::$arg),*],
         };)*
+        /// Every statement of the engine (a test prepares them all).
+        #[allow(dead_code)]
+        pub static ALL: &[&Statement] = &[$(&$name),*];
     };
+    (@name $file:literal) => { $file };
+    (@name $file:literal, $alias:literal) => { $alias };
 }
 
 statements! {
-    CREATE_FLOW = "create_flow" (TEXTOID, INT4OID, INT4OID, INT4OID);
+    // Definitions
+    CREATE_FLOW = "create_flow" (TEXTOID, INT4OID, INT4OID, INT4OID, INT4OID, INT4OID);
     FIND_FLOW = "find_flow" (TEXTOID);
     FIND_STEP = "find_step" (TEXTOID, TEXTOID);
     MISSING_DEPS = "missing_deps" (TEXTOID, TEXTARRAYOID);
-    INSERT_STEP = "insert_step" (TEXTOID, TEXTOID, TEXTARRAYOID, INT4OID, INT4OID, INT4OID, INT4OID, TEXTOID);
+    INSERT_STEP = "insert_step" (TEXTOID, TEXTOID, TEXTARRAYOID, INT4OID, INT4OID, INT4OID, INT4OID, TEXTOID,
+                                 TEXTOID, NUMERICOID, TEXTOID, INT4OID, INT4OID);
+    // Reading runs
     START_FLOW_CHECK = "start_flow_check" (TEXTOID, JSONBOID);
     RUN_EXISTS = "run_exists" (UUIDOID);
-    CREATE_RUN = "create_run" (TEXTOID, JSONBOID, UUIDOID, TEXTOID);
     FIND_RUN_BY_KEY = "find_run_by_key" (TEXTOID, TEXTOID);
     RUN_STATUS = "run_status" (UUIDOID);
+    GET_RUN = "get_run" (UUIDOID);
+    VERIFY_RUN = "verify_run" (UUIDOID);
+    STEP_FOR_SPAWN = "step_for_spawn" (UUIDOID, TEXTOID);
+    CHECK_COMPLETE_BATCH = "check_batch" as "check_complete_batch" (UUIDARRAYOID, TEXTARRAYOID, INT4ARRAYOID, JSONBARRAYOID);
+    CHECK_FAIL_BATCH = "check_batch" as "check_fail_batch" (UUIDARRAYOID, TEXTARRAYOID, INT4ARRAYOID, TEXTARRAYOID);
+    UNKNOWN_TASK_IN_BATCH = "unknown_task_in_batch" (UUIDARRAYOID, TEXTARRAYOID, INT4ARRAYOID);
+    // Transitions (src/engine/machine.rs; the table is in docs/architecture.md)
+    LOCK_RUNS = "lock_runs" (UUIDARRAYOID);
+    CREATE_RUN = "create_run" (TEXTOID, JSONBOID, UUIDOID, TEXTOID);
+    START_READY_STEPS = "start_ready_steps" (UUIDOID);
+    SPAWN_FANOUT_TASKS = "spawn_fanout_tasks" (UUIDOID, TEXTOID);
+    CLAIM_TASKS = "claim_tasks" (TEXTOID, INT4OID, INT4OID, UUIDOID);
+    REQUEUE_EXPIRED_LEASES = "requeue_expired_leases" (TEXTOID);
+    EXPIRED_LAST_ATTEMPTS = "expired_last_attempts" (TEXTOID);
+    EXTEND_LEASE = "extend_lease" (UUIDOID, TEXTOID, INT4OID, INT4OID, UUIDOID);
+    COMPLETE_TASK = "complete_task" (UUIDOID, TEXTOID, INT4OID, JSONBOID, UUIDOID);
+    COMPLETE_TASKS = "complete_tasks" (UUIDARRAYOID, TEXTARRAYOID, INT4ARRAYOID, JSONBARRAYOID, UUIDOID);
+    FAIL_TASKS = "fail_tasks" (UUIDARRAYOID, TEXTARRAYOID, INT4ARRAYOID, TEXTARRAYOID, UUIDOID, BOOLOID);
+    COUNT_EXHAUSTED = "count_exhausted" (UUIDOID, TEXTOID, INT4OID);
+    FIRST_FAILURE = "first_failure" (UUIDOID, TEXTOID);
+    FINISH_STEP = "finish_step" (UUIDOID, TEXTOID, TEXTOID, TEXTOID);
+    SKIP_DOWNSTREAM = "skip_downstream" (UUIDOID, TEXTOID);
+    FAIL_STEP = "fail_step" (UUIDOID, TEXTOID, TEXTOID);
+    CANCEL_STEP_TASKS = "cancel_step_tasks" (UUIDOID, TEXTOID, TEXTOID);
+    COMPLETE_RUN = "complete_run" (UUIDOID);
+    FAIL_RUN = "fail_run" (UUIDOID, TEXTOID, BOOLOID);
     CANCEL_RUN = "cancel_run" (UUIDOID);
     CANCEL_STEPS = "cancel_steps" (UUIDOID);
     CANCEL_RUN_TASKS = "cancel_run_tasks" (UUIDOID);
-    VERIFY_RUN = "verify_run" (UUIDOID);
-    GET_RUN = "get_run" (UUIDOID);
-    START_READY_STEPS = "start_ready_steps" (UUIDOID);
-    STEP_FOR_SPAWN = "step_for_spawn" (UUIDOID, TEXTOID);
-    SPAWN_FANOUT_TASKS = "spawn_fanout_tasks" (UUIDOID, TEXTOID);
-    COMPLETE_STEP = "complete_step" (UUIDOID, TEXTOID);
-    COMPLETE_RUN = "complete_run" (UUIDOID);
-    FAIL_RUN = "fail_run" (UUIDOID);
-    FAIL_STEP = "fail_step" (UUIDOID, TEXTOID, TEXTOID);
-    CLAIM_TASKS = "claim_tasks" (TEXTOID, INT4OID, INT4OID, UUIDOID);
-    EXPIRE_LEASES = "expire_leases" (TEXTOID);
-    CHECK_COMPLETE_BATCH = "check_complete_batch" (UUIDARRAYOID, TEXTARRAYOID, INT4ARRAYOID, JSONBARRAYOID);
-    CHECK_FAIL_BATCH = "check_fail_batch" (UUIDARRAYOID, TEXTARRAYOID, INT4ARRAYOID, TEXTARRAYOID);
-    COMPLETE_TASK = "complete_task" (UUIDOID, TEXTOID, INT4OID, JSONBOID, UUIDOID);
-    COMPLETE_TASKS = "complete_tasks" (UUIDARRAYOID, TEXTARRAYOID, INT4ARRAYOID, JSONBARRAYOID, UUIDOID);
-    FAIL_TASKS = "fail_tasks" (UUIDARRAYOID, TEXTARRAYOID, INT4ARRAYOID, TEXTARRAYOID, UUIDOID);
-    UNKNOWN_TASK_IN_BATCH = "unknown_task_in_batch" (UUIDARRAYOID, TEXTARRAYOID, INT4ARRAYOID);
+    DUE_DEADLINES = "due_deadlines" (TEXTOID);
+    TIME_OUT_STEP = "time_out_step" (UUIDOID, TEXTOID);
+    REDRIVE = "redrive" (UUIDOID);
 }
 
 thread_local! {
@@ -66,7 +88,7 @@ thread_local! {
         RefCell::new(HashMap::new());
 }
 
-fn plan(client: &SpiClient<'_>, statement: &Statement) -> Result<&'static OwnedPreparedStatement> {
+pub fn plan(client: &SpiClient<'_>, statement: &Statement) -> Result<&'static OwnedPreparedStatement> {
     if let Some(plan) = PLANS.with(|plans| plans.borrow().get(statement.name).copied()) {
         return Ok(plan);
     }
@@ -88,20 +110,40 @@ pub fn run<'conn>(
     Ok(client.update(plan, None, args)?)
 }
 
-/// Runs a kept statement and returns column 1 of its first row, if any.
-pub fn first<T: pgrx::datum::FromDatum + pgrx::datum::IntoDatum>(
+/// Runs a kept statement and returns its first row's column `column`, if there is a row.
+pub fn first<T: FromDatum + IntoDatum>(
     client: &mut SpiClient<'_>,
     statement: &Statement,
     args: &[DatumWithOid<'_>],
+    column: &str,
 ) -> Result<Option<T>> {
-    let table = run(client, statement, args)?;
-    if table.is_empty() {
-        return Ok(None);
+    match run(client, statement, args)?.next() {
+        Some(row) => get(&row, column),
+        None => Ok(None),
     }
-    Ok(table.first().get::<T>(1)?)
+}
+
+/// Runs a kept statement and returns its first row, if any.
+pub fn first_row<'conn>(
+    client: &mut SpiClient<'conn>,
+    statement: &Statement,
+    args: &[DatumWithOid<'_>],
+) -> Result<Option<SpiHeapTupleData<'conn>>> {
+    Ok(run(client, statement, args)?.next())
+}
+
+/// Column `column` of a row a statement returned, by name.
+pub fn get<T: FromDatum + IntoDatum>(row: &SpiHeapTupleData<'_>, column: &str) -> Result<Option<T>> {
+    row.get_by_name::<T, _>(column)
+        .map_err(|error| PgflowError::Internal(format!("pgflow could not read column {column}: {error}")))
 }
 
 /// A NULL argument of the given type for a kept statement.
 pub fn null(oid: PgBuiltInOids) -> DatumWithOid<'static> {
     DatumWithOid::null_oid(oid.value())
+}
+
+/// An optional argument: its value, or a NULL of its type.
+pub fn optional<'a, T: IntoDatum + Into<DatumWithOid<'a>>>(value: Option<T>, oid: PgBuiltInOids) -> DatumWithOid<'a> {
+    value.map(Into::into).unwrap_or_else(|| null(oid))
 }

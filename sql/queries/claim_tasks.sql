@@ -1,7 +1,8 @@
--- $1 flow_slug, $2 lease seconds, $3 how many, $4 worker_id (who holds the claims; may be NULL).
+-- $1 flow_slug, $2 lease seconds (NULL: each task's step timeout, else the flow's), $3 how many,
+-- $4 worker_id (who holds the claims; may be NULL).
 -- Claims queued tasks whose time has come, oldest first. Each claim counts an attempt and hides
 -- the task for the lease. A fan-out task's payload is its own element; a single step's is the
--- run input and its dependencies' outputs.
+-- run input and the outputs of its completed dependencies (a skipped one is left out).
 -- The claimed rows are found by ctid (a TID scan): a join back to the table from a set of keys
 -- whose size the generic plan cannot know would hash the whole queue instead, one full scan per
 -- claim. The rows are locked by the subquery, so they cannot change before the update; a status
@@ -11,7 +12,11 @@ with claimed as (
   set status = 'started',
       attempts_count = t.attempts_count + 1,
       started_at = clock_timestamp(),
-      visible_at = clock_timestamp() + make_interval(secs => $2),
+      -- coalesce evaluates the subquery only when no lease was given.
+      visible_at = clock_timestamp() + make_interval(secs => coalesce($2,
+        (select coalesce(s.opt_timeout, f.opt_timeout)
+           from pgflow.steps s join pgflow.flows f on f.flow_slug = s.flow_slug
+          where s.flow_slug = t.flow_slug and s.step_slug = t.step_slug))),
       worker_id = $4
   where t.ctid = any (array(
       select q.ctid
@@ -36,10 +41,11 @@ select row(
          || coalesce((select jsonb_object_agg(d.dep_slug, dep.output)
                         from pgflow.deps d
                         join pgflow.step_states dep on dep.run_id = c.run_id and dep.step_slug = d.dep_slug
-                       where d.flow_slug = c.flow_slug and d.step_slug = c.step_slug),
+                       where d.flow_slug = c.flow_slug and d.step_slug = c.step_slug
+                         and dep.status = 'completed'),
                      '{}'::jsonb)
   end,
   c.msg_id,
   c.task_index
-)::pgflow.step_task_record
+)::pgflow.step_task_record as task
 from claimed c

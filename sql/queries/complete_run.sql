@@ -1,5 +1,5 @@
--- $1 run_id. Completes a run whose steps are all completed; its output maps each leaf step
--- (one no other step depends on) to that step's output.
+-- $1 run_id (a started run with no step left). Its output maps each completed leaf step (one no
+-- other step depends on) to that step's output; skipped leaves are left out.
 update pgflow.runs r
 set status = 'completed',
     completed_at = clock_timestamp(),
@@ -7,6 +7,7 @@ set status = 'completed',
       (select jsonb_object_agg(ss.step_slug, ss.output)
          from pgflow.step_states ss
         where ss.run_id = r.run_id
+          and ss.status = 'completed'
           and not exists (select from pgflow.deps d
                            where d.flow_slug = ss.flow_slug and d.dep_slug = ss.step_slug)),
       '{}'::jsonb)

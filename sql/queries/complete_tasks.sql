@@ -1,16 +1,22 @@
 -- $1 run_ids, $2 step_slugs, $3 task_indexes, $4 outputs (parallel arrays, one entry per answer),
 -- $5 worker_id. Completes every listed task that is started (and, when $5 is given, claimed by
 -- that worker); the others are late or stale answers and stay as they are.
--- Counts the completed tasks off their steps and returns them, then the steps with no task left.
--- Tasks, then step states, are locked in key order so that concurrent batches cannot deadlock.
+-- Counts the completed tasks off their started steps and returns them, then the steps left with
+-- no unfinished task, which the caller completes.
+-- Locks, in this order: each run's lock, shared (an InitPlan, taken before any row is read; see
+-- lock_runs.sql), then tasks, then step states, each in key order, so that concurrent batches
+-- cannot deadlock.
 with answer as (
   select distinct on (a.run_id, a.step_slug, a.task_index) a.run_id, a.step_slug, a.task_index, a.output
   from unnest($1::uuid[], $2::text[], $3::int[], $4::jsonb[]) with ordinality
        as a (run_id, step_slug, task_index, output, ord)
+  where (select count(pg_advisory_xact_lock_shared(1885824620, hashtext(r.run_id::text)))
+           from (select distinct unnest($1::uuid[]) as run_id order by 1) r) >= 0
   order by a.run_id, a.step_slug, a.task_index, a.ord
 ), locked as materialized (
   -- Each answer locks its task, found by primary key, in key order. IS NOT DISTINCT FROM rather
-  -- than = for the status, as in complete_task, keeps the lease index out of the lookup.
+  -- than = for the status keeps the lease index (whose predicate is status = 'started') out of
+  -- the lookup, whatever a plan made while the queue was small thinks of its size.
   select t.run_id, t.step_slug, t.task_index
   from answer a
   cross join lateral (
@@ -26,23 +32,28 @@ with answer as (
   from locked l
   join answer a using (run_id, step_slug, task_index)
   where t.run_id = l.run_id and t.step_slug = l.step_slug and t.task_index = l.task_index
-  returning t
+  returning row(t.run_id, t.step_slug, t.task_index, t.flow_slug, t.status, t.item, t.attempts_count,
+                t.output, t.error_message, t.visible_at, t.msg_id, t.queued_at, t.started_at,
+                t.completed_at, t.failed_at, t.worker_id)::pgflow.step_tasks as task,
+            t.run_id, t.step_slug
 ), counted as (
-  select (t.t).run_id, (t.t).step_slug, count(*)::int as n from task t group by 1, 2
+  select t.run_id, t.step_slug, count(*)::int as n from task t group by 1, 2
 ), step_locked as materialized (
   select ss.run_id, ss.step_slug
   from pgflow.step_states ss
   join counted c using (run_id, step_slug)
+  where ss.status = 'started'
   order by ss.run_id, ss.step_slug
   for update of ss
 ), step as (
   update pgflow.step_states ss
-  set remaining_tasks = ss.remaining_tasks - c.n
+  set remaining_tasks = ss.remaining_tasks - c.n,
+      completed_tasks = ss.completed_tasks + c.n
   from step_locked l
   join counted c using (run_id, step_slug)
   where ss.run_id = l.run_id and ss.step_slug = l.step_slug
   returning ss.run_id, ss.step_slug, ss.remaining_tasks
 )
-select t.t as task, null::uuid as run_id, null::text as step_slug from task t
+select t.task, null::uuid as run_id, null::text as step_slug from task t
 union all
 (select null, s.run_id, s.step_slug from step s where s.remaining_tasks = 0 order by s.run_id, s.step_slug)

@@ -1,12 +1,13 @@
 -- $1 flow_slug, $2 input, $3 run_id (NULL: generate one), $4 run_key (may be NULL). Creates the
 -- run and one state per step. Returns nothing when a run with the same key exists: a concurrent
--- start with that key waits here until the other commits, then finds its run.
+-- start with that key waits here until the other commits, then finds its run. Returns the run's
+-- id and its number of steps.
 with run as (
   insert into pgflow.runs (run_id, flow_slug, input, remaining_steps, run_key)
   select coalesce($3, gen_random_uuid()), $1, $2,
          (select count(*) from pgflow.steps where flow_slug = $1), $4
   on conflict (flow_slug, run_key) where run_key is not null do nothing
-  returning run_id
+  returning run_id, remaining_steps
 ), states as (
   insert into pgflow.step_states (run_id, flow_slug, step_slug, remaining_deps, initial_tasks)
   select run.run_id, s.flow_slug, s.step_slug, s.deps_count,
@@ -14,4 +15,4 @@ with run as (
   from pgflow.steps s, run
   where s.flow_slug = $1
 )
-select run_id from run
+select run.run_id, run.remaining_steps from run

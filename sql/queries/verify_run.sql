@@ -3,7 +3,7 @@
 with run as (
   select r.* from pgflow.runs r where r.run_id = $1
 ), state as (
-  select ss.*, s.step_type
+  select ss.*, s.step_type, s.fanout_policy, s.when_exhausted
   from pgflow.step_states ss
   join pgflow.steps s on s.flow_slug = ss.flow_slug and s.step_slug = ss.step_slug
   where ss.run_id = $1
@@ -14,28 +14,34 @@ with run as (
          count(*) filter (where t.status in ('queued', 'started'))::int as live,
          count(*) filter (where t.status = 'failed')::int as failed,
          max(t.task_index) as max_index,
-         jsonb_agg(t.output order by t.task_index) as outputs
+         jsonb_agg(t.output order by t.task_index) as outputs,
+         jsonb_agg(case when t.status = 'completed' then jsonb_build_object('ok', true, 'value', t.output)
+                        else jsonb_build_object('ok', false, 'error', t.error_message, 'attempts', t.attempts_count)
+                   end order by t.task_index) as envelopes
   from pgflow.step_tasks t
   where t.run_id = $1
   group by t.step_slug
 ), step as (
   select st.*, coalesce(tc.total, 0) as total, coalesce(tc.completed, 0) as completed,
-         coalesce(tc.live, 0) as live, coalesce(tc.failed, 0) as failed, tc.max_index, tc.outputs,
+         coalesce(tc.live, 0) as live, coalesce(tc.failed, 0) as failed, tc.max_index,
+         case when st.step_type = 'single' then coalesce(tc.outputs -> 0, 'null'::jsonb)
+              when st.fanout_policy = 'fail_fast' then coalesce(tc.outputs, '[]'::jsonb)
+              else coalesce(tc.envelopes, '[]'::jsonb) end as expected_output,
          (select count(*)::int
             from pgflow.deps d
             left join pgflow.step_states dep on dep.run_id = st.run_id and dep.step_slug = d.dep_slug
            where d.flow_slug = st.flow_slug and d.step_slug = st.step_slug
-             and dep.status is distinct from 'completed') as deps_left
+             and dep.status is distinct from 'completed' and dep.status is distinct from 'skipped') as deps_left
   from state st
   left join task_count tc on tc.step_slug = st.step_slug
 ), problem (subject, what, stored, expected) as (
   select 'run', 'remaining_steps', r.remaining_steps::text,
-         (select count(*) from state where status <> 'completed')::text
+         (select count(*) from state where status not in ('completed', 'skipped'))::text
   from run r
   union all
-  select 'run', 'status', r.status, 'completed only when every step is completed'
+  select 'run', 'status', r.status, 'completed only when every step is completed or skipped'
   from run r
-  where r.status = 'completed' and exists (select from state where status <> 'completed')
+  where r.status = 'completed' and exists (select from state where status not in ('completed', 'skipped'))
   union all
   select 'run', 'output', coalesce(r.output::text, 'NULL'), 'the output of a completed run'
   from run r
@@ -45,22 +51,31 @@ with run as (
   from run r
   where r.status <> 'started' and exists (select from step where live > 0)
   union all
-  select 'run', 'status', r.status, 'failed when a task has failed'
+  select 'run', 'status', r.status, 'failed when a fail_fast step that fails its run has a failed task'
   from run r
-  where r.status <> 'failed' and exists (select from step where failed > 0)
+  where r.status not in ('failed', 'cancelled')
+    and exists (select from step where failed > 0 and fanout_policy = 'fail_fast' and when_exhausted = 'fail')
   union all
   select format('step %s', s.step_slug), 'remaining_deps', s.remaining_deps::text, s.deps_left::text
   from step s
-  where s.remaining_deps <> s.deps_left
+  where s.status in ('created', 'started') and s.remaining_deps <> s.deps_left
   union all
   select format('step %s', s.step_slug), 'initial_tasks', coalesce(s.initial_tasks::text, 'NULL'), s.total::text
   from step s
   where s.status <> 'created' and s.total > 0 and s.initial_tasks is distinct from s.total
   union all
-  select format('step %s', s.step_slug), 'remaining_tasks', coalesce(s.remaining_tasks::text, 'NULL'),
-         (s.total - s.completed)::text
+  select format('step %s', s.step_slug), 'completed_tasks', s.completed_tasks::text, s.completed::text
   from step s
-  where s.status <> 'created' and s.total > 0 and s.remaining_tasks is distinct from s.total - s.completed
+  where s.completed_tasks <> s.completed
+  union all
+  select format('step %s', s.step_slug), 'failed_tasks', s.failed_tasks::text, s.failed::text
+  from step s
+  where s.failed_tasks <> s.failed
+  union all
+  select format('step %s', s.step_slug), 'remaining_tasks', coalesce(s.remaining_tasks::text, 'NULL'),
+         (s.total - s.completed - s.failed)::text
+  from step s
+  where s.status = 'started' and s.total > 0 and s.remaining_tasks is distinct from s.total - s.completed - s.failed
   union all
   select format('step %s', s.step_slug), 'task_index', s.max_index::text, format('0 to %s without gaps', s.total - 1)
   from step s
@@ -70,21 +85,18 @@ with run as (
   from step s
   where s.status = 'created' and s.total > 0
   union all
-  select format('step %s', s.step_slug), 'status', s.status, 'completed only when all its tasks are'
+  select format('step %s', s.step_slug), 'status', s.status, 'completed only when none of its tasks is unfinished'
   from step s
-  where s.status = 'completed' and s.completed <> s.total
+  where s.status = 'completed'
+    and (s.live > 0 or (s.fanout_policy = 'fail_fast' and s.completed <> s.total))
   union all
   select format('step %s', s.step_slug), 'status', s.status, 'started while it has tasks queued or started'
   from step s
   where s.live > 0 and s.status <> 'started'
   union all
-  select format('step %s', s.step_slug), 'output', coalesce(s.output::text, 'NULL'),
-         case when s.step_type = 'fanout' then coalesce(s.outputs, '[]'::jsonb)::text
-              else coalesce(s.outputs -> 0, 'null'::jsonb)::text end
+  select format('step %s', s.step_slug), 'output', coalesce(s.output::text, 'NULL'), s.expected_output::text
   from step s
-  where s.status = 'completed'
-    and s.output is distinct from case when s.step_type = 'fanout' then coalesce(s.outputs, '[]'::jsonb)
-                                       else s.outputs -> 0 end
+  where s.status = 'completed' and s.output is distinct from s.expected_output
 )
 select p.subject, p.what, p.stored, p.expected
 from problem p

@@ -1,17 +1,21 @@
-//! The worker protocol: claim, complete and fail tasks.
+//! The worker protocol: claim, heartbeat, complete and fail tasks.
 //!
 //! Every function here is SECURITY DEFINER, for one reason: the pgflow_worker role holds no
 //! privilege on the tables, only EXECUTE on these functions, so a worker can touch the queue
 //! through them and in no other way. Each pins search_path and runs only fixed, schema-qualified
 //! statements, so a caller cannot redirect what they do.
 
+use pgrx::datum::TimestampWithTimeZone;
 use pgrx::prelude::*;
 use pgrx::Uuid;
 
 use crate::engine::tasks::{self, Poll, TaskRefs};
-use crate::error::{required, OrRaise, Result};
+use crate::error::{required, PgflowError};
+use pgrx::pg_sys::panic::ErrorReport;
 use crate::jsonb::{RawIntArray, RawJsonb, RawJsonbArray, RawTextArray, RawUuidArray};
 
+
+/// `vt` NULL leases each claimed task for its step's timeout (else the flow's).
 // SECURITY DEFINER for pgflow_worker: see the module comment.
 #[pg_extern(volatile, parallel_unsafe, security_definer)]
 #[search_path(pg_catalog, @extschema@, pg_temp)]
@@ -22,20 +26,37 @@ fn poll_for_tasks(
     max_poll_seconds: default!(Option<i32>, 5),
     poll_interval_ms: default!(Option<i32>, 100),
     worker_id: default!(Option<Uuid>, "NULL"),
-) -> SetOfIterator<'static, pgrx::composite_type!('static, "step_task_record")> {
-    let call = || -> Result<_> {
-        const F: &str = "poll_for_tasks";
-        let flow_slug = required(queue_name, F, "queue_name")?;
-        let poll = Poll {
-            lease_seconds: required(vt, F, "vt")?,
-            qty: required(qty, F, "qty")?,
-            max_poll_seconds: required(max_poll_seconds, F, "max_poll_seconds")?,
-            poll_interval_ms: required(poll_interval_ms, F, "poll_interval_ms")?,
-            worker_id,
-        };
-        Spi::connect_mut(|client| tasks::poll_for_tasks(client, &flow_slug, poll))
+) -> Result<SetOfIterator<'static, pgrx::composite_type!('static, "step_task_record")>, ErrorReport> {
+    const F: &str = "poll_for_tasks";
+    let flow_slug = required(queue_name, F, "queue_name")?;
+    let poll = Poll {
+        lease_seconds: vt,
+        qty: required(qty, F, "qty")?,
+        max_poll_seconds: required(max_poll_seconds, F, "max_poll_seconds")?,
+        poll_interval_ms: required(poll_interval_ms, F, "poll_interval_ms")?,
+        worker_id,
     };
-    SetOfIterator::new(call().or_raise())
+    Ok(SetOfIterator::new(Spi::connect_mut(|client| tasks::poll_for_tasks(client, &flow_slug, poll))?))
+}
+
+/// A heartbeat: extends the lease of a task the caller holds to `seconds` from now and returns
+/// its new end, or NULL (changing nothing) when the caller does not hold the task.
+// SECURITY DEFINER for pgflow_worker: see the module comment.
+#[pg_extern(volatile, parallel_unsafe, security_definer)]
+#[search_path(pg_catalog, @extschema@, pg_temp)]
+fn extend_lease(
+    run_id: Option<Uuid>,
+    step_slug: Option<String>,
+    task_index: Option<i32>,
+    seconds: Option<i32>,
+    worker_id: default!(Option<Uuid>, "NULL"),
+) -> Result<Option<TimestampWithTimeZone>, ErrorReport> {
+    const F: &str = "extend_lease";
+    let run_id = required(run_id, F, "run_id")?;
+    let step_slug = required(step_slug, F, "step_slug")?;
+    let task_index = required(task_index, F, "task_index")?;
+    let seconds = required(seconds, F, "seconds")?;
+    Ok(Spi::connect_mut(|client| tasks::extend_lease(client, run_id, &step_slug, task_index, seconds, worker_id))?)
 }
 
 // SECURITY DEFINER for pgflow_worker: see the module comment.
@@ -47,16 +68,15 @@ fn complete_task(
     task_index: Option<i32>,
     output: Option<RawJsonb>,
     worker_id: default!(Option<Uuid>, "NULL"),
-) -> SetOfIterator<'static, pgrx::composite_type!('static, "step_tasks")> {
-    let call = || -> Result<_> {
-        const F: &str = "complete_task";
-        let run_id = required(run_id, F, "run_id")?;
-        let step_slug = required(step_slug, F, "step_slug")?;
-        let task_index = required(task_index, F, "task_index")?;
-        let output = required(output, F, "output")?;
-        Spi::connect_mut(|client| tasks::complete_task(client, run_id, &step_slug, task_index, output, worker_id))
-    };
-    SetOfIterator::new(call().or_raise())
+) -> Result<SetOfIterator<'static, pgrx::composite_type!('static, "step_tasks")>, ErrorReport> {
+    const F: &str = "complete_task";
+    let run_id = required(run_id, F, "run_id")?;
+    let step_slug = required(step_slug, F, "step_slug")?;
+    let task_index = required(task_index, F, "task_index")?;
+    let output = required(output, F, "output")?;
+    Ok(SetOfIterator::new(Spi::connect_mut(|client| {
+        tasks::complete_task(client, run_id, &step_slug, task_index, output, worker_id)
+    })?))
 }
 
 // SECURITY DEFINER for pgflow_worker: see the module comment.
@@ -68,18 +88,12 @@ fn fail_task(
     task_index: Option<i32>,
     error_message: Option<String>,
     worker_id: default!(Option<Uuid>, "NULL"),
-) -> SetOfIterator<'static, pgrx::composite_type!('static, "step_tasks")> {
-    let call = || -> Result<_> {
-        const F: &str = "fail_task";
-        let run_id = required(run_id, F, "run_id")?;
-        let step_slug = required(step_slug, F, "step_slug")?;
-        let task_index = required(task_index, F, "task_index")?;
-        let error_message = required(error_message, F, "error_message")?;
-        Spi::connect_mut(|client| {
-            tasks::fail_task(client, run_id, &step_slug, task_index, &error_message, worker_id)
-        })
-    };
-    SetOfIterator::new(call().or_raise())
+) -> Result<SetOfIterator<'static, pgrx::composite_type!('static, "step_tasks")>, ErrorReport> {
+    const F: &str = "fail_task";
+    let task = TaskRefs::one(required(run_id, F, "run_id")?, &required(step_slug, F, "step_slug")?,
+                             required(task_index, F, "task_index")?, worker_id);
+    let messages = vec![required(error_message, F, "error_message")?];
+    Ok(SetOfIterator::new(Spi::connect_mut(|client| tasks::fail_tasks(client, None, &task, messages.into()))?))
 }
 
 /// The batch form of `complete_task`: answer i is (run_ids[i], step_slugs[i], task_indexes[i],
@@ -93,14 +107,11 @@ fn complete_tasks(
     task_indexes: Option<RawIntArray>,
     outputs: Option<RawJsonbArray>,
     worker_id: default!(Option<Uuid>, "NULL"),
-) -> SetOfIterator<'static, pgrx::composite_type!('static, "step_tasks")> {
-    let call = || -> Result<_> {
-        const F: &str = "complete_tasks";
-        let tasks = task_refs(F, run_ids, step_slugs, task_indexes, worker_id)?;
-        let outputs = required(outputs, F, "outputs")?;
-        Spi::connect_mut(|client| tasks::complete_tasks(client, F, &tasks, outputs.into()))
-    };
-    SetOfIterator::new(call().or_raise())
+) -> Result<SetOfIterator<'static, pgrx::composite_type!('static, "step_tasks")>, ErrorReport> {
+    const F: &str = "complete_tasks";
+    let tasks = task_refs(F, run_ids, step_slugs, task_indexes, worker_id)?;
+    let outputs = required(outputs, F, "outputs")?;
+    Ok(SetOfIterator::new(Spi::connect_mut(|client| tasks::complete_tasks(client, F, &tasks, outputs.into()))?))
 }
 
 /// The batch form of `fail_task`, with one error message per task.
@@ -113,14 +124,11 @@ fn fail_tasks(
     task_indexes: Option<RawIntArray>,
     error_messages: Option<RawTextArray>,
     worker_id: default!(Option<Uuid>, "NULL"),
-) -> SetOfIterator<'static, pgrx::composite_type!('static, "step_tasks")> {
-    let call = || -> Result<_> {
-        const F: &str = "fail_tasks";
-        let tasks = task_refs(F, run_ids, step_slugs, task_indexes, worker_id)?;
-        let error_messages = required(error_messages, F, "error_messages")?;
-        Spi::connect_mut(|client| tasks::fail_tasks(client, F, &tasks, error_messages.into()))
-    };
-    SetOfIterator::new(call().or_raise())
+) -> Result<SetOfIterator<'static, pgrx::composite_type!('static, "step_tasks")>, ErrorReport> {
+    const F: &str = "fail_tasks";
+    let tasks = task_refs(F, run_ids, step_slugs, task_indexes, worker_id)?;
+    let error_messages = required(error_messages, F, "error_messages")?;
+    Ok(SetOfIterator::new(Spi::connect_mut(|client| tasks::fail_tasks(client, Some(F), &tasks, error_messages.into()))?))
 }
 
 /// The task keys of a batch call; NULL arrays are refused like any required argument.
@@ -130,7 +138,7 @@ fn task_refs(
     step_slugs: Option<RawTextArray>,
     task_indexes: Option<RawIntArray>,
     worker_id: Option<Uuid>,
-) -> Result<TaskRefs<'static>> {
+) -> Result<TaskRefs<'static>, PgflowError> {
     Ok(TaskRefs {
         run_ids: required(run_ids, function, "run_ids")?.into(),
         step_slugs: required(step_slugs, function, "step_slugs")?.into(),

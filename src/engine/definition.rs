@@ -1,18 +1,21 @@
 //! Flow definitions: flows, their steps and the dependencies between steps.
 
 use pgrx::datum::DatumWithOid;
-use pgrx::pg_sys::BuiltinOid::INT4OID;
+use pgrx::pg_sys::BuiltinOid::{INT4OID, NUMERICOID};
 use pgrx::spi::SpiClient;
+use pgrx::AnyNumeric;
 
 use super::Row;
 use crate::error::{PgflowError, Result};
-use crate::plans::{self, null};
+use crate::plans::{self, optional};
 use crate::validate;
 
 pub struct FlowOptions {
     pub max_attempts: i32,
     pub base_delay: i32,
     pub timeout: i32,
+    pub run_timeout: Option<i32>,
+    pub max_delay: i32,
 }
 
 pub fn create_flow(client: &mut SpiClient<'_>, flow_slug: &str, options: FlowOptions) -> Result<Row> {
@@ -21,18 +24,22 @@ pub fn create_flow(client: &mut SpiClient<'_>, flow_slug: &str, options: FlowOpt
     validate::option(&subject, "max_attempts", Some(options.max_attempts), 1)?;
     validate::option(&subject, "base_delay", Some(options.base_delay), 0)?;
     validate::option(&subject, "timeout", Some(options.timeout), 1)?;
-    let args: [DatumWithOid; 4] = [
+    validate::option(&subject, "run_timeout", options.run_timeout, 1)?;
+    validate::option(&subject, "max_delay", Some(options.max_delay), 0)?;
+    let args: [DatumWithOid; 6] = [
         flow_slug.into(),
         options.max_attempts.into(),
         options.base_delay.into(),
         options.timeout.into(),
+        optional(options.run_timeout, INT4OID),
+        options.max_delay.into(),
     ];
-    if let Some(flow) = plans::first::<Row>(client, &plans::CREATE_FLOW, &args)? {
+    if let Some(flow) = plans::first::<Row>(client, &plans::CREATE_FLOW, &args, "f")? {
         return Ok(flow);
     }
     // A concurrent call inserted the flow after this statement's snapshot was taken; the next
     // statement's snapshot sees it.
-    plans::first::<Row>(client, &plans::FIND_FLOW, &[flow_slug.into()])?
+    plans::first::<Row>(client, &plans::FIND_FLOW, &[flow_slug.into()], "f")?
         .ok_or_else(|| PgflowError::UnknownFlow(flow_slug.to_string()))
 }
 
@@ -67,6 +74,51 @@ pub struct StepOptions {
     pub base_delay: Option<i32>,
     pub timeout: Option<i32>,
     pub start_delay: Option<i32>,
+    pub fanout_timeout: Option<i32>,
+    pub max_delay: Option<i32>,
+}
+
+/// What a step does when its tasks fail: its fan-out policy and what its failure does to the run.
+pub struct FailureOptions {
+    pub fanout_policy: String,
+    pub success_threshold: Option<AnyNumeric>,
+    pub when_exhausted: String,
+}
+
+impl FailureOptions {
+    fn check(&self, subject: &str, step_type: StepType) -> Result<()> {
+        let refuse = |message: String| Err(PgflowError::InvalidArgument(format!("{subject}: {message}")));
+        match self.fanout_policy.as_str() {
+            "fail_fast" | "collect_all" | "threshold" => {}
+            other => {
+                return refuse(format!(
+                    "unknown fanout_policy {other:?} (expected 'fail_fast', 'collect_all' or 'threshold')"
+                ))
+            }
+        }
+        if step_type == StepType::Single && self.fanout_policy != "fail_fast" {
+            return refuse(format!(
+                "fanout_policy '{}' needs a fan-out step; a single step has one task",
+                self.fanout_policy
+            ));
+        }
+        match (&self.success_threshold, self.fanout_policy == "threshold") {
+            (None, true) => return refuse("fanout_policy 'threshold' needs a success_threshold in (0, 1]".into()),
+            (Some(_), false) => {
+                return refuse("success_threshold is only for fanout_policy 'threshold'".into())
+            }
+            (Some(t), true) if *t <= AnyNumeric::from(0) || *t > AnyNumeric::from(1) => {
+                return refuse(format!("success_threshold must be in (0, 1], got {t}"))
+            }
+            _ => {}
+        }
+        match self.when_exhausted.as_str() {
+            "fail" | "skip" | "skip-cascade" => Ok(()),
+            other => refuse(format!(
+                "unknown when_exhausted {other:?} (expected 'fail', 'skip' or 'skip-cascade')"
+            )),
+        }
+    }
 }
 
 pub fn add_step(
@@ -75,6 +127,7 @@ pub fn add_step(
     step_slug: &str,
     deps: &[String],
     options: StepOptions,
+    failure: FailureOptions,
     step_type: &str,
 ) -> Result<Row> {
     validate::slug("flow", flow_slug)?;
@@ -85,12 +138,15 @@ pub fn add_step(
     validate::option(&subject, "base_delay", options.base_delay, 0)?;
     validate::option(&subject, "timeout", options.timeout, 1)?;
     validate::option(&subject, "start_delay", options.start_delay, 0)?;
+    validate::option(&subject, "fanout_timeout", options.fanout_timeout, 1)?;
+    validate::option(&subject, "max_delay", options.max_delay, 0)?;
+    failure.check(&subject, step_type)?;
 
-    if plans::first::<Row>(client, &plans::FIND_FLOW, &[flow_slug.into()])?.is_none() {
+    if plans::first::<Row>(client, &plans::FIND_FLOW, &[flow_slug.into()], "f")?.is_none() {
         return Err(PgflowError::UnknownFlow(flow_slug.to_string()));
     }
     let key: [DatumWithOid; 2] = [flow_slug.into(), step_slug.into()];
-    if let Some(existing) = plans::first::<Row>(client, &plans::FIND_STEP, &key)? {
+    if let Some(existing) = plans::first::<Row>(client, &plans::FIND_STEP, &key, "s")? {
         return Ok(existing);
     }
 
@@ -111,12 +167,12 @@ pub fn add_step(
         )));
     }
     let dep_args: [DatumWithOid; 2] = [flow_slug.into(), deps.to_vec().into()];
-    if let Some(dep_slug) = plans::first::<String>(client, &plans::MISSING_DEPS, &dep_args)? {
+    if let Some(dep_slug) = plans::first::<String>(client, &plans::MISSING_DEPS, &dep_args, "slug")? {
         return Err(PgflowError::UnknownDependency { subject, dep_slug });
     }
 
-    let int = |value: Option<i32>| value.map(DatumWithOid::from).unwrap_or_else(|| null(INT4OID));
-    let args: [DatumWithOid; 8] = [
+    let int = |value: Option<i32>| optional(value, INT4OID);
+    let args: [DatumWithOid; 13] = [
         flow_slug.into(),
         step_slug.into(),
         deps.to_vec().into(),
@@ -125,7 +181,12 @@ pub fn add_step(
         int(options.timeout),
         int(options.start_delay),
         step_type.as_str().into(),
+        failure.fanout_policy.as_str().into(),
+        optional(failure.success_threshold, NUMERICOID),
+        failure.when_exhausted.as_str().into(),
+        int(options.fanout_timeout),
+        int(options.max_delay),
     ];
-    plans::first::<Row>(client, &plans::INSERT_STEP, &args)?
+    plans::first::<Row>(client, &plans::INSERT_STEP, &args, "s")?
         .ok_or_else(|| PgflowError::Internal(format!("{subject} was not inserted")))
 }

@@ -2,6 +2,7 @@
 //! client of the call it serves, so one call is one transaction and an error undoes all of it.
 
 pub mod definition;
+pub mod machine;
 pub mod runs;
 pub mod tasks;
 

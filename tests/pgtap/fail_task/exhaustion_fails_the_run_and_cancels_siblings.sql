@@ -1,5 +1,5 @@
 begin;
-select plan(7);
+select plan(8);
 
 select pgflow_tests.flow_fanout(max_attempts => 2, base_delay => 0);
 select run_id as run from pgflow.start_flow('fan', '{}') \gset
@@ -13,8 +13,11 @@ select row_eq(format($$ select status, attempts_count, error_message from pgflow
   row('failed'::text, 2, 'second failure'::text), 'the last attempt fails the task');
 select ok((pgflow_tests.task(:'run', 'fetch', 1)).failed_at is not null, 'failed_at is set');
 select row_eq(format($$ select status, error_message from pgflow.step_states where run_id = %L and step_slug = 'fetch' $$, :'run'),
-  row('failed'::text, 'task 1 failed: second failure'::text), 'the step fails with the task''s error');
+  row('failed'::text, '1 of 4 tasks failed; first error (task 1): second failure'::text),
+  'the step fails, saying how many of its tasks failed and quoting the first error');
 select is((pgflow_tests.run(:'run')).status, 'failed', 'the run fails');
+select is((pgflow_tests.run(:'run')).error_message,
+  'step ''fetch'' failed: 1 of 4 tasks failed; first error (task 1): second failure', 'the run says which step failed it and why');
 select ok((pgflow_tests.run(:'run')).failed_at is not null, 'failed_at is set on the run');
 select results_eq(
   format($$ select task_index, status from pgflow.step_tasks where run_id = %L and step_slug = 'fetch' order by task_index $$, :'run'),

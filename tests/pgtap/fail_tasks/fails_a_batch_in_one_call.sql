@@ -17,7 +17,7 @@ select count(*) from pgflow_tests.poll('root');
 select is((select count(*)::int from pgflow.fail_tasks(array[:'run']::uuid[], array['items'], array[0], array['zero again'])), 1,
   'the last attempt fails');
 select row_eq(format($$ select status, error_message from pgflow.step_states where run_id = %L and step_slug = 'items' $$, :'run'),
-  row('failed'::text, 'task 0 failed: zero again'::text), 'its step fails with the task''s error');
+  row('failed'::text, '1 of 3 tasks failed; first error (task 0): zero again'::text), 'its step fails with the task''s error');
 select results_eq(format($$ select task_index, status from pgflow.step_tasks where run_id = %L order by task_index $$, :'run'),
   $$ values (0, 'failed'), (1, 'cancelled'), (2, 'cancelled') $$, 'the run''s other tasks are cancelled');
 

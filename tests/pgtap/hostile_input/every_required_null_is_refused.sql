@@ -1,7 +1,7 @@
 begin;
 -- One assertion per required argument of every API function (those without a default), found in
 -- the catalog: a function added later without a test here changes the count and fails the plan.
-select plan(30);
+select plan(35);
 
 select pgflow_tests.flow_fanout();
 select run_id as run from pgflow.start_flow('fan', '{}') \gset
@@ -20,13 +20,16 @@ with arg as (
   cross join lateral unnest(p.proargnames[1:p.pronargs], p.proargtypes::oid[]::regtype[]::text[])
        with ordinality as a (name, type_name, position)
   where p.proname not like 'task_batch_%'
+), required_arg as (
+  -- vt NULL is allowed: each claimed task is then leased for its step's timeout.
+  select * from arg where not (fn = 'poll_for_tasks' and name = 'vt')
 ), call as (
   select target.fn, target.name,
          format('select * from pgflow.%I(%s)', target.fn,
                 string_agg(case when arg.position = target.position then 'null::' || arg.type_name
                                 else (select literal from sample_value s where s.type_name = arg.type_name) end,
                            ', ' order by arg.position)) as statement
-  from arg target
+  from required_arg target
   join arg on arg.fn = target.fn and arg.position <= arg.required
   where target.position <= target.required
   group by target.fn, target.name, target.position
@@ -35,6 +38,7 @@ select throws_ok(statement, '22004', null, format('%s refuses a NULL %s', fn, na
 from call order by fn, name;
 
 select is((select count(*)::int from pgflow.runs), 1, 'no refused call created a run');
+select lives_ok($$ select * from pgflow.poll_for_tasks('fan', null, 1, 0) $$, 'poll_for_tasks takes a NULL vt');
 
 select * from finish();
 rollback;

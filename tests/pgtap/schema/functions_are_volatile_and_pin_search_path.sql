@@ -4,7 +4,7 @@ select plan(6);
 select functions_are('pgflow', array[
   'create_flow', 'add_step', 'start_flow', 'start_ready_steps', 'spawn_fanout_tasks',
   'poll_for_tasks', 'complete_task', 'fail_task', 'complete_tasks', 'fail_tasks',
-  'cancel_run', 'verify_run',
+  'cancel_run', 'verify_run', 'redrive_run', 'enforce_deadlines', 'extend_lease',
   'task_batch_null_problem', 'task_batch_length_problem'
 ]);
 
@@ -27,12 +27,13 @@ select is_empty(
        and not exists (select from unnest(p.proconfig) c where c like 'search_path=%') $$,
   'every function pins its search_path');
 
--- The task functions are the only way pgflow_worker touches the queue (see src/api/tasks.rs).
+-- The task functions and enforce_deadlines are the only way pgflow_worker touches the queue (see
+-- src/api/tasks.rs and src/api/runs.rs).
 select is(
   array(select p.proname::text from pg_proc p join pg_namespace n on n.oid = p.pronamespace
         where n.nspname = 'pgflow' and p.prosecdef order by 1),
-  array['complete_task', 'complete_tasks', 'fail_task', 'fail_tasks', 'poll_for_tasks'],
-  'only the task functions are security definer');
+  array['complete_task', 'complete_tasks', 'enforce_deadlines', 'extend_lease', 'fail_task', 'fail_tasks', 'poll_for_tasks'],
+  'only the task functions and enforce_deadlines are security definer');
 
 select * from finish();
 rollback;

@@ -1,0 +1,10 @@
+-- $1 run_id, $2 step_slug, $3 the reason each cancelled task records (NULL: none). Cancels the
+-- step's tasks still queued or running; the caller holds the run's lock, so only a claim can be
+-- holding one of them, and that is waited for. Returns how many it cancelled.
+with cancelled as (
+  update pgflow.step_tasks t
+  set status = 'cancelled', error_message = coalesce($3, t.error_message)
+  where t.run_id = $1 and t.step_slug = $2 and t.status in ('queued', 'started')
+  returning 1
+)
+select count(*)::int as cancelled from cancelled

@@ -1,0 +1,57 @@
+-- $1 run_id, $2 step_slug, $3 'completed' or 'skipped', $4 why it was skipped (NULL when completed).
+-- Ends a started step, releases its dependents (a skipped dependency counts as done: dependents
+-- run without it) and counts the step off the run.
+-- A completed step's output: a single step's task output; a fail_fast fan-out's task outputs as
+-- one array in task_index order; under collect_all and threshold, one envelope per task in that
+-- order, {"ok": true, "value": ...} or {"ok": false, "error": ..., "attempts": n}. A skipped
+-- step's output is NULL.
+-- Returns the run's remaining steps and how many steps this released (now ready to start).
+with done as (
+  update pgflow.step_states ss
+  set status = $3,
+      completed_at = case when $3 = 'completed' then clock_timestamp() end,
+      failed_at = case when $3 = 'skipped' then clock_timestamp() end,
+      remaining_tasks = case when $3 = 'completed' then 0 else ss.remaining_tasks end,
+      error_message = $4,
+      output = case
+        when $3 <> 'completed' then null
+        when s.step_type = 'single' then
+          (select t.output from pgflow.step_tasks t
+            where t.run_id = ss.run_id and t.step_slug = ss.step_slug and t.task_index = 0)
+        when s.fanout_policy = 'fail_fast' then coalesce(
+          (select jsonb_agg(t.output order by t.task_index)
+             from pgflow.step_tasks t
+            where t.run_id = ss.run_id and t.step_slug = ss.step_slug),
+          '[]'::jsonb)
+        else coalesce(
+          (select jsonb_agg(case when t.status = 'completed'
+                                 then jsonb_build_object('ok', true, 'value', t.output)
+                                 else jsonb_build_object('ok', false, 'error', t.error_message,
+                                                         'attempts', t.attempts_count) end
+                            order by t.task_index)
+             from pgflow.step_tasks t
+            where t.run_id = ss.run_id and t.step_slug = ss.step_slug),
+          '[]'::jsonb)
+      end
+  from pgflow.steps s
+  where ss.run_id = $1 and ss.step_slug = $2 and ss.status = 'started'
+    and s.flow_slug = ss.flow_slug and s.step_slug = ss.step_slug
+  returning ss.flow_slug
+), released as (
+  update pgflow.step_states ss
+  set remaining_deps = ss.remaining_deps - 1
+  from done, pgflow.deps d
+  where d.flow_slug = done.flow_slug and d.dep_slug = $2
+    and ss.run_id = $1 and ss.step_slug = d.step_slug
+  returning ss.remaining_deps, ss.status
+), run as (
+  update pgflow.runs r
+  set remaining_steps = r.remaining_steps - 1
+  from done
+  where r.run_id = $1
+  returning r.remaining_steps
+)
+select run.remaining_steps,
+       (select count(*)::int from released where released.remaining_deps = 0 and released.status = 'created')
+         as released_steps
+from run

@@ -1,0 +1,55 @@
+-- $1 run_id (a failed or cancelled run; the caller holds its lock and checked its status).
+-- Starts the run again where it stopped: completed tasks keep their outputs; failed and cancelled
+-- tasks are queued again with a fresh attempt budget; every step that had not completed or been
+-- skipped starts again if it has tasks, else waits for its dependencies; counters are recomputed
+-- from the tasks; the run is started and counts the redrive. Everything is computed from the
+-- statement's snapshot: what it changes (failed and cancelled rows) is not what it counts
+-- (completed and skipped ones).
+-- Returns the run's remaining steps and the restarted steps with no task left to run.
+with requeued as (
+  update pgflow.step_tasks t
+  set status = 'queued', attempts_count = 0, error_message = null, failed_at = null,
+      started_at = null, worker_id = null, visible_at = clock_timestamp()
+  where t.run_id = $1 and t.status in ('failed', 'cancelled')
+  returning t.step_slug
+), task_count as (
+  select t.step_slug, count(*)::int as total,
+         count(*) filter (where t.status = 'completed')::int as completed
+  from pgflow.step_tasks t
+  where t.run_id = $1
+  group by t.step_slug
+), restarted as (
+  update pgflow.step_states ss
+  set status = case when c.total > 0 then 'started' else 'created' end,
+      started_at = case when c.total > 0 then clock_timestamp() end,
+      failed_at = null, error_message = null, output = null,
+      completed_tasks = c.completed,
+      failed_tasks = 0,
+      remaining_tasks = case when c.total > 0 then c.total - c.completed end,
+      remaining_deps = (
+        select count(*)::int
+        from pgflow.deps d
+        join pgflow.step_states dep on dep.run_id = ss.run_id and dep.step_slug = d.dep_slug
+        where d.flow_slug = ss.flow_slug and d.step_slug = ss.step_slug
+          and dep.status not in ('completed', 'skipped'))
+  from (select s.step_slug, coalesce(tc.total, 0) as total, coalesce(tc.completed, 0) as completed
+          from pgflow.step_states s
+          left join task_count tc on tc.step_slug = s.step_slug
+         where s.run_id = $1) c
+  where ss.run_id = $1 and ss.step_slug = c.step_slug
+    and ss.status not in ('completed', 'skipped')
+  returning ss.step_slug, ss.status, ss.remaining_tasks
+), run as (
+  update pgflow.runs r
+  set status = 'started', started_at = clock_timestamp(), failed_at = null, cancelled_at = null,
+      completed_at = null, error_message = null, output = null,
+      redrive_count = r.redrive_count + 1,
+      remaining_steps = (select count(*)::int from pgflow.step_states ss
+                          where ss.run_id = $1 and ss.status not in ('completed', 'skipped'))
+  where r.run_id = $1 and r.status in ('failed', 'cancelled')
+  returning r.remaining_steps
+)
+select run.remaining_steps,
+       array(select s.step_slug::text from restarted s
+              where s.status = 'started' and s.remaining_tasks = 0 order by s.step_slug) as finished_steps
+from run

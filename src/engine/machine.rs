@@ -1,0 +1,502 @@
+//! The run state machine. Every change of status of a run, a step or a task is made here, by the
+//! function named after the event that causes it; `docs/architecture.md` holds the transition
+//! table (state x event -> next state, and the statement under `sql/queries/` that makes it).
+//! The other engine modules check arguments, read and wait; they change no status themselves.
+//!
+//! Locks (docs/architecture.md, "Locks"): answers hold their runs' lock shared (taken inside
+//! `complete_tasks.sql`); every transition that may cancel or reset tasks that others hold (a
+//! failure, a deadline, a cancellation, a redrive) first takes it exclusively (`lock_runs`), so
+//! that it never waits for an answer that waits for it. Claims take no run lock: they never wait.
+
+use std::collections::{HashMap, HashSet};
+
+use pgrx::datum::{DatumWithOid, TimestampWithTimeZone};
+use pgrx::pg_sys::BuiltinOid::{TEXTOID, UUIDOID};
+use pgrx::spi::SpiClient;
+use pgrx::Uuid;
+
+use super::Row;
+use crate::error::{reason, PgflowError, Result};
+use crate::jsonb::RawJsonb;
+use crate::plans::{self, get, optional};
+
+/// What to do when a fan-out's source turns out not to be an array. A direct call refuses it; a
+/// worker's answer must not be rolled back by it, so there the step fails instead.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Strictness {
+    Raise,
+    FailStep,
+}
+
+/// Whether a transition ended the run (completed or failed it), so that the caller stops acting
+/// on it.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum RunState {
+    Going,
+    Ended,
+}
+
+/// How a started step ends without failing its run.
+enum Ending<'a> {
+    Completed,
+    Skipped(&'a str),
+}
+
+// ---------------------------------------------------------------------------------------------
+// Runs
+
+/// `start`: creates the run with one state per step and starts its root steps. Returns None when
+/// a run with the same key exists (a concurrent start committed first).
+pub fn start_run(
+    client: &mut SpiClient<'_>,
+    flow_slug: &str,
+    input: RawJsonb,
+    run_id: Option<Uuid>,
+    run_key: Option<&str>,
+) -> Result<Option<Uuid>> {
+    let args = [flow_slug.into(), input.into(), optional(run_id, UUIDOID), optional(run_key, TEXTOID)];
+    let Some(row) = plans::first_row(client, &plans::CREATE_RUN, &args)? else {
+        return Ok(None);
+    };
+    let run_id = required_column::<Uuid>(get(&row, "run_id")?, "run_id")?;
+    if get::<i32>(&row, "remaining_steps")? == Some(0) {
+        complete_run(client, run_id)?; // a flow without steps
+    } else {
+        start_ready_steps(client, run_id, Strictness::Raise)?;
+    }
+    Ok(Some(run_id))
+}
+
+fn complete_run(client: &mut SpiClient<'_>, run_id: Uuid) -> Result<RunState> {
+    plans::run(client, &plans::COMPLETE_RUN, &[run_id.into()])?;
+    Ok(RunState::Ended)
+}
+
+/// `fail`: the run fails with `message`; its queued and running tasks and its unfinished steps
+/// are cancelled, and `failed_step`, if any, records its own reason. With `only_if_due`, only a run
+/// past its run_timeout fails. Returns false when the run was not (or no longer) to be failed.
+/// The caller holds the run's lock exclusively.
+fn fail_run(
+    client: &mut SpiClient<'_>,
+    run_id: Uuid,
+    failed_step: Option<(&str, &str)>,
+    message: &str,
+    only_if_due: bool,
+) -> Result<bool> {
+    let args: [DatumWithOid; 3] = [run_id.into(), message.into(), only_if_due.into()];
+    if plans::run(client, &plans::FAIL_RUN, &args)?.is_empty() {
+        return Ok(false);
+    }
+    plans::run(client, &plans::CANCEL_RUN_TASKS, &[run_id.into()])?;
+    if let Some((step_slug, step_message)) = failed_step {
+        let args: [DatumWithOid; 3] = [run_id.into(), step_slug.into(), step_message.into()];
+        plans::run(client, &plans::FAIL_STEP, &args)?;
+    }
+    plans::run(client, &plans::CANCEL_STEPS, &[run_id.into()])?;
+    Ok(true)
+}
+
+/// `cancel`: a started run, its unfinished steps and its queued and running tasks become
+/// cancelled. Returns false when the run is not started.
+pub fn cancel_run(client: &mut SpiClient<'_>, run_id: Uuid) -> Result<bool> {
+    lock_runs(client, vec![run_id].into())?;
+    if plans::run(client, &plans::CANCEL_RUN, &[run_id.into()])?.is_empty() {
+        return Ok(false);
+    }
+    plans::run(client, &plans::CANCEL_RUN_TASKS, &[run_id.into()])?;
+    plans::run(client, &plans::CANCEL_STEPS, &[run_id.into()])?;
+    Ok(true)
+}
+
+/// `redrive`: a failed or cancelled run starts again where it stopped (see redrive.sql); steps
+/// left with nothing to run complete, and steps whose dependencies are done start.
+pub fn redrive_run(client: &mut SpiClient<'_>, run_id: Uuid) -> Result<()> {
+    lock_runs(client, vec![run_id].into())?;
+    let Some(row) = plans::first_row(client, &plans::RUN_STATUS, &[run_id.into()])? else {
+        return Err(PgflowError::UnknownRun(run_id.to_string()));
+    };
+    let status = get::<String>(&row, "status")?.unwrap_or_default();
+    if status != "failed" && status != "cancelled" {
+        return Err(PgflowError::WrongState(format!(
+            "run {run_id} is {status}; only a failed or cancelled run can be redriven"
+        )));
+    }
+    let row = plans::first_row(client, &plans::REDRIVE, &[run_id.into()])?
+        .ok_or_else(|| PgflowError::Internal(format!("run {run_id} was not redriven")))?;
+    let remaining = get::<i32>(&row, "remaining_steps")?.unwrap_or(0);
+    let finished = get::<Vec<String>>(&row, "finished_steps")?.unwrap_or_default();
+    for step_slug in finished {
+        if finish_step(client, run_id, &step_slug, Ending::Completed, Strictness::FailStep)? == RunState::Ended {
+            return Ok(());
+        }
+    }
+    if remaining == 0 {
+        complete_run(client, run_id)?;
+        return Ok(());
+    }
+    start_ready_steps(client, run_id, Strictness::FailStep)?;
+    Ok(())
+}
+
+/// Takes the lock of each run, exclusively, in run_id order.
+fn lock_runs(client: &mut SpiClient<'_>, run_ids: DatumWithOid<'_>) -> Result<()> {
+    plans::run(client, &plans::LOCK_RUNS, &[run_ids])?;
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Steps
+
+/// `dependencies done`: starts every created step whose dependencies are all completed or
+/// skipped. Single steps get their task in the same statement; fan-outs are spawned here.
+pub fn start_ready_steps(client: &mut SpiClient<'_>, run_id: Uuid, strictness: Strictness) -> Result<RunState> {
+    let table = plans::run(client, &plans::START_READY_STEPS, &[run_id.into()])?;
+    let mut fanouts = Vec::with_capacity(table.len());
+    for row in table {
+        let step_slug = required_column::<String>(get(&row, "step_slug")?, "step_slug")?;
+        fanouts.push((step_slug, get::<String>(&row, "when_exhausted")?.unwrap_or_default()));
+    }
+    for (step_slug, when_exhausted) in fanouts {
+        let state = match spawn(client, run_id, &step_slug)? {
+            Spawned::Tasks(_) => RunState::Going,
+            // An empty array: the step completes at once, and that may release its dependents.
+            Spawned::Empty => finish_step(client, run_id, &step_slug, Ending::Completed, strictness)?,
+            Spawned::NotAnArray(error) => match strictness {
+                Strictness::Raise => return Err(error),
+                Strictness::FailStep => step_failed(client, run_id, &step_slug, &when_exhausted, &error.message())?,
+            },
+        };
+        if state == RunState::Ended {
+            return Ok(RunState::Ended);
+        }
+    }
+    Ok(RunState::Going)
+}
+
+pub enum Spawned {
+    Tasks(i32),
+    Empty,
+    NotAnArray(PgflowError),
+}
+
+/// `spawn`: creates a started fan-out step's tasks, one per element, in one statement.
+pub fn spawn(client: &mut SpiClient<'_>, run_id: Uuid, step_slug: &str) -> Result<Spawned> {
+    let args: [DatumWithOid; 2] = [run_id.into(), step_slug.into()];
+    let Some(row) = plans::first_row(client, &plans::SPAWN_FANOUT_TASKS, &args)? else {
+        return Err(PgflowError::UnknownStepOfRun { run_id: run_id.to_string(), step_slug: step_slug.to_string() });
+    };
+    let json_type = get::<String>(&row, "arr_type")?;
+    let dep_slug = get::<String>(&row, "dep_slug")?;
+    Ok(match (json_type.as_deref(), get::<i32>(&row, "tasks")?) {
+        (Some("array"), Some(0)) => Spawned::Empty,
+        (Some("array"), Some(n)) => Spawned::Tasks(n),
+        (got, _) => Spawned::NotAnArray(PgflowError::NotAnArray {
+            run_id: run_id.to_string(),
+            step_slug: step_slug.to_string(),
+            dep_slug,
+            got: got.unwrap_or("nothing").to_string(),
+        }),
+    })
+}
+
+/// A fan-out spawned by hand (`spawn_fanout_tasks`): an empty one completes at once.
+pub fn spawn_by_hand(client: &mut SpiClient<'_>, run_id: Uuid, step_slug: &str) -> Result<i32> {
+    match spawn(client, run_id, step_slug)? {
+        Spawned::Tasks(n) => Ok(n),
+        Spawned::Empty => {
+            finish_step(client, run_id, step_slug, Ending::Completed, Strictness::Raise)?;
+            Ok(0)
+        }
+        Spawned::NotAnArray(error) => Err(error),
+    }
+}
+
+/// `all tasks ended` (Completed) and `skipped` (Skipped): ends a started step, releases its
+/// dependents, and completes the run when no step is left or starts what the step released.
+fn finish_step(
+    client: &mut SpiClient<'_>,
+    run_id: Uuid,
+    step_slug: &str,
+    ending: Ending<'_>,
+    strictness: Strictness,
+) -> Result<RunState> {
+    let (status, why) = match ending {
+        Ending::Completed => ("completed", None),
+        Ending::Skipped(why) => ("skipped", Some(why)),
+    };
+    let args = [run_id.into(), step_slug.into(), status.into(), optional(why, TEXTOID)];
+    let Some(row) = plans::first_row(client, &plans::FINISH_STEP, &args)? else {
+        return Ok(RunState::Going); // not started any more: someone else ended it
+    };
+    let remaining = get::<i32>(&row, "remaining_steps")?.unwrap_or(1);
+    let released = get::<i32>(&row, "released_steps")?.unwrap_or(0);
+    if remaining == 0 {
+        return complete_run(client, run_id);
+    }
+    if released > 0 {
+        return start_ready_steps(client, run_id, strictness);
+    }
+    Ok(RunState::Going)
+}
+
+/// `step fails`: what the step's `when_exhausted` says: `fail` fails the run; `skip` skips the step
+/// (its dependents run without it); `skip-cascade` skips it and everything downstream of it.
+/// The caller holds the run's lock exclusively.
+fn step_failed(
+    client: &mut SpiClient<'_>,
+    run_id: Uuid,
+    step_slug: &str,
+    when_exhausted: &str,
+    message: &str,
+) -> Result<RunState> {
+    match when_exhausted {
+        "skip" | "skip-cascade" => {
+            let args = [run_id.into(), step_slug.into(), optional(None::<&str>, TEXTOID)];
+            plans::run(client, &plans::CANCEL_STEP_TASKS, &args)?;
+            if when_exhausted == "skip-cascade" {
+                // Before the step ends, so that ending it releases no step that is to be skipped.
+                let args: [DatumWithOid; 2] = [run_id.into(), step_slug.into()];
+                plans::run(client, &plans::SKIP_DOWNSTREAM, &args)?;
+            }
+            finish_step(client, run_id, step_slug, Ending::Skipped(message), Strictness::FailStep)
+        }
+        _ => {
+            let run_message = reason::step_failed_run(step_slug, message);
+            fail_run(client, run_id, Some((step_slug, message)), &run_message, false)?;
+            Ok(RunState::Ended)
+        }
+    }
+}
+
+/// `tasks exhausted`: counts tasks that ran out of attempts off their steps, then applies each
+/// step's policy: fail_fast fails the step; threshold fails it past its limit; otherwise a step
+/// with no task left completes. A run that ends is not acted on again (it fails once).
+fn tasks_exhausted(client: &mut SpiClient<'_>, exhausted: Vec<((Uuid, String), i32)>) -> Result<()> {
+    let mut ended: HashSet<Uuid> = HashSet::new();
+    for ((run_id, step_slug), count) in exhausted {
+        pgrx::check_for_interrupts!();
+        if ended.contains(&run_id) {
+            continue;
+        }
+        let args: [DatumWithOid; 3] = [run_id.into(), step_slug.as_str().into(), count.into()];
+        let Some(row) = plans::first_row(client, &plans::COUNT_EXHAUSTED, &args)? else {
+            continue; // the step ended meanwhile
+        };
+        let step_type = get::<String>(&row, "step_type")?.unwrap_or_default();
+        let policy = get::<String>(&row, "fanout_policy")?.unwrap_or_default();
+        let when_exhausted = get::<String>(&row, "when_exhausted")?.unwrap_or_default();
+        let total = get::<i32>(&row, "initial_tasks")?.unwrap_or(0);
+        let failed = get::<i32>(&row, "failed_tasks")?.unwrap_or(0);
+        let remaining = get::<i32>(&row, "remaining_tasks")?.unwrap_or(0);
+        let limit = get::<i32>(&row, "failure_limit")?;
+        let step_fails = match policy.as_str() {
+            "collect_all" => false,
+            "threshold" => failed > limit.unwrap_or(i32::MAX),
+            _ => true,
+        };
+        let state = if step_fails {
+            let args: [DatumWithOid; 2] = [run_id.into(), step_slug.as_str().into()];
+            let first = match plans::first_row(client, &plans::FIRST_FAILURE, &args)? {
+                Some(row) => Some((
+                    get::<i32>(&row, "task_index")?.unwrap_or(0),
+                    get::<String>(&row, "error_message")?.unwrap_or_default(),
+                )),
+                None => None,
+            };
+            let message = match (step_type.as_str(), first) {
+                ("single", Some((index, error))) => reason::task_failed(index, &error),
+                (_, first) => reason::fanout_failed(failed, total, limit.filter(|_| policy == "threshold"), first),
+            };
+            step_failed(client, run_id, &step_slug, &when_exhausted, &message)?
+        } else if remaining == 0 {
+            finish_step(client, run_id, &step_slug, Ending::Completed, Strictness::FailStep)?
+        } else {
+            RunState::Going
+        };
+        if state == RunState::Ended {
+            ended.insert(run_id);
+        }
+    }
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Tasks
+
+/// `claim`: queued tasks whose time has come become started, leased for `lease_seconds` (NULL:
+/// each task's step timeout) and held by `worker_id`.
+pub fn claim(
+    client: &mut SpiClient<'_>,
+    flow_slug: &str,
+    lease_seconds: Option<i32>,
+    qty: i32,
+    worker_id: DatumWithOid<'_>,
+) -> Result<Vec<Row>> {
+    let args = [flow_slug.into(), optional(lease_seconds, pgrx::pg_sys::BuiltinOid::INT4OID), qty.into(), worker_id];
+    let table = plans::run(client, &plans::CLAIM_TASKS, &args)?;
+    let mut claimed = Vec::with_capacity(table.len());
+    for row in table {
+        if let Some(task) = get::<Row>(&row, "task")? {
+            claimed.push(task);
+        }
+    }
+    Ok(claimed)
+}
+
+/// `lease expired` with attempts left: the task goes back to the queue.
+pub fn requeue_expired_leases(client: &mut SpiClient<'_>, flow_slug: &str) -> Result<()> {
+    plans::run(client, &plans::REQUEUE_EXPIRED_LEASES, &[flow_slug.into()])?;
+    Ok(())
+}
+
+/// `lease expired` on the last attempt: no poll can claim the task again, so it fails, through
+/// the same path as a worker's failure, lest its run hang.
+pub fn fail_expired_last_attempts(client: &mut SpiClient<'_>, flow_slug: &str) -> Result<()> {
+    let table = plans::run(client, &plans::EXPIRED_LAST_ATTEMPTS, &[flow_slug.into()])?;
+    if table.is_empty() {
+        return Ok(());
+    }
+    let (mut run_ids, mut step_slugs, mut indexes, mut messages) = (vec![], vec![], vec![], vec![]);
+    for row in table {
+        run_ids.push(required_column::<Uuid>(get(&row, "run_id")?, "run_id")?);
+        step_slugs.push(get::<String>(&row, "step_slug")?.unwrap_or_default());
+        indexes.push(get::<i32>(&row, "task_index")?.unwrap_or_default());
+        messages.push(reason::lease_expired(get::<i32>(&row, "attempts_count")?.unwrap_or_default()));
+    }
+    let args: [DatumWithOid; 6] = [
+        run_ids.clone().into(),
+        step_slugs.into(),
+        indexes.into(),
+        messages.into(),
+        plans::null(UUIDOID),
+        true.into(),
+    ];
+    fail_tasks(client, run_ids.into(), &args)?;
+    Ok(())
+}
+
+/// `heartbeat`: the lease of a started task held by the caller ends `seconds` from now.
+pub fn extend_lease(client: &mut SpiClient<'_>, args: &[DatumWithOid<'_>; 5]) -> Result<Option<TimestampWithTimeZone>> {
+    plans::first::<TimestampWithTimeZone>(client, &plans::EXTEND_LEASE, args, "lease_ends_at")
+}
+
+/// `complete`: answers one task (`complete_task.sql`) or a batch (`complete_tasks.sql`), which take
+/// the runs' lock shared, then ends the steps whose last unfinished task was answered, each with
+/// its cascade. `args` are the statement's: keys (arrays for a batch), outputs, worker.
+pub fn complete_tasks(client: &mut SpiClient<'_>, batch: bool, args: &[DatumWithOid<'_>; 5]) -> Result<Vec<Row>> {
+    let statement = if batch { &plans::COMPLETE_TASKS } else { &plans::COMPLETE_TASK };
+    let table = plans::run(client, statement, args)?;
+    let mut completed = Vec::with_capacity(table.len());
+    let mut finished_steps = Vec::new();
+    for row in table {
+        match get::<Row>(&row, "task")? {
+            Some(task) => completed.push(task),
+            None => finished_steps.push((
+                required_column::<Uuid>(get(&row, "run_id")?, "run_id")?,
+                get::<String>(&row, "step_slug")?.unwrap_or_default(),
+            )),
+        }
+    }
+    for (run_id, step_slug) in finished_steps {
+        pgrx::check_for_interrupts!();
+        finish_step(client, run_id, &step_slug, Ending::Completed, Strictness::FailStep)?;
+    }
+    Ok(completed)
+}
+
+/// `fail`: under the runs' lock, answers a batch of failures (`fail_tasks.sql`): tasks with
+/// attempts left are retried after their backoff, the others are exhausted and go to their
+/// steps' policies.
+/// `run_ids` is a uuid[] of the batch's runs (its first argument).
+pub fn fail_tasks(client: &mut SpiClient<'_>, run_ids: DatumWithOid<'_>, args: &[DatumWithOid<'_>; 6]) -> Result<Vec<Row>> {
+    lock_runs(client, run_ids)?;
+    let table = plans::run(client, &plans::FAIL_TASKS, args)?;
+    let mut answered = Vec::with_capacity(table.len());
+    let mut exhausted: Vec<((Uuid, String), i32)> = Vec::new();
+    let mut position: HashMap<(Uuid, String), usize> = HashMap::new();
+    for row in table {
+        if get::<bool>(&row, "exhausted")? == Some(true) {
+            let key = (
+                required_column::<Uuid>(get(&row, "run_id")?, "run_id")?,
+                get::<String>(&row, "step_slug")?.unwrap_or_default(),
+            );
+            match position.get(&key) {
+                Some(&i) => exhausted[i].1 += 1,
+                None => {
+                    position.insert(key.clone(), exhausted.len());
+                    exhausted.push((key, 1));
+                }
+            }
+        }
+        if let Some(task) = get::<Row>(&row, "task")? {
+            answered.push(task);
+        }
+    }
+    tasks_exhausted(client, exhausted)?;
+    Ok(answered)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Deadlines
+
+/// `deadline passed`: fails runs past their run_timeout and times out fan-outs past their
+/// fanout_timeout (of one flow, or of all). Returns how many deadlines it acted on.
+pub fn enforce_deadlines(client: &mut SpiClient<'_>, flow_slug: Option<&str>) -> Result<i32> {
+    let table = plans::run(client, &plans::DUE_DEADLINES, &[optional(flow_slug, TEXTOID)])?;
+    let mut due = Vec::with_capacity(table.len());
+    for row in table {
+        due.push((
+            required_column::<Uuid>(get(&row, "run_id")?, "run_id")?,
+            get::<String>(&row, "kind")?.unwrap_or_default() != "run",
+            get::<String>(&row, "step_slug")?,
+            get::<i32>(&row, "timeout_seconds")?.unwrap_or(0),
+        ));
+    }
+    // Runs in run_id order, so that two sessions enforcing at once take the locks in one order;
+    // a run's own deadline before its steps'.
+    due.sort_by(|a, b| (a.0.as_bytes(), a.1).cmp(&(b.0.as_bytes(), b.1)));
+    let mut acted = 0;
+    for (run_id, is_step, step_slug, seconds) in due {
+        pgrx::check_for_interrupts!();
+        lock_runs(client, vec![run_id].into())?;
+        match (is_step, step_slug) {
+            (false, _) => {
+                if fail_run(client, run_id, None, &reason::run_timed_out(seconds), true)? {
+                    acted += 1;
+                }
+            }
+            (true, Some(step_slug)) => {
+                if step_timed_out(client, run_id, &step_slug)? {
+                    acted += 1;
+                }
+            }
+            (true, None) => {}
+        }
+    }
+    Ok(acted)
+}
+
+/// `fan-out deadline passed`: the step's unfinished tasks are cancelled ('timed out'); under
+/// collect_all the step completes with them as failed envelopes, otherwise the step fails.
+fn step_timed_out(client: &mut SpiClient<'_>, run_id: Uuid, step_slug: &str) -> Result<bool> {
+    let args: [DatumWithOid; 2] = [run_id.into(), step_slug.into()];
+    let Some(row) = plans::first_row(client, &plans::TIME_OUT_STEP, &args)? else {
+        return Ok(false); // ended, or no longer past its deadline
+    };
+    let policy = get::<String>(&row, "fanout_policy")?.unwrap_or_default();
+    let when_exhausted = get::<String>(&row, "when_exhausted")?.unwrap_or_default();
+    let total = get::<i32>(&row, "initial_tasks")?.unwrap_or(0);
+    let seconds = get::<i32>(&row, "timeout_seconds")?.unwrap_or(0);
+    let unfinished = get::<i32>(&row, "unfinished")?.unwrap_or(0);
+    if policy == "collect_all" {
+        finish_step(client, run_id, step_slug, Ending::Completed, Strictness::FailStep)?;
+    } else {
+        let message = reason::fanout_timed_out(seconds, unfinished, total);
+        step_failed(client, run_id, step_slug, &when_exhausted, &message)?;
+    }
+    Ok(true)
+}
+
+fn required_column<T>(value: Option<T>, column: &str) -> Result<T> {
+    value.ok_or_else(|| PgflowError::Internal(format!("pgflow read a NULL {column} where a value is required")))
+}
