@@ -1,55 +1,95 @@
 #!/usr/bin/env bash
 # Upgrade test, run by scripts/test.sh against its private cluster (PG* variables set):
-#  1. installs the released 0.1.0 script beside the current one and creates the extension at
-#     0.1.0 with a flow defined, then ALTER EXTENSION UPDATE;
-#  2. checks that the upgraded catalog matches a fresh install's line for line;
-#  3. runs a run of the flow defined before the upgrade;
-#  4. runs the whole pgTAP suite against the upgraded database.
+#  1. a run in flight across a real upgrade: the released 0.1.1 is built from its commit and
+#     installed; a run is started and leased under it; the current build is installed and
+#     ALTER EXTENSION UPDATE run; the leased tasks are answered under the new version and the run
+#     completes, consistent;
+#  2. the released 0.1.0 script (frozen here) upgraded through every script to the current
+#     version: its catalog, and the 0.1.1 database's, must match a fresh install's line for line;
+#  3. the whole pgTAP suite against the database upgraded from 0.1.0.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$ROOT"
-SHAREDIR=$("${PG_CONFIG:-/usr/lib/postgresql/15/bin/pg_config}" --sharedir)
+PG_CONFIG=${PG_CONFIG:-/usr/lib/postgresql/15/bin/pg_config}
+SHAREDIR=$("$PG_CONFIG" --sharedir)
 OUT=$ROOT/target/upgrade
+# The last commit of release 0.1.1.
+RELEASE_0_1_1=5b67a8d72da933d64b941f03bc0ce8ea470e793d
 mkdir -p "$OUT"
 q() { psql -X -q -v ON_ERROR_STOP=1 "$@"; }
+# The 0.1.1 build below shares target/ and overwrites the library there, which cargo does not
+# notice: touching a source file makes it build the current one again.
+install_current() {
+  touch "$ROOT/src/lib.rs"
+  cargo pgrx install --release --pg-config "$PG_CONFIG" >"$OUT/install-current.log" 2>&1 \
+    || { cat "$OUT/install-current.log" >&2; return 1; }
+}
 
+# 1. The released 0.1.1, built from its commit in a worktree (sharing target/, so only the crate
+#    itself is compiled again). Whatever happens next, the current build is installed again.
+git cat-file -e "$RELEASE_0_1_1^{commit}" 2>/dev/null \
+  || { echo "commit $RELEASE_0_1_1 (release 0.1.1) is not in this clone; the upgrade test needs the history" >&2; exit 1; }
+rm -rf "$OUT/v0.1.1"
+git worktree prune
+git worktree add --quiet --detach "$OUT/v0.1.1" "$RELEASE_0_1_1"
+trap 'install_current; git worktree remove --force "$OUT/v0.1.1" 2>/dev/null || true' EXIT
+(cd "$OUT/v0.1.1" && CARGO_TARGET_DIR=$ROOT/target cargo pgrx install --release --pg-config "$PG_CONFIG") \
+  >"$OUT/install-0.1.1.log" 2>&1 || { cat "$OUT/install-0.1.1.log" >&2; exit 1; }
+
+createdb pgflow_inflight
+worker=6f9d2b1e-0000-4000-8000-000000000011
+run=$(q -d pgflow_inflight -t -A <<SQL
+create extension pgflow;
+select pgflow.create_flow('kept', max_attempts => 2);
+select pgflow.add_step('kept', 'list');
+select pgflow.add_step('kept', 'each', array['list'], step_type => 'fanout');
+select run_id from pgflow.start_flow('kept', '{}') \gset
+select count(*) from pgflow.poll_for_tasks('kept', 300, 10, 0);
+select count(*) from pgflow.complete_task(:'run_id', 'list', 0, '[1, 2, 3]');
+select count(*) from pgflow.poll_for_tasks('kept', 300, 10, 0, 100, '$worker');
+select count(*) from pgflow.complete_task(:'run_id', 'each', 0, '"one"', '$worker');
+select extversion || ' ' || :'run_id' from pg_extension where extname = 'pgflow';
+SQL
+)
+read -r version run <<<"$(echo "$run" | tail -1)"
+[ "$version" = 0.1.1 ] || { echo "expected the run to start under 0.1.1, got $version" >&2; exit 1; }
+echo "ok - under 0.1.1: run $run started, two of its three fan-out tasks leased and unanswered"
+
+install_current
+q -d pgflow_inflight -c "alter extension pgflow update"
+result=$(q -d pgflow_inflight -t -A <<SQL
+select extversion from pg_extension where extname = 'pgflow';
+select count(*) from pgflow.complete_task('$run', 'each', 2, '"three"', '$worker');
+select count(*) from pgflow.complete_tasks(array['$run']::uuid[], array['each'], array[1], array['"two"']::jsonb[], '$worker');
+select status || ' ' || output::text from pgflow.runs where run_id = '$run';
+select count(*) from pgflow.verify_run('$run');
+SQL
+)
+expected=$(printf '%s\n' "$(q -d pgflow_inflight -t -A -c "select default_version from pg_available_extensions where name = 'pgflow'")" 1 1 \
+  'completed {"each": ["one", "two", "three"]}' 0)
+[ "$result" = "$expected" ] || { printf 'after the upgrade:\n%s\nexpected:\n%s\n' "$result" "$expected" >&2; exit 1; }
+echo "ok - upgraded to $(echo "$result" | head -1) with the run in flight; its leases were answered and it completed, consistent"
+
+# 2. Catalogs. The 0.1.0 install script is frozen here; its definition functions have other
+#    signatures than the installed library's, so that database gets no flow before the update.
 install -m 644 tests/upgrade/pgflow--0.1.0.sql "$SHAREDIR/extension/pgflow--0.1.0.sql"
-test -f "$SHAREDIR/extension/pgflow--0.1.0--0.1.1.sql" || { echo "the upgrade script is not installed" >&2; exit 1; }
-
+for script in pgflow--0.1.0--0.1.1.sql pgflow--0.1.1--0.2.0.sql; do
+  test -f "$SHAREDIR/extension/$script" || { echo "the upgrade script $script is not installed" >&2; exit 1; }
+done
 createdb pgflow_upgraded
-q -d pgflow_upgraded -c "create extension pgflow version '0.1.0'" \
-  -c "select pgflow.create_flow('kept', max_attempts => 2)" \
-  -c "select pgflow.add_step('kept', 'list')" \
-  -c "select pgflow.add_step('kept', 'each', array['list'], step_type => 'fanout')"  >/dev/null
-q -d pgflow_upgraded -c "alter extension pgflow update"
-version=$(q -d pgflow_upgraded -t -A -c "select extversion from pg_extension where extname = 'pgflow'")
-default=$(q -d pgflow_upgraded -t -A -c "select default_version from pg_available_extensions where name = 'pgflow'")
-[ "$version" = "$default" ] || { echo "upgraded to $version, expected $default" >&2; exit 1; }
-
+q -d pgflow_upgraded -c "create extension pgflow version '0.1.0'" -c "alter extension pgflow update"
 createdb pgflow_fresh
 q -d pgflow_fresh -c 'create extension pgflow'
 q -d pgflow_fresh -f tests/upgrade/catalog.sql > "$OUT/fresh.txt"
-q -d pgflow_upgraded -f tests/upgrade/catalog.sql > "$OUT/upgraded.txt"
-if ! diff -u "$OUT/fresh.txt" "$OUT/upgraded.txt"; then
-  echo "the upgraded catalog differs from a fresh install's (- fresh, + upgraded)" >&2
-  exit 1
-fi
-echo "ok - 0.1.0 upgraded to $version; catalog matches a fresh install ($(wc -l < "$OUT/fresh.txt") lines)"
+for db in pgflow_upgraded pgflow_inflight; do
+  q -d "$db" -f tests/upgrade/catalog.sql > "$OUT/$db.txt"
+  if ! diff -u "$OUT/fresh.txt" "$OUT/$db.txt"; then
+    echo "the catalog of $db differs from a fresh install's (- fresh, + upgraded)" >&2
+    exit 1
+  fi
+done
+echo "ok - upgraded from 0.1.0 and from 0.1.1, the catalog matches a fresh install's ($(wc -l < "$OUT/fresh.txt") lines)"
 
-# The flow defined under 0.1.0 runs under the new version.
-result=$(q -d pgflow_upgraded -t -A <<'SQL'
-select run_id as run from pgflow.start_flow('kept', '{}') \gset
-select count(*) from pgflow.poll_for_tasks('kept', 30, 10, 0);
-select count(*) from pgflow.complete_task(:'run', 'list', 0, '[1, 2, 3]');
-select count(*) from (select pgflow.complete_task(t.run_id, t.step_slug, t.task_index, to_jsonb(t.input -> 'item'))
-                      from pgflow.poll_for_tasks('kept', 30, 10, 0) t) c;
-select status || ' ' || output::text from pgflow.runs where run_id = :'run';
-SQL
-)
-[ "$(echo "$result" | tail -1)" = 'completed {"each": [1, 2, 3]}' ] || { echo "run after upgrade: $result" >&2; exit 1; }
-echo "ok - a flow defined under 0.1.0 runs to completion after the upgrade"
-
-# The suite expects an empty database, as a fresh one is.
-q -d pgflow_upgraded -c "truncate pgflow.step_tasks, pgflow.step_states, pgflow.runs, pgflow.deps, pgflow.steps, pgflow.flows"
+# 3. The suite expects an empty database, as a fresh one is.
 q -d pgflow_upgraded -c 'create extension pgtap' -f tests/fixtures.sql
 pg_prove -d pgflow_upgraded --recurse --ext .sql ${PG_PROVE_FLAGS:-} tests/pgtap
