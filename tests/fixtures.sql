@@ -109,3 +109,37 @@ begin
   reset role;
 end;
 $$;
+
+-- items (a fan-out over the run input, one attempt per task, with the given failure options)
+-- -> total. Failures: see answer_items.
+create function pgflow_tests.flow_items(
+  fanout_policy text default 'fail_fast', success_threshold numeric default null,
+  when_exhausted text default 'fail', fanout_timeout int default null)
+returns void language sql as $$
+  select pgflow.create_flow('items', max_attempts => 1);
+  select pgflow.add_step('items', 'items', step_type => 'fanout', fanout_policy => fanout_policy,
+                         success_threshold => success_threshold, when_exhausted => when_exhausted,
+                         fanout_timeout => fanout_timeout);
+  select pgflow.add_step('items', 'total', array['items']);
+$$;
+
+-- Claims every claimable task of the flow and answers each fan-out task: the ones whose index is
+-- in `failing` fail with 'item <i> is broken', the others complete with item * 10. Returns how
+-- many tasks it answered.
+create function pgflow_tests.answer_items(p_flow_slug text, failing int[] default '{}')
+returns int language plpgsql as $$
+declare
+  task pgflow.step_task_record;
+  answered int := 0;
+begin
+  for task in select * from pgflow.poll_for_tasks(p_flow_slug, 30, 100000, 0) loop
+    if task.task_index = any (failing) then
+      perform pgflow.fail_task(task.run_id, task.step_slug, task.task_index, format('item %s is broken', task.task_index));
+    else
+      perform pgflow.complete_task(task.run_id, task.step_slug, task.task_index, to_jsonb((task.input ->> 'item')::int * 10));
+    end if;
+    answered := answered + 1;
+  end loop;
+  return answered;
+end;
+$$;
