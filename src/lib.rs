@@ -36,11 +36,45 @@ mod tests {
         }
     }
 
+    /// Every statement of the engine prepares against the installed schema: a column renamed in
+    /// sql/schema.sql but not in a query fails here, not in the middle of a run.
+    #[pg_test]
+    fn every_statement_prepares() {
+        Spi::connect_mut(|client| {
+            for statement in crate::plans::ALL {
+                if let Err(error) = crate::plans::plan(client, statement) {
+                    panic!("{} ({}.sql) does not prepare: {error:?}", statement.name, statement.file);
+                }
+            }
+        });
+    }
+
     #[pg_test]
     fn prepared_plans_survive_across_calls() {
         Spi::run("select pgflow.create_flow('kept')").unwrap();
         let again = Spi::get_one::<String>("select (pgflow.create_flow('kept')).flow_slug");
         assert_eq!(again, Ok(Some("kept".to_string())));
+    }
+}
+
+/// Every file under sql/queries is a statement the engine keeps: none is left unused.
+#[cfg(test)]
+mod statement_files {
+    #[test]
+    fn every_query_file_is_a_kept_statement() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/sql/queries");
+        let mut files: Vec<String> = std::fs::read_dir(dir)
+            .expect("sql/queries is readable")
+            .map(|entry| entry.expect("a directory entry").file_name().to_string_lossy().into_owned())
+            .collect();
+        files.sort();
+        for file in files {
+            let name = file.strip_suffix(".sql").unwrap_or_else(|| panic!("{file} is not a .sql file"));
+            assert!(
+                crate::plans::ALL.iter().any(|statement| statement.file == name),
+                "sql/queries/{file} is not prepared by any statement in src/plans.rs"
+            );
+        }
     }
 }
 

@@ -13,6 +13,7 @@ use crate::error::{PgflowError, Result};
 /// A query of the engine: its SQL (a file under `sql/queries/`) and its argument types. One file
 /// may be prepared under two names when it serves two argument types.
 pub struct Statement {
+    /// The name the plan is kept under.
     pub name: &'static str,
     pub file: &'static str,
     pub sql: &'static str,
