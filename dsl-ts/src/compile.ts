@@ -2,7 +2,7 @@
  * Turns a flow definition into the extension's SQL: `create_flow`, then one `add_step` per step
  * in definition order. Both calls are idempotent in the extension, so the script can be re-run.
  */
-import type { AnyFlow, StepRuntimeOptions } from './dsl.js';
+import type { AnyFlow, FlowOptions, StepFailureOptions, StepRuntimeOptions } from './dsl.js';
 
 /**
  * A SQL string literal that stays one literal whatever the text holds and whatever
@@ -20,19 +20,39 @@ function integer(value: number): string {
   return String(value);
 }
 
-const SQL_OPTION_NAMES: Record<keyof StepRuntimeOptions, string> = {
+type NumericOption = keyof StepRuntimeOptions | keyof Omit<FlowOptions, 'slug'>;
+
+/** The SQL argument of each numeric option, in the order the compiler writes them. */
+const SQL_OPTION_NAMES: Record<NumericOption, string> = {
   maxAttempts: 'max_attempts',
   baseDelay: 'base_delay',
   timeout: 'timeout',
   startDelay: 'start_delay',
+  runTimeout: 'run_timeout',
+  fanoutTimeout: 'fanout_timeout',
+  maxDelay: 'max_delay',
 };
 
-function namedOptions(options: StepRuntimeOptions): string[] {
+function namedOptions(options: Partial<Record<NumericOption, number>>): string[] {
   const named: string[] = [];
-  for (const [name, sqlName] of Object.entries(SQL_OPTION_NAMES) as [keyof StepRuntimeOptions, string][]) {
+  for (const [name, sqlName] of Object.entries(SQL_OPTION_NAMES) as [NumericOption, string][]) {
     const value = options[name];
     if (value !== undefined) named.push(`${sqlName} => ${integer(value)}`);
   }
+  return named;
+}
+
+/** A success threshold as a SQL numeric literal; the DSL checked it is in (0, 1]. */
+function threshold(value: number): string {
+  if (!Number.isFinite(value)) throw new RangeError(`${value} is not a finite number`);
+  return String(value);
+}
+
+function failureOptions(failure: StepFailureOptions): string[] {
+  const named: string[] = [];
+  if (failure.fanoutPolicy !== undefined) named.push(`fanout_policy => ${quoteLiteral(failure.fanoutPolicy)}`);
+  if (failure.successThreshold !== undefined) named.push(`success_threshold => ${threshold(failure.successThreshold)}`);
+  if (failure.whenExhausted !== undefined) named.push(`when_exhausted => ${quoteLiteral(failure.whenExhausted)}`);
   return named;
 }
 
@@ -47,6 +67,7 @@ export function compileFlow(flow: AnyFlow): string[] {
     }
     args.push(...namedOptions(step.options));
     if (step.fanout) args.push(`step_type => 'fanout'`);
+    args.push(...failureOptions(step.failure));
     statements.push(`SELECT pgflow.add_step(${args.join(', ')})`);
   }
   return statements;

@@ -11,7 +11,10 @@ export interface TaskContext {
   readonly runId: string;
   readonly stepSlug: string;
   readonly taskIndex: number;
-  /** Aborted when the worker stops and gives up waiting for this task. */
+  /**
+   * Aborted when the worker stops and gives up waiting for this task, and when the task's lease
+   * ends or is lost (a `LeaseLostError`): another worker may then be running it.
+   */
   readonly signal: AbortSignal;
 }
 
@@ -19,7 +22,12 @@ export interface FlowOptions {
   readonly slug: string;
   readonly maxAttempts?: number;
   readonly baseDelay?: number;
+  /** Seconds a task is leased for (each claim), unless its step says otherwise. */
   readonly timeout?: number;
+  /** Seconds after its start by which a run must finish, else it fails. */
+  readonly runTimeout?: number;
+  /** The longest retry delay in seconds (the extension's default: 300). */
+  readonly maxDelay?: number;
 }
 
 /** Options a step may set; left out, they inherit the flow's. */
@@ -28,9 +36,79 @@ export interface StepRuntimeOptions {
   readonly baseDelay?: number;
   readonly timeout?: number;
   readonly startDelay?: number;
+  /** Seconds after the step started by which its tasks must have ended (see the extension). */
+  readonly fanoutTimeout?: number;
+  readonly maxDelay?: number;
+}
+
+/**
+ * What a fan-out does when some of its tasks run out of attempts: `fail_fast` (the default) fails
+ * the step at the first; `collect_all` lets every task end and outputs one `ItemResult` per item;
+ * `threshold` does too, but fails the step once more than `floor(N * (1 - successThreshold))`
+ * tasks have failed.
+ */
+export type FanoutPolicy = 'fail_fast' | 'collect_all' | 'threshold';
+
+/** What a failed step does to its run: fail it, skip the step, or skip it and its dependents. */
+export type WhenExhausted = 'fail' | 'skip' | 'skip-cascade';
+
+/** One item of a `collect_all` or `threshold` fan-out's output. */
+export type ItemResult<T> =
+  | { readonly ok: true; readonly value: T }
+  | { readonly ok: false; readonly error: string; readonly attempts: number };
+
+/** The values of the items that succeeded, in item order. */
+export function values<T>(results: readonly ItemResult<T>[]): T[] {
+  const out: T[] = [];
+  for (const result of results) if (result.ok) out.push(result.value);
+  return out;
+}
+
+/** The failure of one item, with its index in the fan-out. */
+export interface ItemFailure {
+  readonly index: number;
+  readonly error: string;
+  readonly attempts: number;
+}
+
+/** The values of the items that succeeded and the failures, each in item order. */
+export function partition<T>(results: readonly ItemResult<T>[]): { values: T[]; failures: ItemFailure[] } {
+  const split: { values: T[]; failures: ItemFailure[] } = { values: [], failures: [] };
+  results.forEach((result, index) => {
+    if (result.ok) split.values.push(result.value);
+    else split.failures.push({ index, error: result.error, attempts: result.attempts });
+  });
+  return split;
+}
+
+/** True when no item failed; the array is then known to hold only successes. */
+export function allSucceeded<T>(
+  results: readonly ItemResult<T>[],
+): results is readonly Extract<ItemResult<T>, { ok: true }>[] {
+  return results.every((result) => result.ok);
+}
+
+/** The failure options of a fan-out step. `successThreshold` comes with the `threshold` policy only. */
+type FanoutFailureOptions<Policy extends FanoutPolicy, Exhausted extends WhenExhausted> = {
+  readonly fanoutPolicy?: Policy;
+  readonly whenExhausted?: Exhausted;
+} & (Policy extends 'threshold' ? { readonly successThreshold: number } : { readonly successThreshold?: never });
+
+/** A single step has one task: only `whenExhausted` applies to it. */
+interface SingleFailureOptions<Exhausted extends WhenExhausted> {
+  readonly fanoutPolicy?: 'fail_fast';
+  readonly successThreshold?: never;
+  readonly whenExhausted?: Exhausted;
 }
 
 export type StepHandler = (input: never, context: TaskContext) => unknown;
+
+/** What a step does when its tasks fail, as the compiler sees it. */
+export interface StepFailureOptions {
+  readonly fanoutPolicy?: FanoutPolicy;
+  readonly successThreshold?: number;
+  readonly whenExhausted?: WhenExhausted;
+}
 
 /** A step as the compiler and the worker see it, without its types. */
 export interface StepDefinition {
@@ -38,6 +116,7 @@ export interface StepDefinition {
   readonly dependsOn: readonly string[];
   readonly fanout: boolean;
   readonly options: StepRuntimeOptions;
+  readonly failure: StepFailureOptions;
   /** Called with the task's payload: `{ run, ...deps }` for a single step, `{ item }` for a fan-out task. */
   readonly handler: (input: unknown, context: TaskContext) => unknown;
 }
@@ -61,9 +140,20 @@ type RequireArrayInput<Input> = Input extends readonly unknown[]
 
 type WithStep<Steps, Slug extends string, Output> = Simplify<Steps & { [K in Slug]: Output }>;
 
-type SingleInput<Input, Steps, Deps extends keyof Steps> = Simplify<
-  { run: Input } & { [K in Deps]: Steps[K] }
+/** A skipped dependency is left out of its dependents' input, so it is optional there. */
+type SingleInput<Input, Steps, Deps extends keyof Steps, Skippable extends string> = Simplify<
+  { run: Input } & { [K in Exclude<Deps, Skippable>]: Steps[K] } & { [K in Extract<Deps, Skippable>]?: Steps[K] }
 >;
+
+/** A fan-out's output: its tasks' outputs in order, or one `ItemResult` each under a tolerant policy. */
+type FanoutOutput<Output, Policy extends FanoutPolicy> = Policy extends 'collect_all' | 'threshold'
+  ? ItemResult<Awaited<Output>>[]
+  : Awaited<Output>[];
+
+/** The step's slug if its failure skips it rather than failing the run. */
+type SkippableIf<Slug extends string, Exhausted extends WhenExhausted> = Exhausted extends 'skip' | 'skip-cascade'
+  ? Slug
+  : never;
 
 const FLOW_BRAND = Symbol.for('pgflow-rs.flow');
 
@@ -90,7 +180,15 @@ function checkSlug(what: string, slug: unknown): asserts slug is string {
   }
 }
 
-const OPTION_MINIMUMS = { maxAttempts: 1, baseDelay: 0, timeout: 1, startDelay: 0 } as const;
+const OPTION_MINIMUMS = {
+  maxAttempts: 1,
+  baseDelay: 0,
+  timeout: 1,
+  startDelay: 0,
+  runTimeout: 1,
+  fanoutTimeout: 1,
+  maxDelay: 0,
+} as const;
 
 function checkOptions(subject: string, options: Record<string, unknown>, allowed: readonly (keyof typeof OPTION_MINIMUMS)[]): void {
   for (const name of allowed) {
@@ -115,21 +213,53 @@ function pickOptions<K extends string>(source: Record<string, unknown>, names: r
   return picked;
 }
 
-const STEP_OPTION_NAMES = ['maxAttempts', 'baseDelay', 'timeout', 'startDelay'] as const;
-const FLOW_OPTION_NAMES = ['maxAttempts', 'baseDelay', 'timeout'] as const;
+const STEP_OPTION_NAMES = ['maxAttempts', 'baseDelay', 'timeout', 'startDelay', 'fanoutTimeout', 'maxDelay'] as const;
+const FLOW_OPTION_NAMES = ['maxAttempts', 'baseDelay', 'timeout', 'runTimeout', 'maxDelay'] as const;
+const FANOUT_POLICIES: readonly string[] = ['fail_fast', 'collect_all', 'threshold'];
+const WHEN_EXHAUSTED: readonly string[] = ['fail', 'skip', 'skip-cascade'];
+
+/** The rules of the extension's add_step for failure options, with the same words. */
+function checkFailureOptions(subject: string, options: StepFailureOptions, fanout: boolean): StepFailureOptions {
+  const { fanoutPolicy, successThreshold, whenExhausted } = options;
+  if (fanoutPolicy !== undefined && !FANOUT_POLICIES.includes(fanoutPolicy)) {
+    throw new FlowDefinitionError(`${subject}: unknown fanoutPolicy ${JSON.stringify(fanoutPolicy)} (expected 'fail_fast', 'collect_all' or 'threshold')`);
+  }
+  if (!fanout && fanoutPolicy !== undefined && fanoutPolicy !== 'fail_fast') {
+    throw new FlowDefinitionError(`${subject}: fanoutPolicy '${fanoutPolicy}' needs a fan-out step; a single step has one task`);
+  }
+  if (fanoutPolicy === 'threshold') {
+    if (successThreshold === undefined) {
+      throw new FlowDefinitionError(`${subject}: fanoutPolicy 'threshold' needs a successThreshold in (0, 1]`);
+    }
+    if (typeof successThreshold !== 'number' || !(successThreshold > 0 && successThreshold <= 1)) {
+      throw new FlowDefinitionError(`${subject}: successThreshold must be in (0, 1], got ${String(successThreshold)}`);
+    }
+  } else if (successThreshold !== undefined) {
+    throw new FlowDefinitionError(`${subject}: successThreshold is only for fanoutPolicy 'threshold'`);
+  }
+  if (whenExhausted !== undefined && !WHEN_EXHAUSTED.includes(whenExhausted)) {
+    throw new FlowDefinitionError(`${subject}: unknown whenExhausted ${JSON.stringify(whenExhausted)} (expected 'fail', 'skip' or 'skip-cascade')`);
+  }
+  const picked: { -readonly [K in keyof StepFailureOptions]: StepFailureOptions[K] } = {};
+  if (fanoutPolicy !== undefined) picked.fanoutPolicy = fanoutPolicy;
+  if (successThreshold !== undefined) picked.successThreshold = successThreshold;
+  if (whenExhausted !== undefined) picked.whenExhausted = whenExhausted;
+  return Object.freeze(picked);
+}
 
 /**
  * A flow definition. `Input` is the run input; `Steps` maps each step slug to its output type
- * (a fan-out's output is the array of its tasks' outputs, in index order).
+ * (a fan-out's output is the array of its tasks' outputs, in index order); `Leaves` are the steps
+ * nothing depends on; `Skippable` the steps whose failure skips them instead of failing the run.
  */
-export class Flow<Input, Steps extends StepOutputs = {}, Leaves extends string = never> {
+export class Flow<Input, Steps extends StepOutputs = {}, Leaves extends string = never, Skippable extends string = never> {
   readonly slug: string;
   readonly options: Omit<FlowOptions, 'slug'>;
   readonly steps: readonly StepDefinition[];
   /** Lets tools recognise flows built by another copy of this package. */
   readonly [FLOW_BRAND] = true;
   /** Carries the type parameters; never set at run time. */
-  declare readonly __types?: { input: Input; steps: Steps; leaves: Leaves };
+  declare readonly __types?: { input: Input; steps: Steps; leaves: Leaves; skippable: Skippable };
 
   constructor(options: FlowOptions);
   constructor(options: FlowOptions, steps: readonly StepDefinition[]);
@@ -145,34 +275,51 @@ export class Flow<Input, Steps extends StepOutputs = {}, Leaves extends string =
   }
 
   /** A fan-out over the run input, which must be an array: one task per element. */
-  step<Slug extends string, Output>(
+  step<Slug extends string, Output, Policy extends FanoutPolicy = 'fail_fast', Exhausted extends WhenExhausted = 'fail'>(
     options: { readonly slug: FreshSlug<Slug, Steps>; readonly fanout: true; readonly dependsOn?: readonly [] } & StepRuntimeOptions &
+      FanoutFailureOptions<Policy, Exhausted> &
       RequireArrayInput<Input>,
     handler: (input: { item: ElementOf<Input> }, context: TaskContext) => Output | Promise<Output>,
-  ): Flow<Input, WithStep<Steps, Slug, Awaited<Output>[]>, Leaves | Slug>;
+  ): Flow<Input, WithStep<Steps, Slug, FanoutOutput<Output, Policy>>, Leaves | Slug, Skippable | SkippableIf<Slug, Exhausted>>;
   /** A fan-out over one step's array output: one task per element. */
-  step<Slug extends string, Dep extends ArrayStepSlugs<Steps>, Output>(
-    options: { readonly slug: FreshSlug<Slug, Steps>; readonly fanout: true; readonly dependsOn: readonly [Dep] } & StepRuntimeOptions,
+  step<
+    Slug extends string,
+    Dep extends ArrayStepSlugs<Steps>,
+    Output,
+    Policy extends FanoutPolicy = 'fail_fast',
+    Exhausted extends WhenExhausted = 'fail',
+  >(
+    options: { readonly slug: FreshSlug<Slug, Steps>; readonly fanout: true; readonly dependsOn: readonly [Dep] } & StepRuntimeOptions &
+      FanoutFailureOptions<Policy, Exhausted>,
     handler: (input: { item: ElementOf<Steps[Dep]> }, context: TaskContext) => Output | Promise<Output>,
-  ): Flow<Input, WithStep<Steps, Slug, Awaited<Output>[]>, Exclude<Leaves, Dep> | Slug>;
+  ): Flow<Input, WithStep<Steps, Slug, FanoutOutput<Output, Policy>>, Exclude<Leaves, Dep> | Slug, Skippable | SkippableIf<Slug, Exhausted>>;
   /** A single step: one task, given the run input and its dependencies' outputs. */
-  step<Slug extends string, Output, Deps extends keyof Steps & string = never>(
-    options: { readonly slug: FreshSlug<Slug, Steps>; readonly fanout?: false; readonly dependsOn?: readonly Deps[] } & StepRuntimeOptions,
-    handler: (input: SingleInput<Input, Steps, Deps>, context: TaskContext) => Output | Promise<Output>,
-  ): Flow<Input, WithStep<Steps, Slug, Awaited<Output>>, Exclude<Leaves, Deps> | Slug>;
+  step<Slug extends string, Output, Deps extends keyof Steps & string = never, Exhausted extends WhenExhausted = 'fail'>(
+    options: { readonly slug: FreshSlug<Slug, Steps>; readonly fanout?: false; readonly dependsOn?: readonly Deps[] } & StepRuntimeOptions &
+      SingleFailureOptions<Exhausted>,
+    handler: (input: SingleInput<Input, Steps, Deps, Skippable>, context: TaskContext) => Output | Promise<Output>,
+  ): Flow<Input, WithStep<Steps, Slug, Awaited<Output>>, Exclude<Leaves, Deps> | Slug, Skippable | SkippableIf<Slug, Exhausted>>;
   step(options: StepOptionsAtRuntime, handler: (input: never, context: TaskContext) => unknown): AnyFlow {
     return this.addStep(options, handler as StepDefinition['handler']);
   }
 
   /** Sugar for a fan-out whose handler takes the element itself. Without `array`, maps the run input. */
-  map<Slug extends string, Output>(
-    options: { readonly slug: FreshSlug<Slug, Steps>; readonly array?: never } & StepRuntimeOptions & RequireArrayInput<Input>,
+  map<Slug extends string, Output, Policy extends FanoutPolicy = 'fail_fast', Exhausted extends WhenExhausted = 'fail'>(
+    options: { readonly slug: FreshSlug<Slug, Steps>; readonly array?: never } & StepRuntimeOptions &
+      FanoutFailureOptions<Policy, Exhausted> &
+      RequireArrayInput<Input>,
     handler: (item: ElementOf<Input>, context: TaskContext) => Output | Promise<Output>,
-  ): Flow<Input, WithStep<Steps, Slug, Awaited<Output>[]>, Leaves | Slug>;
-  map<Slug extends string, Dep extends ArrayStepSlugs<Steps>, Output>(
-    options: { readonly slug: FreshSlug<Slug, Steps>; readonly array: Dep } & StepRuntimeOptions,
+  ): Flow<Input, WithStep<Steps, Slug, FanoutOutput<Output, Policy>>, Leaves | Slug, Skippable | SkippableIf<Slug, Exhausted>>;
+  map<
+    Slug extends string,
+    Dep extends ArrayStepSlugs<Steps>,
+    Output,
+    Policy extends FanoutPolicy = 'fail_fast',
+    Exhausted extends WhenExhausted = 'fail',
+  >(
+    options: { readonly slug: FreshSlug<Slug, Steps>; readonly array: Dep } & StepRuntimeOptions & FanoutFailureOptions<Policy, Exhausted>,
     handler: (item: ElementOf<Steps[Dep]>, context: TaskContext) => Output | Promise<Output>,
-  ): Flow<Input, WithStep<Steps, Slug, Awaited<Output>[]>, Exclude<Leaves, Dep> | Slug>;
+  ): Flow<Input, WithStep<Steps, Slug, FanoutOutput<Output, Policy>>, Exclude<Leaves, Dep> | Slug, Skippable | SkippableIf<Slug, Exhausted>>;
   map(options: MapOptionsAtRuntime, handler: (item: never, context: TaskContext) => unknown): AnyFlow {
     if (typeof options !== 'object' || options === null) {
       throw new FlowDefinitionError(`flow '${this.slug}': map needs an options object with a slug`);
@@ -219,24 +366,26 @@ export class Flow<Input, Steps extends StepOutputs = {}, Leaves extends string =
       throw new FlowDefinitionError(`${subject} is a fan-out and may depend on at most one step, got ${dependsOn.length}`);
     }
     checkOptions(subject, options as unknown as Record<string, unknown>, STEP_OPTION_NAMES);
+    const failure = checkFailureOptions(subject, options, fanout);
     const step: StepDefinition = Object.freeze({
       slug: options.slug,
       dependsOn: Object.freeze([...(dependsOn as string[])]),
       fanout,
       options: Object.freeze(pickOptions(options as unknown as Record<string, unknown>, STEP_OPTION_NAMES)),
+      failure,
       handler,
     });
-    return new Flow<Input, StepOutputs, string>({ slug: this.slug, ...this.options }, [...this.steps, step]);
+    return new Flow<Input, StepOutputs, string, string>({ slug: this.slug, ...this.options }, [...this.steps, step]);
   }
 }
 
-interface StepOptionsAtRuntime extends StepRuntimeOptions {
+interface StepOptionsAtRuntime extends StepRuntimeOptions, StepFailureOptions {
   readonly slug: string;
   readonly fanout?: boolean;
   readonly dependsOn?: readonly string[];
 }
 
-interface MapOptionsAtRuntime extends StepRuntimeOptions {
+interface MapOptionsAtRuntime extends StepRuntimeOptions, StepFailureOptions {
   readonly slug: string;
   readonly array?: string;
 }
@@ -248,14 +397,19 @@ export function isFlow(value: unknown): value is AnyFlow {
 
 /** A flow of any types, as tools that only read its definition take it (`any`: a flow's type
  * parameters appear in handler arguments too, so no narrower type accepts every flow). */
-export type AnyFlow = Flow<any, any, string>;
+export type AnyFlow = Flow<any, any, string, string>;
 
 type FlowTypes<F> = F extends { readonly __types?: infer T } ? NonNullable<T> : never;
 /** The run input type of a flow. */
 export type FlowInput<F> = FlowTypes<F> extends { input: infer I } ? I : never;
 /** The step outputs of a flow, by slug. */
 export type FlowSteps<F> = FlowTypes<F> extends { steps: infer S } ? S : never;
-/** A completed run's output: the outputs of the steps nothing depends on, by slug. */
-export type FlowOutput<F> = FlowTypes<F> extends { steps: infer S; leaves: infer L extends string }
-  ? Simplify<{ [K in L]: K extends keyof S ? S[K] : never }>
+/**
+ * A completed run's output: the outputs of the steps nothing depends on, by slug. A leaf that may
+ * be skipped is optional: the output leaves skipped steps out.
+ */
+export type FlowOutput<F> = FlowTypes<F> extends { steps: infer S; leaves: infer L extends string; skippable: infer K extends string }
+  ? Simplify<
+      { [P in Exclude<L, K>]: P extends keyof S ? S[P] : never } & { [P in Extract<L, K>]?: P extends keyof S ? S[P] : never }
+    >
   : never;

@@ -1,9 +1,17 @@
 export {
+  allSucceeded,
   Flow,
   FlowDefinitionError,
   isFlow,
+  partition,
   slugProblem,
+  values,
   type AnyFlow,
+  type FanoutPolicy,
+  type ItemFailure,
+  type ItemResult,
+  type StepFailureOptions,
+  type WhenExhausted,
   type FlowInput,
   type FlowOptions,
   type FlowOutput,
@@ -14,5 +22,5 @@ export {
 } from './dsl.js';
 export { compileFlow, compileFlowScript, quoteLiteral } from './compile.js';
 export { postgresTaskQueue, type ClaimedTask, type Completion, type Failure, type PollRequest, type TaskKey, type TaskQueue } from './queue.js';
-export { errorMessage, startWorker, WorkerOptionsError, type Worker, type WorkerOptions, type WorkerStats } from './worker.js';
-export { RunFailedError, runFlow, startRun, waitForRun, type RunOptions } from './runs.js';
+export { errorMessage, LeaseLostError, startWorker, WorkerOptionsError, type Worker, type WorkerOptions, type WorkerStats } from './worker.js';
+export { redriveRun, RunFailedError, runFlow, startRun, waitForRun, type RunOptions } from './runs.js';

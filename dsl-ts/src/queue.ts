@@ -32,7 +32,8 @@ export interface Failure extends TaskKey {
 export interface PollRequest {
   readonly flowSlug: string;
   readonly qty: number;
-  readonly visibilityTimeout: number;
+  /** The lease in seconds; null leases each task for its step's timeout (else the flow's). */
+  readonly visibilityTimeout: number | null;
   readonly maxPollSeconds: number;
   readonly pollIntervalMs: number;
   /** Recorded as the holder of each claimed task. */
@@ -47,6 +48,11 @@ export interface TaskQueue {
    */
   complete(completions: readonly Completion[], workerId: string): Promise<void>;
   fail(failures: readonly Failure[], workerId: string): Promise<void>;
+  /**
+   * A heartbeat: the lease of a task `workerId` holds now ends `seconds` from now. False when the
+   * worker no longer holds it (the lease ran out and another worker claimed it, or its run ended).
+   */
+  extendLease(task: TaskKey, seconds: number, workerId: string): Promise<boolean>;
 }
 
 interface PolledRow {
@@ -87,6 +93,12 @@ export function postgresTaskQueue(sql: Sql): TaskQueue {
         ${sql.array(completions.map((c) => c.taskIndex))}::int[],
         (${sql.array(completions.map((c) => c.outputJson))}::text[])::jsonb[],
         ${workerId}::uuid)`;
+    },
+    async extendLease(task, seconds, workerId) {
+      const [row] = await sql<{ lease_ends_at: Date | null }[]>`
+        select pgflow.extend_lease(${task.runId}::uuid, ${task.stepSlug}, ${task.taskIndex}::int,
+                                   ${seconds}::int, ${workerId}::uuid) as lease_ends_at`;
+      return row?.lease_ends_at !== null && row?.lease_ends_at !== undefined;
     },
     async fail(failures, workerId) {
       const [only] = failures;

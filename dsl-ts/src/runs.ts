@@ -63,21 +63,40 @@ export async function waitForRun<F extends AnyFlow>(flow: F, runId: string, opti
   const deadline = options.timeoutMs === undefined ? Infinity : Date.now() + options.timeoutMs;
   return withClient(options, async (sql) => {
     for (;;) {
-      const [run] = await sql<{ status: string; output: unknown }[]>`
-        select status, output from pgflow.runs where run_id = ${runId}::uuid`;
+      const [run] = await sql<{ status: string; output: unknown; error_message: string | null }[]>`
+        select status, output, error_message from pgflow.runs where run_id = ${runId}::uuid`;
       if (run === undefined) throw new Error(`run ${runId} of flow '${flow.slug}' does not exist`);
       if (run.status === 'completed') return run.output as FlowOutput<F>;
       if (run.status !== 'started') {
+        // The failed step and its own reason; a run that timed out or was cancelled has none.
         const [failed] = await sql<{ step_slug: string; error_message: string | null }[]>`
           select step_slug, error_message from pgflow.step_states
           where run_id = ${runId}::uuid and status = 'failed' order by failed_at limit 1`;
-        throw new RunFailedError(runId, failed?.step_slug, failed?.error_message ?? undefined, flow.slug);
+        const reason = failed?.error_message ?? run.error_message ?? run.status;
+        throw new RunFailedError(runId, failed?.step_slug, reason, flow.slug);
       }
       if (Date.now() + interval > deadline) {
         throw new Error(`run ${runId} of flow '${flow.slug}' did not end within ${options.timeoutMs} ms`);
       }
       await new Promise((resolve) => setTimeout(resolve, interval));
     }
+  });
+}
+
+/**
+ * Starts a failed or cancelled run again where it stopped: tasks that completed keep their outputs,
+ * the others run again with a fresh attempt budget. Resolves with how many times the run has been
+ * redriven; a started or completed run is refused by the extension (SQLSTATE 55000).
+ */
+export async function redriveRun(
+  runId: string,
+  options: Omit<RunOptions, 'pollIntervalMs' | 'timeoutMs'>,
+): Promise<{ status: string; redriveCount: number }> {
+  return withClient(options, async (sql) => {
+    const [run] = await sql<{ status: string; redrive_count: number }[]>`
+      select status, redrive_count from pgflow.redrive_run(${runId}::uuid)`;
+    const { status, redrive_count: redriveCount } = run as { status: string; redrive_count: number };
+    return { status, redriveCount };
   });
 }
 

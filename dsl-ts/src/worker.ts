@@ -24,8 +24,17 @@ export interface WorkerOptions {
   readonly batchSize?: number;
   /** Most handlers running at once. Default 10. */
   readonly concurrency?: number;
-  /** Lease per claim, in seconds: a task not answered by then goes back to the queue. Default 30. */
+  /**
+   * Lease per claim, in seconds: a task not answered (or its lease extended) by then goes back to
+   * the queue. Left out, each task is leased for its step's `timeout` (else the flow's, else the
+   * extension's 60 s), as the extension computes it.
+   */
   readonly visibilityTimeout?: number;
+  /**
+   * Extend the lease of a handler still running at half of it (a heartbeat), so that a long
+   * handler keeps its task instead of a second worker taking it. Default true.
+   */
+  readonly heartbeat?: boolean;
   /** How often a waiting poll looks again, in the database. Default 100. */
   readonly pollIntervalMs?: number;
   /** How long one poll waits for a task before returning empty. Default 1. */
@@ -43,6 +52,10 @@ export interface WorkerStats {
   completed: number;
   failed: number;
   abandoned: number;
+  /** Leases extended by heartbeats. */
+  heartbeats: number;
+  /** Tasks whose lease was lost (another worker holds them, or their run ended): not answered. */
+  leasesLost: number;
   /** Calls made to report answers; fewer than answers when they went in batches. */
   reportCalls: number;
   /** The most handlers seen running at once. */
@@ -93,6 +106,14 @@ interface RunningTask {
   abandoned: boolean;
 }
 
+/** The reason a task's signal is aborted with when its lease ends or is lost. */
+export class LeaseLostError extends Error {
+  override readonly name = 'LeaseLostError';
+}
+
+/** The extension's default `timeout` of a flow, in seconds. */
+const EXTENSION_DEFAULT_TIMEOUT = 60;
+
 export function startWorker(options: WorkerOptions): Worker {
   const sources = [options.connectionString, options.sql, options.queue].filter((s) => s !== undefined);
   if (sources.length !== 1) {
@@ -101,7 +122,12 @@ export function startWorker(options: WorkerOptions): Worker {
   const flow = options.flow;
   const batchSize = positiveInteger('batchSize', options.batchSize, 10);
   const concurrency = positiveInteger('concurrency', options.concurrency, 10);
-  const visibilityTimeout = positiveInteger('visibilityTimeout', options.visibilityTimeout, 30);
+  const visibilityTimeout =
+    options.visibilityTimeout === undefined ? null : positiveInteger('visibilityTimeout', options.visibilityTimeout, 1);
+  const heartbeat = options.heartbeat ?? true;
+  // What the extension leases a task of each step for when the poll gives no lease.
+  const leaseSeconds = (stepSlug: string): number =>
+    visibilityTimeout ?? flow.getStep(stepSlug)?.options.timeout ?? flow.options.timeout ?? EXTENSION_DEFAULT_TIMEOUT;
   const pollIntervalMs = positiveInteger('pollIntervalMs', options.pollIntervalMs, 100);
   const maxPollSeconds = positiveInteger('maxPollSeconds', options.maxPollSeconds, 1, 0);
   const shutdownTimeoutMs = positiveInteger('shutdownTimeoutMs', options.shutdownTimeoutMs, 10_000, 0);
@@ -114,7 +140,16 @@ export function startWorker(options: WorkerOptions): Worker {
   const sql = ownSql ?? options.sql;
   const queue = options.queue ?? postgresTaskQueue(sql as Sql);
 
-  const stats: WorkerStats = { claimed: 0, completed: 0, failed: 0, abandoned: 0, reportCalls: 0, peakConcurrency: 0 };
+  const stats: WorkerStats = {
+    claimed: 0,
+    completed: 0,
+    failed: 0,
+    abandoned: 0,
+    heartbeats: 0,
+    leasesLost: 0,
+    reportCalls: 0,
+    peakConcurrency: 0,
+  };
   const running = new Set<RunningTask>();
   let stopping = false;
   let wakeLoop: (() => void) | undefined;
@@ -146,6 +181,25 @@ export function startWorker(options: WorkerOptions): Worker {
     };
     const key = { runId: task.runId, stepSlug: task.stepSlug, taskIndex: task.taskIndex };
     const step = flow.getStep(task.stepSlug);
+    const lease = new Lease(leaseSeconds(task.stepSlug), (reason) => controller.abort(new LeaseLostError(reason)));
+    let leaseLost = false;
+    if (heartbeat) {
+      lease.beat(async () => {
+        try {
+          const held = await queue.extendLease(key, lease.seconds, id);
+          if (held) {
+            stats.heartbeats += 1;
+            return true;
+          }
+          leaseLost = true;
+          stats.leasesLost += 1;
+          return false;
+        } catch (error) {
+          onError(error);
+          return undefined; // unknown: the lease keeps running out as it was
+        }
+      });
+    }
     entry.done = (async () => {
       let answer: { outputJson: string } | { errorMessage: string };
       try {
@@ -154,11 +208,12 @@ export function startWorker(options: WorkerOptions): Worker {
       } catch (error) {
         answer = { errorMessage: errorMessage(error) };
       }
+      lease.end();
       running.delete(entry);
       wake();
-      // An abandoned task's lease runs out and another worker claims it; answering now could
-      // overwrite the newer attempt.
-      if (entry.abandoned) return;
+      // An abandoned task's lease runs out and another worker claims it, and a lost lease is
+      // another worker's already: answering now could overwrite the newer attempt.
+      if (entry.abandoned || leaseLost) return;
       if ('outputJson' in answer) reports.complete({ ...key, ...answer });
       else reports.fail({ ...key, ...answer });
     })();
@@ -242,6 +297,53 @@ export function startWorker(options: WorkerOptions): Worker {
     },
   );
   return { id, stop, stopped: stopped.then(() => undefined), stats };
+}
+
+/**
+ * A claimed task's lease as this worker sees it: it ends `seconds` after the claim unless a
+ * heartbeat extends it; at its end, or when a heartbeat finds it lost, `onEnd` aborts the handler.
+ */
+class Lease {
+  private endTimer: NodeJS.Timeout | undefined;
+  private beatTimer: NodeJS.Timeout | undefined;
+  private ended = false;
+
+  constructor(
+    readonly seconds: number,
+    private readonly onEnd: (reason: string) => void,
+  ) {
+    this.arm();
+  }
+
+  /** Extends the lease at half of it, again and again; `extend` says whether it still holds it. */
+  beat(extend: () => Promise<boolean | undefined>): void {
+    this.beatTimer = setInterval(() => {
+      void extend().then((held) => {
+        if (this.ended) return;
+        if (held === true) this.arm();
+        else if (held === false) this.finish('the lease was lost: another worker holds the task, or its run ended');
+      });
+    }, (this.seconds * 1000) / 2);
+    this.beatTimer.unref();
+  }
+
+  end(): void {
+    this.ended = true;
+    clearTimeout(this.endTimer);
+    clearInterval(this.beatTimer);
+  }
+
+  private arm(): void {
+    clearTimeout(this.endTimer);
+    this.endTimer = setTimeout(() => this.finish(`the lease of ${this.seconds} s ended`), this.seconds * 1000);
+    this.endTimer.unref();
+  }
+
+  private finish(reason: string): void {
+    if (this.ended) return;
+    this.end();
+    this.onEnd(reason);
+  }
 }
 
 /** Sends answers as they come; answers that gather while a call is on its way go in the next one. */

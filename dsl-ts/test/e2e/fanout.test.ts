@@ -107,7 +107,9 @@ describe('a compiled flow run by two workers', () => {
   test('an item that fails every attempt fails the run, and runFlow rejects with the reason', async () => {
     const run = runFlow(enrich, { items: items(50, (id) => ({ broken: id === 17 })) }, { sql, timeoutMs: 50_000 });
     await expect(run).rejects.toThrow(RunFailedError);
-    await expect(run).rejects.toThrow(/ of flow 'e2e_enrich' failed in step 'enrich': task 17 failed: item 17 is broken$/);
+    await expect(run).rejects.toThrow(
+      / of flow 'e2e_enrich' failed in step 'enrich': 1 of 50 tasks failed; first error \(task 17\): item 17 is broken$/,
+    );
     const [task] = await sql<{ status: string; attempts_count: number; error_message: string }[]>`
       select status, attempts_count, error_message from pgflow.step_tasks
       where step_slug = 'enrich' and task_index = 17

@@ -7,11 +7,15 @@ import { connect, databaseUrl } from './database.js';
 
 // Eight worker connections on one 10,000-item fan-out, misbehaving on purpose: some tasks fail
 // once, some are claimed and never answered (their lease runs out), and some of those are answered
-// late by their stale holder. A second run has an item that fails every attempt. Every claim uses a
-// fresh worker id, so each answer names exactly the claim it belongs to.
+// late by their stale holder. A second run has an item that fails every attempt. A third is a
+// collect_all fan-out in which some items fail every attempt and others fail once. Every claim uses
+// a fresh worker id, so each answer names exactly the claim it belongs to.
 const N = 10_000;
 const WORKERS = 8;
 const LEASE_SECONDS = 1;
+const COLLECTED = 2_000;
+/** Items of the collect_all run that fail every attempt. */
+const alwaysFails = (item: number) => item % 97 === 5;
 
 type Task = { run_id: string; step_slug: string; task_index: number; input: { item?: number; work?: unknown[] } };
 
@@ -29,6 +33,8 @@ beforeAll(async () => {
   await sql`select pgflow.add_step('stress', 'total', array['work'])`;
   await sql`select pgflow.create_flow('stress_exhaust', max_attempts => 2, base_delay => 0)`;
   await sql`select pgflow.add_step('stress_exhaust', 'items', step_type => 'fanout')`;
+  await sql`select pgflow.create_flow('stress_collect', max_attempts => 2, base_delay => 0)`;
+  await sql`select pgflow.add_step('stress_collect', 'items', step_type => 'fanout', fanout_policy => 'collect_all')`;
 });
 afterAll(async () => {
   await sql?.end();
@@ -42,7 +48,15 @@ test('8 workers, 10,000 tasks, failures, abandoned and stale answers: every run 
     return seed.value / 2 ** 31;
   };
   const failedOnce = new Set<string>();
-  const counts = { claims: 0, injectedFailures: 0, abandoned: 0, staleAnswers: 0, staleAccepted: 0, exhaustedFailures: 0 };
+  const counts = {
+    claims: 0,
+    injectedFailures: 0,
+    abandoned: 0,
+    staleAnswers: 0,
+    staleAccepted: 0,
+    exhaustedFailures: 0,
+    collectFailures: 0,
+  };
   const lateAnswers: Promise<void>[] = [];
   let running = true;
   const started = performance.now();
@@ -50,6 +64,8 @@ test('8 workers, 10,000 tasks, failures, abandoned and stale answers: every run 
   const runId = one(await sql<{ run_id: string }[]>`select run_id from pgflow.start_flow('stress', '{}'::jsonb)`).run_id;
   const exhaustId = one(await sql<{ run_id: string }[]>`
     select run_id from pgflow.start_flow('stress_exhaust', (select jsonb_agg(i) from generate_series(0, 199) i))`).run_id;
+  const collectId = one(await sql<{ run_id: string }[]>`
+    select run_id from pgflow.start_flow('stress_collect', (select jsonb_agg(i) from generate_series(0, ${COLLECTED - 1}::int) i))`).run_id;
 
   const worker = async (flows: string[]) => {
     const db = postgres(databaseUrl(), { max: 1, onnotice: () => {} });
@@ -65,6 +81,15 @@ test('8 workers, 10,000 tasks, failures, abandoned and stale answers: every run 
           const failed: Task[] = [];
           for (const task of tasks) {
             const key = `${task.run_id}/${task.step_slug}/${task.task_index}`;
+            if (flow === 'stress_collect') {
+              const item = task.input.item as number;
+              if (alwaysFails(item) || (item % 13 === 0 && !failedOnce.has(key))) {
+                failedOnce.add(key);
+                counts.collectFailures += 1;
+                failed.push(task);
+              } else done.push({ task, output: item });
+              continue;
+            }
             if (flow === 'stress_exhaust') {
               if (task.input.item === 7) {
                 counts.exhaustedFailures += 1;
@@ -121,10 +146,12 @@ test('8 workers, 10,000 tasks, failures, abandoned and stale answers: every run 
     }
   };
 
-  const workers = Array.from({ length: WORKERS }, (_, i) => worker(i === 0 ? ['stress', 'stress_exhaust'] : ['stress']));
+  const flowsOf = (i: number) => (i === 0 ? ['stress', 'stress_exhaust'] : i === 1 ? ['stress', 'stress_collect'] : ['stress']);
+  const workers = Array.from({ length: WORKERS }, (_, i) => worker(flowsOf(i)));
   for (;;) {
-    const ended = await sql`select count(*)::int as n from pgflow.runs where run_id in (${runId}, ${exhaustId}) and status <> 'started'`;
-    if (ended[0]?.n === 2) break;
+    const ended = await sql`
+      select count(*)::int as n from pgflow.runs where run_id in (${runId}, ${exhaustId}, ${collectId}) and status <> 'started'`;
+    if (ended[0]?.n === 3) break;
     if (performance.now() - started > 50_000) break;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
@@ -133,11 +160,25 @@ test('8 workers, 10,000 tasks, failures, abandoned and stale answers: every run 
   await Promise.all(lateAnswers);
   const seconds = (performance.now() - started) / 1000;
 
-  const runs = await sql`select run_id, status from pgflow.runs where run_id in (${runId}, ${exhaustId}) order by flow_slug`;
+  const runs = await sql`
+    select run_id, status from pgflow.runs where run_id in (${runId}, ${exhaustId}, ${collectId}) order by flow_slug`;
   expect(runs.map((r) => [r.run_id, r.status])).toEqual([
     [runId, 'completed'],
+    [collectId, 'completed'],
     [exhaustId, 'failed'],
   ]);
+
+  // collect_all: one envelope per item, in order; exactly the always-failing items failed, each
+  // after both its attempts; the items that failed once succeeded on their retry.
+  const [collected] = await sql<{ output: ({ ok: true; value: number } | { ok: false; error: string; attempts: number })[]; failed_tasks: number }[]>`
+    select output, failed_tasks from pgflow.step_states where run_id = ${collectId} and step_slug = 'items'`;
+  const expectedEnvelopes = Array.from({ length: COLLECTED }, (_, i) =>
+    alwaysFails(i) ? { ok: false, error: 'injected failure', attempts: 2 } : { ok: true, value: i },
+  );
+  expect(collected?.output).toEqual(expectedEnvelopes);
+  const exhaustedItems = expectedEnvelopes.filter((e) => !e.ok).length;
+  expect(collected?.failed_tasks).toBe(exhaustedItems);
+  expect(exhaustedItems).toBeGreaterThan(15);
 
   // Complete, in order, and each task's output is from its last claim (never a stale holder's).
   const [work] = await sql<{ output: { i: number }[] }[]>`
@@ -163,7 +204,7 @@ test('8 workers, 10,000 tasks, failures, abandoned and stale answers: every run 
     select count(*)::int as n from pgflow.step_tasks where run_id = ${exhaustId} and status in ('queued', 'started')`;
   expect(live?.n).toBe(0);
 
-  for (const id of [runId, exhaustId]) {
+  for (const id of [runId, exhaustId, collectId]) {
     expect(await sql`select * from pgflow.verify_run(${id}::uuid)`).toEqual([]);
   }
   expect(counts.injectedFailures).toBeGreaterThan(100);
@@ -173,6 +214,7 @@ test('8 workers, 10,000 tasks, failures, abandoned and stale answers: every run 
     `stress: ${N} tasks + 200 in a failing run, ${WORKERS} workers, ${seconds.toFixed(1)} s; ` +
       `${counts.claims} claims, ${counts.injectedFailures} injected failures, ${counts.abandoned} abandoned, ` +
       `${counts.staleAnswers} stale answers (${counts.staleAccepted} accepted: lease ran out but no one had re-claimed), ` +
-      `${counts.exhaustedFailures} failures of the exhausted item`,
+      `${counts.exhaustedFailures} failures of the exhausted item, ` +
+      `${counts.collectFailures} failures in the collect_all run of ${COLLECTED} items (${exhaustedItems} items exhausted)`,
   );
 }, 90_000);

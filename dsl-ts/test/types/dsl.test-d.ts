@@ -1,6 +1,15 @@
 import { describe, expectTypeOf, test } from 'vitest';
 
-import { Flow, type FlowInput, type FlowOutput, type FlowSteps, type TaskContext } from '../../src/index.js';
+import {
+  allSucceeded,
+  Flow,
+  values,
+  type FlowInput,
+  type FlowOutput,
+  type FlowSteps,
+  type ItemResult,
+  type TaskContext,
+} from '../../src/index.js';
 
 const crawl = new Flow<{ urls: string[] }>({ slug: 'crawl' })
   .step({ slug: 'list' }, ({ run }) => run.urls)
@@ -127,5 +136,54 @@ describe('flow types', () => {
     }>();
     // The run output holds the steps nothing depends on.
     expectTypeOf<FlowOutput<typeof crawl>>().toEqualTypeOf<{ save: number }>();
+  });
+});
+
+describe('failure policies', () => {
+  test('a dependent of a collect_all or threshold fan-out sees one ItemResult per item', () => {
+    new Flow<number[]>({ slug: 'f' })
+      .map({ slug: 'all', fanoutPolicy: 'collect_all' }, (n) => String(n))
+      .map({ slug: 'most', fanoutPolicy: 'threshold', successThreshold: 0.9 }, (n) => n * 2)
+      .map({ slug: 'strict' }, (n) => n)
+      .step({ slug: 'sum', dependsOn: ['all', 'most', 'strict'] }, ({ all, most, strict }) => {
+        expectTypeOf(all).toEqualTypeOf<ItemResult<string>[]>();
+        expectTypeOf(most).toEqualTypeOf<ItemResult<number>[]>();
+        expectTypeOf(strict).toEqualTypeOf<number[]>();
+        expectTypeOf(values(all)).toEqualTypeOf<string[]>();
+        if (allSucceeded(most)) expectTypeOf(most[0]!.value).toEqualTypeOf<number>();
+      });
+  });
+
+  test('an item result is narrowed by ok', () => {
+    const result = {} as ItemResult<{ id: number }>;
+    if (result.ok) expectTypeOf(result.value).toEqualTypeOf<{ id: number }>();
+    else expectTypeOf(result).toEqualTypeOf<{ readonly ok: false; readonly error: string; readonly attempts: number }>();
+  });
+
+  test('a skipped dependency is optional in its dependents and in the run output', () => {
+    const flow = new Flow<null>({ slug: 'f' })
+      .step({ slug: 'maybe', whenExhausted: 'skip' }, () => 1)
+      .step({ slug: 'sure' }, () => 'x')
+      .step({ slug: 'gone', whenExhausted: 'skip-cascade' }, () => true)
+      .step({ slug: 'use', dependsOn: ['maybe', 'sure'] }, (input) => {
+        expectTypeOf(input).toEqualTypeOf<{ run: null; maybe?: number; sure: string }>();
+      });
+    expectTypeOf<FlowOutput<typeof flow>>().toEqualTypeOf<{ use: void; gone?: boolean }>();
+  });
+
+  test('threshold needs a successThreshold, and only threshold takes one', () => {
+    // @ts-expect-error threshold without successThreshold
+    new Flow<number[]>({ slug: 'f' }).map({ slug: 'a', fanoutPolicy: 'threshold' }, (n) => n);
+    // @ts-expect-error successThreshold without the threshold policy
+    new Flow<number[]>({ slug: 'f' }).map({ slug: 'a', fanoutPolicy: 'collect_all', successThreshold: 0.5 }, (n) => n);
+  });
+
+  test('a single step takes no fan-out policy', () => {
+    // @ts-expect-error collect_all needs a fan-out
+    new Flow<null>({ slug: 'f' }).step({ slug: 'a', fanoutPolicy: 'collect_all' }, () => 1);
+    // @ts-expect-error not a policy
+    new Flow<number[]>({ slug: 'f' }).map({ slug: 'a', fanoutPolicy: 'best_effort' }, (n) => n);
+    // @ts-expect-error not a whenExhausted
+    new Flow<null>({ slug: 'f' }).step({ slug: 'a', whenExhausted: 'ignore' }, () => 1);
   });
 });

@@ -55,3 +55,21 @@ describe('quoteLiteral', () => {
     expect(() => quoteLiteral('a\0b')).toThrow(RangeError);
   });
 });
+
+describe('compileFlow with failure options and deadlines', () => {
+  test('emits them as named arguments of create_flow and add_step', () => {
+    const flow = new Flow<{ ids: number[] }>({ slug: 'managed', runTimeout: 3600, maxDelay: 60 })
+      .step({ slug: 'list', whenExhausted: 'skip-cascade' }, ({ run }) => run.ids)
+      .step(
+        { slug: 'each', dependsOn: ['list'], fanout: true, fanoutPolicy: 'threshold', successThreshold: 0.95, fanoutTimeout: 600, maxDelay: 10 },
+        ({ item }) => item,
+      )
+      .map({ slug: 'all', array: 'list', fanoutPolicy: 'collect_all', whenExhausted: 'skip' }, (n) => n);
+    expect(compileFlow(flow)).toEqual([
+      "SELECT pgflow.create_flow('managed', run_timeout => 3600, max_delay => 60)",
+      "SELECT pgflow.add_step('managed', 'list', when_exhausted => 'skip-cascade')",
+      "SELECT pgflow.add_step('managed', 'each', deps_slugs => ARRAY['list'], fanout_timeout => 600, max_delay => 10, step_type => 'fanout', fanout_policy => 'threshold', success_threshold => 0.95)",
+      "SELECT pgflow.add_step('managed', 'all', deps_slugs => ARRAY['list'], step_type => 'fanout', fanout_policy => 'collect_all', when_exhausted => 'skip')",
+    ]);
+  });
+});

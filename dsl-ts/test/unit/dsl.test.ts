@@ -1,6 +1,16 @@
 import { describe, expect, test } from 'vitest';
 
-import { Flow, FlowDefinitionError, isFlow, slugProblem, type TaskContext } from '../../src/index.js';
+import {
+  allSucceeded,
+  Flow,
+  FlowDefinitionError,
+  isFlow,
+  partition,
+  slugProblem,
+  values,
+  type ItemResult,
+  type TaskContext,
+} from '../../src/index.js';
 
 // The runtime checks exist for JavaScript callers, whom the types do not stop; casts stand in for them.
 type Loose = any;
@@ -137,5 +147,60 @@ describe('definitions', () => {
   test('handlers are called with the payload and the context', async () => {
     const flow = new Flow<{ n: number }>({ slug: 'f' }).step({ slug: 'a' }, ({ run }, { taskIndex }) => run.n + taskIndex);
     expect(await flow.getStep('a')?.handler({ run: { n: 1 } }, { ...context, taskIndex: 2 })).toBe(3);
+  });
+});
+
+describe('failure options at run time', () => {
+  const base = new Flow<Loose>({ slug: 'f' }).step({ slug: 'list' }, () => [1]);
+  const fanout = (options: Loose) => () => (base as Loose).step({ slug: 'each', dependsOn: ['list'], fanout: true, ...options }, () => 0);
+
+  test.each([
+    [{ fanoutPolicy: 'threshold' }, "step 'each' of flow 'f': fanoutPolicy 'threshold' needs a successThreshold in (0, 1]"],
+    [{ fanoutPolicy: 'threshold', successThreshold: 0 }, "step 'each' of flow 'f': successThreshold must be in (0, 1], got 0"],
+    [{ fanoutPolicy: 'threshold', successThreshold: 1.5 }, "step 'each' of flow 'f': successThreshold must be in (0, 1], got 1.5"],
+    [{ successThreshold: 0.5 }, "step 'each' of flow 'f': successThreshold is only for fanoutPolicy 'threshold'"],
+    [{ fanoutPolicy: 'best_effort' }, `step 'each' of flow 'f': unknown fanoutPolicy "best_effort" (expected 'fail_fast', 'collect_all' or 'threshold')`],
+    [{ whenExhausted: 'ignore' }, `step 'each' of flow 'f': unknown whenExhausted "ignore" (expected 'fail', 'skip' or 'skip-cascade')`],
+    [{ fanoutTimeout: 0 }, "step 'each' of flow 'f': fanoutTimeout must be at least 1, got 0"],
+  ])('%j is refused', (options, message) => {
+    expect(fanout(options)).toThrow(new FlowDefinitionError(message));
+  });
+
+  test('a policy other than fail_fast on a single step is refused, as the extension refuses it', () => {
+    expect(() => (base as Loose).step({ slug: 'one', fanoutPolicy: 'collect_all' }, () => 0)).toThrow(
+      new FlowDefinitionError("step 'one' of flow 'f': fanoutPolicy 'collect_all' needs a fan-out step; a single step has one task"),
+    );
+  });
+
+  test('accepted options are kept on the step; flow options too', () => {
+    const flow = new Flow<number[]>({ slug: 'g', runTimeout: 600, maxDelay: 30 }).map(
+      { slug: 'each', fanoutPolicy: 'threshold', successThreshold: 0.9, whenExhausted: 'skip', fanoutTimeout: 60, maxDelay: 5 },
+      (n) => n,
+    );
+    expect(flow.options).toEqual({ runTimeout: 600, maxDelay: 30 });
+    expect(flow.getStep('each')?.failure).toEqual({ fanoutPolicy: 'threshold', successThreshold: 0.9, whenExhausted: 'skip' });
+    expect(flow.getStep('each')?.options).toEqual({ fanoutTimeout: 60, maxDelay: 5 });
+  });
+});
+
+describe('item results', () => {
+  const results: ItemResult<number>[] = [
+    { ok: true, value: 1 },
+    { ok: false, error: 'broken', attempts: 3 },
+    { ok: true, value: 3 },
+  ];
+
+  test('values keeps the successes in order', () => {
+    expect(values(results)).toEqual([1, 3]);
+  });
+
+  test('partition splits successes from failures, which keep their item index', () => {
+    expect(partition(results)).toEqual({ values: [1, 3], failures: [{ index: 1, error: 'broken', attempts: 3 }] });
+  });
+
+  test('allSucceeded is true only when no item failed', () => {
+    expect(allSucceeded(results)).toBe(false);
+    expect(allSucceeded([{ ok: true, value: 1 }])).toBe(true);
+    expect(allSucceeded([])).toBe(true);
   });
 });

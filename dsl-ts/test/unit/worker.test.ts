@@ -2,11 +2,13 @@ import { afterEach, describe, expect, test } from 'vitest';
 
 import {
   Flow,
+  LeaseLostError,
   startWorker,
   type ClaimedTask,
   type Completion,
   type Failure,
   type PollRequest,
+  type TaskKey,
   type TaskQueue,
   type Worker,
 } from '../../src/index.js';
@@ -19,8 +21,11 @@ class FakeQueue implements TaskQueue {
   readonly completeCalls: Completion[][] = [];
   readonly failCalls: Failure[][] = [];
   readonly reportingWorkers = new Set<string>();
+  readonly leaseExtensions: { taskIndex: number; seconds: number; workerId: string }[] = [];
   pollError: Error | undefined;
   reportDelayMs = 0;
+  /** What extendLease answers: whether the worker still holds the task. */
+  holdsLeases = true;
 
   constructor(private readonly tasks: ClaimedTask[]) {}
 
@@ -44,6 +49,11 @@ class FakeQueue implements TaskQueue {
     this.reportingWorkers.add(workerId);
     await delay(this.reportDelayMs);
     this.failCalls.push([...failures]);
+  }
+
+  async extendLease(task: TaskKey, seconds: number, workerId: string): Promise<boolean> {
+    this.leaseExtensions.push({ taskIndex: task.taskIndex, seconds, workerId });
+    return this.holdsLeases;
   }
 
   get completed(): Completion[] {
@@ -238,6 +248,64 @@ describe('startWorker', () => {
     process.emit('SIGTERM');
     await worker.stopped;
     expect(process.listenerCount('SIGTERM')).toBe(0);
+  });
+
+  test('polls without a lease when none is given, so each task gets its step timeout', async () => {
+    const flow = new Flow<number[]>({ slug: 'f' }).map({ slug: 'each' }, (n) => n);
+    const queue = new FakeQueue(fanoutTasks(1));
+    start({ flow, queue });
+    await until(() => queue.completed.length === 1, 'the task is reported');
+    expect(queue.polls[0]?.visibilityTimeout).toBeNull();
+    const leased = new FakeQueue(fanoutTasks(1));
+    start({ flow, queue: leased, visibilityTimeout: 7 });
+    await until(() => leased.completed.length === 1, 'the task is reported');
+    expect(leased.polls[0]?.visibilityTimeout).toBe(7);
+  });
+
+  test('a handler still running at half its lease has the lease extended, again and again', async () => {
+    // The step's timeout (1 s) is the lease: heartbeats every 500 ms.
+    const flow = new Flow<number[]>({ slug: 'f', timeout: 30 }).map({ slug: 'each', timeout: 1 }, async (n, { signal }) => {
+      await delay(1_700);
+      return signal.aborted ? 'aborted' : n;
+    });
+    const queue = new FakeQueue(fanoutTasks(1));
+    const worker = start({ flow, queue });
+    await until(() => queue.completed.length === 1, 'the task is reported');
+    expect(queue.completed[0]?.outputJson).toBe('0');
+    expect(queue.leaseExtensions.length).toBeGreaterThanOrEqual(3);
+    expect(queue.leaseExtensions.every((e) => e.seconds === 1 && e.workerId === worker.id)).toBe(true);
+    expect(worker.stats.heartbeats).toBe(queue.leaseExtensions.length);
+  });
+
+  test('a lost lease aborts the handler, whose answer is then not sent', async () => {
+    let reason: unknown;
+    const flow = new Flow<number[]>({ slug: 'f' }).map({ slug: 'each', timeout: 1 }, async (n, { signal }) => {
+      await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve()));
+      reason = signal.reason;
+      return n;
+    });
+    const queue = new FakeQueue(fanoutTasks(1));
+    queue.holdsLeases = false;
+    const worker = start({ flow, queue });
+    await until(() => worker.stats.leasesLost === 1 && reason !== undefined, 'the lease is lost');
+    await delay(20);
+    expect(reason).toBeInstanceOf(LeaseLostError);
+    expect(queue.completed).toEqual([]);
+  });
+
+  test('without heartbeats the signal is aborted when the lease ends', async () => {
+    let abortedAfterMs = 0;
+    const flow = new Flow<number[]>({ slug: 'f' }).map({ slug: 'each' }, async (n, { signal }) => {
+      const started = Date.now();
+      await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve()));
+      abortedAfterMs = Date.now() - started;
+      return n;
+    });
+    const queue = new FakeQueue(fanoutTasks(1));
+    start({ flow, queue, visibilityTimeout: 1, heartbeat: false });
+    await until(() => queue.completed.length === 1, 'the task is reported');
+    expect(abortedAfterMs).toBeGreaterThanOrEqual(950);
+    expect(queue.leaseExtensions).toEqual([]);
   });
 
   test('refuses bad options', () => {
