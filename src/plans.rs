@@ -15,6 +15,7 @@ use crate::error::{PgflowError, Result};
 pub struct Statement {
     /// The name the plan is kept under.
     pub name: &'static str,
+    /// The file under sql/queries/, without `.sql`.
     pub file: &'static str,
     pub sql: &'static str,
     pub args: &'static [PgBuiltInOids],
@@ -94,7 +95,10 @@ pub fn plan(client: &SpiClient<'_>, statement: &Statement) -> Result<&'static Ow
         return Ok(plan);
     }
     let arg_types: Vec<PgOid> = statement.args.iter().map(|oid| PgOid::BuiltIn(*oid)).collect();
-    let prepared = client.prepare_mut(statement.sql, &arg_types)?.keep();
+    let prepared = client
+        .prepare_mut(statement.sql, &arg_types)
+        .map_err(|error| PgflowError::Internal(format!("sql/queries/{}.sql does not prepare: {error}", statement.file)))?
+        .keep();
     let kept: &'static OwnedPreparedStatement = Box::leak(Box::new(prepared));
     PLANS.with(|plans| plans.borrow_mut().insert(statement.name, kept));
     Ok(kept)

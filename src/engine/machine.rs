@@ -11,7 +11,7 @@
 use std::collections::{HashMap, HashSet};
 
 use pgrx::datum::{DatumWithOid, TimestampWithTimeZone};
-use pgrx::pg_sys::BuiltinOid::{TEXTOID, UUIDOID};
+use pgrx::pg_sys::BuiltinOid::{INT4OID, TEXTOID, UUIDOID};
 use pgrx::spi::SpiClient;
 use pgrx::Uuid;
 
@@ -332,7 +332,7 @@ pub fn claim(
     qty: i32,
     worker_id: DatumWithOid<'_>,
 ) -> Result<Vec<Row>> {
-    let args = [flow_slug.into(), optional(lease_seconds, pgrx::pg_sys::BuiltinOid::INT4OID), qty.into(), worker_id];
+    let args = [flow_slug.into(), optional(lease_seconds, INT4OID), qty.into(), worker_id];
     let table = plans::run(client, &plans::CLAIM_TASKS, &args)?;
     let mut claimed = Vec::with_capacity(table.len());
     for row in table {

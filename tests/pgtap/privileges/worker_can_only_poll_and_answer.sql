@@ -1,5 +1,5 @@
 begin;
-select plan(10);
+select plan(13);
 
 select pgflow_tests.flow_fanout();
 select run_id as run from pgflow.start_flow('fan', '{}') \gset
@@ -18,6 +18,17 @@ select is(
   (select count(*)::int from pgflow_tests.as_role('pgflow_worker',
      format($$ select * from pgflow.fail_tasks(array[%L]::uuid[], array['fetch'], array[0], array['boom']) $$, :'run'))),
   1, 'pgflow_worker fails a task');
+
+select is(
+  (select value ->> 'lease' from pgflow_tests.as_role('pgflow_worker',
+     format($$ select pgflow.extend_lease(%L, 'fetch', 1, 60) is not null as lease $$, :'run')) value),
+  'true', 'pgflow_worker extends the lease of a task it holds');
+select is(
+  (select (value ->> 'acted')::int from pgflow_tests.as_role('pgflow_worker', $$ select pgflow.enforce_deadlines() as acted $$) value),
+  0, 'and enforces deadlines');
+select throws_ok(format($$ select * from pgflow_tests.as_role('pgflow_worker', %L) $$,
+                        format('select pgflow.redrive_run(%L)', :'run')),
+  '42501', null, 'but cannot redrive runs');
 
 select throws_ok($$ select * from pgflow_tests.as_role('pgflow_worker', 'select * from pgflow.flows') $$,
   '42501', null, 'pgflow_worker cannot read flow definitions');
