@@ -67,6 +67,7 @@ statements! {
     EXTEND_LEASE = "extend_lease" (UUIDOID, TEXTOID, INT4OID, INT4OID, UUIDOID);
     COMPLETE_TASK = "complete_task" (UUIDOID, TEXTOID, INT4OID, JSONBOID, UUIDOID);
     COMPLETE_TASKS = "complete_tasks" (UUIDARRAYOID, TEXTARRAYOID, INT4ARRAYOID, JSONBARRAYOID, UUIDOID);
+    EXHAUSTING_RUNS = "exhausting_runs" (UUIDARRAYOID, TEXTARRAYOID, INT4ARRAYOID, UUIDOID);
     FAIL_TASKS = "fail_tasks" (UUIDARRAYOID, TEXTARRAYOID, INT4ARRAYOID, TEXTARRAYOID, UUIDOID, BOOLOID);
     COUNT_EXHAUSTED = "count_exhausted" (UUIDOID, TEXTOID, INT4OID);
     FIRST_FAILURE = "first_failure" (UUIDOID, TEXTOID);
@@ -141,6 +142,13 @@ pub fn first_row<'conn>(
 pub fn get<T: FromDatum + IntoDatum>(row: &SpiHeapTupleData<'_>, column: &str) -> Result<Option<T>> {
     row.get_by_name::<T, _>(column)
         .map_err(|error| PgflowError::Internal(format!("pgflow could not read column {column}: {error}")))
+}
+
+/// Another handle on the same argument datum (`DatumWithOid` is not `Clone`); the datum it
+/// points to lives as long as the original.
+pub fn copy<'a>(datum: &DatumWithOid<'a>) -> DatumWithOid<'a> {
+    // SAFETY: same datum and type as an existing, valid argument.
+    unsafe { DatumWithOid::new_from_datum(datum.datum(), datum.oid()) }
 }
 
 /// A NULL argument of the given type for a kept statement.

@@ -371,7 +371,7 @@ pub fn fail_expired_last_attempts(client: &mut SpiClient<'_>, flow_slug: &str) -
         plans::null(UUIDOID),
         true.into(),
     ];
-    fail_tasks(client, run_ids.into(), &args)?;
+    fail_tasks(client, Some(run_ids), &args)?;
     Ok(())
 }
 
@@ -404,12 +404,23 @@ pub fn complete_tasks(client: &mut SpiClient<'_>, batch: bool, args: &[DatumWith
     Ok(completed)
 }
 
-/// `fail`: under the runs' lock, answers a batch of failures (`fail_tasks.sql`): tasks with
-/// attempts left are retried after their backoff, the others are exhausted and go to their
-/// steps' policies.
-/// `run_ids` is a uuid[] of the batch's runs (its first argument).
-pub fn fail_tasks(client: &mut SpiClient<'_>, run_ids: DatumWithOid<'_>, args: &[DatumWithOid<'_>; 6]) -> Result<Vec<Row>> {
-    lock_runs(client, run_ids)?;
+/// `fail`: answers a batch of failures (`fail_tasks.sql`): tasks with attempts left are retried
+/// after their backoff, the others are exhausted and go to their steps' policies. Exhausting a
+/// task may cancel others', so the runs where that happens are locked first: `exhausting` when the
+/// caller knows them (expired last attempts), else the runs `exhausting_runs.sql` finds. A retry
+/// alone takes no run lock, so it never waits for answers in flight.
+pub fn fail_tasks(client: &mut SpiClient<'_>, exhausting: Option<Vec<Uuid>>, args: &[DatumWithOid<'_>; 6]) -> Result<Vec<Row>> {
+    let locked = match exhausting {
+        Some(run_ids) => run_ids,
+        None => {
+            let [run_ids, step_slugs, task_indexes, _, worker_id, _] = args;
+            let keys = [plans::copy(run_ids), plans::copy(step_slugs), plans::copy(task_indexes), plans::copy(worker_id)];
+            plans::first::<Vec<Uuid>>(client, &plans::EXHAUSTING_RUNS, &keys, "run_ids")?.unwrap_or_default()
+        }
+    };
+    if !locked.is_empty() {
+        lock_runs(client, locked.clone().into())?;
+    }
     let table = plans::run(client, &plans::FAIL_TASKS, args)?;
     let mut answered = Vec::with_capacity(table.len());
     let mut exhausted: Vec<((Uuid, String), i32)> = Vec::new();
@@ -431,6 +442,12 @@ pub fn fail_tasks(client: &mut SpiClient<'_>, run_ids: DatumWithOid<'_>, args: &
         if let Some(task) = get::<Row>(&row, "task")? {
             answered.push(task);
         }
+    }
+    // A task claimed again on its last attempt between the look and the answer (an answer
+    // without a worker id): its run is locked now, late but before anything is cancelled.
+    let unlocked: Vec<Uuid> = exhausted.iter().map(|((run_id, _), _)| *run_id).filter(|id| !locked.contains(id)).collect();
+    if !unlocked.is_empty() {
+        lock_runs(client, unlocked.into())?;
     }
     tasks_exhausted(client, exhausted)?;
     Ok(answered)

@@ -14,7 +14,7 @@ use super::machine;
 use super::Row;
 use crate::error::{PgflowError, Result};
 use crate::jsonb::RawJsonb;
-use crate::plans::{self, get};
+use crate::plans::{self, copy, get};
 
 pub struct Poll {
     /// None: each task's lease is its step's timeout (else the flow's).
@@ -97,13 +97,6 @@ impl<'a> TaskRefs<'a> {
     }
 }
 
-/// Another handle on the same argument datum (`DatumWithOid` is not `Clone`); the datum it
-/// points to lives as long as the original.
-fn copy<'a>(datum: &DatumWithOid<'a>) -> DatumWithOid<'a> {
-    // SAFETY: same datum and type as an existing, valid argument.
-    unsafe { DatumWithOid::new_from_datum(datum.datum(), datum.oid()) }
-}
-
 /// Refuses a malformed batch before anything is written; returns how many answers it holds.
 fn check_batch(
     client: &mut SpiClient<'_>,
@@ -174,7 +167,7 @@ pub fn fail_tasks(
     };
     let [run_ids, step_slugs, task_indexes] = tasks.keys();
     let args = [run_ids, step_slugs, task_indexes, error_messages, copy(&tasks.worker_id), false.into()];
-    let answered = machine::fail_tasks(client, copy(&tasks.run_ids), &args)?;
+    let answered = machine::fail_tasks(client, None, &args)?;
     if (answered.len() as i64) < answers {
         ensure_tasks_exist(client, tasks)?;
     }

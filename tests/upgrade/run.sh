@@ -27,6 +27,9 @@ install_current() {
 
 # 1. The released 0.1.1, built from its commit in a worktree (sharing target/, so only the crate
 #    itself is compiled again). Whatever happens next, the current build is installed again.
+if ! git cat-file -e "$RELEASE_0_1_1^{commit}" 2>/dev/null && [ "$(git rev-parse --is-shallow-repository)" = true ]; then
+  git fetch --quiet --unshallow || true
+fi
 git cat-file -e "$RELEASE_0_1_1^{commit}" 2>/dev/null \
   || { echo "commit $RELEASE_0_1_1 (release 0.1.1) is not in this clone; the upgrade test needs the history" >&2; exit 1; }
 rm -rf "$OUT/v0.1.1"
