@@ -1,9 +1,9 @@
+use pgrx::pg_sys::panic::ErrorReport;
 use pgrx::prelude::*;
 use pgrx::AnyNumeric;
 
 use crate::engine::definition::{self, FailureOptions, FlowOptions, StepOptions};
 use crate::error::required;
-use pgrx::pg_sys::panic::ErrorReport;
 
 #[pg_extern(volatile, parallel_unsafe)]
 #[search_path(pg_catalog, @extschema@, pg_temp)]

@@ -1,9 +1,9 @@
+use pgrx::pg_sys::panic::ErrorReport;
 use pgrx::prelude::*;
 use pgrx::Uuid;
 
 use crate::engine::{machine, runs};
 use crate::error::{required, PgflowError};
-use pgrx::pg_sys::panic::ErrorReport;
 use crate::jsonb::RawJsonb;
 
 #[pg_extern(volatile, parallel_unsafe)]

@@ -6,14 +6,13 @@
 //! statements, so a caller cannot redirect what they do.
 
 use pgrx::datum::TimestampWithTimeZone;
+use pgrx::pg_sys::panic::ErrorReport;
 use pgrx::prelude::*;
 use pgrx::Uuid;
 
 use crate::engine::tasks::{self, Poll, TaskRefs};
 use crate::error::{required, PgflowError};
-use pgrx::pg_sys::panic::ErrorReport;
 use crate::jsonb::{RawIntArray, RawJsonb, RawJsonbArray, RawTextArray, RawUuidArray};
-
 
 /// `vt` NULL leases each claimed task for its step's timeout (else the flow's).
 // SECURITY DEFINER for pgflow_worker: see the module comment.

@@ -4,9 +4,10 @@
 //! The other engine modules check arguments, read and wait; they change no status themselves.
 //!
 //! Locks (docs/architecture.md, "Locks"): answers hold their runs' lock shared (taken inside
-//! `complete_tasks.sql`); every transition that may cancel or reset tasks that others hold (a
-//! failure, a deadline, a cancellation, a redrive) first takes it exclusively (`lock_runs`), so
-//! that it never waits for an answer that waits for it. Claims take no run lock: they never wait.
+//! `complete_task(s).sql`); every transition that may cancel or reset tasks that others hold (a
+//! failure that exhausts a task, a deadline, a cancellation, a redrive) first takes it exclusively
+//! (`lock_runs`), so that it never waits for an answer that waits for it. Claims and retries take
+//! no run lock.
 
 use std::collections::{HashMap, HashSet};
 

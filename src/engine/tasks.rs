@@ -2,6 +2,8 @@
 //! done by the state machine (`machine`). Answers that come too late (the task was already
 //! answered, retried, or cancelled with its run) change nothing and raise nothing.
 
+use std::cell::RefCell;
+use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use pgrx::datum::{DatumWithOid, TimestampWithTimeZone};
@@ -31,6 +33,35 @@ pub fn worker_arg(worker_id: Option<Uuid>) -> DatumWithOid<'static> {
     plans::optional(worker_id, UUIDOID)
 }
 
+/// How often one backend's polls of a flow look for due deadlines and expired last attempts: a
+/// worker polling a thousand times a second need not look each time. Within one transaction
+/// (a test, a caller's own loop) every poll looks.
+const DUE_CHECK_INTERVAL: Duration = Duration::from_millis(100);
+
+thread_local! {
+    /// Per flow: the transaction (by its start time) and the moment this backend last looked.
+    static LAST_DUE_CHECK: RefCell<HashMap<String, (pg_sys::TimestampTz, Instant)>> = RefCell::new(HashMap::new());
+}
+
+/// True when this poll is to look for due work: every poll inside the transaction of the last
+/// look, and the first one after DUE_CHECK_INTERVAL otherwise.
+fn due_check_turn(flow_slug: &str) -> bool {
+    // SAFETY: reads a field of the current transaction's state; a function call is always in one.
+    let transaction = unsafe { pg_sys::GetCurrentTransactionStartTimestamp() };
+    let now = Instant::now();
+    LAST_DUE_CHECK.with(|last| {
+        let mut last = last.borrow_mut();
+        let turn = match last.get(flow_slug) {
+            Some((checked_in, at)) => *checked_in == transaction || now.duration_since(*at) >= DUE_CHECK_INTERVAL,
+            None => true,
+        };
+        if turn {
+            last.insert(flow_slug.to_string(), (transaction, now));
+        }
+        turn
+    })
+}
+
 pub fn poll_for_tasks(client: &mut SpiClient<'_>, flow_slug: &str, poll: Poll) -> Result<Vec<Row>> {
     let subject = format!("poll_for_tasks on flow '{flow_slug}'");
     crate::validate::option(&subject, "vt", poll.lease_seconds, 0)?;
@@ -42,8 +73,10 @@ pub fn poll_for_tasks(client: &mut SpiClient<'_>, flow_slug: &str, poll: Poll) -
     }
     // Deadlines and last-attempt expiries take runs' locks, which must come before this
     // transaction holds any task (a later iteration holds what the requeue below took).
-    machine::enforce_deadlines(client, Some(flow_slug))?;
-    machine::fail_expired_last_attempts(client, flow_slug)?;
+    if due_check_turn(flow_slug) {
+        machine::enforce_deadlines(client, Some(flow_slug))?;
+        machine::fail_expired_last_attempts(client, flow_slug)?;
+    }
     let deadline = Instant::now() + Duration::from_secs(poll.max_poll_seconds as u64);
     loop {
         machine::requeue_expired_leases(client, flow_slug)?;
