@@ -11,6 +11,7 @@ mod engine;
 mod error;
 mod jsonb;
 mod plans;
+mod subtransaction;
 mod validate;
 
 ::pgrx::pg_module_magic!();

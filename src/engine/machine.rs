@@ -13,7 +13,7 @@ use std::collections::{HashMap, HashSet};
 
 use pgrx::datum::{DatumWithOid, TimestampWithTimeZone};
 use pgrx::pg_sys::BuiltinOid::{INT4OID, TEXTOID, UUIDOID};
-use pgrx::spi::SpiClient;
+use pgrx::spi::{SpiClient, SpiTupleTable};
 use pgrx::Uuid;
 
 use super::Row;
@@ -325,16 +325,22 @@ fn tasks_exhausted(client: &mut SpiClient<'_>, exhausted: Vec<((Uuid, String), i
 // Tasks
 
 /// `claim`: queued tasks whose time has come become started, leased for `lease_seconds` (NULL:
-/// each task's step timeout) and held by `worker_id`.
-pub fn claim(
-    client: &mut SpiClient<'_>,
+/// each task's step timeout) and held by `worker_id`. Returns the statement's result, which
+/// `claimed_tasks` reads (apart, so that the claim can run in a subtransaction and its rows be
+/// read, with the type references that takes, after it).
+pub fn claim<'conn>(
+    client: &mut SpiClient<'conn>,
     flow_slug: &str,
     lease_seconds: Option<i32>,
     qty: i32,
     worker_id: DatumWithOid<'_>,
-) -> Result<Vec<Row>> {
+) -> Result<SpiTupleTable<'conn>> {
     let args = [flow_slug.into(), optional(lease_seconds, INT4OID), qty.into(), worker_id];
-    let table = plans::run(client, &plans::CLAIM_TASKS, &args)?;
+    plans::run(client, &plans::CLAIM_TASKS, &args)
+}
+
+/// The tasks a claim returned.
+pub fn claimed_tasks(table: SpiTupleTable<'_>) -> Result<Vec<Row>> {
     let mut claimed = Vec::with_capacity(table.len());
     for row in table {
         if let Some(task) = get::<Row>(&row, "task")? {

@@ -17,6 +17,7 @@ use super::Row;
 use crate::error::{PgflowError, Result};
 use crate::jsonb::RawJsonb;
 use crate::plans::{self, copy, get};
+use crate::subtransaction;
 
 pub struct Poll {
     /// None: each task's lease is its step's timeout (else the flow's).
@@ -78,13 +79,30 @@ pub fn poll_for_tasks(client: &mut SpiClient<'_>, flow_slug: &str, poll: Poll) -
         machine::fail_expired_last_attempts(client, flow_slug)?;
     }
     let deadline = Instant::now() + Duration::from_secs(poll.max_poll_seconds as u64);
+    // A claim can lock a task it does not claim: one its snapshot still saw queued while another
+    // worker's claim committed, whose newer version no longer matches. Such a lock lasts as long
+    // as this call, and that worker's answer waits for it; it must not last through a sleep.
+    // So only the first look of a poll in a transaction that has written nothing runs as it is:
+    // a transaction id assigned by it means it locked or wrote something, and an empty look then
+    // returns at once. Every other look runs in a subtransaction, undone when it claims nothing.
+    let mut plain = unsafe { pg_sys::GetTopTransactionIdIfAny() } == pg_sys::InvalidTransactionId;
     loop {
-        machine::requeue_expired_leases(client, flow_slug)?;
-        let claimed = machine::claim(client, flow_slug, poll.lease_seconds, poll.qty, worker_arg(poll.worker_id))?;
-        let now = Instant::now();
-        if !claimed.is_empty() || now >= deadline {
-            return Ok(claimed);
+        let mut look = || -> Result<_> {
+            machine::requeue_expired_leases(client, flow_slug)?;
+            machine::claim(client, flow_slug, poll.lease_seconds, poll.qty, worker_arg(poll.worker_id))
+        };
+        // The rows are read after a subtransaction ends: what reading them takes must belong to
+        // the call, not to the subtransaction.
+        let claimed = if plain { look()? } else { subtransaction::run(look, |claimed| !claimed.is_empty())? };
+        if !claimed.is_empty() {
+            return machine::claimed_tasks(claimed);
         }
+        let may_hold_locks = plain && unsafe { pg_sys::GetTopTransactionIdIfAny() } != pg_sys::InvalidTransactionId;
+        let now = Instant::now();
+        if may_hold_locks || now >= deadline {
+            return Ok(Vec::new());
+        }
+        plain = false;
         let wait = Duration::from_millis(poll.poll_interval_ms as u64).min(deadline - now);
         sleep_interruptibly(wait);
     }

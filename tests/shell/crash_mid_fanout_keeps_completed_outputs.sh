@@ -22,14 +22,16 @@ q "select pgflow.create_flow('crash');
    select pgflow.add_step('crash', 'items', step_type => 'fanout');
    select pgflow.add_step('crash', 'total', array['items'])" >/dev/null
 # Claims 100 tasks at a time with a 2 s lease and commits the claim, then completes them and
-# commits again, as a worker process does; stops when nothing is left.
+# commits again, as a worker process does; stops when the run has ended (an empty poll alone says
+# only that nothing was claimable for a while: leased tasks may still come back).
 q "create procedure work() language plpgsql as \$\$
    declare t pgflow.step_task_record; batch pgflow.step_task_record[];
    begin
      loop
        batch := array(select p from pgflow.poll_for_tasks('crash', 2, 100, 1, 50) p);
        commit;
-       exit when cardinality(batch) = 0;
+       exit when cardinality(batch) = 0
+             and not exists (select from pgflow.runs where flow_slug = 'crash' and status = 'started');
        foreach t in array batch loop
          perform pgflow.complete_task(t.run_id, t.step_slug, t.task_index, case t.step_slug
            when 'items' then to_jsonb((t.input ->> 'item')::int * 2)
