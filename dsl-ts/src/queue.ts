@@ -63,8 +63,12 @@ interface PolledRow {
   input: unknown;
 }
 
-/** The task protocol over a `postgres` client. One answer uses the single-task call, several the batch call. */
-export function postgresTaskQueue(sql: Sql): TaskQueue {
+/**
+ * The task protocol over a `postgres` client. One answer uses the single-task call, several the
+ * batch call. Heartbeats go through `heartbeatSql` when given (a client of their own, so that
+ * they never wait behind a poll).
+ */
+export function postgresTaskQueue(sql: Sql, heartbeatSql: Sql = sql): TaskQueue {
   return {
     async poll({ flowSlug, qty, visibilityTimeout, maxPollSeconds, pollIntervalMs, workerId }) {
       const rows = await sql<PolledRow[]>`
@@ -95,7 +99,7 @@ export function postgresTaskQueue(sql: Sql): TaskQueue {
         ${workerId}::uuid)`;
     },
     async extendLease(task, seconds, workerId) {
-      const [row] = await sql<{ lease_ends_at: Date | null }[]>`
+      const [row] = await heartbeatSql<{ lease_ends_at: Date | null }[]>`
         select pgflow.extend_lease(${task.runId}::uuid, ${task.stepSlug}, ${task.taskIndex}::int,
                                    ${seconds}::int, ${workerId}::uuid) as lease_ends_at`;
       return row?.lease_ends_at !== null && row?.lease_ends_at !== undefined;

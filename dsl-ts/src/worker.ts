@@ -133,12 +133,16 @@ export function startWorker(options: WorkerOptions): Worker {
   const shutdownTimeoutMs = positiveInteger('shutdownTimeoutMs', options.shutdownTimeoutMs, 10_000, 0);
   const onError = options.onError ?? ((error: unknown) => console.error('pgflow worker:', error));
 
-  // Two connections: a poll may wait in the database while answers are reported.
+  // Two connections: a poll may wait in the database while answers are reported; and one for
+  // heartbeats alone, so that none waits behind a poll while its lease runs out.
   const ownSql = options.connectionString === undefined
     ? undefined
     : postgres(options.connectionString, { max: 2, onnotice: () => {} });
+  const heartbeatSql = options.connectionString === undefined
+    ? undefined
+    : postgres(options.connectionString, { max: 1, onnotice: () => {} });
   const sql = ownSql ?? options.sql;
-  const queue = options.queue ?? postgresTaskQueue(sql as Sql);
+  const queue = options.queue ?? postgresTaskQueue(sql as Sql, heartbeatSql);
 
   const stats: WorkerStats = {
     claimed: 0,
@@ -280,7 +284,7 @@ export function startWorker(options: WorkerOptions): Worker {
         }
       }
       await reports.drain();
-      await ownSql?.end({ timeout: 5 });
+      await Promise.all([ownSql?.end({ timeout: 5 }), heartbeatSql?.end({ timeout: 5 })]);
     })();
     return stopPromise;
   };

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import {
   compileFlow,
   Flow,
+  LeaseLostError,
   partition,
   redriveRun,
   RunFailedError,
@@ -56,6 +57,20 @@ const repairable = new Flow<number[]>({ slug: 'e2e_repairable', maxAttempts: 1 }
   })
   .step({ slug: 'total', dependsOn: ['each', 'optional'] }, ({ each, optional }) => ({ total: each.length, optional: optional ?? 'skipped' }));
 
+/** Handlers of the timed flow that saw their signal aborted, and why. */
+const abortReasons: unknown[] = [];
+const timed = new Flow<number[]>({ slug: 'e2e_timed', runTimeout: 1, timeout: 2 }).map({ slug: 'each' }, async (n, { signal }) => {
+  await new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, 4_000);
+    signal.addEventListener('abort', () => {
+      clearTimeout(timer);
+      abortReasons.push(signal.reason);
+      resolve();
+    });
+  });
+  return n;
+});
+
 let sql: Sql;
 const workers: Worker[] = [];
 const startWorkers = (flow: AnyFlow) => {
@@ -66,7 +81,7 @@ const startWorkers = (flow: AnyFlow) => {
 
 beforeAll(async () => {
   sql = connect();
-  for (const flow of [slow, tolerant, repairable]) {
+  for (const flow of [slow, tolerant, repairable, timed]) {
     for (const statement of compileFlow(flow)) await sql.unsafe(statement);
     startWorkers(flow);
   }
@@ -98,6 +113,22 @@ describe('the fan-out as a managed unit', () => {
       sum: input.filter((n) => n % 10 !== 3).reduce((a, n) => a + n * 2, 0),
       failed: failing,
     });
+  });
+
+  test('a run past its run_timeout fails with the reason, and its running handlers learn of it', async () => {
+    const runId = await startRun(timed, [1, 2], { sql });
+    await expect(waitForRun(timed, runId, { sql, timeoutMs: 20_000 })).rejects.toThrow(
+      /failed: timed out: the run did not finish within 1 s of its start \(run_timeout\)$/,
+    );
+    // Enforced by the workers' polls, without any cron, while both handlers still ran: their tasks
+    // were cancelled, and the next heartbeat found the leases lost and aborted the handlers.
+    const tasks = await sql<{ status: string }[]>`select status from pgflow.step_tasks where run_id = ${runId}::uuid`;
+    expect(tasks.map((t) => t.status)).toEqual(['cancelled', 'cancelled']);
+    for (let waited = 0; abortReasons.length < 2 && waited < 10_000; waited += 100) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    expect(abortReasons).toHaveLength(2);
+    expect(abortReasons.every((reason) => reason instanceof LeaseLostError)).toBe(true);
   });
 
   test('a failed run is redriven: only the items that did not complete run again', async () => {
