@@ -128,6 +128,9 @@ pub mod reason {
         format!("{failed} of {total} tasks failed{allowed}{first}")
     }
 
+    /// What each task a fan-out deadline cancelled records (its envelope's error under collect_all).
+    pub const ITEM_TIMED_OUT: &str = "timed out";
+
     pub fn fanout_timed_out(seconds: i32, unfinished: i32, total: i32) -> String {
         format!("timed out after {seconds} s (fanout_timeout) with {unfinished} of {total} tasks unfinished")
     }

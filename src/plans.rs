@@ -81,7 +81,7 @@ statements! {
     CANCEL_STEPS = "cancel_steps" (UUIDOID);
     CANCEL_RUN_TASKS = "cancel_run_tasks" (UUIDOID);
     DUE_DEADLINES = "due_deadlines" (TEXTOID);
-    TIME_OUT_STEP = "time_out_step" (UUIDOID, TEXTOID);
+    STEP_PAST_DEADLINE = "step_past_deadline" (UUIDOID, TEXTOID);
     REDRIVE = "redrive" (UUIDOID);
 }
 

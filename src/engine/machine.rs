@@ -500,18 +500,20 @@ pub fn enforce_deadlines(client: &mut SpiClient<'_>, flow_slug: Option<&str>) ->
     Ok(acted)
 }
 
-/// `fan-out deadline passed`: the step's unfinished tasks are cancelled ('timed out'); under
-/// collect_all the step completes with them as failed envelopes, otherwise the step fails.
+/// `fan-out deadline passed`: the step's unfinished tasks are cancelled, each recording
+/// `reason::ITEM_TIMED_OUT`; under collect_all the step completes with them as failed envelopes,
+/// otherwise the step fails.
 fn step_timed_out(client: &mut SpiClient<'_>, run_id: Uuid, step_slug: &str) -> Result<bool> {
     let args: [DatumWithOid; 2] = [run_id.into(), step_slug.into()];
-    let Some(row) = plans::first_row(client, &plans::TIME_OUT_STEP, &args)? else {
+    let Some(row) = plans::first_row(client, &plans::STEP_PAST_DEADLINE, &args)? else {
         return Ok(false); // ended, or no longer past its deadline
     };
     let policy = get::<String>(&row, "fanout_policy")?.unwrap_or_default();
     let when_exhausted = get::<String>(&row, "when_exhausted")?.unwrap_or_default();
     let total = get::<i32>(&row, "initial_tasks")?.unwrap_or(0);
     let seconds = get::<i32>(&row, "timeout_seconds")?.unwrap_or(0);
-    let unfinished = get::<i32>(&row, "unfinished")?.unwrap_or(0);
+    let args = [run_id.into(), step_slug.into(), reason::ITEM_TIMED_OUT.into()];
+    let unfinished = plans::first::<i32>(client, &plans::CANCEL_STEP_TASKS, &args, "cancelled")?.unwrap_or(0);
     if policy == "collect_all" {
         finish_step(client, run_id, step_slug, Ending::Completed, Strictness::FailStep)?;
     } else {
