@@ -16,6 +16,12 @@ alter function pgflow.verify_run set plan_cache_mode = force_generic_plan;
 alter function pgflow.extend_lease set plan_cache_mode = force_generic_plan;
 alter function pgflow.redrive_run set plan_cache_mode = force_generic_plan;
 alter function pgflow.enforce_deadlines set plan_cache_mode = force_generic_plan;
+alter function pgflow.progress set plan_cache_mode = force_generic_plan;
+alter function pgflow.stats set plan_cache_mode = force_generic_plan;
+alter function pgflow.read_results set plan_cache_mode = force_generic_plan;
+alter function pgflow.wait_for_run set plan_cache_mode = force_generic_plan;
+alter function pgflow.repair_run set plan_cache_mode = force_generic_plan;
+alter function pgflow.prune_runs set plan_cache_mode = force_generic_plan;
 
 -- The queue's size swings from empty to millions of rows within one backend's life, and every
 -- plan is kept for that life: a plan made while step_tasks was nearly empty (a sequential scan)
@@ -28,6 +34,11 @@ alter function pgflow.fail_task set enable_seqscan = off;
 alter function pgflow.fail_tasks set enable_seqscan = off;
 alter function pgflow.extend_lease set enable_seqscan = off;
 alter function pgflow.enforce_deadlines set enable_seqscan = off;
+alter function pgflow.progress set enable_seqscan = off;
+alter function pgflow.stats set enable_seqscan = off;
+alter function pgflow.read_results set enable_seqscan = off;
+alter function pgflow.wait_for_run set enable_seqscan = off;
+alter function pgflow.prune_runs set enable_seqscan = off;
 
 -- Least privilege. pgflow_worker may claim, complete and fail tasks and nothing else: no table
 -- privilege, EXECUTE on the task functions and enforce_deadlines only (they are SECURITY DEFINER,
@@ -50,4 +61,4 @@ grant execute on function pgflow.poll_for_tasks, pgflow.complete_task, pgflow.co
   pgflow.fail_task, pgflow.fail_tasks, pgflow.extend_lease, pgflow.enforce_deadlines to pgflow_worker;
 grant execute on all functions in schema pgflow to pgflow_admin;
 grant select, insert, update, delete on all tables in schema pgflow to pgflow_admin;
-grant usage, select on sequence pgflow.step_tasks_msg_id_seq to pgflow_admin;
+grant usage, select on sequence pgflow.step_tasks_msg_id_seq, pgflow.step_tasks_result_seq to pgflow_admin;

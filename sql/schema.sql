@@ -65,7 +65,11 @@ create table pgflow.steps (
     and (success_threshold is null or (success_threshold > 0 and success_threshold <= 1))),
   constraint steps_when_exhausted_is_known check (when_exhausted in ('fail', 'skip', 'skip-cascade')),
   constraint steps_fanout_timeout_positive check (opt_fanout_timeout >= 1),
-  constraint steps_max_delay_nonnegative check (opt_max_delay >= 0)
+  constraint steps_max_delay_nonnegative check (opt_max_delay >= 0),
+  -- Added in 0.3.0 (last, as above). false: the fan-out's output is a summary
+  -- {"total", "completed", "failed"} and its items are read with read_results.
+  aggregate          boolean not null default true,
+  constraint steps_aggregate_needs_fanout check (aggregate or step_type = 'fanout')
 );
 
 create table pgflow.deps (
@@ -107,6 +111,9 @@ create unique index runs_flow_slug_run_key_key on pgflow.runs (flow_slug, run_ke
 -- Run deadlines: started runs of a flow by start time, so that finding the runs past their
 -- deadline reads only those.
 create index runs_started_idx on pgflow.runs (flow_slug, started_at) where status = 'started';
+-- Finished runs of a flow by the time they finished: stats' last hour and prune_runs' oldest.
+create index runs_finished_idx on pgflow.runs (flow_slug, (coalesce(completed_at, failed_at, cancelled_at)))
+  where status <> 'started';
 
 create table pgflow.step_states (
   run_id          uuid not null,
@@ -166,9 +173,14 @@ create table pgflow.step_tasks (
   constraint step_tasks_pkey primary key (run_id, step_slug, task_index),
   constraint step_tasks_status_is_known check (status in ('queued', 'started', 'completed', 'failed', 'cancelled')),
   constraint step_tasks_task_index_nonnegative check (task_index >= 0),
-  constraint step_tasks_attempts_count_nonnegative check (attempts_count >= 0)
+  constraint step_tasks_attempts_count_nonnegative check (attempts_count >= 0),
+  -- Added in 0.3.0: when the task reached a terminal state (completed, failed, cancelled), as a
+  -- number that grows, per step, in the order those changes commit; read_results' cursor. NULL
+  -- while the task is queued or running.
+  result_seq     bigint
 );
 alter sequence pgflow.step_tasks_msg_id_seq owned by pgflow.step_tasks.msg_id;
+create sequence pgflow.step_tasks_result_seq as bigint owned by pgflow.step_tasks.result_seq;
 
 -- The queue: queued tasks by the time they become claimable. Claims read only this.
 create index step_tasks_queued_idx on pgflow.step_tasks (flow_slug, visible_at)
@@ -177,6 +189,10 @@ create index step_tasks_queued_idx on pgflow.step_tasks (flow_slug, visible_at)
 -- finding expired leases reads only those, however many tasks are waiting.
 create index step_tasks_leased_idx on pgflow.step_tasks (flow_slug, visible_at)
   where status = 'started';
+-- The results: a step's finished tasks in the order they finished. A page of read_results reads
+-- only its own rows, wherever the cursor is.
+create index step_tasks_results_idx on pgflow.step_tasks (run_id, step_slug, result_seq)
+  where result_seq is not null;
 
 create type pgflow.step_task_record as (
   flow_slug  text,
@@ -195,6 +211,40 @@ select pg_catalog.pg_extension_config_dump('pgflow.runs', '');
 select pg_catalog.pg_extension_config_dump('pgflow.step_states', '');
 select pg_catalog.pg_extension_config_dump('pgflow.step_tasks', '');
 select pg_catalog.pg_extension_config_dump('pgflow.step_tasks_msg_id_seq', '');
+select pg_catalog.pg_extension_config_dump('pgflow.step_tasks_result_seq', '');
+
+-- What the engine tells listeners when a run (step_slug NULL) or a step reaches a terminal state:
+-- NOTIFY pgflow, '{"run_id", "flow_slug", "step_slug", "status"}', delivered at commit.
+create function pgflow.notify_status(run_id uuid, flow_slug text, step_slug text, status text)
+returns void
+language sql volatile parallel unsafe
+set search_path = pg_catalog, pg_temp
+as $$
+  select pg_notify('pgflow', json_build_object('run_id', run_id, 'flow_slug', flow_slug,
+                                               'step_slug', step_slug, 'status', status)::text)
+$$;
+
+-- A fan-out's tasks as one array in task_index order: their outputs, or with `envelopes` (the
+-- collect_all and threshold policies) {"ok": true, "value": ...} or {"ok": false, "error": ...,
+-- "attempts": n} per task. The output finish_step stores, and what verify_run and repair_run
+-- expect of a completed step.
+create function pgflow.aggregated_output(run_id uuid, step_slug text, envelopes boolean)
+returns jsonb
+language sql stable strict parallel safe
+set search_path = pg_catalog, pg_temp
+as $$
+  select coalesce(
+    case when envelopes
+      then jsonb_agg(case when t.status = 'completed'
+                          then jsonb_build_object('ok', true, 'value', t.output)
+                          else jsonb_build_object('ok', false, 'error', t.error_message,
+                                                  'attempts', t.attempts_count) end
+                     order by t.task_index)
+      else jsonb_agg(t.output order by t.task_index) end,
+    '[]'::jsonb)
+  from pgflow.step_tasks t
+  where t.run_id = aggregated_output.run_id and t.step_slug = aggregated_output.step_slug
+$$;
 
 -- Checks on a batch of task answers given as parallel arrays (complete_tasks, fail_tasks);
 -- `payload` is the outputs or the error messages. Each returns what is wrong, or NULL.

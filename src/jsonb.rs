@@ -1,8 +1,8 @@
 //! Values passed through Rust untouched, as datums. pgrx's `JsonB` converts to and from
 //! serde_json through text, at a cost that grows with the value on every call; the engine never
-//! looks inside JSON or arrays (SQL does), so it only carries the datum to its queries.
+//! looks inside JSON or arrays (SQL does), so it only carries the datum to and from its queries.
 
-use pgrx::callconv::{Arg, ArgAbi};
+use pgrx::callconv::{Arg, ArgAbi, BoxRet, FcInfo};
 use pgrx::datum::{FromDatum, IntoDatum};
 use pgrx::nullable::Nullable;
 use pgrx::pg_sys;
@@ -19,6 +19,24 @@ macro_rules! raw_datum {
         impl FromDatum for $name {
             unsafe fn from_polymorphic_datum(datum: pg_sys::Datum, is_null: bool, _: pg_sys::Oid) -> Option<Self> {
                 (!is_null).then_some($name(datum))
+            }
+
+            /// Read from a statement's result: copied into the caller's context, because the
+            /// statement's memory is freed when its SPI connection closes.
+            unsafe fn from_datum_in_memory_context(
+                mut memory_context: pgrx::PgMemoryContexts,
+                datum: pg_sys::Datum,
+                is_null: bool,
+                _: pg_sys::Oid,
+            ) -> Option<Self> {
+                if is_null {
+                    return None;
+                }
+                memory_context.switch_to(|_| {
+                    // SAFETY: a varlena datum of this type, copied (and detoasted) whole.
+                    let copy = unsafe { pg_sys::pg_detoast_datum_copy(datum.cast_mut_ptr()) };
+                    Some($name(pg_sys::Datum::from(copy)))
+                })
             }
         }
 
@@ -41,6 +59,13 @@ macro_rules! raw_datum {
 
             unsafe fn unbox_nullable_arg(arg: Arg<'_, 'fcx>) -> Nullable<Self> {
                 unsafe { arg.unbox_arg_using_from_datum::<$name>() }.into()
+            }
+        }
+
+        // Returned as it is: the datum was copied into the caller's context when it was read.
+        unsafe impl BoxRet for $name {
+            unsafe fn box_into<'fcx>(self, fcinfo: &mut FcInfo<'fcx>) -> pgrx::datum::Datum<'fcx> {
+                unsafe { fcinfo.return_raw_datum(self.0) }
             }
         }
 

@@ -44,7 +44,7 @@ statements! {
     FIND_STEP = "find_step" (TEXTOID, TEXTOID);
     MISSING_DEPS = "missing_deps" (TEXTOID, TEXTARRAYOID);
     INSERT_STEP = "insert_step" (TEXTOID, TEXTOID, TEXTARRAYOID, INT4OID, INT4OID, INT4OID, INT4OID, TEXTOID,
-                                 TEXTOID, NUMERICOID, TEXTOID, INT4OID, INT4OID);
+                                 TEXTOID, NUMERICOID, TEXTOID, INT4OID, INT4OID, BOOLOID);
     // Reading runs
     START_FLOW_CHECK = "start_flow_check" (TEXTOID, JSONBOID);
     RUN_EXISTS = "run_exists" (UUIDOID);
@@ -56,6 +56,13 @@ statements! {
     CHECK_COMPLETE_BATCH = "check_batch" as "check_complete_batch" (UUIDARRAYOID, TEXTARRAYOID, INT4ARRAYOID, JSONBARRAYOID);
     CHECK_FAIL_BATCH = "check_batch" as "check_fail_batch" (UUIDARRAYOID, TEXTARRAYOID, INT4ARRAYOID, TEXTARRAYOID);
     UNKNOWN_TASK_IN_BATCH = "unknown_task_in_batch" (UUIDARRAYOID, TEXTARRAYOID, INT4ARRAYOID);
+    RUN_STATUSES = "run_statuses" (UUIDOID);
+    STARTED_STEPS = "started_steps" (UUIDOID);
+    // Watching and waiting
+    PROGRESS = "progress" (UUIDOID);
+    STATS = "stats" (TEXTOID);
+    READ_RESULTS = "read_results" (UUIDOID, TEXTOID, INT8OID, INT4OID);
+    REGISTER_WAITER = "register_waiter" (INT4OID);
     // Transitions (src/engine/machine.rs; the table is in docs/architecture.md)
     LOCK_RUNS = "lock_runs" (UUIDARRAYOID);
     CREATE_RUN = "create_run" (TEXTOID, JSONBOID, UUIDOID, TEXTOID);
@@ -83,6 +90,9 @@ statements! {
     DUE_DEADLINES = "due_deadlines" (TEXTOID);
     STEP_PAST_DEADLINE = "step_past_deadline" (UUIDOID, TEXTOID);
     REDRIVE = "redrive" (UUIDOID);
+    STAMP_RESULTS = "stamp_results" (UUIDARRAYOID, TEXTARRAYOID, INT4ARRAYOID);
+    REPAIR_RUN = "repair_run" (UUIDOID);
+    PRUNE_RUNS = "prune_runs" (INTERVALOID, TEXTOID, INT4OID);
 }
 
 thread_local! {

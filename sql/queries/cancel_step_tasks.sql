@@ -3,7 +3,8 @@
 -- holding one of them, and that is waited for. Returns how many it cancelled.
 with cancelled as (
   update pgflow.step_tasks t
-  set status = 'cancelled', error_message = coalesce($3, t.error_message)
+  set status = 'cancelled', error_message = coalesce($3, t.error_message),
+      result_seq = nextval('pgflow.step_tasks_result_seq')
   where t.run_id = $1 and t.step_slug = $2 and t.status in ('queued', 'started')
   returning 1
 )

@@ -1,18 +1,27 @@
 -- $1 run_id, $2 step_slug, $3 task_index, $4 output, $5 worker_id. complete_tasks.sql for one
--- answer, in the same result shape and with the same locks (the run's lock shared, then the task,
--- then its step). Kept apart from it because one answer is the commonest call of all, and the
+-- answer, in the same result shape and with the same locks (the run's lock shared, then its step,
+-- then the task). Kept apart from it because one answer is the commonest call of all, and the
 -- batch statement's unnest, sort and grouping nearly double its cost (10,000 single answers:
 -- 1.98 s through the batch statement, 1.15 s through this one).
-with task as (
+with step_locked as materialized (
+  select ss.run_id
+  from pgflow.step_states ss
+  where ss.run_id = $1 and ss.step_slug = $2 and ss.status = 'started'
+    and (select count(pg_advisory_xact_lock_shared(1885824620, hashtext($1::text)))) >= 0
+  for update of ss
+), task as (
   update pgflow.step_tasks t
-  set status = 'completed', output = $4, completed_at = clock_timestamp()
+  set status = 'completed', output = $4, completed_at = clock_timestamp(),
+      -- Taken under the step's lock (the InitPlan below runs first), so a step's result_seq grows
+      -- in commit order: see read_results.sql.
+      result_seq = nextval('pgflow.step_tasks_result_seq')
   where t.run_id = $1 and t.step_slug = $2 and t.task_index = $3
     -- IS NOT DISTINCT FROM: see complete_tasks.sql.
     and t.status is not distinct from 'started' and ($5::uuid is null or t.worker_id = $5)
-    and (select count(pg_advisory_xact_lock_shared(1885824620, hashtext($1::text)))) >= 0
+    and (select count(*) from step_locked) > 0
   returning row(t.run_id, t.step_slug, t.task_index, t.flow_slug, t.status, t.item, t.attempts_count,
                 t.output, t.error_message, t.visible_at, t.msg_id, t.queued_at, t.started_at,
-                t.completed_at, t.failed_at, t.worker_id)::pgflow.step_tasks as task
+                t.completed_at, t.failed_at, t.worker_id, t.result_seq)::pgflow.step_tasks as task
 ), step as (
   update pgflow.step_states ss
   set remaining_tasks = ss.remaining_tasks - 1,

@@ -4,8 +4,10 @@
 -- Counts the completed tasks off their started steps and returns them, then the steps left with
 -- no unfinished task, which the caller completes.
 -- Locks, in this order: each run's lock, shared (an InitPlan, taken before any row is read; see
--- lock_runs.sql), then tasks, then step states, each in key order, so that concurrent batches
--- cannot deadlock.
+-- lock_runs.sql), then the answered steps' states, then tasks, each in key order, so that
+-- concurrent batches cannot deadlock. The steps are locked before the tasks so that each task's
+-- result_seq is taken under its step's lock: a step's result_seq then grows in commit order, which
+-- read_results.sql relies on.
 with answer as (
   select distinct on (a.run_id, a.step_slug, a.task_index) a.run_id, a.step_slug, a.task_index, a.output
   from unnest($1::uuid[], $2::text[], $3::int[], $4::jsonb[]) with ordinality
@@ -13,6 +15,13 @@ with answer as (
   where (select count(pg_advisory_xact_lock_shared(1885824620, hashtext(r.run_id::text)))
            from (select distinct unnest($1::uuid[]) as run_id order by 1) r) >= 0
   order by a.run_id, a.step_slug, a.task_index, a.ord
+), step_locked as materialized (
+  select ss.run_id, ss.step_slug
+  from pgflow.step_states ss
+  where (ss.run_id, ss.step_slug) in (select distinct a.run_id, a.step_slug from answer a)
+    and ss.status = 'started'
+  order by ss.run_id, ss.step_slug
+  for update of ss
 ), locked as materialized (
   -- Each answer locks its task, found by primary key, in key order. IS NOT DISTINCT FROM rather
   -- than = for the status keeps the lease index (whose predicate is status = 'started') out of
@@ -26,32 +35,27 @@ with answer as (
       and t.status is not distinct from 'started' and ($5::uuid is null or t.worker_id = $5)
     for update of t
   ) t
+  -- An InitPlan: every step is locked before the first task is.
+  where (select count(*) from step_locked) >= 0
 ), task as (
   update pgflow.step_tasks t
-  set status = 'completed', output = a.output, completed_at = clock_timestamp()
+  set status = 'completed', output = a.output, completed_at = clock_timestamp(),
+      result_seq = nextval('pgflow.step_tasks_result_seq')
   from locked l
   join answer a using (run_id, step_slug, task_index)
   where t.run_id = l.run_id and t.step_slug = l.step_slug and t.task_index = l.task_index
   returning row(t.run_id, t.step_slug, t.task_index, t.flow_slug, t.status, t.item, t.attempts_count,
                 t.output, t.error_message, t.visible_at, t.msg_id, t.queued_at, t.started_at,
-                t.completed_at, t.failed_at, t.worker_id)::pgflow.step_tasks as task,
+                t.completed_at, t.failed_at, t.worker_id, t.result_seq)::pgflow.step_tasks as task,
             t.run_id, t.step_slug
 ), counted as (
   select t.run_id, t.step_slug, count(*)::int as n from task t group by 1, 2
-), step_locked as materialized (
-  select ss.run_id, ss.step_slug
-  from pgflow.step_states ss
-  join counted c using (run_id, step_slug)
-  where ss.status = 'started'
-  order by ss.run_id, ss.step_slug
-  for update of ss
 ), step as (
   update pgflow.step_states ss
   set remaining_tasks = ss.remaining_tasks - c.n,
       completed_tasks = ss.completed_tasks + c.n
-  from step_locked l
-  join counted c using (run_id, step_slug)
-  where ss.run_id = l.run_id and ss.step_slug = l.step_slug
+  from counted c
+  where ss.run_id = c.run_id and ss.step_slug = c.step_slug and ss.status = 'started'
   returning ss.run_id, ss.step_slug, ss.remaining_tasks
 )
 select t.task, null::uuid as run_id, null::text as step_slug from task t

@@ -1,9 +1,12 @@
 -- $1 run_id, $2 why it failed, $3 only if its run_timeout has passed (a deadline re-checked
--- under the run's lock). Marks a started run failed; returns nothing when it is not started any
--- more (or not past its deadline), and the caller then changes nothing else.
-update pgflow.runs r
-set status = 'failed', failed_at = clock_timestamp(), error_message = $2
-where r.run_id = $1 and r.status = 'started'
-  and (not $3 or r.started_at <= clock_timestamp() - make_interval(secs =>
-         (select f.opt_run_timeout from pgflow.flows f where f.flow_slug = r.flow_slug)))
-returning r.run_id
+-- under the run's lock). Marks a started run failed and notifies listeners; returns nothing when
+-- it is not started any more (or not past its deadline), and the caller then changes nothing else.
+with failed as (
+  update pgflow.runs r
+  set status = 'failed', failed_at = clock_timestamp(), error_message = $2
+  where r.run_id = $1 and r.status = 'started'
+    and (not $3 or r.started_at <= clock_timestamp() - make_interval(secs =>
+           (select f.opt_run_timeout from pgflow.flows f where f.flow_slug = r.flow_slug)))
+  returning r.run_id, r.flow_slug
+)
+select f.run_id, pgflow.notify_status(f.run_id, f.flow_slug, null, 'failed') from failed f

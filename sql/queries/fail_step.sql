@@ -1,4 +1,8 @@
 -- $1 run_id, $2 step_slug, $3 error message. The step fails with the reason (its run fails next).
-update pgflow.step_states
-set status = 'failed', failed_at = clock_timestamp(), error_message = $3
-where run_id = $1 and step_slug = $2 and status in ('created', 'started')
+with failed as (
+  update pgflow.step_states
+  set status = 'failed', failed_at = clock_timestamp(), error_message = $3
+  where run_id = $1 and step_slug = $2 and status in ('created', 'started')
+  returning flow_slug
+)
+select pgflow.notify_status($1, f.flow_slug, $2, 'failed') from failed f

@@ -33,11 +33,14 @@ update pgflow.step_tasks t
 set status = case when task.retried then 'queued' else 'failed' end,
     error_message = task.message,
     failed_at = case when task.retried then null else clock_timestamp() end,
+    -- The caller holds the run's lock exclusively before an exhausted task's number is read
+    -- (stamp_results.sql numbers again those of a run it could lock only afterwards).
+    result_seq = case when task.retried then null else nextval('pgflow.step_tasks_result_seq') end,
     visible_at = case when task.retried then clock_timestamp() + make_interval(secs => task.delay)
                       else t.visible_at end
 from task
 where t.run_id = task.run_id and t.step_slug = task.step_slug and t.task_index = task.task_index
 returning row(t.run_id, t.step_slug, t.task_index, t.flow_slug, t.status, t.item, t.attempts_count,
               t.output, t.error_message, t.visible_at, t.msg_id, t.queued_at, t.started_at,
-              t.completed_at, t.failed_at, t.worker_id)::pgflow.step_tasks as task,
+              t.completed_at, t.failed_at, t.worker_id, t.result_seq)::pgflow.step_tasks as task,
           t.run_id, t.step_slug, t.task_index, t.error_message, not task.retried as exhausted

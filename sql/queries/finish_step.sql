@@ -3,9 +3,11 @@
 -- run without it) and counts the step off the run.
 -- A completed step's output: a single step's task output; a fail_fast fan-out's task outputs as
 -- one array in task_index order; under collect_all and threshold, one envelope per task in that
--- order, {"ok": true, "value": ...} or {"ok": false, "error": ..., "attempts": n}. A skipped
--- step's output is NULL.
--- Returns the run's remaining steps and how many steps this released (now ready to start).
+-- order, {"ok": true, "value": ...} or {"ok": false, "error": ..., "attempts": n}; a fan-out with
+-- aggregate false, {"total": N, "completed": c, "failed": f} (its items stay in its tasks, for
+-- read_results). A skipped step's output is NULL.
+-- Returns the run's remaining steps and how many steps this released (now ready to start), and
+-- notifies listeners of the step's end.
 with done as (
   update pgflow.step_states ss
   set status = $3,
@@ -18,25 +20,14 @@ with done as (
         when s.step_type = 'single' then
           (select t.output from pgflow.step_tasks t
             where t.run_id = ss.run_id and t.step_slug = ss.step_slug and t.task_index = 0)
-        when s.fanout_policy = 'fail_fast' then coalesce(
-          (select jsonb_agg(t.output order by t.task_index)
-             from pgflow.step_tasks t
-            where t.run_id = ss.run_id and t.step_slug = ss.step_slug),
-          '[]'::jsonb)
-        else coalesce(
-          (select jsonb_agg(case when t.status = 'completed'
-                                 then jsonb_build_object('ok', true, 'value', t.output)
-                                 else jsonb_build_object('ok', false, 'error', t.error_message,
-                                                         'attempts', t.attempts_count) end
-                            order by t.task_index)
-             from pgflow.step_tasks t
-            where t.run_id = ss.run_id and t.step_slug = ss.step_slug),
-          '[]'::jsonb)
+        when not s.aggregate then jsonb_build_object(
+          'total', coalesce(ss.initial_tasks, 0), 'completed', ss.completed_tasks, 'failed', ss.failed_tasks)
+        else pgflow.aggregated_output(ss.run_id, ss.step_slug, s.fanout_policy <> 'fail_fast')
       end
   from pgflow.steps s
   where ss.run_id = $1 and ss.step_slug = $2 and ss.status = 'started'
     and s.flow_slug = ss.flow_slug and s.step_slug = ss.step_slug
-  returning ss.flow_slug
+  returning ss.flow_slug, ss.status
 ), released as (
   update pgflow.step_states ss
   set remaining_deps = ss.remaining_deps - 1
@@ -53,5 +44,6 @@ with done as (
 )
 select run.remaining_steps,
        (select count(*)::int from released where released.remaining_deps = 0 and released.status = 'created')
-         as released_steps
+         as released_steps,
+       (select count(pgflow.notify_status($1, done.flow_slug, $2, done.status)) from done) as notified
 from run

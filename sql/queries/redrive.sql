@@ -9,7 +9,7 @@
 with requeued as (
   update pgflow.step_tasks t
   set status = 'queued', attempts_count = 0, error_message = null, failed_at = null,
-      started_at = null, worker_id = null, visible_at = clock_timestamp()
+      started_at = null, worker_id = null, visible_at = clock_timestamp(), result_seq = null
   where t.run_id = $1 and t.status in ('failed', 'cancelled')
   returning t.step_slug
 ), task_count as (

@@ -3,7 +3,7 @@
 with run as (
   select r.* from pgflow.runs r where r.run_id = $1
 ), state as (
-  select ss.*, s.step_type, s.fanout_policy, s.when_exhausted
+  select ss.*, s.step_type, s.fanout_policy, s.when_exhausted, s.aggregate
   from pgflow.step_states ss
   join pgflow.steps s on s.flow_slug = ss.flow_slug and s.step_slug = ss.step_slug
   where ss.run_id = $1
@@ -14,19 +14,19 @@ with run as (
          count(*) filter (where t.status in ('queued', 'started'))::int as live,
          count(*) filter (where t.status = 'failed')::int as failed,
          max(t.task_index) as max_index,
-         jsonb_agg(t.output order by t.task_index) as outputs,
-         jsonb_agg(case when t.status = 'completed' then jsonb_build_object('ok', true, 'value', t.output)
-                        else jsonb_build_object('ok', false, 'error', t.error_message, 'attempts', t.attempts_count)
-                   end order by t.task_index) as envelopes
+         (array_agg(t.output) filter (where t.task_index = 0))[1] as first_output
   from pgflow.step_tasks t
   where t.run_id = $1
   group by t.step_slug
 ), step as (
   select st.*, coalesce(tc.total, 0) as total, coalesce(tc.completed, 0) as completed,
          coalesce(tc.live, 0) as live, coalesce(tc.failed, 0) as failed, tc.max_index,
-         case when st.step_type = 'single' then coalesce(tc.outputs -> 0, 'null'::jsonb)
-              when st.fanout_policy = 'fail_fast' then coalesce(tc.outputs, '[]'::jsonb)
-              else coalesce(tc.envelopes, '[]'::jsonb) end as expected_output,
+         case when st.status <> 'completed' then null
+              when st.step_type = 'single' then coalesce(tc.first_output, 'null'::jsonb)
+              when not st.aggregate then jsonb_build_object(
+                'total', coalesce(tc.total, 0), 'completed', coalesce(tc.completed, 0), 'failed', coalesce(tc.failed, 0))
+              else pgflow.aggregated_output(st.run_id, st.step_slug, st.fanout_policy <> 'fail_fast') end
+           as expected_output,
          (select count(*)::int
             from pgflow.deps d
             left join pgflow.step_states dep on dep.run_id = st.run_id and dep.step_slug = d.dep_slug

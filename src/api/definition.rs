@@ -44,6 +44,7 @@ fn add_step(
     when_exhausted: default!(Option<String>, "'fail'"),
     fanout_timeout: default!(Option<i32>, "NULL"),
     max_delay: default!(Option<i32>, "NULL"),
+    aggregate: default!(Option<bool>, true),
 ) -> Result<pgrx::composite_type!('static, "steps"), ErrorReport> {
     const F: &str = "add_step";
     let flow_slug = required(flow_slug, F, "flow_slug")?;
@@ -58,6 +59,7 @@ fn add_step(
         fanout_policy: required(fanout_policy, F, "fanout_policy")?,
         success_threshold,
         when_exhausted: required(when_exhausted, F, "when_exhausted")?,
+        aggregate: required(aggregate, F, "aggregate")?,
     };
     Ok(Spi::connect_mut(|client| {
         definition::add_step(client, &flow_slug, &step_slug, &deps, options, failure, &step_type)

@@ -1,7 +1,8 @@
 //! The SQL functions, grouped by family. Each shim checks its arguments for NULL, opens one SPI
 //! connection and hands over to the engine; errors are raised with their SQLSTATE.
-//! All functions write, so all are VOLATILE; all pin search_path.
+//! Functions that write are VOLATILE, those that only read are STABLE; all pin search_path.
 
 mod definition;
+mod observe;
 mod runs;
 mod tasks;

@@ -7,7 +7,7 @@ use pgrx::AnyNumeric;
 
 use super::Row;
 use crate::error::{PgflowError, Result};
-use crate::plans::{self, optional};
+use crate::plans::{self, get, optional};
 use crate::validate;
 
 pub struct FlowOptions {
@@ -83,6 +83,8 @@ pub struct FailureOptions {
     pub fanout_policy: String,
     pub success_threshold: Option<AnyNumeric>,
     pub when_exhausted: String,
+    /// false: a fan-out's output is a summary of counts, its items are read with read_results.
+    pub aggregate: bool,
 }
 
 impl FailureOptions {
@@ -111,6 +113,9 @@ impl FailureOptions {
                 return refuse(format!("success_threshold must be in (0, 1], got {t}"))
             }
             _ => {}
+        }
+        if step_type == StepType::Single && !self.aggregate {
+            return refuse("aggregate false needs a fan-out step; a single step's output is its task's".into());
         }
         match self.when_exhausted.as_str() {
             "fail" | "skip" | "skip-cascade" => Ok(()),
@@ -167,12 +172,20 @@ pub fn add_step(
         )));
     }
     let dep_args: [DatumWithOid; 2] = [flow_slug.into(), deps.to_vec().into()];
-    if let Some(dep_slug) = plans::first::<String>(client, &plans::MISSING_DEPS, &dep_args, "slug")? {
+    let Some(row) = plans::first_row(client, &plans::MISSING_DEPS, &dep_args)? else {
+        return Err(PgflowError::Internal(format!("{subject}: its dependencies could not be checked")));
+    };
+    if let Some(dep_slug) = get::<String>(&row, "slug")? {
         return Err(PgflowError::UnknownDependency { subject, dep_slug });
+    }
+    if let (StepType::Fanout, Some(dep_slug)) = (step_type, get::<String>(&row, "summary_dep")?) {
+        return Err(PgflowError::InvalidArgument(format!(
+            "{subject} cannot fan out over step '{dep_slug}', whose output is a summary (aggregate false); read its items with read_results"
+        )));
     }
 
     let int = |value: Option<i32>| optional(value, INT4OID);
-    let args: [DatumWithOid; 13] = [
+    let args: [DatumWithOid; 14] = [
         flow_slug.into(),
         step_slug.into(),
         deps.to_vec().into(),
@@ -186,6 +199,7 @@ pub fn add_step(
         failure.when_exhausted.as_str().into(),
         int(options.fanout_timeout),
         int(options.max_delay),
+        failure.aggregate.into(),
     ];
     plans::first::<Row>(client, &plans::INSERT_STEP, &args, "s")?
         .ok_or_else(|| PgflowError::Internal(format!("{subject} was not inserted")))

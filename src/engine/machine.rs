@@ -16,7 +16,7 @@ use pgrx::pg_sys::BuiltinOid::{INT4OID, TEXTOID, UUIDOID};
 use pgrx::spi::{SpiClient, SpiTupleTable};
 use pgrx::Uuid;
 
-use super::Row;
+use super::{wait, Row};
 use crate::error::{reason, PgflowError, Result};
 use crate::jsonb::RawJsonb;
 use crate::plans::{self, get, optional};
@@ -69,7 +69,9 @@ pub fn start_run(
 }
 
 fn complete_run(client: &mut SpiClient<'_>, run_id: Uuid) -> Result<RunState> {
-    plans::run(client, &plans::COMPLETE_RUN, &[run_id.into()])?;
+    if !plans::run(client, &plans::COMPLETE_RUN, &[run_id.into()])?.is_empty() {
+        wait::wake_at_commit(run_id);
+    }
     Ok(RunState::Ended)
 }
 
@@ -88,6 +90,7 @@ fn fail_run(
     if plans::run(client, &plans::FAIL_RUN, &args)?.is_empty() {
         return Ok(false);
     }
+    wait::wake_at_commit(run_id);
     plans::run(client, &plans::CANCEL_RUN_TASKS, &[run_id.into()])?;
     if let Some((step_slug, step_message)) = failed_step {
         let args: [DatumWithOid; 3] = [run_id.into(), step_slug.into(), step_message.into()];
@@ -104,6 +107,7 @@ pub fn cancel_run(client: &mut SpiClient<'_>, run_id: Uuid) -> Result<bool> {
     if plans::run(client, &plans::CANCEL_RUN, &[run_id.into()])?.is_empty() {
         return Ok(false);
     }
+    wait::wake_at_commit(run_id);
     plans::run(client, &plans::CANCEL_RUN_TASKS, &[run_id.into()])?;
     plans::run(client, &plans::CANCEL_STEPS, &[run_id.into()])?;
     Ok(true)
@@ -293,7 +297,7 @@ fn tasks_exhausted(client: &mut SpiClient<'_>, exhausted: Vec<((Uuid, String), i
         let step_fails = match policy.as_str() {
             "collect_all" => false,
             "threshold" => failed > limit.unwrap_or(i32::MAX),
-            _ => true,
+            _ => failed > 0,
         };
         let state = if step_fails {
             let args: [DatumWithOid; 2] = [run_id.into(), step_slug.as_str().into()];
@@ -432,12 +436,14 @@ pub fn fail_tasks(client: &mut SpiClient<'_>, exhausting: Option<Vec<Uuid>>, arg
     let mut answered = Vec::with_capacity(table.len());
     let mut exhausted: Vec<((Uuid, String), i32)> = Vec::new();
     let mut position: HashMap<(Uuid, String), usize> = HashMap::new();
+    let mut exhausted_tasks: Vec<(Uuid, String, i32)> = Vec::new();
     for row in table {
         if get::<bool>(&row, "exhausted")? == Some(true) {
             let key = (
                 required_column::<Uuid>(get(&row, "run_id")?, "run_id")?,
                 get::<String>(&row, "step_slug")?.unwrap_or_default(),
             );
+            exhausted_tasks.push((key.0, key.1.clone(), get::<i32>(&row, "task_index")?.unwrap_or_default()));
             match position.get(&key) {
                 Some(&i) => exhausted[i].1 += 1,
                 None => {
@@ -454,7 +460,16 @@ pub fn fail_tasks(client: &mut SpiClient<'_>, exhausting: Option<Vec<Uuid>>, arg
     // without a worker id): its run is locked now, late but before anything is cancelled.
     let unlocked: Vec<Uuid> = exhausted.iter().map(|((run_id, _), _)| *run_id).filter(|id| !locked.contains(id)).collect();
     if !unlocked.is_empty() {
-        lock_runs(client, unlocked.into())?;
+        lock_runs(client, unlocked.clone().into())?;
+        // Their result numbers were taken before the lock was held: taken again under it.
+        let (mut run_ids, mut step_slugs, mut indexes) = (vec![], vec![], vec![]);
+        for (run_id, step_slug, task_index) in exhausted_tasks.into_iter().filter(|task| unlocked.contains(&task.0)) {
+            run_ids.push(run_id);
+            step_slugs.push(step_slug);
+            indexes.push(task_index);
+        }
+        let args: [DatumWithOid; 3] = [run_ids.into(), step_slugs.into(), indexes.into()];
+        plans::run(client, &plans::STAMP_RESULTS, &args)?;
     }
     tasks_exhausted(client, exhausted)?;
     Ok(answered)
@@ -525,4 +540,69 @@ fn step_timed_out(client: &mut SpiClient<'_>, run_id: Uuid, step_slug: &str) -> 
 
 fn required_column<T>(value: Option<T>, column: &str) -> Result<T> {
     value.ok_or_else(|| PgflowError::Internal(format!("pgflow read a NULL {column} where a value is required")))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Maintenance
+
+/// A change `repair_run` made: (subject, what, was, now).
+pub type Change = (String, String, String, String);
+
+/// `repair`: the run's counters and statuses are set to what its tasks say (repair_run.sql);
+/// then, if the run is started, each started step goes to its failure policy (which finishes or
+/// fails it if its tasks say so), steps whose dependencies are done start, and a run with no step
+/// left completes. Returns every change, those of moving on included; none for a consistent run.
+pub fn repair_run(client: &mut SpiClient<'_>, run_id: Uuid) -> Result<Vec<Change>> {
+    lock_runs(client, vec![run_id].into())?;
+    if plans::first_row(client, &plans::RUN_STATUS, &[run_id.into()])?.is_none() {
+        return Err(PgflowError::UnknownRun(run_id.to_string()));
+    }
+    let mut changes = Vec::new();
+    for row in plans::run(client, &plans::REPAIR_RUN, &[run_id.into()])? {
+        changes.push((
+            get::<String>(&row, "subject")?.unwrap_or_default(),
+            get::<String>(&row, "what")?.unwrap_or_default(),
+            get::<String>(&row, "was")?.unwrap_or_default(),
+            get::<String>(&row, "now")?.unwrap_or_default(),
+        ));
+    }
+    let repaired = statuses(client, run_id)?;
+    if repaired.first().map(|(_, status)| status.as_str()) != Some("started") {
+        return Ok(changes);
+    }
+    let mut steps = Vec::new();
+    for row in plans::run(client, &plans::STARTED_STEPS, &[run_id.into()])? {
+        steps.push(((run_id, get::<String>(&row, "step_slug")?.unwrap_or_default()), 0));
+    }
+    tasks_exhausted(client, steps)?;
+    if statuses(client, run_id)?.first().map(|(_, status)| status.as_str()) == Some("started") {
+        start_ready_steps(client, run_id, Strictness::FailStep)?;
+        complete_run(client, run_id)?; // only if no step is left
+    }
+    for (subject, now) in statuses(client, run_id)? {
+        if let Some((_, was)) = repaired.iter().find(|(s, _)| *s == subject) {
+            if *was != now {
+                changes.push((subject, "status".to_string(), was.clone(), now));
+            }
+        }
+    }
+    Ok(changes)
+}
+
+/// The run's status first, then each step's, as (subject, status).
+fn statuses(client: &mut SpiClient<'_>, run_id: Uuid) -> Result<Vec<(String, String)>> {
+    let mut statuses = Vec::new();
+    for row in plans::run(client, &plans::RUN_STATUSES, &[run_id.into()])? {
+        statuses.push((
+            get::<String>(&row, "subject")?.unwrap_or_default(),
+            get::<String>(&row, "status")?.unwrap_or_default(),
+        ));
+    }
+    Ok(statuses)
+}
+
+/// `prune`: finished runs that ended before `older_than` ago are deleted with their steps and
+/// tasks, oldest first, at most `max_runs` (prune_runs.sql). Returns how many.
+pub fn prune_runs(client: &mut SpiClient<'_>, args: &[DatumWithOid<'_>; 3]) -> Result<i64> {
+    Ok(plans::first::<i64>(client, &plans::PRUNE_RUNS, args, "pruned")?.unwrap_or(0))
 }

@@ -3,8 +3,10 @@
 
 pub mod definition;
 pub mod machine;
+pub mod observe;
 pub mod runs;
 pub mod tasks;
+pub mod wait;
 
 /// A row of a pgflow table or composite type, copied out of SPI to be returned to the caller.
 pub type Row = pgrx::composite_type!('static, "any");

@@ -1,0 +1,169 @@
+//! Watching and waiting: progress, stats, read_results and wait_for_run read; repair_run and
+//! prune_runs maintain runs.
+
+use std::time::Duration;
+
+use pgrx::datum::{Interval, TimestampWithTimeZone};
+use pgrx::pg_sys::panic::ErrorReport;
+use pgrx::prelude::*;
+use pgrx::{AnyNumeric, Uuid};
+
+use crate::engine::{machine, observe, wait};
+use crate::error::{required, PgflowError};
+use crate::jsonb::RawJsonb;
+use crate::plans;
+
+/// One row per step of the run: its counts from the step's counters (never its task list), its
+/// rate and the time left at that rate.
+#[pg_extern(stable, parallel_safe)]
+#[search_path(pg_catalog, @extschema@, pg_temp)]
+#[allow(clippy::type_complexity)]
+fn progress(
+    run_id: Option<Uuid>,
+) -> Result<
+    TableIterator<
+        'static,
+        (
+            name!(step_slug, String),
+            name!(step_type, String),
+            name!(status, String),
+            name!(total, Option<i32>),
+            name!(queued, i32),
+            name!(running, i32),
+            name!(completed, i32),
+            name!(failed, i32),
+            name!(cancelled, i32),
+            name!(started_at, Option<TimestampWithTimeZone>),
+            name!(finished_at, Option<TimestampWithTimeZone>),
+            name!(tasks_per_second, Option<AnyNumeric>),
+            name!(eta, Option<Interval>),
+        ),
+    >,
+    ErrorReport,
+> {
+    let run_id = required(run_id, "progress", "run_id")?;
+    Ok(TableIterator::new(Spi::connect_mut(|client| observe::progress(client, run_id))?))
+}
+
+/// One row per flow (or for the flow named): runs and fan-outs under way, the queue, its lag, and
+/// what finished lately.
+#[pg_extern(stable, parallel_safe)]
+#[search_path(pg_catalog, @extschema@, pg_temp)]
+#[allow(clippy::type_complexity)]
+fn stats(
+    flow_slug: default!(Option<String>, "NULL"),
+) -> Result<
+    TableIterator<
+        'static,
+        (
+            name!(flow_slug, String),
+            name!(active_runs, i64),
+            name!(waiting_runs, i64),
+            name!(active_fanouts, i64),
+            name!(queued_tasks, i64),
+            name!(running_tasks, i64),
+            name!(oldest_queued_age, Option<Interval>),
+            name!(completed_last_minute, i64),
+            name!(failed_last_minute, i64),
+            name!(runs_completed_last_hour, i64),
+            name!(runs_failed_last_hour, i64),
+        ),
+    >,
+    ErrorReport,
+> {
+    Ok(TableIterator::new(Spi::connect_mut(|client| observe::stats(client, flow_slug.as_deref()))?))
+}
+
+/// The step's tasks that reached a terminal state, in the order they did, after the cursor
+/// `after_seq` (pass the last `seq` read to get the next page).
+#[pg_extern(stable, parallel_safe)]
+#[search_path(pg_catalog, @extschema@, pg_temp)]
+#[allow(clippy::type_complexity)]
+fn read_results(
+    run_id: Option<Uuid>,
+    step_slug: Option<String>,
+    after_seq: default!(Option<i64>, 0),
+    max_rows: default!(Option<i32>, 1000),
+) -> Result<
+    TableIterator<
+        'static,
+        (
+            name!(seq, i64),
+            name!(task_index, i32),
+            name!(status, String),
+            name!(output, Option<RawJsonb>),
+            name!(error_message, Option<String>),
+        ),
+    >,
+    ErrorReport,
+> {
+    const F: &str = "read_results";
+    let run_id = required(run_id, F, "run_id")?;
+    let step_slug = required(step_slug, F, "step_slug")?;
+    let after_seq = required(after_seq, F, "after_seq")?;
+    let max_rows = required(max_rows, F, "max_rows")?;
+    Ok(TableIterator::new(Spi::connect_mut(|client| {
+        observe::read_results(client, run_id, &step_slug, after_seq, max_rows)
+    })?))
+}
+
+/// Returns the run once it has finished, or when `timeout_ms` has passed (the run as it is then).
+/// Sleeps on the backend's latch; the session that ends the run wakes it after its commit.
+#[pg_extern(volatile, parallel_restricted)]
+#[search_path(pg_catalog, @extschema@, pg_temp)]
+fn wait_for_run(
+    run_id: Option<Uuid>,
+    timeout_ms: default!(Option<i32>, 30000),
+) -> Result<pgrx::composite_type!('static, "runs"), ErrorReport> {
+    let run_id = required(run_id, "wait_for_run", "run_id")?;
+    let timeout_ms = required(timeout_ms, "wait_for_run", "timeout_ms")?;
+    if timeout_ms < 0 {
+        return Err(PgflowError::InvalidArgument(format!(
+            "wait_for_run for run {run_id}: timeout_ms must not be negative, got {timeout_ms}"
+        ))
+        .into());
+    }
+    let timeout = Duration::from_millis(timeout_ms as u64);
+    Ok(Spi::connect_mut(|client| wait::wait_for_run(client, run_id, timeout))?)
+}
+
+/// Sets the run's counters and statuses to what its tasks say, moves it on if that releases
+/// anything, and returns each change. A consistent run returns no rows.
+#[pg_extern(volatile, parallel_unsafe)]
+#[search_path(pg_catalog, @extschema@, pg_temp)]
+fn repair_run(
+    run_id: Option<Uuid>,
+) -> Result<
+    TableIterator<'static, (name!(subject, String), name!(what, String), name!(was, String), name!(now, String))>,
+    ErrorReport,
+> {
+    let run_id = required(run_id, "repair_run", "run_id")?;
+    Ok(TableIterator::new(Spi::connect_mut(|client| machine::repair_run(client, run_id))?))
+}
+
+/// Deletes finished runs (completed, failed, cancelled) that finished more than `older_than` ago,
+/// with their steps and tasks, oldest first, at most `max_runs` per call. Returns how many.
+#[pg_extern(volatile, parallel_unsafe)]
+#[search_path(pg_catalog, @extschema@, pg_temp)]
+fn prune_runs(
+    older_than: Option<Interval>,
+    flow_slug: default!(Option<String>, "NULL"),
+    max_runs: default!(Option<i32>, 1000),
+) -> Result<i64, ErrorReport> {
+    const F: &str = "prune_runs";
+    let older_than = required(older_than, F, "older_than")?;
+    let max_runs = required(max_runs, F, "max_runs")?;
+    if max_runs < 1 {
+        return Err(PgflowError::InvalidArgument(format!("prune_runs: max_runs must be at least 1, got {max_runs}")).into());
+    }
+    if older_than.months() < 0 || older_than.days() < 0 || older_than.micros() < 0 {
+        return Err(PgflowError::InvalidArgument(format!(
+            "prune_runs: older_than must not be negative, got {older_than}"
+        ))
+        .into());
+    }
+    Ok(Spi::connect_mut(|client| {
+        let args = [older_than.into(), plans::optional(flow_slug.as_deref(), pgrx::pg_sys::BuiltinOid::TEXTOID), max_runs.into()];
+        machine::prune_runs(client, &args)
+    })?)
+}

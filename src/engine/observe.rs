@@ -1,0 +1,123 @@
+//! Watching runs: progress per step, stats per flow and the results of a step as they come. All
+//! of them read counters and indexes, never a step's whole task list.
+
+use pgrx::datum::{DatumWithOid, Interval, TimestampWithTimeZone};
+use pgrx::pg_sys::BuiltinOid::TEXTOID;
+use pgrx::spi::SpiClient;
+use pgrx::{AnyNumeric, Uuid};
+
+use crate::error::{PgflowError, Result};
+use crate::jsonb::RawJsonb;
+use crate::plans::{self, get, optional};
+
+pub type Progress = (
+    String,
+    String,
+    String,
+    Option<i32>,
+    i32,
+    i32,
+    i32,
+    i32,
+    i32,
+    Option<TimestampWithTimeZone>,
+    Option<TimestampWithTimeZone>,
+    Option<AnyNumeric>,
+    Option<Interval>,
+);
+
+/// `pgflow.progress`: one row per step of the run, in definition order.
+pub fn progress(client: &mut SpiClient<'_>, run_id: Uuid) -> Result<Vec<Progress>> {
+    if plans::first_row(client, &plans::RUN_STATUS, &[run_id.into()])?.is_none() {
+        return Err(PgflowError::UnknownRun(run_id.to_string()));
+    }
+    let table = plans::run(client, &plans::PROGRESS, &[run_id.into()])?;
+    let mut rows = Vec::with_capacity(table.len());
+    for row in table {
+        let count = |column: &str| -> Result<i32> { Ok(get::<i32>(&row, column)?.unwrap_or(0)) };
+        rows.push((
+            get::<String>(&row, "step_slug")?.unwrap_or_default(),
+            get::<String>(&row, "step_type")?.unwrap_or_default(),
+            get::<String>(&row, "status")?.unwrap_or_default(),
+            get::<i32>(&row, "total")?,
+            count("queued")?,
+            count("running")?,
+            count("completed")?,
+            count("failed")?,
+            count("cancelled")?,
+            get::<TimestampWithTimeZone>(&row, "started_at")?,
+            get::<TimestampWithTimeZone>(&row, "finished_at")?,
+            get::<AnyNumeric>(&row, "tasks_per_second")?,
+            get::<Interval>(&row, "eta")?,
+        ));
+    }
+    Ok(rows)
+}
+
+pub type Stats = (String, i64, i64, i64, i64, i64, Option<Interval>, i64, i64, i64, i64);
+
+/// `pgflow.stats`: one row per flow (or for the one flow named).
+pub fn stats(client: &mut SpiClient<'_>, flow_slug: Option<&str>) -> Result<Vec<Stats>> {
+    if let Some(flow_slug) = flow_slug {
+        if plans::first_row(client, &plans::FIND_FLOW, &[flow_slug.into()])?.is_none() {
+            return Err(PgflowError::UnknownFlow(flow_slug.to_string()));
+        }
+    }
+    let table = plans::run(client, &plans::STATS, &[optional(flow_slug, TEXTOID)])?;
+    let mut rows = Vec::with_capacity(table.len());
+    for row in table {
+        let count = |column: &str| -> Result<i64> { Ok(get::<i64>(&row, column)?.unwrap_or(0)) };
+        rows.push((
+            get::<String>(&row, "flow_slug")?.unwrap_or_default(),
+            count("active_runs")?,
+            count("waiting_runs")?,
+            count("active_fanouts")?,
+            count("queued_tasks")?,
+            count("running_tasks")?,
+            get::<Interval>(&row, "oldest_queued_age")?,
+            count("completed_last_minute")?,
+            count("failed_last_minute")?,
+            count("runs_completed_last_hour")?,
+            count("runs_failed_last_hour")?,
+        ));
+    }
+    Ok(rows)
+}
+
+/// (seq, task_index, status, output, error_message)
+pub type TaskResult = (i64, i32, String, Option<RawJsonb>, Option<String>);
+
+/// `pgflow.read_results`: the step's finished tasks after the cursor, in the order they finished.
+pub fn read_results(
+    client: &mut SpiClient<'_>,
+    run_id: Uuid,
+    step_slug: &str,
+    after_seq: i64,
+    max_rows: i32,
+) -> Result<Vec<TaskResult>> {
+    if max_rows < 1 {
+        return Err(PgflowError::InvalidArgument(format!(
+            "read_results of step '{step_slug}' of run {run_id}: max_rows must be at least 1, got {max_rows}"
+        )));
+    }
+    let key: [DatumWithOid; 2] = [run_id.into(), step_slug.into()];
+    if plans::first_row(client, &plans::STEP_FOR_SPAWN, &key)?.is_none() {
+        if plans::first_row(client, &plans::RUN_STATUS, &[run_id.into()])?.is_none() {
+            return Err(PgflowError::UnknownRun(run_id.to_string()));
+        }
+        return Err(PgflowError::UnknownStepOfRun { run_id: run_id.to_string(), step_slug: step_slug.to_string() });
+    }
+    let args: [DatumWithOid; 4] = [run_id.into(), step_slug.into(), after_seq.into(), max_rows.into()];
+    let table = plans::run(client, &plans::READ_RESULTS, &args)?;
+    let mut rows = Vec::with_capacity(table.len());
+    for row in table {
+        rows.push((
+            get::<i64>(&row, "seq")?.unwrap_or(0),
+            get::<i32>(&row, "task_index")?.unwrap_or(0),
+            get::<String>(&row, "status")?.unwrap_or_default(),
+            get::<RawJsonb>(&row, "output")?,
+            get::<String>(&row, "error_message")?,
+        ));
+    }
+    Ok(rows)
+}
