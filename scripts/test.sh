@@ -34,7 +34,7 @@ pg_prove -d pgflow_test --recurse --ext .sql ${PG_PROVE_FLAGS:-} tests/pgtap
 step "races (isolation tester)"
 tests/isolation/run.sh
 
-step "upgrades: a run in flight under release 0.1.1 finished under this one; catalogs from 0.1.0 and 0.1.1; pgTAP on the upgraded database"
+step "upgrades: runs in flight under releases 0.1.1 and 0.2.0 finished under this one; catalogs from 0.1.0, 0.1.1 and 0.2.0; pgTAP on the upgraded database"
 tests/upgrade/run.sh
 
 step "shell tests"

@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Upgrade test, run by scripts/test.sh against its private cluster (PG* variables set):
-#  1. a run in flight across a real upgrade: the released 0.1.1 is built from its commit and
-#     installed; a run is started and leased under it; the current build is installed and
+#  1. runs in flight across real upgrades: each released version below is built from its commit
+#     and installed; a run is started and leased under it; the current build is installed and
 #     ALTER EXTENSION UPDATE run; the leased tasks are answered under the new version and the run
-#     completes, consistent;
+#     completes, consistent. 0.1.1 goes through every script since; 0.2.0's run has finished,
+#     failed and leased fan-out tasks, whose results read_results lists after the upgrade;
 #  2. the released 0.1.0 script (frozen here) upgraded through every script to the current
-#     version: its catalog, and the 0.1.1 database's, must match a fresh install's line for line;
+#     version: its catalog, and the in-flight databases', must match a fresh install's line for line;
 #  3. the whole pgTAP suite against the database upgraded from 0.1.0.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
@@ -13,34 +14,42 @@ cd "$ROOT"
 PG_CONFIG=${PG_CONFIG:-/usr/lib/postgresql/15/bin/pg_config}
 SHAREDIR=$("$PG_CONFIG" --sharedir)
 OUT=$ROOT/target/upgrade
-# The last commit of release 0.1.1.
+# The last commits of releases 0.1.1 and 0.2.0.
 RELEASE_0_1_1=5b67a8d72da933d64b941f03bc0ce8ea470e793d
+RELEASE_0_2_0=0b94c377bd1f293b12d8ab34e765653da2c0a843
 mkdir -p "$OUT"
 q() { psql -X -q -v ON_ERROR_STOP=1 "$@"; }
-# The 0.1.1 build below shares target/ and overwrites the library there, which cargo does not
+# The released builds below share target/ and overwrite the library there, which cargo does not
 # notice: touching a source file makes it build the current one again.
 install_current() {
   touch "$ROOT/src/lib.rs"
   cargo pgrx install --release --pg-config "$PG_CONFIG" >"$OUT/install-current.log" 2>&1 \
     || { cat "$OUT/install-current.log" >&2; return 1; }
 }
-
-# 1. The released 0.1.1, built from its commit in a worktree (sharing target/, so only the crate
-#    itself is compiled again). Whatever happens next, the current build is installed again.
-if ! git cat-file -e "$RELEASE_0_1_1^{commit}" 2>/dev/null && [ "$(git rev-parse --is-shallow-repository)" = true ]; then
-  git fetch --quiet --unshallow || true
-fi
-git cat-file -e "$RELEASE_0_1_1^{commit}" 2>/dev/null \
-  || { echo "commit $RELEASE_0_1_1 (release 0.1.1) is not in this clone; the upgrade test needs the history" >&2; exit 1; }
-rm -rf "$OUT/v0.1.1"
-git worktree prune
-git worktree add --quiet --detach "$OUT/v0.1.1" "$RELEASE_0_1_1"
-trap 'install_current; git worktree remove --force "$OUT/v0.1.1" 2>/dev/null || true' EXIT
-(cd "$OUT/v0.1.1" && CARGO_TARGET_DIR=$ROOT/target cargo pgrx install --release --pg-config "$PG_CONFIG") \
-  >"$OUT/install-0.1.1.log" 2>&1 || { cat "$OUT/install-0.1.1.log" >&2; exit 1; }
-
-createdb pgflow_inflight
+# Builds and installs a released version from its commit, in a worktree sharing target/ (so only
+# the crate itself is compiled again).
+install_release() {
+  local version=$1 commit=$2
+  if ! git cat-file -e "$commit^{commit}" 2>/dev/null && [ "$(git rev-parse --is-shallow-repository)" = true ]; then
+    git fetch --quiet --unshallow || true
+  fi
+  git cat-file -e "$commit^{commit}" 2>/dev/null \
+    || { echo "commit $commit (release $version) is not in this clone; the upgrade test needs the history" >&2; exit 1; }
+  rm -rf "$OUT/v$version"
+  git worktree prune
+  git worktree add --quiet --detach "$OUT/v$version" "$commit"
+  (cd "$OUT/v$version" && CARGO_TARGET_DIR=$ROOT/target cargo pgrx install --release --pg-config "$PG_CONFIG") \
+    >"$OUT/install-$version.log" 2>&1 || { cat "$OUT/install-$version.log" >&2; exit 1; }
+  git worktree remove --force "$OUT/v$version"
+}
+# Whatever happens next, the current build is installed again.
+trap 'install_current' EXIT
+current=$(sed -n 's/^version = "\(.*\)"$/\1/p' Cargo.toml)
 worker=6f9d2b1e-0000-4000-8000-000000000011
+
+# 1a. Under 0.1.1: a fan-out of three, one task answered, two leased.
+install_release 0.1.1 "$RELEASE_0_1_1"
+createdb pgflow_inflight
 run=$(q -d pgflow_inflight -t -A <<SQL
 create extension pgflow;
 select pgflow.create_flow('kept', max_attempts => 2);
@@ -58,6 +67,24 @@ read -r version run <<<"$(echo "$run" | tail -1)"
 [ "$version" = 0.1.1 ] || { echo "expected the run to start under 0.1.1, got $version" >&2; exit 1; }
 echo "ok - under 0.1.1: run $run started, two of its three fan-out tasks leased and unanswered"
 
+# 1b. Under 0.2.0: a collect_all fan-out of four, one task completed, one failed, two leased.
+install_release 0.2.0 "$RELEASE_0_2_0"
+createdb pgflow_inflight_0_2_0
+run2=$(q -d pgflow_inflight_0_2_0 -t -A <<SQL
+create extension pgflow;
+select pgflow.create_flow('kept', max_attempts => 1);
+select pgflow.add_step('kept', 'each', step_type => 'fanout', fanout_policy => 'collect_all');
+select run_id from pgflow.start_flow('kept', '[1, 2, 3, 4]') \gset
+select count(*) from pgflow.poll_for_tasks('kept', 300, 10, 0, 100, '$worker');
+select count(*) from pgflow.complete_task(:'run_id', 'each', 0, '"one"', '$worker');
+select count(*) from pgflow.fail_task(:'run_id', 'each', 1, 'broken', '$worker');
+select extversion || ' ' || :'run_id' from pg_extension where extname = 'pgflow';
+SQL
+)
+read -r version run2 <<<"$(echo "$run2" | tail -1)"
+[ "$version" = 0.2.0 ] || { echo "expected the run to start under 0.2.0, got $version" >&2; exit 1; }
+echo "ok - under 0.2.0: run $run2 started, one task completed, one failed, two leased and unanswered"
+
 install_current
 q -d pgflow_inflight -c "alter extension pgflow update"
 result=$(q -d pgflow_inflight -t -A <<SQL
@@ -68,15 +95,31 @@ select status || ' ' || output::text from pgflow.runs where run_id = '$run';
 select count(*) from pgflow.verify_run('$run');
 SQL
 )
-expected=$(printf '%s\n' "$(q -d pgflow_inflight -t -A -c "select default_version from pg_available_extensions where name = 'pgflow'")" 1 1 \
-  'completed {"each": ["one", "two", "three"]}' 0)
-[ "$result" = "$expected" ] || { printf 'after the upgrade:\n%s\nexpected:\n%s\n' "$result" "$expected" >&2; exit 1; }
-echo "ok - upgraded to $(echo "$result" | head -1) with the run in flight; its leases were answered and it completed, consistent"
+expected=$(printf '%s\n' "$current" 1 1 'completed {"each": ["one", "two", "three"]}' 0)
+[ "$result" = "$expected" ] || { printf 'after the upgrade from 0.1.1:\n%s\nexpected:\n%s\n' "$result" "$expected" >&2; exit 1; }
+echo "ok - upgraded from 0.1.1 to $current with the run in flight; its leases were answered and it completed, consistent"
+
+q -d pgflow_inflight_0_2_0 -c "alter extension pgflow update"
+result=$(q -d pgflow_inflight_0_2_0 -t -A <<SQL
+select extversion from pg_extension where extname = 'pgflow';
+select string_agg(task_index || ':' || status, ' ' order by seq) from pgflow.read_results('$run2', 'each');
+select format('%s %s/%s', status, completed, total) from pgflow.progress('$run2');
+select count(*) from pgflow.complete_tasks(array['$run2', '$run2']::uuid[], array['each', 'each'], array[3, 2],
+                                           array['"four"', '"three"']::jsonb[], '$worker');
+select string_agg(task_index || ':' || status, ' ' order by seq) from pgflow.read_results('$run2', 'each');
+select status || ' ' || output::text from pgflow.runs where run_id = '$run2';
+select count(*) from pgflow.verify_run('$run2');
+SQL
+)
+expected=$(printf '%s\n' "$current" '0:completed 1:failed' 'started 1/4' 2 '0:completed 1:failed 2:completed 3:completed' \
+  'completed {"each": [{"ok": true, "value": "one"}, {"ok": false, "error": "broken", "attempts": 1}, {"ok": true, "value": "three"}, {"ok": true, "value": "four"}]}' 0)
+[ "$result" = "$expected" ] || { printf 'after the upgrade from 0.2.0:\n%s\nexpected:\n%s\n' "$result" "$expected" >&2; exit 1; }
+echo "ok - upgraded from 0.2.0 to $current with the run in flight; read_results listed what had finished before, its leases were answered and it completed, consistent"
 
 # 2. Catalogs. The 0.1.0 install script is frozen here; its definition functions have other
 #    signatures than the installed library's, so that database gets no flow before the update.
 install -m 644 tests/upgrade/pgflow--0.1.0.sql "$SHAREDIR/extension/pgflow--0.1.0.sql"
-for script in pgflow--0.1.0--0.1.1.sql pgflow--0.1.1--0.2.0.sql; do
+for script in pgflow--0.1.0--0.1.1.sql pgflow--0.1.1--0.2.0.sql pgflow--0.2.0--0.3.0.sql; do
   test -f "$SHAREDIR/extension/$script" || { echo "the upgrade script $script is not installed" >&2; exit 1; }
 done
 createdb pgflow_upgraded
@@ -84,14 +127,14 @@ q -d pgflow_upgraded -c "create extension pgflow version '0.1.0'" -c "alter exte
 createdb pgflow_fresh
 q -d pgflow_fresh -c 'create extension pgflow'
 q -d pgflow_fresh -f tests/upgrade/catalog.sql > "$OUT/fresh.txt"
-for db in pgflow_upgraded pgflow_inflight; do
+for db in pgflow_upgraded pgflow_inflight pgflow_inflight_0_2_0; do
   q -d "$db" -f tests/upgrade/catalog.sql > "$OUT/$db.txt"
   if ! diff -u "$OUT/fresh.txt" "$OUT/$db.txt"; then
     echo "the catalog of $db differs from a fresh install's (- fresh, + upgraded)" >&2
     exit 1
   fi
 done
-echo "ok - upgraded from 0.1.0 and from 0.1.1, the catalog matches a fresh install's ($(wc -l < "$OUT/fresh.txt") lines)"
+echo "ok - upgraded from 0.1.0, 0.1.1 and 0.2.0, the catalog matches a fresh install's ($(wc -l < "$OUT/fresh.txt") lines)"
 
 # 3. The suite expects an empty database, as a fresh one is.
 q -d pgflow_upgraded -c 'create extension pgtap' -f tests/fixtures.sql
