@@ -5,7 +5,7 @@
  */
 import postgres from 'postgres';
 
-import { compileFlow, runFlow, startWorker } from '../src/index.js';
+import { compileFlow, progress, startRun, startWorker, waitForRun } from '../src/index.js';
 import { squares } from './squares.js';
 
 const items = Number(process.env['ITEMS'] ?? 5000);
@@ -24,25 +24,31 @@ const workers = [1, 2].map(() =>
 );
 console.log(`== two workers started (up to 50 tasks each in flight); starting a run over ${items} numbers`);
 
-const progress = setInterval(() => {
-  void sql<{ line: string }[]>`
-    select format('   %s: %s of %s tasks of ''square'' done', status,
-                  coalesce(initial_tasks - remaining_tasks, 0), coalesce(initial_tasks::text, '?')) as line
-    from pgflow.step_states
-    where step_slug = 'square' and run_id = (select run_id from pgflow.runs order by started_at desc limit 1)`.then(
-    ([row]) => row && console.log(row.line),
-  );
-}, 500);
-
 const started = performance.now();
-const output = await runFlow(squares, { count: items }, { sql });
+const runId = await startRun(squares, { count: items }, { sql });
+// Progress from pgflow.progress (the step counters), every half second until the run ends.
+const ticker = setInterval(() => {
+  void progress(runId, { sql }).then((steps) => {
+    const square = steps.find((step) => step.stepSlug === 'square');
+    if (square === undefined) return;
+    const eta = square.etaMs === null ? '?' : `${(square.etaMs / 1000).toFixed(1)} s`;
+    console.log(
+      `   square: ${square.status}, ${square.completed} of ${square.total ?? '?'} done, ${square.running} running, ` +
+        `${square.queued} queued, ${square.tasksPerSecond ?? 0} tasks/s, eta ${eta}`,
+    );
+  });
+}, 500);
+const output = await waitForRun(squares, runId, { sql });
 const elapsed = performance.now() - started;
-clearInterval(progress);
+clearInterval(ticker);
 console.log(`== run completed in ${elapsed.toFixed(0)} ms: ${JSON.stringify(output)}`);
+for (const step of await progress(runId, { sql })) {
+  console.log(`   ${step.stepSlug}: ${step.status}, ${step.completed}/${step.total} tasks at ${step.tasksPerSecond} tasks/s`);
+}
 
 const [square] = await sql<{ output: number[] }[]>`
   select output from pgflow.step_states
-  where step_slug = 'square' and run_id = (select run_id from pgflow.runs order by started_at desc limit 1)`;
+  where step_slug = 'square' and run_id = ${runId}::uuid`;
 const values = square?.output ?? [];
 const inOrder = values.length === items && values.every((value, i) => value === (i + 1) * (i + 1));
 console.log(`   square (ordered by task_index): ${values[0]} ... ${values.at(-1)} (${values.length} elements, in order: ${inOrder})`);

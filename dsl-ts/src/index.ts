@@ -23,4 +23,18 @@ export {
 export { compileFlow, compileFlowScript, quoteLiteral } from './compile.js';
 export { postgresTaskQueue, type ClaimedTask, type Completion, type Failure, type PollRequest, type TaskKey, type TaskQueue } from './queue.js';
 export { errorMessage, LeaseLostError, startWorker, WorkerOptionsError, type Worker, type WorkerOptions, type WorkerStats } from './worker.js';
+export { type ConnectionOptions } from './connection.js';
 export { redriveRun, RunFailedError, runFlow, startRun, waitForRun, type RunOptions } from './runs.js';
+export {
+  progress,
+  pruneRuns,
+  repairRun,
+  stats,
+  streamResults,
+  type FlowStats,
+  type PruneOptions,
+  type RepairChange,
+  type StepProgress,
+  type StreamOptions,
+  type TaskResult,
+} from './watch.js';

@@ -1,15 +1,10 @@
 /** Starting runs and waiting for them from application code. */
-import postgres, { type Sql } from 'postgres';
+import type { Sql } from 'postgres';
 
+import { withClient, type ConnectionOptions } from './connection.js';
 import type { AnyFlow, FlowInput, FlowOutput } from './dsl.js';
 
-export interface RunOptions {
-  /** Where to connect (a connection is opened and closed for the call)... */
-  readonly connectionString?: string;
-  /** ...or a client of the caller's. */
-  readonly sql?: Sql;
-  /** How often to look at the run while waiting. Default 50. */
-  readonly pollIntervalMs?: number;
+export interface RunOptions extends ConnectionOptions {
   /** Give up waiting after this long (the run goes on). Default: wait for ever. */
   readonly timeoutMs?: number;
 }
@@ -31,24 +26,11 @@ export class RunFailedError extends Error {
   }
 }
 
-async function withClient<T>(options: RunOptions, body: (sql: Sql) => Promise<T>): Promise<T> {
-  if ((options.sql === undefined) === (options.connectionString === undefined)) {
-    throw new TypeError('give exactly one of connectionString or sql');
-  }
-  if (options.sql !== undefined) return body(options.sql);
-  const sql = postgres(options.connectionString as string, { max: 1, onnotice: () => {} });
-  try {
-    return await body(sql);
-  } finally {
-    await sql.end({ timeout: 5 });
-  }
-}
-
 /** Starts a run of `flow` and returns its id. */
 export async function startRun<F extends AnyFlow>(
   flow: F,
   input: FlowInput<F>,
-  options: Omit<RunOptions, 'pollIntervalMs' | 'timeoutMs'>,
+  options: ConnectionOptions,
 ): Promise<string> {
   return withClient(options, async (sql) => {
     const [run] = await sql<{ run_id: string }[]>`
@@ -57,30 +39,90 @@ export async function startRun<F extends AnyFlow>(
   });
 }
 
-/** Waits for a run to end: resolves with its output, or rejects with a `RunFailedError`. */
+/**
+ * Waits for a run to end: resolves with its output, or rejects with a `RunFailedError`. Listens on
+ * the `pgflow` channel, where the extension announces each run's end at its commit, so it looks at
+ * the run only when it starts, when its end is announced, and after the listening connection came
+ * back from a reconnect (an announcement sent meanwhile is lost, so it looks again).
+ */
 export async function waitForRun<F extends AnyFlow>(flow: F, runId: string, options: RunOptions): Promise<FlowOutput<F>> {
-  const interval = options.pollIntervalMs ?? 50;
   const deadline = options.timeoutMs === undefined ? Infinity : Date.now() + options.timeoutMs;
   return withClient(options, async (sql) => {
-    for (;;) {
-      const [run] = await sql<{ status: string; output: unknown; error_message: string | null }[]>`
-        select status, output, error_message from pgflow.runs where run_id = ${runId}::uuid`;
-      if (run === undefined) throw new Error(`run ${runId} of flow '${flow.slug}' does not exist`);
-      if (run.status === 'completed') return run.output as FlowOutput<F>;
-      if (run.status !== 'started') {
-        // The failed step and its own reason; a run that timed out or was cancelled has none.
-        const [failed] = await sql<{ step_slug: string; error_message: string | null }[]>`
-          select step_slug, error_message from pgflow.step_states
-          where run_id = ${runId}::uuid and status = 'failed' order by failed_at limit 1`;
-        const reason = failed?.error_message ?? run.error_message ?? run.status;
-        throw new RunFailedError(runId, failed?.step_slug, reason, flow.slug);
+    let announced = false;
+    let wake = () => {};
+    const lookAgain = () => {
+      announced = true;
+      wake();
+    };
+    let listens = 0;
+    const listener = await sql.listen(
+      'pgflow',
+      (payload) => {
+        if (isRunEnd(payload, runId)) lookAgain();
+      },
+      () => {
+        listens += 1;
+        if (listens > 1) lookAgain();
+      },
+    );
+    try {
+      for (;;) {
+        announced = false;
+        const run = await lookAtRun(sql, flow, runId);
+        if (run.status !== 'started') return await outcome(sql, flow, runId, run);
+        const remaining = deadline - Date.now();
+        if (remaining <= 0) throw new Error(`run ${runId} of flow '${flow.slug}' did not end within ${options.timeoutMs} ms`);
+        if (!announced) {
+          await new Promise<void>((resolve) => {
+            const timer = setTimeout(resolve, Math.min(remaining, 2 ** 31 - 1));
+            wake = () => {
+              clearTimeout(timer);
+              resolve();
+            };
+          });
+        }
       }
-      if (Date.now() + interval > deadline) {
-        throw new Error(`run ${runId} of flow '${flow.slug}' did not end within ${options.timeoutMs} ms`);
-      }
-      await new Promise((resolve) => setTimeout(resolve, interval));
+    } finally {
+      await listener.unlisten();
     }
   });
+}
+
+interface RunRow {
+  status: string;
+  output: unknown;
+  error_message: string | null;
+}
+
+/** The run as it is now, read through pgflow.wait_for_run with no wait. */
+async function lookAtRun(sql: Sql, flow: AnyFlow, runId: string): Promise<RunRow> {
+  const [run] = await sql<RunRow[]>`
+    select status, output, error_message from pgflow.wait_for_run(${runId}::uuid, 0)`.catch((error: unknown) => {
+    if ((error as { code?: string }).code === 'P0002') throw new Error(`run ${runId} of flow '${flow.slug}' does not exist`);
+    throw error;
+  });
+  return run as RunRow;
+}
+
+/** The output of a completed run; a `RunFailedError` for one that failed or was cancelled. */
+async function outcome<F extends AnyFlow>(sql: Sql, flow: F, runId: string, run: RunRow): Promise<FlowOutput<F>> {
+  if (run.status === 'completed') return run.output as FlowOutput<F>;
+  // The failed step and its own reason; a run that timed out or was cancelled has none.
+  const [failed] = await sql<{ step_slug: string; error_message: string | null }[]>`
+    select step_slug, error_message from pgflow.step_states
+    where run_id = ${runId}::uuid and status = 'failed' order by failed_at limit 1`;
+  const reason = failed?.error_message ?? run.error_message ?? run.status;
+  throw new RunFailedError(runId, failed?.step_slug, reason, flow.slug);
+}
+
+/** Whether a `pgflow` notification announces the end of the run (not of one of its steps). */
+function isRunEnd(payload: string, runId: string): boolean {
+  try {
+    const event = JSON.parse(payload) as { run_id?: unknown; step_slug?: unknown };
+    return event.run_id === runId && event.step_slug === null;
+  } catch {
+    return false;
+  }
 }
 
 /**
@@ -90,7 +132,7 @@ export async function waitForRun<F extends AnyFlow>(flow: F, runId: string, opti
  */
 export async function redriveRun(
   runId: string,
-  options: Omit<RunOptions, 'pollIntervalMs' | 'timeoutMs'>,
+  options: ConnectionOptions,
 ): Promise<{ status: string; redriveCount: number }> {
   return withClient(options, async (sql) => {
     const [run] = await sql<{ status: string; redrive_count: number }[]>`
