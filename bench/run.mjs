@@ -262,9 +262,95 @@ const floor = {
   },
 };
 
+// Watching a fan-out (pgflow-rs only): what a progress call costs at two sizes; the engine's
+// throughput with a reader calling progress every 200 ms against without; and how soon a client
+// waiting for a run learns of its end, through LISTEN, through wait_for_run, and by polling every
+// 50 ms as dsl-ts 0.2.0's waitForRun did.
+const WATCH_N = quick ? 10_000 : 100_000;
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const percentile = (xs, p) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.ceil((p / 100) * xs.length) - 1)];
+
+async function progressCost(admin, n) {
+  await extension.reset(admin);
+  const [{ run_id }] = await admin`select run_id from pgflow.start_flow('bench', '{}')`;
+  await admin`select 1 from pgflow.poll_for_tasks('bench', 60, 1, 0) t,
+              pgflow.complete_task(t.run_id, t.step_slug, t.task_index, ${admin.json(listOutput(n))})`;
+  await admin`select count(*) from pgflow.poll_for_tasks('bench', 60, 50, 0)`; // 50 running
+  for (let i = 0; i < 20; i++) await admin`select * from pgflow.progress(${run_id})`;
+  const times = [];
+  for (let i = 0; i < 200; i++) {
+    const t = now();
+    await admin`select * from pgflow.progress(${run_id})`;
+    times.push(now() - t);
+  }
+  return { n, medianMs: median(times), p99Ms: percentile(times, 99) };
+}
+
+async function throughputWithReader(admin, withReader) {
+  await extension.reset(admin);
+  let reads = 0;
+  let reading = withReader;
+  const reader = withReader ? (async () => {
+    const sql = connect();
+    while (reading) {
+      const [run] = await sql`select run_id from pgflow.runs order by started_at desc limit 1`;
+      if (run) { await sql`select * from pgflow.progress(${run.run_id})`; reads++; }
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    await sql.end();
+  })() : null;
+  const r = await extension.run(WATCH_N, 2, 100, now() + CAP_MS);
+  reading = false;
+  await reader;
+  return { rate: rate(r), reads, ok: r.ok };
+}
+
+async function wakeLatency(admin) {
+  await admin`select pgflow.create_flow('wake')`;
+  await admin`select pgflow.add_step('wake', 'only')`;
+  const completer = connect();
+  const waiters = { listen: [], wait_for_run: [], poll_50ms: [] };
+  const listener = connect();
+  let onEnd = null;
+  await listener.listen('pgflow', (payload) => {
+    const event = JSON.parse(payload);
+    if (event.step_slug === null && onEnd && event.run_id === onEnd.runId) onEnd.resolve(now());
+  });
+  const blocked = connect();
+  const poller = connect();
+  for (let i = 0; i < (quick ? 20 : 50); i++) {
+    for (const method of Object.keys(waiters)) {
+      const [{ run_id: runId }] = await completer`select run_id from pgflow.start_flow('wake', '{}')`;
+      const [task] = await completer`select run_id, step_slug, task_index from pgflow.poll_for_tasks('wake', 60, 1, 0)`;
+      let woke;
+      if (method === 'listen') {
+        woke = new Promise((resolve) => { onEnd = { runId, resolve }; });
+      } else if (method === 'wait_for_run') {
+        woke = blocked`select status from pgflow.wait_for_run(${runId}, 30000)`.then(() => now());
+      } else {
+        woke = (async () => {
+          for (;;) {
+            const [run] = await poller`select status from pgflow.runs where run_id = ${runId}`;
+            if (run.status !== 'started') return now();
+            await new Promise((r) => setTimeout(r, 50));
+          }
+        })();
+      }
+      await new Promise((r) => setTimeout(r, 20 + Math.random() * 50));
+      await completer`select 1 from pgflow.complete_task(${task.run_id}, ${task.step_slug}, ${task.task_index}, '1')`;
+      const committed = now();
+      waiters[method].push(Math.max(0, (await woke) - committed));
+    }
+  }
+  await Promise.all([completer.end(), listener.end(), blocked.end(), poller.end()]);
+  return Object.entries(waiters).map(([method, xs]) => ({ method, medianMs: median(xs), p99Ms: percentile(xs, 99), samples: xs.length }));
+}
+
 // --only a,b runs a subset of the systems (for working on one); the report needs all three.
 const only = args.includes('--only') ? args[args.indexOf('--only') + 1].split(',') : null;
 const systems = [extension, npmPgflow, floor].filter((x) => only === null || only.includes(x.name));
+// --watch-only runs the watching measurements alone and prints them (no report).
+const watchOnly = args.includes('--watch-only');
 const results = [];
 const admin = connect();
 for (const system of systems) await system.setup(admin);
@@ -276,7 +362,7 @@ const settings = await admin`
   where name in ('shared_buffers', 'synchronous_commit', 'fsync', 'max_connections', 'work_mem', 'wal_level')
   order by name`;
 
-for (const n of SIZES) for (const w of WORKERS) for (const b of BATCHES) {
+for (const n of watchOnly ? [] : SIZES) for (const w of WORKERS) for (const b of BATCHES) {
   const row = { n, w, b };
   for (const system of systems) {
     const declined = system.declines?.(n, w, b);
@@ -294,6 +380,18 @@ for (const n of SIZES) for (const w of WORKERS) for (const b of BATCHES) {
   }
   results.push(row);
 }
+let watching = null;
+if (only === null || only.includes('pgflow-rs')) {
+  const cost = [await progressCost(admin, 1_000), await progressCost(admin, WATCH_N)];
+  const without = await throughputWithReader(admin, false);
+  const withReader = await throughputWithReader(admin, true);
+  const wake = await wakeLatency(admin);
+  watching = { cost, without, withReader, wake };
+  for (const c of cost) console.log(`progress at N=${c.n}: median ${c.medianMs.toFixed(3)} ms, p99 ${c.p99Ms.toFixed(3)} ms`);
+  console.log(`N=${WATCH_N} W=2 B=100: ${Math.round(without.rate)}/s without a reader, ${Math.round(withReader.rate)}/s with progress every 200 ms (${withReader.reads} reads)`);
+  for (const w of wake) console.log(`wake after the ending commit, ${w.method}: median ${w.medianMs.toFixed(2)} ms, p99 ${w.p99Ms.toFixed(2)} ms`);
+}
+if (watchOnly) { await admin.end(); process.exit(0); }
 // Where the time goes: statements by total execution time over the whole benchmark, nested ones
 // (the engine's own queries inside the pgflow functions) included.
 const top = await admin`
@@ -341,6 +439,21 @@ const notRun = [...new Set(results.flatMap((r) => systems.map((x) => r[x.name].n
 if (notRun.length > 0) lines.push('', ...notRun.map((reason) => `Not run: pgflow where ${reason}.`));
 lines.push('', 'Spawn: the `complete_task` call of `list`, which creates the N tasks. Aggregate: from the last `work` ' +
   'task completed to `total` started (the ordered `jsonb_agg` and the release of `total`).', '');
+if (watching) {
+  lines.push('## Watching a fan-out', '');
+  lines.push(`\`pgflow.progress\` on a run whose fan-out has N tasks, 50 of them running (200 calls after 20 to warm up):`, '');
+  lines.push('| N | median ms | p99 ms |', '|---:|---:|---:|');
+  for (const c of watching.cost) lines.push(`| ${c.n} | ${c.medianMs.toFixed(3)} | ${c.p99Ms.toFixed(3)} |`);
+  lines.push('', `Throughput at N = ${WATCH_N}, W = 2, B = 100: ${Math.round(watching.without.rate)} tasks/s without a reader, ` +
+    `${Math.round(watching.withReader.rate)} tasks/s with a reader calling \`progress\` every 200 ms ` +
+    `(${watching.withReader.reads} calls; ratio ${(watching.withReader.rate / watching.without.rate).toFixed(2)}).`, '');
+  lines.push('From the return of the `complete_task` call that ends a one-step run to a waiting client learning of it ' +
+    '(a notification that arrives before that return counts as 0):', '');
+  lines.push('| waiting with | median ms | p99 ms | samples |', '|---|---:|---:|---:|');
+  const label = { listen: '`LISTEN pgflow` (dsl-ts `waitForRun`)', wait_for_run: '`pgflow.wait_for_run` (a blocked SQL call)', poll_50ms: 'polling `pgflow.runs` every 50 ms (dsl-ts 0.2.0)' };
+  for (const w of watching.wake) lines.push(`| ${label[w.method]} | ${w.medianMs.toFixed(2)} | ${w.p99Ms.toFixed(2)} | ${w.samples} |`);
+  lines.push('');
+}
 lines.push('## Where the time goes', '', 'pg_stat_statements over the whole run (top level and nested statements; a ' +
   'pgflow function\'s time includes the engine queries listed under it).', '');
 lines.push('| calls | total ms | mean ms | statement |', '|---:|---:|---:|---|');

@@ -26,7 +26,7 @@ console.log(`== two workers started (up to 50 tasks each in flight); starting a 
 
 const started = performance.now();
 const runId = await startRun(squares, { count: items }, { sql });
-// Progress from pgflow.progress (the step counters), every half second until the run ends.
+// Progress from pgflow.progress (the step counters), every 100 ms until the run ends.
 const ticker = setInterval(() => {
   void progress(runId, { sql }).then((steps) => {
     const square = steps.find((step) => step.stepSlug === 'square');
@@ -37,7 +37,7 @@ const ticker = setInterval(() => {
         `${square.queued} queued, ${square.tasksPerSecond ?? 0} tasks/s, eta ${eta}`,
     );
   });
-}, 500);
+}, 100);
 const output = await waitForRun(squares, runId, { sql });
 const elapsed = performance.now() - started;
 clearInterval(ticker);
