@@ -567,7 +567,7 @@ pub fn repair_run(client: &mut SpiClient<'_>, run_id: Uuid) -> Result<Vec<Change
         ));
     }
     let repaired = statuses(client, run_id)?;
-    if repaired.first().map(|(_, status)| status.as_str()) != Some("started") {
+    if status_of(&repaired, "run") != Some("started") {
         return Ok(changes);
     }
     let mut steps = Vec::new();
@@ -575,21 +575,24 @@ pub fn repair_run(client: &mut SpiClient<'_>, run_id: Uuid) -> Result<Vec<Change
         steps.push(((run_id, get::<String>(&row, "step_slug")?.unwrap_or_default()), 0));
     }
     tasks_exhausted(client, steps)?;
-    if statuses(client, run_id)?.first().map(|(_, status)| status.as_str()) == Some("started") {
+    if status_of(&statuses(client, run_id)?, "run") == Some("started") {
         start_ready_steps(client, run_id, Strictness::FailStep)?;
         complete_run(client, run_id)?; // only if no step is left
     }
     for (subject, now) in statuses(client, run_id)? {
-        if let Some((_, was)) = repaired.iter().find(|(s, _)| *s == subject) {
-            if *was != now {
-                changes.push((subject, "status".to_string(), was.clone(), now));
-            }
+        match status_of(&repaired, &subject) {
+            Some(was) if was != now => changes.push((subject, "status".to_string(), was.to_string(), now)),
+            _ => {}
         }
     }
     Ok(changes)
 }
 
-/// The run's status first, then each step's, as (subject, status).
+fn status_of<'a>(statuses: &'a [(String, String)], subject: &str) -> Option<&'a str> {
+    statuses.iter().find(|(s, _)| s == subject).map(|(_, status)| status.as_str())
+}
+
+/// The run's status and each step's, as (subject, status): subject 'run' or 'step <slug>'.
 fn statuses(client: &mut SpiClient<'_>, run_id: Uuid) -> Result<Vec<(String, String)>> {
     let mut statuses = Vec::new();
     for row in plans::run(client, &plans::RUN_STATUSES, &[run_id.into()])? {
