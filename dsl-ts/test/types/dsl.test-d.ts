@@ -1,9 +1,14 @@
+import type { Sql } from 'postgres';
 import { describe, expectTypeOf, test } from 'vitest';
 
 import {
   allSucceeded,
   Flow,
+  progress,
+  streamResults,
   values,
+  waitForRun,
+  type StepProgress,
   type FlowInput,
   type FlowOutput,
   type FlowSteps,
@@ -185,5 +190,22 @@ describe('failure policies', () => {
     new Flow<number[]>({ slug: 'f' }).map({ slug: 'a', fanoutPolicy: 'best_effort' }, (n) => n);
     // @ts-expect-error not a whenExhausted
     new Flow<null>({ slug: 'f' }).step({ slug: 'a', whenExhausted: 'ignore' }, () => 1);
+  });
+});
+
+describe('watching', () => {
+  test('streamResults yields typed results; progress and waitForRun are typed by the flow', () => {
+    const watch = async (sql: Sql) => {
+      for await (const result of streamResults<{ url: string; bytes: number }>('run', 'fetch', { sql })) {
+        expectTypeOf(result.output).toEqualTypeOf<{ url: string; bytes: number } | null>();
+        expectTypeOf(result.status).toEqualTypeOf<'completed' | 'failed' | 'cancelled'>();
+        expectTypeOf(result.seq).toEqualTypeOf<number>();
+      }
+      expectTypeOf(await progress('run', { sql })).toEqualTypeOf<StepProgress[]>();
+      expectTypeOf(await waitForRun(crawl, 'run', { sql })).toEqualTypeOf<{ save: number }>();
+      // @ts-expect-error waitForRun no longer polls, so it takes no polling interval
+      await waitForRun(crawl, 'run', { sql, pollIntervalMs: 50 });
+    };
+    expectTypeOf(watch).returns.toEqualTypeOf<Promise<void>>();
   });
 });
