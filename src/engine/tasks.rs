@@ -12,7 +12,7 @@ use pgrx::pg_sys::BuiltinOid::UUIDOID;
 use pgrx::spi::SpiClient;
 use pgrx::Uuid;
 
-use super::machine;
+use super::{machine, wait};
 use super::Row;
 use crate::error::{PgflowError, Result};
 use crate::jsonb::RawJsonb;
@@ -104,22 +104,8 @@ pub fn poll_for_tasks(client: &mut SpiClient<'_>, flow_slug: &str, poll: Poll) -
         }
         plain = false;
         let wait = Duration::from_millis(poll.poll_interval_ms as u64).min(deadline - now);
-        sleep_interruptibly(wait);
+        wait::sleep_on_latch(wait);
     }
-}
-
-/// Sleeps on the backend's latch, so a cancel request or a postmaster exit ends the wait.
-fn sleep_interruptibly(wait: Duration) {
-    unsafe {
-        pg_sys::WaitLatch(
-            pg_sys::MyLatch,
-            (pg_sys::WL_LATCH_SET | pg_sys::WL_TIMEOUT | pg_sys::WL_EXIT_ON_PM_DEATH) as i32,
-            wait.as_millis() as std::ffi::c_long,
-            pg_sys::PG_WAIT_EXTENSION,
-        );
-        pg_sys::ResetLatch(pg_sys::MyLatch);
-    }
-    pgrx::check_for_interrupts!();
 }
 
 /// The tasks a batch of answers is about, as parallel arrays (the fourth array, outputs or error

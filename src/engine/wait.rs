@@ -51,21 +51,26 @@ pub fn wait_for_run(client: &mut SpiClient<'_>, run_id: Uuid, timeout: Duration)
         if status != "started" || now >= deadline {
             break;
         }
-        let sleep = (deadline - now).min(SAFETY_RECHECK);
-        // SAFETY: the backend's own latch, waited on and reset by this backend only.
-        unsafe {
-            pg_sys::WaitLatch(
-                pg_sys::MyLatch,
-                (pg_sys::WL_LATCH_SET | pg_sys::WL_TIMEOUT | pg_sys::WL_EXIT_ON_PM_DEATH) as i32,
-                sleep.as_millis().max(1) as std::ffi::c_long,
-                pg_sys::PG_WAIT_EXTENSION,
-            );
-            pg_sys::ResetLatch(pg_sys::MyLatch);
-        }
-        // statement_timeout, pg_cancel_backend and pg_terminate_backend stop the wait here.
-        pgrx::check_for_interrupts!();
+        sleep_on_latch((deadline - now).min(SAFETY_RECHECK));
     }
     super::runs::get_run(client, run_id)
+}
+
+/// Sleeps on the backend's latch until it is set or `wait` has passed, then checks for
+/// interrupts: statement_timeout, pg_cancel_backend and pg_terminate_backend end the call here, and
+/// a postmaster exit ends the backend.
+pub fn sleep_on_latch(wait: Duration) {
+    // SAFETY: the backend's own latch, waited on and reset by this backend only.
+    unsafe {
+        pg_sys::WaitLatch(
+            pg_sys::MyLatch,
+            (pg_sys::WL_LATCH_SET | pg_sys::WL_TIMEOUT | pg_sys::WL_EXIT_ON_PM_DEATH) as i32,
+            wait.as_millis().max(1) as std::ffi::c_long,
+            pg_sys::PG_WAIT_EXTENSION,
+        );
+        pg_sys::ResetLatch(pg_sys::MyLatch);
+    }
+    pgrx::check_for_interrupts!();
 }
 
 /// Sets, after this transaction commits, the latch of every session waiting for `run_id`.
