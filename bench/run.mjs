@@ -346,6 +346,26 @@ async function wakeLatency(admin) {
   return Object.entries(waiters).map(([method, xs]) => ({ method, medianMs: median(xs), p99Ms: percentile(xs, 99), samples: xs.length }));
 }
 
+// A claim's cost per task should not depend on how many it claims: one call claiming 1,000 of a
+// fan-out of 1,000,000 queued tasks, and one claiming all 1,000,000.
+const BIG_N = quick ? 100_000 : 1_000_000;
+async function bigClaims(admin) {
+  await admin`select pgflow.create_flow('bigclaim')`;
+  await admin`select pgflow.add_step('bigclaim', 'items', step_type => 'fanout')`;
+  const results = [];
+  for (const qty of [1_000, BIG_N]) {
+    await extension.reset(admin);
+    await admin`select count(*) from pgflow.start_flow('bigclaim', (select jsonb_agg(i) from generate_series(1, ${BIG_N}) i))`;
+    await admin`vacuum analyze pgflow.step_tasks`;
+    const t = now();
+    const [{ claimed }] = await admin`select count(*)::int as claimed from pgflow.poll_for_tasks('bigclaim', 600, ${qty}, 0)`;
+    const ms = now() - t;
+    results.push({ qty, claimed, ms, usPerTask: (ms * 1000) / claimed });
+  }
+  await extension.reset(admin);
+  return results;
+}
+
 // --only a,b runs a subset of the systems (for working on one); the report needs all three.
 const only = args.includes('--only') ? args[args.indexOf('--only') + 1].split(',') : null;
 const systems = [extension, npmPgflow, floor].filter((x) => only === null || only.includes(x.name));
@@ -386,7 +406,9 @@ if (only === null || only.includes('pgflow-rs')) {
   const without = await throughputWithReader(admin, false);
   const withReader = await throughputWithReader(admin, true);
   const wake = await wakeLatency(admin);
-  watching = { cost, without, withReader, wake };
+  const claims = await bigClaims(admin);
+  watching = { cost, without, withReader, wake, claims };
+  for (const c of claims) console.log(`a claim of ${c.qty} of ${BIG_N} queued: ${c.claimed} in ${c.ms.toFixed(0)} ms, ${c.usPerTask.toFixed(2)} us per task`);
   for (const c of cost) console.log(`progress at N=${c.n}: median ${c.medianMs.toFixed(3)} ms, p99 ${c.p99Ms.toFixed(3)} ms`);
   console.log(`N=${WATCH_N} W=2 B=100: ${Math.round(without.rate)}/s without a reader, ${Math.round(withReader.rate)}/s with progress every 200 ms (${withReader.reads} reads)`);
   for (const w of wake) console.log(`wake after the ending commit, ${w.method}: median ${w.medianMs.toFixed(2)} ms, p99 ${w.p99Ms.toFixed(2)} ms`);
@@ -453,6 +475,11 @@ if (watching) {
   const label = { listen: '`LISTEN pgflow` (dsl-ts `waitForRun`)', wait_for_run: '`pgflow.wait_for_run` (a blocked SQL call)', poll_50ms: 'polling `pgflow.runs` every 50 ms (dsl-ts 0.2.0)' };
   for (const w of watching.wake) lines.push(`| ${label[w.method]} | ${w.medianMs.toFixed(2)} | ${w.p99Ms.toFixed(2)} | ${w.samples} |`);
   lines.push('');
+  lines.push('## Big claims', '', `One \`poll_for_tasks\` call on a fan-out of ${BIG_N} queued tasks:`, '');
+  lines.push('| qty | claimed | ms | µs per task |', '|---:|---:|---:|---:|');
+  for (const c of watching.claims) lines.push(`| ${c.qty} | ${c.claimed} | ${c.ms.toFixed(0)} | ${c.usPerTask.toFixed(2)} |`);
+  const [small, big] = watching.claims;
+  lines.push('', `Cost per task of the big claim against the small one: ${(big.usPerTask / small.usPerTask).toFixed(2)}x.`, '');
 }
 lines.push('## Where the time goes', '', 'pg_stat_statements over the whole run (top level and nested statements; a ' +
   'pgflow function\'s time includes the engine queries listed under it).', '');

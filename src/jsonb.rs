@@ -1,6 +1,7 @@
 //! Values passed through Rust untouched, as datums. pgrx's `JsonB` converts to and from
 //! serde_json through text, at a cost that grows with the value on every call; the engine never
-//! looks inside JSON or arrays (SQL does), so it only carries the datum to and from its queries.
+//! looks inside JSON, arrays or rows (SQL does), so it only carries the datum to and from its
+//! queries.
 
 use pgrx::callconv::{Arg, ArgAbi, BoxRet, FcInfo};
 use pgrx::datum::{FromDatum, IntoDatum};
@@ -12,6 +13,9 @@ use pgrx::pgrx_sql_entity_graph::metadata::{
 
 macro_rules! raw_datum {
     ($(#[$doc:meta])* $name:ident, $sql:literal, $oid:ident) => {
+        raw_datum!($(#[$doc])* $name, $sql, $oid, |oid| oid == pg_sys::$oid);
+    };
+    ($(#[$doc:meta])* $name:ident, $sql:literal, $oid:ident, $compatible:expr) => {
         $(#[$doc])*
         #[derive(Debug, Clone, Copy)]
         pub struct $name(pg_sys::Datum);
@@ -47,6 +51,11 @@ macro_rules! raw_datum {
 
             fn type_oid() -> pg_sys::Oid {
                 pg_sys::$oid
+            }
+
+            fn is_compatible_with(oid: pg_sys::Oid) -> bool {
+                let compatible: fn(pg_sys::Oid) -> bool = $compatible;
+                compatible(oid)
             }
         }
 
@@ -98,4 +107,18 @@ raw_datum!(
 raw_datum!(
     /// An `int[]` argument.
     RawIntArray, "int[]", INT4ARRAYOID
+);
+// Rows the engine's statements build (`row(...)::pgflow.<type>`) and the functions return as they
+// are. Read through pgrx's composite type, each row would look up its row type's descriptor and
+// pin it in the resource owner, whose release scans its list: the cost per row grew with the
+// number of rows (a claim of 50,000 tasks took 3.5 s, one of 1,000,000 ran for ever). A composite
+// datum is a self-contained varlena, so it is copied like any other. Its column is always of the
+// declared type, so the check of the type is the statement's own.
+raw_datum!(
+    /// A `pgflow.step_task_record` row: what a claim returns.
+    RawTaskRecord, "step_task_record", RECORDOID, |_| true
+);
+raw_datum!(
+    /// A `pgflow.step_tasks` row: what an answer returns.
+    RawStepTask, "step_tasks", RECORDOID, |_| true
 );

@@ -12,7 +12,7 @@ use pgrx::Uuid;
 
 use crate::engine::tasks::{self, Poll, TaskRefs};
 use crate::error::{required, PgflowError};
-use crate::jsonb::{RawIntArray, RawJsonb, RawJsonbArray, RawTextArray, RawUuidArray};
+use crate::jsonb::{RawIntArray, RawJsonb, RawJsonbArray, RawStepTask, RawTaskRecord, RawTextArray, RawUuidArray};
 
 /// `vt` NULL leases each claimed task for its step's timeout (else the flow's).
 // SECURITY DEFINER for pgflow_worker: see the module comment.
@@ -25,7 +25,7 @@ fn poll_for_tasks(
     max_poll_seconds: default!(Option<i32>, 5),
     poll_interval_ms: default!(Option<i32>, 100),
     worker_id: default!(Option<Uuid>, "NULL"),
-) -> Result<SetOfIterator<'static, pgrx::composite_type!('static, "step_task_record")>, ErrorReport> {
+) -> Result<SetOfIterator<'static, RawTaskRecord>, ErrorReport> {
     const F: &str = "poll_for_tasks";
     let flow_slug = required(queue_name, F, "queue_name")?;
     let poll = Poll {
@@ -67,7 +67,7 @@ fn complete_task(
     task_index: Option<i32>,
     output: Option<RawJsonb>,
     worker_id: default!(Option<Uuid>, "NULL"),
-) -> Result<SetOfIterator<'static, pgrx::composite_type!('static, "step_tasks")>, ErrorReport> {
+) -> Result<SetOfIterator<'static, RawStepTask>, ErrorReport> {
     const F: &str = "complete_task";
     let run_id = required(run_id, F, "run_id")?;
     let step_slug = required(step_slug, F, "step_slug")?;
@@ -87,7 +87,7 @@ fn fail_task(
     task_index: Option<i32>,
     error_message: Option<String>,
     worker_id: default!(Option<Uuid>, "NULL"),
-) -> Result<SetOfIterator<'static, pgrx::composite_type!('static, "step_tasks")>, ErrorReport> {
+) -> Result<SetOfIterator<'static, RawStepTask>, ErrorReport> {
     const F: &str = "fail_task";
     let task = TaskRefs::one(required(run_id, F, "run_id")?, &required(step_slug, F, "step_slug")?,
                              required(task_index, F, "task_index")?, worker_id);
@@ -106,7 +106,7 @@ fn complete_tasks(
     task_indexes: Option<RawIntArray>,
     outputs: Option<RawJsonbArray>,
     worker_id: default!(Option<Uuid>, "NULL"),
-) -> Result<SetOfIterator<'static, pgrx::composite_type!('static, "step_tasks")>, ErrorReport> {
+) -> Result<SetOfIterator<'static, RawStepTask>, ErrorReport> {
     const F: &str = "complete_tasks";
     let tasks = task_refs(F, run_ids, step_slugs, task_indexes, worker_id)?;
     let outputs = required(outputs, F, "outputs")?;
@@ -123,7 +123,7 @@ fn fail_tasks(
     task_indexes: Option<RawIntArray>,
     error_messages: Option<RawTextArray>,
     worker_id: default!(Option<Uuid>, "NULL"),
-) -> Result<SetOfIterator<'static, pgrx::composite_type!('static, "step_tasks")>, ErrorReport> {
+) -> Result<SetOfIterator<'static, RawStepTask>, ErrorReport> {
     const F: &str = "fail_tasks";
     let tasks = task_refs(F, run_ids, step_slugs, task_indexes, worker_id)?;
     let error_messages = required(error_messages, F, "error_messages")?;

@@ -16,9 +16,9 @@ use pgrx::pg_sys::BuiltinOid::{INT4OID, TEXTOID, UUIDOID};
 use pgrx::spi::{SpiClient, SpiTupleTable};
 use pgrx::Uuid;
 
-use super::{wait, Row};
+use super::wait;
 use crate::error::{reason, PgflowError, Result};
-use crate::jsonb::RawJsonb;
+use crate::jsonb::{RawJsonb, RawStepTask, RawTaskRecord};
 use crate::plans::{self, get, optional};
 
 /// What to do when a fan-out's source turns out not to be an array. A direct call refuses it; a
@@ -344,10 +344,11 @@ pub fn claim<'conn>(
 }
 
 /// The tasks a claim returned.
-pub fn claimed_tasks(table: SpiTupleTable<'_>) -> Result<Vec<Row>> {
+pub fn claimed_tasks(table: SpiTupleTable<'_>) -> Result<Vec<RawTaskRecord>> {
     let mut claimed = Vec::with_capacity(table.len());
     for row in table {
-        if let Some(task) = get::<Row>(&row, "task")? {
+        pgrx::check_for_interrupts!();
+        if let Some(task) = get::<RawTaskRecord>(&row, "task")? {
             claimed.push(task);
         }
     }
@@ -394,13 +395,14 @@ pub fn extend_lease(client: &mut SpiClient<'_>, args: &[DatumWithOid<'_>; 5]) ->
 /// `complete`: answers one task (`complete_task.sql`) or a batch (`complete_tasks.sql`), which take
 /// the runs' lock shared, then ends the steps whose last unfinished task was answered, each with
 /// its cascade. `args` are the statement's: keys (arrays for a batch), outputs, worker.
-pub fn complete_tasks(client: &mut SpiClient<'_>, batch: bool, args: &[DatumWithOid<'_>; 5]) -> Result<Vec<Row>> {
+pub fn complete_tasks(client: &mut SpiClient<'_>, batch: bool, args: &[DatumWithOid<'_>; 5]) -> Result<Vec<RawStepTask>> {
     let statement = if batch { &plans::COMPLETE_TASKS } else { &plans::COMPLETE_TASK };
     let table = plans::run(client, statement, args)?;
     let mut completed = Vec::with_capacity(table.len());
     let mut finished_steps = Vec::new();
     for row in table {
-        match get::<Row>(&row, "task")? {
+        pgrx::check_for_interrupts!();
+        match get::<RawStepTask>(&row, "task")? {
             Some(task) => completed.push(task),
             None => finished_steps.push((
                 required_column::<Uuid>(get(&row, "run_id")?, "run_id")?,
@@ -420,7 +422,7 @@ pub fn complete_tasks(client: &mut SpiClient<'_>, batch: bool, args: &[DatumWith
 /// task may cancel others', so the runs where that happens are locked first: `exhausting` when the
 /// caller knows them (expired last attempts), else the runs `exhausting_runs.sql` finds. A retry
 /// alone takes no run lock, so it never waits for answers in flight.
-pub fn fail_tasks(client: &mut SpiClient<'_>, exhausting: Option<Vec<Uuid>>, args: &[DatumWithOid<'_>; 6]) -> Result<Vec<Row>> {
+pub fn fail_tasks(client: &mut SpiClient<'_>, exhausting: Option<Vec<Uuid>>, args: &[DatumWithOid<'_>; 6]) -> Result<Vec<RawStepTask>> {
     let locked = match exhausting {
         Some(run_ids) => run_ids,
         None => {
@@ -438,6 +440,7 @@ pub fn fail_tasks(client: &mut SpiClient<'_>, exhausting: Option<Vec<Uuid>>, arg
     let mut position: HashMap<(Uuid, String), usize> = HashMap::new();
     let mut exhausted_tasks: Vec<(Uuid, String, i32)> = Vec::new();
     for row in table {
+        pgrx::check_for_interrupts!();
         if get::<bool>(&row, "exhausted")? == Some(true) {
             let key = (
                 required_column::<Uuid>(get(&row, "run_id")?, "run_id")?,
@@ -452,7 +455,7 @@ pub fn fail_tasks(client: &mut SpiClient<'_>, exhausting: Option<Vec<Uuid>>, arg
                 }
             }
         }
-        if let Some(task) = get::<Row>(&row, "task")? {
+        if let Some(task) = get::<RawStepTask>(&row, "task")? {
             answered.push(task);
         }
     }

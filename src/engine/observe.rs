@@ -111,6 +111,7 @@ pub fn read_results(
     let table = plans::run(client, &plans::READ_RESULTS, &args)?;
     let mut rows = Vec::with_capacity(table.len());
     for row in table {
+        pgrx::check_for_interrupts!();
         rows.push((
             get::<i64>(&row, "seq")?.unwrap_or(0),
             get::<i32>(&row, "task_index")?.unwrap_or(0),

@@ -13,9 +13,8 @@ use pgrx::spi::SpiClient;
 use pgrx::Uuid;
 
 use super::{machine, wait};
-use super::Row;
 use crate::error::{PgflowError, Result};
-use crate::jsonb::RawJsonb;
+use crate::jsonb::{RawJsonb, RawStepTask, RawTaskRecord};
 use crate::plans::{self, copy, get};
 use crate::subtransaction;
 
@@ -63,7 +62,7 @@ fn due_check_turn(flow_slug: &str) -> bool {
     })
 }
 
-pub fn poll_for_tasks(client: &mut SpiClient<'_>, flow_slug: &str, poll: Poll) -> Result<Vec<Row>> {
+pub fn poll_for_tasks(client: &mut SpiClient<'_>, flow_slug: &str, poll: Poll) -> Result<Vec<RawTaskRecord>> {
     let subject = format!("poll_for_tasks on flow '{flow_slug}'");
     crate::validate::option(&subject, "vt", poll.lease_seconds, 0)?;
     crate::validate::option(&subject, "qty", Some(poll.qty), 0)?;
@@ -161,7 +160,7 @@ pub fn complete_tasks(
     function: &str,
     tasks: &TaskRefs<'_>,
     outputs: DatumWithOid<'_>,
-) -> Result<Vec<Row>> {
+) -> Result<Vec<RawStepTask>> {
     let answers = check_batch(client, &plans::CHECK_COMPLETE_BATCH, function, tasks, &outputs)?;
     let [run_ids, step_slugs, task_indexes] = tasks.keys();
     let args = [run_ids, step_slugs, task_indexes, outputs, copy(&tasks.worker_id)];
@@ -180,7 +179,7 @@ pub fn complete_task(
     task_index: i32,
     output: RawJsonb,
     worker_id: Option<Uuid>,
-) -> Result<Vec<Row>> {
+) -> Result<Vec<RawStepTask>> {
     let args: [DatumWithOid; 5] =
         [run_id.into(), step_slug.into(), task_index.into(), output.into(), worker_arg(worker_id)];
     let completed = machine::complete_tasks(client, false, &args)?;
@@ -197,7 +196,7 @@ pub fn fail_tasks(
     function: Option<&str>,
     tasks: &TaskRefs<'_>,
     error_messages: DatumWithOid<'_>,
-) -> Result<Vec<Row>> {
+) -> Result<Vec<RawStepTask>> {
     let answers = match function {
         Some(function) => check_batch(client, &plans::CHECK_FAIL_BATCH, function, tasks, &error_messages)?,
         None => 1,
