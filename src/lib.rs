@@ -9,7 +9,7 @@ use pgrx::prelude::*;
 mod api;
 mod engine;
 mod error;
-mod jsonb;
+mod raw;
 mod plans;
 mod subtransaction;
 mod validate;

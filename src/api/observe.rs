@@ -10,7 +10,7 @@ use pgrx::{AnyNumeric, Uuid};
 
 use crate::engine::{machine, observe, wait};
 use crate::error::{required, PgflowError};
-use crate::jsonb::RawJsonb;
+use crate::raw::RawJsonb;
 use crate::plans;
 
 /// One row per step of the run: its counts from the step's counters (never its task list), its

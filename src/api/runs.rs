@@ -4,7 +4,7 @@ use pgrx::Uuid;
 
 use crate::engine::{machine, runs};
 use crate::error::{required, PgflowError};
-use crate::jsonb::RawJsonb;
+use crate::raw::RawJsonb;
 
 #[pg_extern(volatile, parallel_unsafe)]
 #[search_path(pg_catalog, @extschema@, pg_temp)]

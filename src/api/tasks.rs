@@ -12,7 +12,7 @@ use pgrx::Uuid;
 
 use crate::engine::tasks::{self, Poll, TaskRefs};
 use crate::error::{required, PgflowError};
-use crate::jsonb::{RawIntArray, RawJsonb, RawJsonbArray, RawStepTask, RawTaskRecord, RawTextArray, RawUuidArray};
+use crate::raw::{RawIntArray, RawJsonb, RawJsonbArray, RawStepTask, RawTaskRecord, RawTextArray, RawUuidArray};
 
 /// `vt` NULL leases each claimed task for its step's timeout (else the flow's).
 // SECURITY DEFINER for pgflow_worker: see the module comment.

@@ -18,7 +18,7 @@ use pgrx::Uuid;
 
 use super::wait;
 use crate::error::{reason, PgflowError, Result};
-use crate::jsonb::{RawJsonb, RawStepTask, RawTaskRecord};
+use crate::raw::{RawJsonb, RawStepTask, RawTaskRecord};
 use crate::plans::{self, get, optional};
 
 /// What to do when a fan-out's source turns out not to be an array. A direct call refuses it; a

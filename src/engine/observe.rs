@@ -7,7 +7,7 @@ use pgrx::spi::SpiClient;
 use pgrx::{AnyNumeric, Uuid};
 
 use crate::error::{PgflowError, Result};
-use crate::jsonb::RawJsonb;
+use crate::raw::RawJsonb;
 use crate::plans::{self, get, optional};
 
 pub type Progress = (

@@ -8,7 +8,7 @@ use pgrx::Uuid;
 use super::machine::{self, Strictness};
 use super::Row;
 use crate::error::{PgflowError, Result};
-use crate::jsonb::RawJsonb;
+use crate::raw::RawJsonb;
 use crate::plans::{self, get};
 
 pub fn start_flow(

@@ -14,7 +14,7 @@ use pgrx::Uuid;
 
 use super::{machine, wait};
 use crate::error::{PgflowError, Result};
-use crate::jsonb::{RawJsonb, RawStepTask, RawTaskRecord};
+use crate::raw::{RawJsonb, RawStepTask, RawTaskRecord};
 use crate::plans::{self, copy, get};
 use crate::subtransaction;
 
