@@ -8,7 +8,7 @@ use pgrx::pg_sys::panic::ErrorReport;
 use pgrx::prelude::*;
 use pgrx::{AnyNumeric, Uuid};
 
-use crate::engine::{machine, observe, wait};
+use crate::engine::{machine, observe, runs, wait};
 use crate::error::{required, PgflowError};
 use crate::raw::RawJsonb;
 use crate::plans;
@@ -138,7 +138,7 @@ fn repair_run(
     ErrorReport,
 > {
     let run_id = required(run_id, "repair_run", "run_id")?;
-    Ok(TableIterator::new(Spi::connect_mut(|client| machine::repair_run(client, run_id))?))
+    Ok(TableIterator::new(Spi::connect_mut(|client| runs::repair_run(client, run_id))?))
 }
 
 /// Deletes finished runs (completed, failed, cancelled) that finished more than `older_than` ago,

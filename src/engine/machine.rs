@@ -436,27 +436,31 @@ pub fn fail_tasks(client: &mut SpiClient<'_>, exhausting: Option<Vec<Uuid>>, arg
     }
     let table = plans::run(client, &plans::FAIL_TASKS, args)?;
     let mut answered = Vec::with_capacity(table.len());
-    let mut exhausted: Vec<((Uuid, String), i32)> = Vec::new();
-    let mut position: HashMap<(Uuid, String), usize> = HashMap::new();
     let mut exhausted_tasks: Vec<(Uuid, String, i32)> = Vec::new();
     for row in table {
         pgrx::check_for_interrupts!();
         if get::<bool>(&row, "exhausted")? == Some(true) {
-            let key = (
+            exhausted_tasks.push((
                 required_column::<Uuid>(get(&row, "run_id")?, "run_id")?,
                 get::<String>(&row, "step_slug")?.unwrap_or_default(),
-            );
-            exhausted_tasks.push((key.0, key.1.clone(), get::<i32>(&row, "task_index")?.unwrap_or_default()));
-            match position.get(&key) {
-                Some(&i) => exhausted[i].1 += 1,
-                None => {
-                    position.insert(key.clone(), exhausted.len());
-                    exhausted.push((key, 1));
-                }
-            }
+                get::<i32>(&row, "task_index")?.unwrap_or_default(),
+            ));
         }
         if let Some(task) = get::<RawStepTask>(&row, "task")? {
             answered.push(task);
+        }
+    }
+    // How many tasks each step lost, steps in the order their first task came.
+    let mut exhausted: Vec<((Uuid, String), i32)> = Vec::new();
+    let mut position: HashMap<(Uuid, String), usize> = HashMap::new();
+    for (run_id, step_slug, _) in &exhausted_tasks {
+        let key = (*run_id, step_slug.clone());
+        match position.get(&key) {
+            Some(&i) => exhausted[i].1 += 1,
+            None => {
+                position.insert(key.clone(), exhausted.len());
+                exhausted.push((key, 1));
+            }
         }
     }
     // A task claimed again on its last attempt between the look and the answer (an answer
@@ -557,9 +561,6 @@ pub type Change = (String, String, String, String);
 /// left completes. Returns every change, those of moving on included; none for a consistent run.
 pub fn repair_run(client: &mut SpiClient<'_>, run_id: Uuid) -> Result<Vec<Change>> {
     lock_runs(client, vec![run_id].into())?;
-    if plans::first_row(client, &plans::RUN_STATUS, &[run_id.into()])?.is_none() {
-        return Err(PgflowError::UnknownRun(run_id.to_string()));
-    }
     let mut changes = Vec::new();
     for row in plans::run(client, &plans::REPAIR_RUN, &[run_id.into()])? {
         changes.push((

@@ -28,9 +28,7 @@ pub type Progress = (
 
 /// `pgflow.progress`: one row per step of the run, in definition order.
 pub fn progress(client: &mut SpiClient<'_>, run_id: Uuid) -> Result<Vec<Progress>> {
-    if plans::first_row(client, &plans::RUN_STATUS, &[run_id.into()])?.is_none() {
-        return Err(PgflowError::UnknownRun(run_id.to_string()));
-    }
+    super::runs::run_status(client, run_id)?;
     let table = plans::run(client, &plans::PROGRESS, &[run_id.into()])?;
     let mut rows = Vec::with_capacity(table.len());
     for row in table {
@@ -102,9 +100,7 @@ pub fn read_results(
     }
     let key: [DatumWithOid; 2] = [run_id.into(), step_slug.into()];
     if plans::first_row(client, &plans::STEP_FOR_SPAWN, &key)?.is_none() {
-        if plans::first_row(client, &plans::RUN_STATUS, &[run_id.into()])?.is_none() {
-            return Err(PgflowError::UnknownRun(run_id.to_string()));
-        }
+        super::runs::run_status(client, run_id)?;
         return Err(PgflowError::UnknownStepOfRun { run_id: run_id.to_string(), step_slug: step_slug.to_string() });
     }
     let args: [DatumWithOid; 4] = [run_id.into(), step_slug.into(), after_seq.into(), max_rows.into()];

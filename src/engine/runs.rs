@@ -61,7 +61,8 @@ pub fn get_run(client: &mut SpiClient<'_>, run_id: Uuid) -> Result<Row> {
         .ok_or_else(|| PgflowError::UnknownRun(run_id.to_string()))
 }
 
-fn run_status(client: &mut SpiClient<'_>, run_id: Uuid) -> Result<String> {
+/// The run's status; an unknown run is refused (P0002).
+pub fn run_status(client: &mut SpiClient<'_>, run_id: Uuid) -> Result<String> {
     plans::first::<String>(client, &plans::RUN_STATUS, &[run_id.into()], "status")?
         .ok_or_else(|| PgflowError::UnknownRun(run_id.to_string()))
 }
@@ -90,6 +91,12 @@ pub fn cancel_run(client: &mut SpiClient<'_>, run_id: Uuid) -> Result<Row> {
 pub fn redrive_run(client: &mut SpiClient<'_>, run_id: Uuid) -> Result<Row> {
     machine::redrive_run(client, run_id)?;
     get_run(client, run_id)
+}
+
+/// `pgflow.repair_run`: the run's counters and statuses set to what its tasks say.
+pub fn repair_run(client: &mut SpiClient<'_>, run_id: Uuid) -> Result<Vec<machine::Change>> {
+    run_status(client, run_id)?;
+    machine::repair_run(client, run_id)
 }
 
 /// `pgflow.verify_run`: every disagreement between the run's counters and statuses and what its

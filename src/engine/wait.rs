@@ -45,8 +45,7 @@ pub fn wait_for_run(client: &mut SpiClient<'_>, run_id: Uuid, timeout: Duration)
     plans::run(client, &plans::REGISTER_WAITER, &[wait_key(run_id).into()])?;
     let deadline = Instant::now() + timeout;
     loop {
-        let status = plans::first::<String>(client, &plans::RUN_STATUS, &[run_id.into()], "status")?
-            .ok_or_else(|| PgflowError::UnknownRun(run_id.to_string()))?;
+        let status = super::runs::run_status(client, run_id)?;
         let now = Instant::now();
         if status != "started" || now >= deadline {
             break;
