@@ -41,8 +41,9 @@ alter function pgflow.wait_for_run set enable_seqscan = off;
 alter function pgflow.prune_runs set enable_seqscan = off;
 
 -- Least privilege. pgflow_worker may claim, complete and fail tasks and nothing else: no table
--- privilege, EXECUTE on the task functions and enforce_deadlines only (they are SECURITY DEFINER,
--- see src/api/tasks.rs and src/api/runs.rs).
+-- privilege, EXECUTE on the task functions, enforce_deadlines, and flow_shape and
+-- compare_flow_shape (which read only a flow's definition, for a worker checking its flow at start)
+-- only; they are SECURITY DEFINER, see src/api/tasks.rs, src/api/runs.rs and src/api/definition.rs.
 -- pgflow_admin defines flows and starts, cancels and inspects runs. Roles belong to the cluster,
 -- so they are created only when missing and outlive the extension.
 do $$
@@ -58,7 +59,8 @@ $$;
 revoke all on all functions in schema pgflow from public;
 grant usage on schema pgflow to pgflow_worker, pgflow_admin;
 grant execute on function pgflow.poll_for_tasks, pgflow.complete_task, pgflow.complete_tasks,
-  pgflow.fail_task, pgflow.fail_tasks, pgflow.extend_lease, pgflow.enforce_deadlines to pgflow_worker;
+  pgflow.fail_task, pgflow.fail_tasks, pgflow.extend_lease, pgflow.enforce_deadlines,
+  pgflow.flow_shape, pgflow.compare_flow_shape to pgflow_worker;
 grant execute on all functions in schema pgflow to pgflow_admin;
 grant select, insert, update, delete on all tables in schema pgflow to pgflow_admin;
-grant usage, select on sequence pgflow.step_tasks_msg_id_seq, pgflow.step_tasks_result_seq to pgflow_admin;
+grant usage, select on sequence pgflow.step_tasks_message_id_seq, pgflow.step_tasks_result_seq to pgflow_admin;

@@ -144,7 +144,7 @@ create table pgflow.step_states (
 create index step_states_started_idx on pgflow.step_states (flow_slug, step_slug, started_at)
   where status = 'started';
 
-create sequence pgflow.step_tasks_msg_id_seq as bigint;
+create sequence pgflow.step_tasks_message_id_seq as bigint;
 
 -- No foreign key to step_states on purpose: an RI trigger fires once per inserted row, which would
 -- make spawning a fan-out cost a trigger query per task. The engine creates tasks only for step
@@ -162,7 +162,9 @@ create table pgflow.step_tasks (
   error_message  text,
   -- When the task may be claimed: after its start delay, retry backoff or lease.
   visible_at     timestamptz not null default now(),
-  msg_id         bigint not null default nextval('pgflow.step_tasks_msg_id_seq'),
+  -- The claim's id, as pgflow names it (its pgmq message id); step_task_record calls it msg_id,
+  -- as pgflow's record does.
+  message_id     bigint not null default nextval('pgflow.step_tasks_message_id_seq'),
   queued_at      timestamptz not null default now(),
   started_at     timestamptz,
   completed_at   timestamptz,
@@ -179,7 +181,7 @@ create table pgflow.step_tasks (
   -- while the task is queued or running.
   result_seq     bigint
 );
-alter sequence pgflow.step_tasks_msg_id_seq owned by pgflow.step_tasks.msg_id;
+alter sequence pgflow.step_tasks_message_id_seq owned by pgflow.step_tasks.message_id;
 create sequence pgflow.step_tasks_result_seq as bigint owned by pgflow.step_tasks.result_seq;
 
 -- The queue: queued tasks by the time they become claimable. Claims read only this.
@@ -200,7 +202,10 @@ create type pgflow.step_task_record as (
   step_slug  text,
   input      jsonb,
   msg_id     bigint,
-  task_index int
+  task_index int,
+  -- Added in 0.4.0 (last, as in the tables): the run input, for single steps (a fan-out task gets
+  -- NULL: its run input may be the whole array it fans out, which would be copied into every task).
+  flow_input jsonb
 );
 
 -- Rows of extension tables are left out of pg_dump unless registered here.
@@ -210,75 +215,5 @@ select pg_catalog.pg_extension_config_dump('pgflow.deps', '');
 select pg_catalog.pg_extension_config_dump('pgflow.runs', '');
 select pg_catalog.pg_extension_config_dump('pgflow.step_states', '');
 select pg_catalog.pg_extension_config_dump('pgflow.step_tasks', '');
-select pg_catalog.pg_extension_config_dump('pgflow.step_tasks_msg_id_seq', '');
+select pg_catalog.pg_extension_config_dump('pgflow.step_tasks_message_id_seq', '');
 select pg_catalog.pg_extension_config_dump('pgflow.step_tasks_result_seq', '');
-
--- What the engine tells listeners when a run (step_slug NULL) or a step reaches a terminal state:
--- NOTIFY pgflow, '{"run_id", "flow_slug", "step_slug", "status"}', delivered at commit.
-create function pgflow.notify_status(run_id uuid, flow_slug text, step_slug text, status text)
-returns void
-language sql volatile parallel unsafe
-set search_path = pg_catalog, pg_temp
-as $$
-  select pg_notify('pgflow', json_build_object('run_id', run_id, 'flow_slug', flow_slug,
-                                               'step_slug', step_slug, 'status', status)::text)
-$$;
-
--- A fan-out's tasks as one array in task_index order: their outputs, or with `envelopes` (the
--- collect_all and threshold policies) {"ok": true, "value": ...} or {"ok": false, "error": ...,
--- "attempts": n} per task. The output finish_step stores, and what verify_run and repair_run
--- expect of a completed step.
-create function pgflow.aggregated_output(run_id uuid, step_slug text, envelopes boolean)
-returns jsonb
-language sql stable strict parallel safe
-set search_path = pg_catalog, pg_temp
-as $$
-  select coalesce(
-    case when envelopes
-      then jsonb_agg(case when t.status = 'completed'
-                          then jsonb_build_object('ok', true, 'value', t.output)
-                          else jsonb_build_object('ok', false, 'error', t.error_message,
-                                                  'attempts', t.attempts_count) end
-                     order by t.task_index)
-      else jsonb_agg(t.output order by t.task_index) end,
-    '[]'::jsonb)
-  from pgflow.step_tasks t
-  where t.run_id = aggregated_output.run_id and t.step_slug = aggregated_output.step_slug
-$$;
-
--- Checks on a batch of task answers given as parallel arrays (complete_tasks, fail_tasks);
--- `payload` is the outputs or the error messages. Each returns what is wrong, or NULL.
-create function pgflow.task_batch_null_problem(run_ids uuid[], step_slugs text[], task_indexes int[], payload anyarray)
-returns text
-language sql immutable parallel safe
-set search_path = pg_catalog, pg_temp
-as $$
-  select case
-    when run_ids is null then 'run_ids must not be null'
-    when step_slugs is null then 'step_slugs must not be null'
-    when task_indexes is null then 'task_indexes must not be null'
-    when payload is null then 'the fourth array must not be null'
-    when array_position(run_ids, null) is not null
-      then format('run_ids has a NULL at position %s', array_position(run_ids, null))
-    when array_position(step_slugs, null) is not null
-      then format('step_slugs has a NULL at position %s', array_position(step_slugs, null))
-    when array_position(task_indexes, null) is not null
-      then format('task_indexes has a NULL at position %s', array_position(task_indexes, null))
-    when array_position(payload, null) is not null
-      then format('the fourth array has a NULL at position %s', array_position(payload, null))
-  end
-$$;
-
-create function pgflow.task_batch_length_problem(run_ids uuid[], step_slugs text[], task_indexes int[], payload anyarray)
-returns text
-language sql immutable parallel safe
-set search_path = pg_catalog, pg_temp
-as $$
-  select case
-    when cardinality(run_ids) <> cardinality(step_slugs)
-      or cardinality(run_ids) <> cardinality(task_indexes)
-      or cardinality(run_ids) <> cardinality(payload)
-      then format('the arrays must have the same length, got %s, %s, %s and %s',
-                  cardinality(run_ids), cardinality(step_slugs), cardinality(task_indexes), cardinality(payload))
-  end
-$$;

@@ -26,6 +26,8 @@ pub enum PgflowError {
     /// A fan-out's source (a dependency's output, or the run input when `dep_slug` is None) is not
     /// a JSON array.
     NotAnArray { run_id: String, step_slug: String, dep_slug: Option<String>, got: String },
+    /// A flow or step is already defined, differently: each difference as `name old -> new`.
+    DefinedDifferently { subject: String, differences: Vec<String> },
     /// An object exists but is not in the state the call needs.
     WrongState(String),
     /// A failure of the engine itself, not of the caller's input.
@@ -47,6 +49,7 @@ impl PgflowError {
                 PgSqlErrorCode::ERRCODE_NO_DATA_FOUND
             }
             RunAlreadyExists(_) => PgSqlErrorCode::ERRCODE_UNIQUE_VIOLATION,
+            DefinedDifferently { .. } => PgSqlErrorCode::ERRCODE_DUPLICATE_OBJECT,
             WrongState(_) => PgSqlErrorCode::ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE,
             Internal(_) => PgSqlErrorCode::ERRCODE_INTERNAL_ERROR,
         }
@@ -77,6 +80,10 @@ impl PgflowError {
                 format!("run {run_id} has no task {task_index} of step '{step_slug}'")
             }
             RunAlreadyExists(run) => format!("run {run} already exists"),
+            DefinedDifferently { subject, differences } => format!(
+                "{subject} is already defined differently: {} (nothing was changed; delete_flow or ensure_flow_compiled with allow_replace replaces a flow)",
+                differences.join(", ")
+            ),
             NotAnArray { run_id, step_slug, dep_slug, got } => {
                 let source = match dep_slug {
                     Some(dep) => format!("the output of step '{dep}'"),

@@ -45,6 +45,10 @@ statements! {
     MISSING_DEPS = "missing_deps" (TEXTOID, TEXTARRAYOID);
     INSERT_STEP = "insert_step" (TEXTOID, TEXTOID, TEXTARRAYOID, INT4OID, INT4OID, INT4OID, INT4OID, TEXTOID,
                                  TEXTOID, NUMERICOID, TEXTOID, INT4OID, INT4OID, BOOLOID);
+    FLOW_DEFINITION = "flow_definition" (TEXTOID);
+    LOCK_FLOW_SLUG = "lock_flow_slug" (TEXTOID);
+    COUNT_UNFINISHED_RUNS = "count_unfinished_runs" (TEXTOID);
+    DELETE_FLOW = "delete_flow" (TEXTOID);
     // Reading runs
     START_FLOW_CHECK = "start_flow_check" (TEXTOID, JSONBOID);
     RUN_EXISTS = "run_exists" (UUIDOID);
@@ -53,8 +57,6 @@ statements! {
     GET_RUN = "get_run" (UUIDOID);
     VERIFY_RUN = "verify_run" (UUIDOID);
     STEP_FOR_SPAWN = "step_for_spawn" (UUIDOID, TEXTOID);
-    CHECK_COMPLETE_BATCH = "check_batch" as "check_complete_batch" (UUIDARRAYOID, TEXTARRAYOID, INT4ARRAYOID, JSONBARRAYOID);
-    CHECK_FAIL_BATCH = "check_batch" as "check_fail_batch" (UUIDARRAYOID, TEXTARRAYOID, INT4ARRAYOID, TEXTARRAYOID);
     UNKNOWN_TASK_IN_BATCH = "unknown_task_in_batch" (UUIDARRAYOID, TEXTARRAYOID, INT4ARRAYOID);
     RUN_STATUSES = "run_statuses" (UUIDOID);
     STARTED_STEPS = "started_steps" (UUIDOID);

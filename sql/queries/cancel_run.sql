@@ -6,4 +6,4 @@ with cancelled as (
   where run_id = $1 and status = 'started'
   returning run_id, flow_slug
 )
-select c.run_id, pgflow.notify_status(c.run_id, c.flow_slug, null, 'cancelled') from cancelled c
+select c.run_id, pg_notify('pgflow', json_build_object('run_id', c.run_id, 'flow_slug', c.flow_slug, 'step_slug', null, 'status', 'cancelled')::text) from cancelled c

@@ -5,4 +5,4 @@ with cancelled as (
   where run_id = $1 and status in ('created', 'started')
   returning flow_slug, step_slug
 )
-select pgflow.notify_status($1, c.flow_slug, c.step_slug, 'cancelled') from cancelled c
+select pg_notify('pgflow', json_build_object('run_id', $1, 'flow_slug', c.flow_slug, 'step_slug', c.step_slug, 'status', 'cancelled')::text) from cancelled c

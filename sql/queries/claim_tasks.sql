@@ -2,7 +2,8 @@
 -- $4 worker_id (who holds the claims; may be NULL).
 -- Claims queued tasks whose time has come, oldest first. Each claim counts an attempt and hides
 -- the task for the lease. A fan-out task's payload is its own element; a single step's is the
--- run input and the outputs of its completed dependencies (a skipped one is left out).
+-- run input and the outputs of its completed dependencies (a skipped one is left out), and its
+-- flow_input the run input (NULL for a fan-out task, whose run input may be the array it fans out).
 -- The claimed rows are found by ctid (a TID scan): a join back to the table from a set of keys
 -- whose size the generic plan cannot know would hash the whole queue instead, one full scan per
 -- claim. The rows are locked by the subquery, so they cannot change before the update; a status
@@ -29,7 +30,7 @@ with claimed as (
       order by q.visible_at
       limit $3
       for update skip locked))
-  returning t.flow_slug, t.run_id, t.step_slug, t.task_index, t.msg_id, t.item
+  returning t.flow_slug, t.run_id, t.step_slug, t.task_index, t.message_id, t.item
 )
 select row(
   c.flow_slug,
@@ -37,7 +38,7 @@ select row(
   c.step_slug,
   case
     when c.item is not null then jsonb_build_object('item', c.item)
-    else jsonb_build_object('run', (select r.input from pgflow.runs r where r.run_id = c.run_id))
+    else jsonb_build_object('run', c.run_input)
          || coalesce((select jsonb_object_agg(d.dep_slug, dep.output)
                         from pgflow.deps d
                         join pgflow.step_states dep on dep.run_id = c.run_id and dep.step_slug = d.dep_slug
@@ -45,7 +46,11 @@ select row(
                          and dep.status = 'completed'),
                      '{}'::jsonb)
   end,
-  c.msg_id,
-  c.task_index
+  c.message_id,
+  c.task_index,
+  c.run_input
 )::pgflow.step_task_record as task
-from claimed c
+-- offset 0 keeps the run input one lookup per single-step task instead of one per use.
+from (select c.*, case when c.item is null
+                       then (select r.input from pgflow.runs r where r.run_id = c.run_id) end as run_input
+      from claimed c offset 0) c

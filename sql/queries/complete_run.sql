@@ -15,4 +15,4 @@ with completed as (
   where r.run_id = $1 and r.status = 'started' and r.remaining_steps = 0
   returning r.run_id, r.flow_slug
 )
-select c.run_id, pgflow.notify_status(c.run_id, c.flow_slug, null, 'completed') from completed c
+select c.run_id, pg_notify('pgflow', json_build_object('run_id', c.run_id, 'flow_slug', c.flow_slug, 'step_slug', null, 'status', 'completed')::text) from completed c

@@ -20,7 +20,7 @@ with step_locked as materialized (
     and t.status is not distinct from 'started' and ($5::uuid is null or t.worker_id = $5)
     and (select count(*) from step_locked) > 0
   returning row(t.run_id, t.step_slug, t.task_index, t.flow_slug, t.status, t.item, t.attempts_count,
-                t.output, t.error_message, t.visible_at, t.msg_id, t.queued_at, t.started_at,
+                t.output, t.error_message, t.visible_at, t.message_id, t.queued_at, t.started_at,
                 t.completed_at, t.failed_at, t.worker_id, t.result_seq)::pgflow.step_tasks as task
 ), step as (
   update pgflow.step_states ss

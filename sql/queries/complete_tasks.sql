@@ -45,7 +45,7 @@ with answer as (
   join answer a using (run_id, step_slug, task_index)
   where t.run_id = l.run_id and t.step_slug = l.step_slug and t.task_index = l.task_index
   returning row(t.run_id, t.step_slug, t.task_index, t.flow_slug, t.status, t.item, t.attempts_count,
-                t.output, t.error_message, t.visible_at, t.msg_id, t.queued_at, t.started_at,
+                t.output, t.error_message, t.visible_at, t.message_id, t.queued_at, t.started_at,
                 t.completed_at, t.failed_at, t.worker_id, t.result_seq)::pgflow.step_tasks as task,
             t.run_id, t.step_slug
 ), counted as (

@@ -9,4 +9,4 @@ with failed as (
            (select f.opt_run_timeout from pgflow.flows f where f.flow_slug = r.flow_slug)))
   returning r.run_id, r.flow_slug
 )
-select f.run_id, pgflow.notify_status(f.run_id, f.flow_slug, null, 'failed') from failed f
+select f.run_id, pg_notify('pgflow', json_build_object('run_id', f.run_id, 'flow_slug', f.flow_slug, 'step_slug', null, 'status', 'failed')::text) from failed f

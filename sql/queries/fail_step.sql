@@ -5,4 +5,4 @@ with failed as (
   where run_id = $1 and step_slug = $2 and status in ('created', 'started')
   returning flow_slug
 )
-select pgflow.notify_status($1, f.flow_slug, $2, 'failed') from failed f
+select pg_notify('pgflow', json_build_object('run_id', $1, 'flow_slug', f.flow_slug, 'step_slug', $2, 'status', 'failed')::text) from failed f

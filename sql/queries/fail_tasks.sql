@@ -41,6 +41,6 @@ set status = case when task.retried then 'queued' else 'failed' end,
 from task
 where t.run_id = task.run_id and t.step_slug = task.step_slug and t.task_index = task.task_index
 returning row(t.run_id, t.step_slug, t.task_index, t.flow_slug, t.status, t.item, t.attempts_count,
-              t.output, t.error_message, t.visible_at, t.msg_id, t.queued_at, t.started_at,
+              t.output, t.error_message, t.visible_at, t.message_id, t.queued_at, t.started_at,
               t.completed_at, t.failed_at, t.worker_id, t.result_seq)::pgflow.step_tasks as task,
           t.run_id, t.step_slug, t.task_index, t.error_message, not task.retried as exhausted

@@ -22,9 +22,9 @@ with done as (
             where t.run_id = ss.run_id and t.step_slug = ss.step_slug and t.task_index = 0)
         when not s.aggregate then jsonb_build_object(
           'total', coalesce(ss.initial_tasks, 0), 'completed', ss.completed_tasks, 'failed', ss.failed_tasks)
-        -- pgflow.aggregated_output computes the same for verify_run and repair_run; called here,
-        -- as a SQL function it is planned on every call and tripled the time of aggregating
-        -- 100,000 outputs (111 ms -> 310 ms in BENCHMARKS.md), so the hot path keeps its own copy.
+        -- verify_run and repair_run compute the same to check and set it. A shared SQL function
+        -- was planned on every call and tripled the time of aggregating 100,000 outputs (111 ms ->
+        -- 310 ms in BENCHMARKS.md), and it would have been public API, so each keeps its copy.
         when s.fanout_policy = 'fail_fast' then coalesce(
           (select jsonb_agg(t.output order by t.task_index)
              from pgflow.step_tasks t
@@ -61,5 +61,5 @@ with done as (
 select run.remaining_steps,
        (select count(*)::int from released where released.remaining_deps = 0 and released.status = 'created')
          as released_steps,
-       (select count(pgflow.notify_status($1, done.flow_slug, $2, done.status)) from done) as notified
+       (select count(pg_notify('pgflow', json_build_object('run_id', $1, 'flow_slug', done.flow_slug, 'step_slug', $2, 'status', done.status)::text)) from done) as notified
 from run

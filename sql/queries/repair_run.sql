@@ -48,7 +48,17 @@ with task_count as (
          case when t.new_status <> 'completed' then case when t.status = 'completed' then null else t.output end
               when t.step_type = 'single' then coalesce(t.first_output, 'null'::jsonb)
               when not t.aggregate then jsonb_build_object('total', t.total, 'completed', t.completed, 'failed', t.failed)
-              else pgflow.aggregated_output($1, t.step_slug, t.fanout_policy <> 'fail_fast') end as new_output
+              else (select coalesce(
+                case when t.fanout_policy <> 'fail_fast'
+                  then jsonb_agg(case when a.status = 'completed'
+                                      then jsonb_build_object('ok', true, 'value', a.output)
+                                      else jsonb_build_object('ok', false, 'error', a.error_message,
+                                                              'attempts', a.attempts_count) end
+                                 order by a.task_index)
+                  else jsonb_agg(a.output order by a.task_index) end,
+                '[]'::jsonb)
+                 from pgflow.step_tasks a
+                where a.run_id = $1 and a.step_slug = t.step_slug) end as new_output
   from target t
 ), changed_steps as (
   update pgflow.step_states ss

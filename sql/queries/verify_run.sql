@@ -25,7 +25,17 @@ with run as (
               when st.step_type = 'single' then coalesce(tc.first_output, 'null'::jsonb)
               when not st.aggregate then jsonb_build_object(
                 'total', coalesce(tc.total, 0), 'completed', coalesce(tc.completed, 0), 'failed', coalesce(tc.failed, 0))
-              else pgflow.aggregated_output(st.run_id, st.step_slug, st.fanout_policy <> 'fail_fast') end
+              else (select coalesce(
+                case when st.fanout_policy <> 'fail_fast'
+                  then jsonb_agg(case when t.status = 'completed'
+                                      then jsonb_build_object('ok', true, 'value', t.output)
+                                      else jsonb_build_object('ok', false, 'error', t.error_message,
+                                                              'attempts', t.attempts_count) end
+                                 order by t.task_index)
+                  else jsonb_agg(t.output order by t.task_index) end,
+                '[]'::jsonb)
+                 from pgflow.step_tasks t
+                where t.run_id = st.run_id and t.step_slug = st.step_slug) end
            as expected_output,
          (select count(*)::int
             from pgflow.deps d

@@ -1,6 +1,6 @@
 use pgrx::pg_sys::panic::ErrorReport;
 use pgrx::prelude::*;
-use pgrx::AnyNumeric;
+use pgrx::{AnyNumeric, JsonB};
 
 use crate::engine::definition::{self, FailureOptions, FlowOptions, StepOptions};
 use crate::error::required;
@@ -64,4 +64,52 @@ fn add_step(
     Ok(Spi::connect_mut(|client| {
         definition::add_step(client, &flow_slug, &step_slug, &deps, options, failure, &step_type)
     })?)
+}
+
+/// The stored definition of a flow in pgflow's FlowShape format, with this engine's options.
+// SECURITY DEFINER for pgflow_worker, which has no table privileges: a worker compares its flow
+// with the database's at start. It reads only the named flow's definition.
+#[pg_extern(stable, parallel_safe, security_definer)]
+#[search_path(pg_catalog, @extschema@, pg_temp)]
+fn flow_shape(flow_slug: Option<String>) -> Result<JsonB, ErrorReport> {
+    let flow_slug = required(flow_slug, "flow_shape", "flow_slug")?;
+    Ok(JsonB(Spi::connect_mut(|client| definition::flow_shape(client, &flow_slug))?))
+}
+
+/// `{"status": "verified" | "mismatch" | "missing", "differences": [...]}`: how the stored flow
+/// differs from a shape. Changes nothing.
+// SECURITY DEFINER for pgflow_worker, as flow_shape.
+#[pg_extern(stable, parallel_safe, security_definer)]
+#[search_path(pg_catalog, @extschema@, pg_temp)]
+fn compare_flow_shape(flow_slug: Option<String>, shape: Option<JsonB>) -> Result<JsonB, ErrorReport> {
+    let flow_slug = required(flow_slug, "compare_flow_shape", "flow_slug")?;
+    let shape = required(shape, "compare_flow_shape", "shape")?;
+    Ok(JsonB(Spi::connect_mut(|client| definition::compare_flow_shape(client, &flow_slug, &shape.0))?))
+}
+
+/// Creates a missing flow from a shape, verifies an equal one, and reports a different one
+/// (replacing it only with `allow_replace` and no unfinished run):
+/// `{"status": "compiled" | "verified" | "replaced" | "mismatch", "differences": [...]}`.
+#[pg_extern(volatile, parallel_unsafe)]
+#[search_path(pg_catalog, @extschema@, pg_temp)]
+fn ensure_flow_compiled(
+    flow_slug: Option<String>,
+    shape: Option<JsonB>,
+    allow_replace: default!(Option<bool>, false),
+) -> Result<JsonB, ErrorReport> {
+    const F: &str = "ensure_flow_compiled";
+    let flow_slug = required(flow_slug, F, "flow_slug")?;
+    let shape = required(shape, F, "shape")?;
+    let allow_replace = required(allow_replace, F, "allow_replace")?;
+    Ok(JsonB(Spi::connect_mut(|client| {
+        definition::ensure_flow_compiled(client, &flow_slug, &shape.0, allow_replace)
+    })?))
+}
+
+/// Removes a flow with its steps and its finished runs; refused (55000) while a run is unfinished.
+#[pg_extern(volatile, parallel_unsafe)]
+#[search_path(pg_catalog, @extschema@, pg_temp)]
+fn delete_flow(flow_slug: Option<String>) -> Result<(), ErrorReport> {
+    let flow_slug = required(flow_slug, "delete_flow", "flow_slug")?;
+    Ok(Spi::connect_mut(|client| definition::delete_flow(client, &flow_slug))?)
 }

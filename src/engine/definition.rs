@@ -5,11 +5,13 @@ use pgrx::pg_sys::BuiltinOid::{INT4OID, NUMERICOID};
 use pgrx::spi::SpiClient;
 use pgrx::AnyNumeric;
 
+use super::shape::{self, FlowDefinition, StepDefinition};
 use super::Row;
 use crate::error::{PgflowError, Result};
 use crate::plans::{self, get, optional};
 use crate::validate;
 
+#[derive(Clone, Debug, PartialEq)]
 pub struct FlowOptions {
     pub max_attempts: i32,
     pub base_delay: i32,
@@ -18,6 +20,12 @@ pub struct FlowOptions {
     pub max_delay: i32,
 }
 
+impl FlowOptions {
+    pub const DEFAULT_MAX_DELAY: i32 = 300;
+}
+
+/// Creates a flow, or returns it when it exists with the same options; one with other options is
+/// refused, naming each difference.
 pub fn create_flow(client: &mut SpiClient<'_>, flow_slug: &str, options: FlowOptions) -> Result<Row> {
     validate::slug("flow", flow_slug)?;
     let subject = format!("flow '{flow_slug}'");
@@ -34,13 +42,19 @@ pub fn create_flow(client: &mut SpiClient<'_>, flow_slug: &str, options: FlowOpt
         optional(options.run_timeout, INT4OID),
         options.max_delay.into(),
     ];
-    if let Some(flow) = plans::first::<Row>(client, &plans::CREATE_FLOW, &args, "f")? {
-        return Ok(flow);
+    let flow = match plans::first::<Row>(client, &plans::CREATE_FLOW, &args, "f")? {
+        Some(flow) => flow,
+        // A concurrent call inserted the flow after this statement's snapshot was taken; the next
+        // statement's snapshot sees it.
+        None => plans::first::<Row>(client, &plans::FIND_FLOW, &[flow_slug.into()], "f")?
+            .ok_or_else(|| PgflowError::UnknownFlow(flow_slug.to_string()))?,
+    };
+    let stored = read_definition(client, flow_slug)?.ok_or_else(|| PgflowError::UnknownFlow(flow_slug.to_string()))?;
+    let changes = shape::flow_changes(&stored.options, &options);
+    if !changes.is_empty() {
+        return Err(PgflowError::DefinedDifferently { subject, differences: changes });
     }
-    // A concurrent call inserted the flow after this statement's snapshot was taken; the next
-    // statement's snapshot sees it.
-    plans::first::<Row>(client, &plans::FIND_FLOW, &[flow_slug.into()], "f")?
-        .ok_or_else(|| PgflowError::UnknownFlow(flow_slug.to_string()))
+    Ok(flow)
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -69,6 +83,7 @@ impl StepType {
     }
 }
 
+#[derive(Clone, Debug, PartialEq)]
 pub struct StepOptions {
     pub max_attempts: Option<i32>,
     pub base_delay: Option<i32>,
@@ -79,6 +94,7 @@ pub struct StepOptions {
 }
 
 /// What a step does when its tasks fail: its fan-out policy and what its failure does to the run.
+#[derive(Clone, Debug, PartialEq)]
 pub struct FailureOptions {
     pub fanout_policy: String,
     pub success_threshold: Option<AnyNumeric>,
@@ -152,6 +168,16 @@ pub fn add_step(
     }
     let key: [DatumWithOid; 2] = [flow_slug.into(), step_slug.into()];
     if let Some(existing) = plans::first::<Row>(client, &plans::FIND_STEP, &key, "s")? {
+        let mut sorted = deps.to_vec();
+        sorted.sort();
+        let wanted = StepDefinition { slug: step_slug.to_string(), step_type, deps: sorted, options, failure };
+        let stored = read_definition(client, flow_slug)?
+            .and_then(|flow| flow.steps.into_iter().find(|step| step.slug == step_slug))
+            .ok_or_else(|| PgflowError::Internal(format!("{subject} was found but could not be read")))?;
+        let changes = shape::step_changes(&stored, &wanted);
+        if !changes.is_empty() {
+            return Err(PgflowError::DefinedDifferently { subject, differences: changes });
+        }
         return Ok(existing);
     }
 
@@ -203,4 +229,129 @@ pub fn add_step(
     ];
     plans::first::<Row>(client, &plans::INSERT_STEP, &args, "s")?
         .ok_or_else(|| PgflowError::Internal(format!("{subject} was not inserted")))
+}
+
+/// The stored definition of a flow, or None when there is no such flow.
+pub fn read_definition(client: &mut SpiClient<'_>, flow_slug: &str) -> Result<Option<FlowDefinition>> {
+    let mut definition: Option<FlowDefinition> = None;
+    for row in plans::run(client, &plans::FLOW_DEFINITION, &[flow_slug.into()])? {
+        let flow = match &mut definition {
+            Some(flow) => flow,
+            None => definition.insert(FlowDefinition {
+                options: FlowOptions {
+                    max_attempts: get(&row, "flow_max_attempts")?.unwrap_or_default(),
+                    base_delay: get(&row, "flow_base_delay")?.unwrap_or_default(),
+                    timeout: get(&row, "flow_timeout")?.unwrap_or_default(),
+                    run_timeout: get(&row, "flow_run_timeout")?,
+                    max_delay: get(&row, "flow_max_delay")?.unwrap_or_default(),
+                },
+                steps: Vec::new(),
+            }),
+        };
+        let Some(slug) = get::<String>(&row, "step_slug")? else { continue };
+        let step_type = StepType::parse(&get::<String>(&row, "step_type")?.unwrap_or_default(), flow_slug, &slug)?;
+        flow.steps.push(StepDefinition {
+            step_type,
+            deps: get::<Vec<String>>(&row, "deps")?.unwrap_or_default(),
+            options: StepOptions {
+                max_attempts: get(&row, "opt_max_attempts")?,
+                base_delay: get(&row, "opt_base_delay")?,
+                timeout: get(&row, "opt_timeout")?,
+                start_delay: get(&row, "opt_start_delay")?,
+                fanout_timeout: get(&row, "opt_fanout_timeout")?,
+                max_delay: get(&row, "opt_max_delay")?,
+            },
+            failure: FailureOptions {
+                fanout_policy: get(&row, "fanout_policy")?.unwrap_or_default(),
+                success_threshold: get(&row, "success_threshold")?,
+                when_exhausted: get(&row, "when_exhausted")?.unwrap_or_default(),
+                aggregate: get(&row, "aggregate")?.unwrap_or(true),
+            },
+            slug,
+        });
+    }
+    Ok(definition)
+}
+
+/// `pgflow.flow_shape`: the stored definition as a shape.
+pub fn flow_shape(client: &mut SpiClient<'_>, flow_slug: &str) -> Result<serde_json::Value> {
+    let stored = read_definition(client, flow_slug)?.ok_or_else(|| PgflowError::UnknownFlow(flow_slug.to_string()))?;
+    Ok(shape::to_shape(&stored))
+}
+
+fn outcome(status: &str, differences: &[String]) -> serde_json::Value {
+    serde_json::json!({ "status": status, "differences": differences })
+}
+
+/// `pgflow.compare_flow_shape`: "verified", "mismatch" with the differences, or "missing";
+/// changes nothing.
+pub fn compare_flow_shape(client: &mut SpiClient<'_>, flow_slug: &str, shape: &serde_json::Value) -> Result<serde_json::Value> {
+    validate::slug("flow", flow_slug)?;
+    let wanted = shape::from_shape(flow_slug, shape)?;
+    Ok(match read_definition(client, flow_slug)? {
+        None => outcome("missing", &[]),
+        Some(stored) => {
+            let differences = shape::differences(&stored, &wanted);
+            outcome(if differences.is_empty() { "verified" } else { "mismatch" }, &differences)
+        }
+    })
+}
+
+/// `pgflow.ensure_flow_compiled`: creates a missing flow from the shape ("compiled"), verifies an
+/// equal one ("verified"), and reports a different one ("mismatch", nothing changed) unless
+/// `allow_replace` and the flow has no unfinished run, when it is deleted with its finished runs
+/// and created again ("replaced"). Calls for one slug run one after another.
+pub fn ensure_flow_compiled(
+    client: &mut SpiClient<'_>,
+    flow_slug: &str,
+    shape: &serde_json::Value,
+    allow_replace: bool,
+) -> Result<serde_json::Value> {
+    validate::slug("flow", flow_slug)?;
+    let wanted = shape::from_shape(flow_slug, shape)?;
+    plans::run(client, &plans::LOCK_FLOW_SLUG, &[flow_slug.into()])?;
+    let Some(stored) = read_definition(client, flow_slug)? else {
+        create_from_definition(client, flow_slug, wanted)?;
+        return Ok(outcome("compiled", &[]));
+    };
+    let differences = shape::differences(&stored, &wanted);
+    if differences.is_empty() {
+        return Ok(outcome("verified", &[]));
+    }
+    if !allow_replace || unfinished_runs(client, flow_slug)? > 0 {
+        return Ok(outcome("mismatch", &differences));
+    }
+    plans::run(client, &plans::DELETE_FLOW, &[flow_slug.into()])?;
+    create_from_definition(client, flow_slug, wanted)?;
+    Ok(outcome("replaced", &differences))
+}
+
+fn create_from_definition(client: &mut SpiClient<'_>, flow_slug: &str, definition: FlowDefinition) -> Result<()> {
+    create_flow(client, flow_slug, definition.options)?;
+    for step in definition.steps {
+        add_step(client, flow_slug, &step.slug, &step.deps, step.options, step.failure, step.step_type.as_str())?;
+    }
+    Ok(())
+}
+
+/// Locks the flow (a run started meanwhile waits for this transaction) and counts its started runs.
+fn unfinished_runs(client: &mut SpiClient<'_>, flow_slug: &str) -> Result<i64> {
+    if plans::first::<Row>(client, &plans::FIND_FLOW, &[flow_slug.into()], "f")?.is_none() {
+        return Err(PgflowError::UnknownFlow(flow_slug.to_string()));
+    }
+    Ok(plans::first::<i64>(client, &plans::COUNT_UNFINISHED_RUNS, &[flow_slug.into()], "unfinished")?.unwrap_or(0))
+}
+
+/// `pgflow.delete_flow`: removes a flow with its steps, finished runs and their tasks; refused
+/// while a run of it is unfinished.
+pub fn delete_flow(client: &mut SpiClient<'_>, flow_slug: &str) -> Result<()> {
+    validate::slug("flow", flow_slug)?;
+    let unfinished = unfinished_runs(client, flow_slug)?;
+    if unfinished > 0 {
+        return Err(PgflowError::WrongState(format!(
+            "flow '{flow_slug}' has {unfinished} unfinished run(s); cancel them or let them finish before deleting it"
+        )));
+    }
+    plans::run(client, &plans::DELETE_FLOW, &[flow_slug.into()])?;
+    Ok(())
 }

@@ -5,6 +5,7 @@ pub mod definition;
 pub mod machine;
 pub mod observe;
 pub mod runs;
+pub mod shape;
 pub mod tasks;
 pub mod wait;
 

@@ -51,7 +51,7 @@ pg_restore --exit-on-error -d "$DST" "$PGFLOW_CLUSTER/dump.pgc"
 drive "$DST"
 [ "$(q "$DST" "select status || ' ' || output::text from pgflow.runs where run_id = '$unfinished'")" = 'completed {"save": [40, 50, 60]}' ] \
   || fail "the unfinished run did not finish after the restore"
-[ "$(q "$DST" "select count(distinct msg_id) = count(*) from pgflow.step_tasks")" = t ] \
+[ "$(q "$DST" "select count(distinct message_id) = count(*) from pgflow.step_tasks")" = t ] \
   || fail "message ids repeat after the restore"
 dropdb "$SRC"; dropdb "$DST"
 echo "ok - dump and restore keep a finished and an unfinished run, which then finishes"

@@ -12,10 +12,11 @@ $$;
 
 select throws_ok($$ select pgflow.add_step('chain', 'loop', array['loop']) $$, '22023', null, 'a self-dependency is refused');
 -- A cycle cannot be built: a dependency must exist before its dependent, and re-adding a step
--- to give it new dependencies returns it unchanged.
+-- with new dependencies is refused.
 select throws_ok($$ select pgflow.add_step('chain', 'ahead', array['later']) $$, '42704', null, 'a dependency on a step not yet added is refused');
-select is((select deps_count from pgflow.add_step('chain', 'first', array['third'])), 0,
-  're-adding a step with new dependencies returns it as it was');
+select throws_ok($$ select pgflow.add_step('chain', 'first', array['third']) $$, '42710',
+  'step ''first'' of flow ''chain'' is already defined differently: deps {} -> {third} (nothing was changed; delete_flow or ensure_flow_compiled with allow_replace replaces a flow)',
+  're-adding a step with new dependencies is refused');
 select is((select count(*)::int from pgflow.deps where flow_slug = 'chain' and step_slug = 'first'), 0,
   'so no cycle first -> third -> second -> first is written');
 select throws_ok($$ select pgflow.add_step('chain', 'x; drop table pgflow.runs') $$, '22023', null, 'an injected slug is refused');

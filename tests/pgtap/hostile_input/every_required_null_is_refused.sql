@@ -1,7 +1,7 @@
 begin;
 -- One assertion per required argument of every API function (those without a default), found in
 -- the catalog: a function added later without a test here changes the count and fails the plan.
-select plan(41);
+select plan(47);
 
 select pgflow_tests.flow_fanout();
 select run_id as run from pgflow.start_flow('fan', '{}') \gset
@@ -19,8 +19,6 @@ with arg as (
   join pg_namespace n on n.oid = p.pronamespace and n.nspname = 'pgflow'
   cross join lateral unnest(p.proargnames[1:p.pronargs], p.proargtypes::oid[]::regtype[]::text[])
        with ordinality as a (name, type_name, position)
-  -- Internal helpers of the engine's statements: NULL in, NULL out.
-  where p.proname not like 'task_batch_%' and p.proname not in ('aggregated_output', 'notify_status')
 ), required_arg as (
   -- vt NULL is allowed: each claimed task is then leased for its step's timeout.
   select * from arg where not (fn = 'poll_for_tasks' and name = 'vt')

@@ -1,5 +1,5 @@
 begin;
-select plan(13);
+select plan(17);
 
 select pgflow_tests.flow_fanout();
 select run_id as run from pgflow.start_flow('fan', '{}') \gset
@@ -42,6 +42,17 @@ select throws_ok($$ select * from pgflow_tests.as_role('pgflow_worker', 'select 
   '42501', null, 'nor start runs');
 select throws_ok($$ select pgflow_tests.exec_as('pgflow_worker', 'create table pgflow.mine (id int)') $$,
   '42501', null, 'nor create objects in the schema');
+select is(
+  (select value ->> 'shape' from pgflow_tests.as_role('pgflow_worker', $$ select pgflow.flow_shape('fan') ->> 'options' as shape $$) value),
+  '{"timeout": 60, "baseDelay": 1, "maxAttempts": 3}', 'pgflow_worker reads the shape of its flow');
+select is(
+  (select value ->> 'status' from pgflow_tests.as_role('pgflow_worker',
+     $$ select pgflow.compare_flow_shape('fan', pgflow.flow_shape('fan')) ->> 'status' as status $$) value),
+  'verified', 'and compares it with its own');
+select throws_ok($$ select * from pgflow_tests.as_role('pgflow_worker', 'select pgflow.ensure_flow_compiled(''fan'', ''{"steps": []}'', true)') $$,
+  '42501', null, 'but cannot compile or replace a flow');
+select throws_ok($$ select * from pgflow_tests.as_role('pgflow_worker', 'select pgflow.delete_flow(''fan'')') $$,
+  '42501', null, 'nor delete one');
 
 select * from finish();
 rollback;

@@ -18,7 +18,7 @@ select results_eq(
   'the started single step has one queued task');
 select is((pgflow_tests.step(:'run', 'top')).initial_tasks, 1, 'a single step has one task');
 select is((pgflow_tests.step(:'run', 'top')).remaining_tasks, 1, 'and it remains to be done');
-select isnt((pgflow_tests.task(:'run', 'top')).msg_id, null, 'tasks get a message id');
+select isnt((pgflow_tests.task(:'run', 'top')).message_id, null, 'tasks get a message id');
 
 select * from finish();
 rollback;

@@ -1,0 +1,60 @@
+-- pgflow 0.3.0 -> 0.4.0: definitions users can trust, and names shared with pgflow.
+-- create_flow and add_step refuse a different re-definition of an existing flow or step (42710,
+-- each difference named) instead of returning the old one silently. flow_shape,
+-- compare_flow_shape, ensure_flow_compiled (pgflow's FlowShape JSON) and delete_flow.
+-- step_tasks.msg_id is message_id, as pgflow names it; step_task_record gains flow_input (the run
+-- input, for single steps). The internal SQL helpers leave the API: batch arrays are checked in
+-- Rust on their headers (no query per batch), notifications and aggregation are inline in the
+-- statements that use them.
+-- Runs in flight carry on: the renamed column keeps its place and its values.
+
+alter table pgflow.step_tasks rename column msg_id to message_id;
+alter sequence pgflow.step_tasks_msg_id_seq rename to step_tasks_message_id_seq;
+alter table pgflow.step_tasks alter column message_id set default nextval('pgflow.step_tasks_message_id_seq');
+alter type pgflow.step_task_record add attribute flow_input jsonb;
+
+drop function pgflow.task_batch_null_problem(uuid[], text[], int[], anyarray);
+drop function pgflow.task_batch_length_problem(uuid[], text[], int[], anyarray);
+drop function pgflow.notify_status(uuid, text, text, text);
+drop function pgflow.aggregated_output(uuid, text, boolean);
+
+CREATE FUNCTION "flow_shape"(
+	"flow_slug" TEXT
+) RETURNS jsonb
+STABLE SECURITY DEFINER PARALLEL SAFE
+SET search_path TO pg_catalog, @extschema@, pg_temp
+LANGUAGE c
+AS 'MODULE_PATHNAME', 'flow_shape_wrapper';
+
+CREATE FUNCTION "compare_flow_shape"(
+	"flow_slug" TEXT,
+	"shape" jsonb
+) RETURNS jsonb
+STABLE SECURITY DEFINER PARALLEL SAFE
+SET search_path TO pg_catalog, @extschema@, pg_temp
+LANGUAGE c
+AS 'MODULE_PATHNAME', 'compare_flow_shape_wrapper';
+
+CREATE FUNCTION "ensure_flow_compiled"(
+	"flow_slug" TEXT,
+	"shape" jsonb,
+	"allow_replace" bool DEFAULT false
+) RETURNS jsonb
+VOLATILE PARALLEL UNSAFE
+SET search_path TO pg_catalog, @extschema@, pg_temp
+LANGUAGE c
+AS 'MODULE_PATHNAME', 'ensure_flow_compiled_wrapper';
+
+CREATE FUNCTION "delete_flow"(
+	"flow_slug" TEXT
+) RETURNS VOID
+VOLATILE PARALLEL UNSAFE
+SET search_path TO pg_catalog, @extschema@, pg_temp
+LANGUAGE c
+AS 'MODULE_PATHNAME', 'delete_flow_wrapper';
+
+revoke all on function pgflow.flow_shape, pgflow.compare_flow_shape, pgflow.ensure_flow_compiled,
+  pgflow.delete_flow from public;
+grant execute on function pgflow.flow_shape, pgflow.compare_flow_shape to pgflow_worker;
+grant execute on function pgflow.flow_shape, pgflow.compare_flow_shape, pgflow.ensure_flow_compiled,
+  pgflow.delete_flow to pgflow_admin;

@@ -1,0 +1,315 @@
+//! A flow's definition as one value, from any of its three sources: the tables, the arguments of
+//! create_flow and add_step, and a shape (pgflow's FlowShape JSON, with this engine's options
+//! beside pgflow's). Two definitions are compared field by field, so a re-definition that differs
+//! is named difference by difference instead of being ignored.
+
+use pgrx::AnyNumeric;
+use serde_json::{json, Map, Value};
+
+use super::definition::{FailureOptions, FlowOptions, StepOptions, StepType};
+use crate::error::{PgflowError, Result};
+
+#[derive(Clone, Debug)]
+pub struct StepDefinition {
+    pub slug: String,
+    pub step_type: StepType,
+    /// Sorted, so that the order they were declared in does not make two definitions differ.
+    pub deps: Vec<String>,
+    pub options: StepOptions,
+    pub failure: FailureOptions,
+}
+
+#[derive(Clone, Debug)]
+pub struct FlowDefinition {
+    pub options: FlowOptions,
+    /// In definition order (step_index).
+    pub steps: Vec<StepDefinition>,
+}
+
+/// Collects `name old -> new` for each field that differs.
+#[derive(Default)]
+struct Changes(Vec<String>);
+
+impl Changes {
+    fn field<T: PartialEq>(&mut self, name: &str, old: &T, new: &T, show: impl Fn(&T) -> String) {
+        if old != new {
+            self.0.push(format!("{name} {} -> {}", show(old), show(new)));
+        }
+    }
+}
+
+fn int(value: &i32) -> String {
+    value.to_string()
+}
+
+/// A step option left NULL takes the flow's value.
+fn inherited(value: &Option<i32>) -> String {
+    value.map_or_else(|| "default".to_string(), |v| v.to_string())
+}
+
+fn none_or(value: &Option<i32>) -> String {
+    value.map_or_else(|| "none".to_string(), |v| v.to_string())
+}
+
+pub fn flow_changes(old: &FlowOptions, new: &FlowOptions) -> Vec<String> {
+    let mut changes = Changes::default();
+    changes.field("max_attempts", &old.max_attempts, &new.max_attempts, int);
+    changes.field("base_delay", &old.base_delay, &new.base_delay, int);
+    changes.field("timeout", &old.timeout, &new.timeout, int);
+    changes.field("run_timeout", &old.run_timeout, &new.run_timeout, none_or);
+    changes.field("max_delay", &old.max_delay, &new.max_delay, int);
+    changes.0
+}
+
+pub fn step_changes(old: &StepDefinition, new: &StepDefinition) -> Vec<String> {
+    let mut changes = Changes::default();
+    changes.field("deps", &old.deps, &new.deps, |deps| format!("{{{}}}", deps.join(", ")));
+    changes.field("step_type", &old.step_type, &new.step_type, |t| t.as_str().to_string());
+    let (o, n) = (&old.options, &new.options);
+    changes.field("max_attempts", &o.max_attempts, &n.max_attempts, inherited);
+    changes.field("base_delay", &o.base_delay, &n.base_delay, inherited);
+    changes.field("timeout", &o.timeout, &n.timeout, inherited);
+    changes.field("start_delay", &o.start_delay, &n.start_delay, inherited);
+    changes.field("fanout_timeout", &o.fanout_timeout, &n.fanout_timeout, none_or);
+    changes.field("max_delay", &o.max_delay, &n.max_delay, inherited);
+    let (o, n) = (&old.failure, &new.failure);
+    changes.field("fanout_policy", &o.fanout_policy, &n.fanout_policy, String::clone);
+    changes.field("success_threshold", &o.success_threshold, &n.success_threshold, |t| {
+        t.as_ref().map_or_else(|| "none".to_string(), |t| t.normalize().to_string())
+    });
+    changes.field("when_exhausted", &o.when_exhausted, &n.when_exhausted, String::clone);
+    changes.field("aggregate", &o.aggregate, &n.aggregate, bool::to_string);
+    changes.0
+}
+
+/// Every difference between a stored definition and a wanted one: one entry for the flow's
+/// options and one per step that differs, is new or is gone.
+pub fn differences(old: &FlowDefinition, new: &FlowDefinition) -> Vec<String> {
+    let mut out = Vec::new();
+    let flow = flow_changes(&old.options, &new.options);
+    if !flow.is_empty() {
+        out.push(format!("flow: {}", flow.join(", ")));
+    }
+    for step in &new.steps {
+        match old.steps.iter().find(|stored| stored.slug == step.slug) {
+            None => out.push(format!("{}: not in the stored flow", step.slug)),
+            Some(stored) => {
+                let changes = step_changes(stored, step);
+                if !changes.is_empty() {
+                    out.push(format!("{}: {}", step.slug, changes.join(", ")));
+                }
+            }
+        }
+    }
+    for stored in &old.steps {
+        if !new.steps.iter().any(|step| step.slug == stored.slug) {
+            out.push(format!("{}: only in the stored flow", stored.slug));
+        }
+    }
+    out
+}
+
+/// The shape of a definition. Keys pgflow knows come first and are always there; this engine's
+/// options appear only when they differ from their defaults, so a flow that uses none of them has
+/// exactly the shape pgflow would give it.
+pub fn to_shape(definition: &FlowDefinition) -> Value {
+    let steps: Vec<Value> = definition.steps.iter().map(step_shape).collect();
+    let o = &definition.options;
+    let mut options = Map::new();
+    options.insert("maxAttempts".into(), json!(o.max_attempts));
+    options.insert("baseDelay".into(), json!(o.base_delay));
+    options.insert("timeout".into(), json!(o.timeout));
+    if let Some(run_timeout) = o.run_timeout {
+        options.insert("runTimeout".into(), json!(run_timeout));
+    }
+    if o.max_delay != FlowOptions::DEFAULT_MAX_DELAY {
+        options.insert("maxDelay".into(), json!(o.max_delay));
+    }
+    json!({ "steps": steps, "options": options })
+}
+
+fn step_shape(step: &StepDefinition) -> Value {
+    let mut shape = Map::new();
+    shape.insert("slug".into(), json!(step.slug));
+    shape.insert("stepType".into(), json!(if step.step_type == StepType::Fanout { "map" } else { "single" }));
+    shape.insert("dependencies".into(), json!(step.deps));
+    shape.insert("whenUnmet".into(), json!("skip"));
+    shape.insert("whenExhausted".into(), json!(step.failure.when_exhausted));
+    shape.insert("requiredInputPattern".into(), json!({ "defined": false }));
+    shape.insert("forbiddenInputPattern".into(), json!({ "defined": false }));
+    let f = &step.failure;
+    if f.fanout_policy != "fail_fast" {
+        shape.insert("fanoutPolicy".into(), json!(f.fanout_policy));
+    }
+    if let Some(threshold) = &f.success_threshold {
+        let value: f64 = threshold.clone().try_into().unwrap_or(f64::NAN);
+        shape.insert("successThreshold".into(), json!(value));
+    }
+    if !f.aggregate {
+        shape.insert("aggregate".into(), json!(false));
+    }
+    let o = &step.options;
+    let mut options = Map::new();
+    for (key, value) in [
+        ("maxAttempts", o.max_attempts),
+        ("baseDelay", o.base_delay),
+        ("timeout", o.timeout),
+        ("startDelay", o.start_delay),
+        ("fanoutTimeout", o.fanout_timeout),
+        ("maxDelay", o.max_delay),
+    ] {
+        if let Some(value) = value {
+            options.insert(key.into(), json!(value));
+        }
+    }
+    if !options.is_empty() {
+        shape.insert("options".into(), Value::Object(options));
+    }
+    Value::Object(shape)
+}
+
+/// Reads a shape. Missing keys take their defaults (older pgflow shapes have only slug, stepType
+/// and dependencies); a key this engine does not know, or a condition, which it cannot run yet, is
+/// refused rather than dropped.
+pub fn from_shape(flow_slug: &str, shape: &Value) -> Result<FlowDefinition> {
+    let refuse = |message: String| PgflowError::InvalidArgument(format!("shape of flow '{flow_slug}': {message}"));
+    let top = object(shape, "the shape").map_err(refuse)?;
+    known_keys(top, &["steps", "options"], "the shape").map_err(refuse)?;
+    let options = match top.get("options") {
+        None | Some(Value::Null) => Map::new(),
+        Some(value) => object(value, "options").map_err(refuse)?.clone(),
+    };
+    known_keys(&options, &["maxAttempts", "baseDelay", "timeout", "runTimeout", "maxDelay"], "options")
+        .map_err(refuse)?;
+    let flow_options = FlowOptions {
+        max_attempts: integer(&options, "maxAttempts", "options").map_err(refuse)?.unwrap_or(3),
+        base_delay: integer(&options, "baseDelay", "options").map_err(refuse)?.unwrap_or(1),
+        timeout: integer(&options, "timeout", "options").map_err(refuse)?.unwrap_or(60),
+        run_timeout: integer(&options, "runTimeout", "options").map_err(refuse)?,
+        max_delay: integer(&options, "maxDelay", "options")
+            .map_err(refuse)?
+            .unwrap_or(FlowOptions::DEFAULT_MAX_DELAY),
+    };
+    let Some(Value::Array(steps)) = top.get("steps") else {
+        return Err(refuse("\"steps\" must be an array".into()));
+    };
+    let steps = steps
+        .iter()
+        .enumerate()
+        .map(|(index, step)| step_from_shape(flow_slug, index, step))
+        .collect::<Result<Vec<_>>>()?;
+    Ok(FlowDefinition { options: flow_options, steps })
+}
+
+fn step_from_shape(flow_slug: &str, index: usize, step: &Value) -> Result<StepDefinition> {
+    let at = format!("step at index {index}");
+    let refuse = |message: String| PgflowError::InvalidArgument(format!("shape of flow '{flow_slug}': {message}"));
+    let fields = object(step, &at).map_err(refuse)?;
+    known_keys(
+        fields,
+        &[
+            "slug", "stepType", "dependencies", "whenUnmet", "whenExhausted", "requiredInputPattern",
+            "forbiddenInputPattern", "fanoutPolicy", "successThreshold", "aggregate", "options",
+        ],
+        &at,
+    )
+    .map_err(refuse)?;
+    let slug = string(fields, "slug", &at).map_err(refuse)?.ok_or_else(|| refuse(format!("{at} has no slug")))?;
+    let at = format!("step '{slug}'");
+    let step_type = StepType::parse(
+        &string(fields, "stepType", &at).map_err(refuse)?.unwrap_or_else(|| "single".into()),
+        flow_slug,
+        &slug,
+    )?;
+    let mut deps = match fields.get("dependencies") {
+        None | Some(Value::Null) => Vec::new(),
+        Some(Value::Array(deps)) => deps
+            .iter()
+            .map(|dep| dep.as_str().map(str::to_string).ok_or_else(|| refuse(format!("{at}: dependencies must be strings"))))
+            .collect::<Result<Vec<_>>>()?,
+        Some(_) => return Err(refuse(format!("{at}: dependencies must be an array"))),
+    };
+    deps.sort();
+    if string(fields, "whenUnmet", &at).map_err(refuse)?.is_some_and(|w| w != "skip") {
+        return Err(refuse(format!("{at}: whenUnmet other than 'skip' needs conditions, which this version does not run")));
+    }
+    for pattern in ["requiredInputPattern", "forbiddenInputPattern"] {
+        if let Some(value) = fields.get(pattern) {
+            if value.get("defined") != Some(&Value::Bool(false)) {
+                return Err(refuse(format!(
+                    "{at}: {pattern} is a condition, which this version does not run (only {{\"defined\": false}} is accepted)"
+                )));
+            }
+        }
+    }
+    let options = match fields.get("options") {
+        None | Some(Value::Null) => Map::new(),
+        Some(value) => object(value, &format!("{at} options")).map_err(refuse)?.clone(),
+    };
+    let where_ = format!("{at} options");
+    known_keys(&options, &["maxAttempts", "baseDelay", "timeout", "startDelay", "fanoutTimeout", "maxDelay"], &where_)
+        .map_err(refuse)?;
+    let option = |key: &str| integer(&options, key, &where_).map_err(refuse);
+    let success_threshold = match fields.get("successThreshold") {
+        None | Some(Value::Null) => None,
+        Some(Value::Number(n)) => Some(
+            AnyNumeric::try_from(n.as_f64().unwrap_or(f64::NAN))
+                .map_err(|_| refuse(format!("{at}: successThreshold {n} is not a number")))?,
+        ),
+        Some(other) => return Err(refuse(format!("{at}: successThreshold must be a number, got {other}"))),
+    };
+    let aggregate = match fields.get("aggregate") {
+        None | Some(Value::Null) => true,
+        Some(Value::Bool(aggregate)) => *aggregate,
+        Some(other) => return Err(refuse(format!("{at}: aggregate must be true or false, got {other}"))),
+    };
+    Ok(StepDefinition {
+        slug: slug.clone(),
+        step_type,
+        deps,
+        options: StepOptions {
+            max_attempts: option("maxAttempts")?,
+            base_delay: option("baseDelay")?,
+            timeout: option("timeout")?,
+            start_delay: option("startDelay")?,
+            fanout_timeout: option("fanoutTimeout")?,
+            max_delay: option("maxDelay")?,
+        },
+        failure: FailureOptions {
+            fanout_policy: string(fields, "fanoutPolicy", &at).map_err(refuse)?.unwrap_or_else(|| "fail_fast".into()),
+            success_threshold,
+            when_exhausted: string(fields, "whenExhausted", &at).map_err(refuse)?.unwrap_or_else(|| "fail".into()),
+            aggregate,
+        },
+    })
+}
+
+fn object<'v>(value: &'v Value, what: &str) -> std::result::Result<&'v Map<String, Value>, String> {
+    value.as_object().ok_or_else(|| format!("{what} must be a JSON object, got {value}"))
+}
+
+fn known_keys(fields: &Map<String, Value>, known: &[&str], what: &str) -> std::result::Result<(), String> {
+    match fields.keys().find(|key| !known.contains(&key.as_str())) {
+        Some(key) => Err(format!("{what} has an unknown key {key:?} (known: {})", known.join(", "))),
+        None => Ok(()),
+    }
+}
+
+fn string(fields: &Map<String, Value>, key: &str, what: &str) -> std::result::Result<Option<String>, String> {
+    match fields.get(key) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s.clone())),
+        Some(other) => Err(format!("{what}: {key} must be a string, got {other}")),
+    }
+}
+
+fn integer(fields: &Map<String, Value>, key: &str, what: &str) -> std::result::Result<Option<i32>, String> {
+    match fields.get(key) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Number(n)) => match n.as_i64().and_then(|n| i32::try_from(n).ok()) {
+            Some(n) => Ok(Some(n)),
+            None => Err(format!("{what}: {key} must be a whole number, got {n}")),
+        },
+        Some(other) => Err(format!("{what}: {key} must be a number, got {other}")),
+    }
+}
