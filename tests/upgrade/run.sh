@@ -4,7 +4,9 @@
 #     and installed; a run is started and leased under it; the current build is installed and
 #     ALTER EXTENSION UPDATE run; the leased tasks are answered under the new version and the run
 #     completes, consistent. 0.1.1 goes through every script since; 0.2.0's run has finished,
-#     failed and leased fan-out tasks, whose results read_results lists after the upgrade;
+#     failed and leased fan-out tasks, whose results read_results lists after the upgrade; 0.3.0's
+#     has leased fan-out tasks whose answers, after the upgrade, start a single step claimed with
+#     the new record (flow_input) from the renamed queue column (message_id);
 #  2. the released 0.1.0 script (frozen here) upgraded through every script to the current
 #     version: its catalog, and the in-flight databases', must match a fresh install's line for line;
 #  3. the whole pgTAP suite against the database upgraded from 0.1.0.
@@ -14,9 +16,10 @@ cd "$ROOT"
 PG_CONFIG=${PG_CONFIG:-/usr/lib/postgresql/15/bin/pg_config}
 SHAREDIR=$("$PG_CONFIG" --sharedir)
 OUT=$ROOT/target/upgrade
-# The last commits of releases 0.1.1 and 0.2.0.
+# The last commits of releases 0.1.1, 0.2.0 and 0.3.0.
 RELEASE_0_1_1=5b67a8d72da933d64b941f03bc0ce8ea470e793d
 RELEASE_0_2_0=0b94c377bd1f293b12d8ab34e765653da2c0a843
+RELEASE_0_3_0=a39f5308538cffe0de650ca8e160b264897cf973
 mkdir -p "$OUT"
 q() { psql -X -q -v ON_ERROR_STOP=1 "$@"; }
 # The released builds below share target/ and overwrite the library there, which cargo does not
@@ -85,6 +88,28 @@ read -r version run2 <<<"$(echo "$run2" | tail -1)"
 [ "$version" = 0.2.0 ] || { echo "expected the run to start under 0.2.0, got $version" >&2; exit 1; }
 echo "ok - under 0.2.0: run $run2 started, one task completed, one failed, two leased and unanswered"
 
+# 1c. Under 0.3.0: list -> each (a fan-out of three) -> total; list answered, the fan-out leased,
+#     one of its tasks answered.
+install_release 0.3.0 "$RELEASE_0_3_0"
+createdb pgflow_inflight_0_3_0
+run3=$(q -d pgflow_inflight_0_3_0 -t -A <<SQL
+create extension pgflow;
+select pgflow.create_flow('kept');
+select pgflow.add_step('kept', 'list');
+select pgflow.add_step('kept', 'each', array['list'], step_type => 'fanout');
+select pgflow.add_step('kept', 'total', array['each']);
+select run_id from pgflow.start_flow('kept', '{"n": 3}') \gset
+select count(*) from pgflow.poll_for_tasks('kept', 300, 10, 0);
+select count(*) from pgflow.complete_task(:'run_id', 'list', 0, '[1, 2, 3]');
+select count(*) from pgflow.poll_for_tasks('kept', 300, 10, 0, 100, '$worker');
+select count(*) from pgflow.complete_task(:'run_id', 'each', 0, '10', '$worker');
+select extversion || ' ' || :'run_id' from pg_extension where extname = 'pgflow';
+SQL
+)
+read -r version run3 <<<"$(echo "$run3" | tail -1)"
+[ "$version" = 0.3.0 ] || { echo "expected the run to start under 0.3.0, got $version" >&2; exit 1; }
+echo "ok - under 0.3.0: run $run3 started, one of its three fan-out tasks answered, two leased"
+
 install_current
 q -d pgflow_inflight -c "alter extension pgflow update"
 result=$(q -d pgflow_inflight -t -A <<SQL
@@ -116,10 +141,27 @@ expected=$(printf '%s\n' "$current" '0:completed 1:failed' 'started 1/4' 2 '0:co
 [ "$result" = "$expected" ] || { printf 'after the upgrade from 0.2.0:\n%s\nexpected:\n%s\n' "$result" "$expected" >&2; exit 1; }
 echo "ok - upgraded from 0.2.0 to $current with the run in flight; read_results listed what had finished before, its leases were answered and it completed, consistent"
 
+q -d pgflow_inflight_0_3_0 -c "alter extension pgflow update"
+result=$(q -d pgflow_inflight_0_3_0 -t -A <<SQL
+select extversion from pg_extension where extname = 'pgflow';
+select count(*) from pgflow.complete_tasks(array['$run3', '$run3']::uuid[], array['each', 'each'], array[1, 2],
+                                           array['20', '30']::jsonb[], '$worker');
+select step_slug || ' ' || input::text || ' ' || flow_input::text || ' ' || (msg_id is not null)
+  from pgflow.poll_for_tasks('kept', 300, 10, 0);
+select count(*) from pgflow.complete_task('$run3', 'total', 0, '60');
+select status || ' ' || output::text from pgflow.runs where run_id = '$run3';
+select count(*) = count(distinct message_id) from pgflow.step_tasks;
+select count(*) from pgflow.verify_run('$run3');
+SQL
+)
+expected=$(printf '%s\n' "$current" 2 'total {"run": {"n": 3}, "each": [10, 20, 30]} {"n": 3} true' 1 'completed {"total": 60}' t 0)
+[ "$result" = "$expected" ] || { printf 'after the upgrade from 0.3.0:\n%s\nexpected:\n%s\n' "$result" "$expected" >&2; exit 1; }
+echo "ok - upgraded from 0.3.0 to $current with the run in flight; its leases were answered, the next step was claimed with its flow_input, and it completed, consistent"
+
 # 2. Catalogs. The 0.1.0 install script is frozen here; its definition functions have other
 #    signatures than the installed library's, so that database gets no flow before the update.
 install -m 644 tests/upgrade/pgflow--0.1.0.sql "$SHAREDIR/extension/pgflow--0.1.0.sql"
-for script in pgflow--0.1.0--0.1.1.sql pgflow--0.1.1--0.2.0.sql pgflow--0.2.0--0.3.0.sql; do
+for script in pgflow--0.1.0--0.1.1.sql pgflow--0.1.1--0.2.0.sql pgflow--0.2.0--0.3.0.sql pgflow--0.3.0--0.4.0.sql; do
   test -f "$SHAREDIR/extension/$script" || { echo "the upgrade script $script is not installed" >&2; exit 1; }
 done
 createdb pgflow_upgraded
@@ -127,14 +169,14 @@ q -d pgflow_upgraded -c "create extension pgflow version '0.1.0'" -c "alter exte
 createdb pgflow_fresh
 q -d pgflow_fresh -c 'create extension pgflow'
 q -d pgflow_fresh -f tests/upgrade/catalog.sql > "$OUT/fresh.txt"
-for db in pgflow_upgraded pgflow_inflight pgflow_inflight_0_2_0; do
+for db in pgflow_upgraded pgflow_inflight pgflow_inflight_0_2_0 pgflow_inflight_0_3_0; do
   q -d "$db" -f tests/upgrade/catalog.sql > "$OUT/$db.txt"
   if ! diff -u "$OUT/fresh.txt" "$OUT/$db.txt"; then
     echo "the catalog of $db differs from a fresh install's (- fresh, + upgraded)" >&2
     exit 1
   fi
 done
-echo "ok - upgraded from 0.1.0, 0.1.1 and 0.2.0, the catalog matches a fresh install's ($(wc -l < "$OUT/fresh.txt") lines)"
+echo "ok - upgraded from 0.1.0, 0.1.1, 0.2.0 and 0.3.0, the catalog matches a fresh install's ($(wc -l < "$OUT/fresh.txt") lines)"
 
 # 3. The suite expects an empty database, as a fresh one is.
 q -d pgflow_upgraded -c 'create extension pgtap' -f tests/fixtures.sql
