@@ -3,7 +3,7 @@
  * pgflow-compile <module> [--flow <slug>]
  *
  * Prints the SQL that defines the flows a JavaScript module exports (every export that is a flow,
- * or only the one with the given slug).
+ * of this package or of `@pgflow/dsl`, or only the one with the given slug).
  */
 import { pathToFileURL } from 'node:url';
 import { resolve } from 'node:path';
@@ -11,6 +11,7 @@ import { realpathSync } from 'node:fs';
 
 import { compileFlowScript } from './compile.js';
 import { isFlow, type AnyFlow } from './dsl.js';
+import { isPgflowFlow, toFlow } from './pgflow-compat.js';
 
 const USAGE = 'usage: pgflow-compile <module> [--flow <slug>]';
 
@@ -39,11 +40,14 @@ export function parseArgs(argv: readonly string[]): { module: string; flowSlug: 
   return { module, flowSlug };
 }
 
-/** The flows a module exports, in export order, each once. */
+/** The flows a module exports (of this package or of `@pgflow/dsl`), in export order, each once. */
 export function exportedFlows(moduleExports: Record<string, unknown>): AnyFlow[] {
+  const seen = new Set<unknown>();
   const flows: AnyFlow[] = [];
   for (const value of Object.values(moduleExports)) {
-    if (isFlow(value) && !flows.includes(value)) flows.push(value);
+    if (seen.has(value) || !(isFlow(value) || isPgflowFlow(value))) continue;
+    seen.add(value);
+    flows.push(toFlow(value));
   }
   return flows;
 }

@@ -1,8 +1,12 @@
 /**
  * Turns a flow definition into the extension's SQL: `create_flow`, then one `add_step` per step
- * in definition order. Both calls are idempotent in the extension, so the script can be re-run.
+ * in definition order, or into its shape (pgflow's FlowShape JSON, with this extension's options),
+ * which `pgflow.ensure_flow_compiled` loads and `pgflow.compare_flow_shape` checks. Re-running the
+ * SQL of an unchanged flow changes nothing; the extension refuses it, naming each difference, when
+ * the stored flow differs.
  */
-import type { AnyFlow, FlowOptions, StepFailureOptions, StepRuntimeOptions } from './dsl.js';
+import type { FlowOptions, StepFailureOptions, StepRuntimeOptions } from './dsl.js';
+import { toFlow, type AnyFlowDefinition } from './pgflow-compat.js';
 
 /**
  * A SQL string literal that stays one literal whatever the text holds and whatever
@@ -56,8 +60,12 @@ function failureOptions(failure: StepFailureOptions): string[] {
   return named;
 }
 
-/** The SQL statements that define `flow`, one per array element, without trailing semicolons. */
-export function compileFlow(flow: AnyFlow): string[] {
+/**
+ * The SQL statements that define `flow`, one per array element, without trailing semicolons. A
+ * flow built with `@pgflow/dsl` compiles too.
+ */
+export function compileFlow(definition: AnyFlowDefinition): string[] {
+  const flow = toFlow(definition);
   const flowSlug = quoteLiteral(flow.slug);
   const statements = [`SELECT pgflow.create_flow(${[flowSlug, ...namedOptions(flow.options)].join(', ')})`];
   for (const step of flow.steps) {
@@ -74,6 +82,58 @@ export function compileFlow(flow: AnyFlow): string[] {
 }
 
 /** `compileFlow` as one script, each statement ending with a semicolon and a newline. */
-export function compileFlowScript(flow: AnyFlow): string {
+export function compileFlowScript(flow: AnyFlowDefinition): string {
   return compileFlow(flow).map((statement) => `${statement};\n`).join('');
+}
+
+/** A step of a flow shape (see `flowShape`). */
+export interface StepShape {
+  readonly slug: string;
+  readonly stepType: 'single' | 'map';
+  readonly dependencies: readonly string[];
+  readonly whenUnmet: 'skip';
+  readonly whenExhausted: string;
+  readonly requiredInputPattern: { readonly defined: false };
+  readonly forbiddenInputPattern: { readonly defined: false };
+  readonly fanoutPolicy?: string;
+  readonly successThreshold?: number;
+  readonly options?: Readonly<Record<string, number>>;
+}
+
+/** pgflow's FlowShape JSON of a flow, with this extension's options beside pgflow's. */
+export interface FlowShape {
+  readonly steps: readonly StepShape[];
+  readonly options: Readonly<Record<string, number>>;
+}
+
+/** The extension's defaults of a flow's options, which a shape always states. */
+const FLOW_DEFAULTS = { maxAttempts: 3, baseDelay: 1, timeout: 60 } as const;
+const EXTENSION_DEFAULT_MAX_DELAY = 300;
+
+/**
+ * The shape of a flow as `pgflow.flow_shape` gives it once the flow is stored: steps in definition
+ * order with sorted dependencies, this extension's options only when they are set.
+ */
+export function flowShape(definition: AnyFlowDefinition): FlowShape {
+  const flow = toFlow(definition);
+  const options: Record<string, number> = { ...FLOW_DEFAULTS, ...flow.options };
+  if (options['maxDelay'] === EXTENSION_DEFAULT_MAX_DELAY) delete options['maxDelay'];
+  const steps = flow.steps.map((step): StepShape => {
+    const shape: { -readonly [K in keyof StepShape]: StepShape[K] } = {
+      slug: step.slug,
+      stepType: step.fanout ? 'map' : 'single',
+      dependencies: [...step.dependsOn].sort(),
+      whenUnmet: 'skip',
+      whenExhausted: step.failure.whenExhausted ?? 'fail',
+      requiredInputPattern: { defined: false },
+      forbiddenInputPattern: { defined: false },
+    };
+    if (step.failure.fanoutPolicy !== undefined && step.failure.fanoutPolicy !== 'fail_fast') {
+      shape.fanoutPolicy = step.failure.fanoutPolicy;
+    }
+    if (step.failure.successThreshold !== undefined) shape.successThreshold = step.failure.successThreshold;
+    if (Object.keys(step.options).length > 0) shape.options = { ...step.options };
+    return shape;
+  });
+  return { steps, options };
 }

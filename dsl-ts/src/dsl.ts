@@ -16,6 +16,11 @@ export interface TaskContext {
    * ends or is lost (a `LeaseLostError`): another worker may then be running it.
    */
   readonly signal: AbortSignal;
+  /**
+   * The run input, for a single step's task (it is also its input's `run`); undefined for a
+   * fan-out task, whose run input may be the whole array it fans out.
+   */
+  readonly flowInput?: unknown;
 }
 
 export interface FlowOptions {

@@ -20,9 +20,10 @@ export {
   type StepRuntimeOptions,
   type TaskContext,
 } from './dsl.js';
-export { compileFlow, compileFlowScript, quoteLiteral } from './compile.js';
-export { postgresTaskQueue, type ClaimedTask, type Completion, type Failure, type PollRequest, type TaskKey, type TaskQueue } from './queue.js';
-export { errorMessage, LeaseLostError, startWorker, WorkerOptionsError, type Worker, type WorkerOptions, type WorkerStats } from './worker.js';
+export { compileFlow, compileFlowScript, flowShape, quoteLiteral, type FlowShape, type StepShape } from './compile.js';
+export { isPgflowFlow, toFlow, type AnyFlowDefinition, type PgflowFlowLike, type PgflowRuntimeOptions, type PgflowStepLike } from './pgflow-compat.js';
+export { postgresTaskQueue, type ClaimedTask, type Completion, type Failure, type FlowCheck, type PollRequest, type TaskKey, type TaskQueue } from './queue.js';
+export { errorMessage, FlowMismatchError, LeaseLostError, startWorker, WorkerOptionsError, type Worker, type WorkerOptions, type WorkerStats } from './worker.js';
 export { type ConnectionOptions } from './connection.js';
 export { redriveRun, RunFailedError, runFlow, startRun, waitForRun, type RunOptions } from './runs.js';
 export {

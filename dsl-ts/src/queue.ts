@@ -12,6 +12,8 @@ export interface ClaimedTask {
   readonly taskIndex: number;
   /** `{ run, ...deps }` for a single step, `{ item }` for a fan-out task. */
   readonly input: unknown;
+  /** The run input, for a single step's task; undefined for a fan-out task. */
+  readonly flowInput?: unknown;
 }
 
 export interface TaskKey {
@@ -40,7 +42,18 @@ export interface PollRequest {
   readonly workerId: string;
 }
 
+/** How the database's flow compares with a worker's (`pgflow.compare_flow_shape`). */
+export interface FlowCheck {
+  readonly status: 'verified' | 'compiled' | 'mismatch' | 'missing';
+  readonly differences: readonly string[];
+}
+
 export interface TaskQueue {
+  /**
+   * Compares the stored flow with `shape`; with `compile`, creates it first when it is missing
+   * (`pgflow.ensure_flow_compiled`). Left out (a queue without a database), nothing is checked.
+   */
+  checkFlow?(flowSlug: string, shape: unknown, compile: boolean): Promise<FlowCheck>;
   poll(request: PollRequest): Promise<ClaimedTask[]>;
   /**
    * Reports answers in one call (one statement, one transaction). Answers for tasks `workerId` no
@@ -61,6 +74,7 @@ interface PolledRow {
   step_slug: string;
   task_index: number;
   input: unknown;
+  flow_input: unknown;
 }
 
 /**
@@ -70,9 +84,16 @@ interface PolledRow {
  */
 export function postgresTaskQueue(sql: Sql, heartbeatSql: Sql = sql): TaskQueue {
   return {
+    async checkFlow(flowSlug, shape, compile) {
+      const [row] = compile
+        ? await sql<{ result: FlowCheck }[]>`select pgflow.ensure_flow_compiled(${flowSlug}, ${sql.json(shape as never)}) as result`
+        : await sql<{ result: FlowCheck }[]>`select pgflow.compare_flow_shape(${flowSlug}, ${sql.json(shape as never)}) as result`;
+      if (row === undefined) throw new Error(`checking flow '${flowSlug}' returned nothing`);
+      return row.result;
+    },
     async poll({ flowSlug, qty, visibilityTimeout, maxPollSeconds, pollIntervalMs, workerId }) {
       const rows = await sql<PolledRow[]>`
-        select flow_slug, run_id, step_slug, task_index, input
+        select flow_slug, run_id, step_slug, task_index, input, flow_input
         from pgflow.poll_for_tasks(${flowSlug}, ${visibilityTimeout}::int, ${qty}::int,
                                    ${maxPollSeconds}::int, ${pollIntervalMs}::int, ${workerId}::uuid)`;
       return rows.map((row) => ({
@@ -81,6 +102,7 @@ export function postgresTaskQueue(sql: Sql, heartbeatSql: Sql = sql): TaskQueue 
         stepSlug: row.step_slug,
         taskIndex: row.task_index,
         input: row.input,
+        ...(row.flow_input === null ? {} : { flowInput: row.flow_input }),
       }));
     },
     async complete(completions, workerId) {

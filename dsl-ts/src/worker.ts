@@ -9,11 +9,20 @@ import { randomUUID } from 'node:crypto';
 
 import postgres, { type Sql } from 'postgres';
 
-import type { AnyFlow, TaskContext } from './dsl.js';
+import type { TaskContext } from './dsl.js';
+import { flowShape } from './compile.js';
+import { toFlow, type AnyFlowDefinition } from './pgflow-compat.js';
 import { postgresTaskQueue, type ClaimedTask, type Completion, type Failure, type TaskQueue } from './queue.js';
 
 export interface WorkerOptions {
-  readonly flow: AnyFlow;
+  /** The flow whose tasks it runs: a flow of this package, or one built with `@pgflow/dsl`. */
+  readonly flow: AnyFlowDefinition;
+  /**
+   * At start the worker compares the database's flow with its own and stops with the differences
+   * (a `FlowMismatchError`) when they differ, or when the flow is missing. With `compile`, a
+   * missing flow is created from this one first. Default false.
+   */
+  readonly compile?: boolean;
   /** Where to connect; the worker opens and closes its own connections. */
   readonly connectionString?: string;
   /** A client of the caller's to use instead (not closed by the worker). */
@@ -76,6 +85,19 @@ export class WorkerOptionsError extends Error {
   override readonly name = 'WorkerOptionsError';
 }
 
+/** The database's flow is not the worker's: the worker stopped before claiming anything. */
+export class FlowMismatchError extends Error {
+  override readonly name = 'FlowMismatchError';
+
+  constructor(
+    readonly flowSlug: string,
+    readonly differences: readonly string[],
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
 function positiveInteger(name: string, value: number | undefined, fallback: number, minimum = 1): number {
   const chosen = value ?? fallback;
   if (!Number.isSafeInteger(chosen) || chosen < minimum) {
@@ -119,7 +141,8 @@ export function startWorker(options: WorkerOptions): Worker {
   if (sources.length !== 1) {
     throw new WorkerOptionsError('give exactly one of connectionString, sql or queue');
   }
-  const flow = options.flow;
+  const flow = toFlow(options.flow);
+  const compile = options.compile ?? false;
   const batchSize = positiveInteger('batchSize', options.batchSize, 10);
   const concurrency = positiveInteger('concurrency', options.concurrency, 10);
   const visibilityTimeout =
@@ -182,6 +205,7 @@ export function startWorker(options: WorkerOptions): Worker {
       stepSlug: task.stepSlug,
       taskIndex: task.taskIndex,
       signal: controller.signal,
+      ...(task.flowInput === undefined ? {} : { flowInput: task.flowInput }),
     };
     const key = { runId: task.runId, stepSlug: task.stepSlug, taskIndex: task.taskIndex };
     const step = flow.getStep(task.stepSlug);
@@ -225,7 +249,21 @@ export function startWorker(options: WorkerOptions): Worker {
     stats.peakConcurrency = Math.max(stats.peakConcurrency, running.size);
   };
 
+  const checkFlow = async () => {
+    if (queue.checkFlow === undefined) return;
+    const check = await queue.checkFlow(flow.slug, flowShape(flow), compile);
+    if (check.status === 'missing') {
+      throw new FlowMismatchError(flow.slug, [],
+        `flow '${flow.slug}' is not in the database: load it (pgflow-compile) or start the worker with compile: true`);
+    }
+    if (check.status === 'mismatch') {
+      throw new FlowMismatchError(flow.slug, check.differences,
+        `flow '${flow.slug}' in the database differs from this worker's: ${check.differences.join('; ')}`);
+    }
+  };
+
   const loop = async () => {
+    await checkFlow();
     while (!stopping) {
       const free = concurrency - running.size;
       if (free <= 0) {
@@ -293,11 +331,13 @@ export function startWorker(options: WorkerOptions): Worker {
   };
   for (const signal of signals) process.on(signal, onSignal);
 
+  // A worker that cannot run its flow (FlowMismatchError) stops, and `stopped` rejects with why.
   const stopped = loopDone.then(
     () => stopPromise,
-    (error: unknown) => {
+    async (error: unknown) => {
       onError(error);
-      return stop();
+      await stop();
+      if (error instanceof FlowMismatchError) throw error;
     },
   );
   return { id, stop, stopped: stopped.then(() => undefined), stats };

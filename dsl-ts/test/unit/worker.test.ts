@@ -2,15 +2,18 @@ import { afterEach, describe, expect, test } from 'vitest';
 
 import {
   Flow,
+  FlowMismatchError,
   LeaseLostError,
   startWorker,
   type ClaimedTask,
   type Completion,
   type Failure,
+  type FlowCheck,
   type PollRequest,
   type TaskKey,
   type TaskQueue,
   type Worker,
+  flowShape,
 } from '../../src/index.js';
 
 const RUN = '11111111-1111-1111-1111-111111111111';
@@ -317,5 +320,49 @@ describe('startWorker', () => {
     expect(() => startWorker({ flow, queue, connectionString: 'postgres://x' })).toThrow(
       'give exactly one of connectionString, sql or queue',
     );
+  });
+});
+
+describe('the flow check at start', () => {
+  const flow = new Flow<number[]>({ slug: 'f' }).map({ slug: 'each' }, (n) => n);
+
+  class CheckingQueue extends FakeQueue {
+    readonly checks: { flowSlug: string; shape: unknown; compile: boolean }[] = [];
+
+    constructor(private readonly answer: FlowCheck) {
+      super(fanoutTasks(3));
+    }
+
+    async checkFlow(flowSlug: string, shape: unknown, compile: boolean): Promise<FlowCheck> {
+      this.checks.push({ flowSlug, shape, compile });
+      return this.answer;
+    }
+  }
+
+  test("a worker whose flow differs from the database's stops with the differences, claiming nothing", async () => {
+    const queue = new CheckingQueue({ status: 'mismatch', differences: ['each: deps {} -> {list}', 'flow: timeout 60 -> 5'] });
+    const errors: unknown[] = [];
+    const worker = startWorker({ flow, queue, handleSignals: false, onError: (e) => errors.push(e) });
+    const error = await worker.stopped.then(() => undefined, (e: unknown) => e);
+    expect(error).toBeInstanceOf(FlowMismatchError);
+    expect((error as FlowMismatchError).differences).toEqual(['each: deps {} -> {list}', 'flow: timeout 60 -> 5']);
+    expect((error as Error).message).toBe(
+      "flow 'f' in the database differs from this worker's: each: deps {} -> {list}; flow: timeout 60 -> 5");
+    expect(errors).toEqual([error]);
+    expect(queue.polls).toHaveLength(0);
+    expect(queue.checks).toEqual([{ flowSlug: 'f', shape: flowShape(flow), compile: false }]);
+  });
+
+  test('a missing flow stops the worker unless it may compile it', async () => {
+    const missing = new CheckingQueue({ status: 'missing', differences: [] });
+    const worker = startWorker({ flow, queue: missing, handleSignals: false, onError: () => {} });
+    await expect(worker.stopped).rejects.toThrow("flow 'f' is not in the database: load it (pgflow-compile) or start the worker with compile: true");
+    expect(missing.polls).toHaveLength(0);
+
+    const compiled = new CheckingQueue({ status: 'compiled', differences: [] });
+    const compiling = startWorker({ flow, queue: compiled, compile: true, handleSignals: false, onError: () => {} });
+    await until(() => compiled.completed.length === 3, 'the three tasks are answered');
+    await compiling.stop();
+    expect(compiled.checks.map((c) => c.compile)).toEqual([true]);
   });
 });
