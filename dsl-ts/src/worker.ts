@@ -76,6 +76,11 @@ export interface Worker {
   readonly id: string;
   /** Stops polling, waits for running handlers (up to `shutdownTimeoutMs`), reports their answers. */
   stop(): Promise<void>;
+  /**
+   * Resolves once the worker has checked its flow against the database's (and compiled it, with
+   * `compile`), before its first claim; rejects with the `FlowMismatchError` that stops it.
+   */
+  readonly ready: Promise<void>;
   /** Settles when the worker has stopped. */
   readonly stopped: Promise<void>;
   readonly stats: Readonly<WorkerStats>;
@@ -262,8 +267,12 @@ export function startWorker(options: WorkerOptions): Worker {
     }
   };
 
+  const ready = checkFlow();
+  // Awaited by the loop; the caller need not await it.
+  ready.catch(() => {});
+
   const loop = async () => {
-    await checkFlow();
+    await ready;
     while (!stopping) {
       const free = concurrency - running.size;
       if (free <= 0) {
@@ -340,7 +349,7 @@ export function startWorker(options: WorkerOptions): Worker {
       if (error instanceof FlowMismatchError) throw error;
     },
   );
-  return { id, stop, stopped: stopped.then(() => undefined), stats };
+  return { id, stop, ready, stopped: stopped.then(() => undefined), stats };
 }
 
 /**

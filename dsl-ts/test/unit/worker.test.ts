@@ -343,6 +343,7 @@ describe('the flow check at start', () => {
     const queue = new CheckingQueue({ status: 'mismatch', differences: ['each: deps {} -> {list}', 'flow: timeout 60 -> 5'] });
     const errors: unknown[] = [];
     const worker = startWorker({ flow, queue, handleSignals: false, onError: (e) => errors.push(e) });
+    await expect(worker.ready).rejects.toBeInstanceOf(FlowMismatchError);
     const error = await worker.stopped.then(() => undefined, (e: unknown) => e);
     expect(error).toBeInstanceOf(FlowMismatchError);
     expect((error as FlowMismatchError).differences).toEqual(['each: deps {} -> {list}', 'flow: timeout 60 -> 5']);
@@ -361,6 +362,8 @@ describe('the flow check at start', () => {
 
     const compiled = new CheckingQueue({ status: 'compiled', differences: [] });
     const compiling = startWorker({ flow, queue: compiled, compile: true, handleSignals: false, onError: () => {} });
+    await compiling.ready;
+    expect(compiled.checks.map((c) => c.compile)).toEqual([true]);
     await until(() => compiled.completed.length === 3, 'the three tasks are answered');
     await compiling.stop();
     expect(compiled.checks.map((c) => c.compile)).toEqual([true]);
