@@ -1,12 +1,23 @@
-# The two commands of the README. Both install what is missing first (run as root).
-.PHONY: deps test demo bench
+# The README's commands. Each installs what is missing first (run as root).
+.PHONY: deps test test-pgtap test-dsl lint demo bench
 
 deps:
 	scripts/ensure-deps.sh
 
-# Everything: dsl-ts unit, type and end-to-end tests, Rust tests, pgTAP, shell tests.
+# Everything: dsl-ts unit, type and end-to-end tests, Rust tests, pgTAP, races, upgrades, shell
+# tests. One part or path: `make test T=tests/pgtap/fail_task` (a folder or a file; see scripts/test.sh).
 test: deps
-	scripts/test.sh
+	scripts/test.sh $(T)
+
+test-pgtap: deps
+	scripts/test.sh pgtap
+
+test-dsl: deps
+	scripts/test.sh dsl
+
+# cargo fmt --check, cargo clippy -D warnings, tsc --noEmit.
+lint: deps
+	scripts/test.sh lint
 
 # A fan-out flow over a few thousand items on a private cluster: defined with the TypeScript DSL,
 # run by two workers (dsl-ts/examples/demo.ts).

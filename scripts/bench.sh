@@ -4,15 +4,16 @@
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
+. scripts/pg-config.sh
 export PGFLOW_CLUSTER=$ROOT/target/bench-cluster PGFLOW_PORT=${PGFLOW_PORT:-5497}
-cargo pgrx install --release --pg-config /usr/lib/postgresql/15/bin/pg_config
+cargo pgrx install --release --pg-config "$PG_CONFIG"
 scripts/npm-ci-if-needed.sh bench
 # pgflow from npm needs pgmq: its install script comes from the pgmq crate's source (cargo fetch
 # unpacks it into the cargo registry) and is installed as an extension with a control file.
 cargo fetch --locked --manifest-path bench/pgmq-source/Cargo.toml
 PGMQ_SQL=$(find "${CARGO_HOME:-$HOME/.cargo}/registry/src" -path '*/pgmq-0.33.7/src/install/embedded/sql/pgmq.sql' | head -1)
 [ -n "$PGMQ_SQL" ] || { echo "pgmq's install script was not found in the cargo registry" >&2; exit 1; }
-EXTDIR=$(/usr/lib/postgresql/15/bin/pg_config --sharedir)/extension
+EXTDIR=$("$PG_CONFIG" --sharedir)/extension
 install -m 644 "$PGMQ_SQL" "$EXTDIR/pgmq--1.11.1.sql"
 printf "comment = 'pgmq 1.11.1, from the pgmq crate, for the benchmark'\ndefault_version = '1.11.1'\nschema = 'pgmq'\nrelocatable = false\n" \
   > "$EXTDIR/pgmq.control"

@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
-# A private PostgreSQL 15 cluster for tests and the demo, under target/ (ignored by git).
+# A private PostgreSQL cluster (scripts/pg-config.sh) for tests and the demo, under target/ (ignored by git).
 # Usage: scripts/cluster.sh start|stop|restart|env. Runs as root; the server runs as the postgres user.
 # `start` makes a new cluster; `restart` starts the existing one again (after a crash, say).
 # `env` prints the PG* variables that point psql at the cluster. PGFLOW_SERVER_OPTS adds server
 # options (the benchmark preloads pg_stat_statements with it).
 set -euo pipefail
-PGBIN=${PGBIN:-/usr/lib/postgresql/15/bin}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
+. "$ROOT/scripts/pg-config.sh"
 CLUSTER=${PGFLOW_CLUSTER:-$ROOT/target/cluster}
 PORT=${PGFLOW_PORT:-5499}
 # The socket directory sits under /tmp when the checkout's path would make the socket path too long.

@@ -5,11 +5,12 @@
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
+. scripts/pg-config.sh
 export ITEMS=${ITEMS:-5000}
 export PGFLOW_CLUSTER=$ROOT/target/demo-cluster PGFLOW_PORT=${PGFLOW_PORT:-5498}
 
 echo "== building and installing the extension (release)"
-cargo pgrx install --release --pg-config /usr/lib/postgresql/15/bin/pg_config >/dev/null
+cargo pgrx install --release --pg-config "$PG_CONFIG" >/dev/null
 echo "== building the dsl-ts package"
 scripts/npm-ci-if-needed.sh dsl-ts
 (cd dsl-ts && npm run --silent build)

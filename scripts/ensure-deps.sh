@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # Installs what building and testing need, skipping whatever is already there:
-# Debian packages, cargo-pgrx 0.18.1 and its configuration for the system PostgreSQL 15.
+# Debian packages, cargo-pgrx 0.18.1 and its configuration for the PostgreSQL of
+# scripts/pg-config.sh. Without PG_CONFIG that is Debian's PostgreSQL 15, installed here; with it,
+# that server is the caller's and only pgTAP's Debian package for its version is added.
 set -euo pipefail
 PGRX_VERSION=0.18.1
-PG_CONFIG=/usr/lib/postgresql/15/bin/pg_config
+major=${PG_CONFIG:+$("$PG_CONFIG" --version | sed -E 's/^PostgreSQL ([0-9]+).*/\1/')}
+major=${major:-15}
 
-pkgs=(postgresql-15 postgresql-server-dev-15 postgresql-15-pgtap pgtap clang libclang-dev
-      pkg-config build-essential sudo)
+pkgs=(pgtap clang libclang-dev pkg-config build-essential sudo "postgresql-$major-pgtap")
+[ -n "${PG_CONFIG:-}" ] || pkgs+=("postgresql-$major" "postgresql-server-dev-$major")
 missing=()
 for p in "${pkgs[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if ((${#missing[@]})); then
@@ -21,8 +24,9 @@ if [ "$(cargo pgrx --version 2>/dev/null)" != "cargo-pgrx $PGRX_VERSION" ]; then
 fi
 
 # A plain `cargo pgrx init` would try to download PostgreSQL; point it at the system server.
-if ! grep -qsF "pg15 = \"$PG_CONFIG\"" "${PGRX_HOME:-$HOME/.pgrx}/config.toml"; then
-  cargo pgrx init --pg15 "$PG_CONFIG"
+. "$(dirname "$0")/pg-config.sh"
+if ! grep -qsF "pg$PG_MAJOR = \"$PG_CONFIG\"" "${PGRX_HOME:-$HOME/.pgrx}/config.toml"; then
+  cargo pgrx init "--pg$PG_MAJOR" "$PG_CONFIG"
 fi
 
 # The dsl-ts package and the benchmark driver need Node.js 20 or later with npm. Debian 12's own

@@ -1,51 +1,104 @@
 #!/usr/bin/env bash
-# Every test: the dsl-ts unit and type tests, Rust #[pg_test]s, then the release build installed
-# into the system PostgreSQL and tested with pgTAP, the shell tests and the dsl-ts end-to-end tests
-# against a private cluster. Run as root from anywhere.
+# The tests, run as root from anywhere. With no argument, every one: lint, the dsl-ts unit and type
+# tests, Rust #[pg_test]s, then the release build installed into the PostgreSQL of
+# scripts/pg-config.sh and tested against a private cluster with pgTAP, the isolation specs, the
+# upgrade test, the shell tests and the dsl-ts end-to-end tests.
+# With one argument, one part: lint, pgtap, isolation, upgrade, shell, dsl (unit, type and end to
+# end), rust; or one path: a pgTAP file or folder, an isolation spec, a shell test, or a dsl-ts
+# test file (make test T=tests/pgtap/fail_task).
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
-PG_CONFIG=/usr/lib/postgresql/15/bin/pg_config
+. scripts/pg-config.sh
 step() { printf '\n== [%4ss] %s\n' "$SECONDS" "$*"; }
 
-step "dsl-ts: unit and type tests"
-scripts/npm-ci-if-needed.sh dsl-ts
-(cd dsl-ts && npm test)
+lint() {
+  step "lint: cargo fmt, cargo clippy, tsc"
+  cargo fmt --check
+  cargo clippy --release --all-targets -- -D warnings
+  scripts/npm-ci-if-needed.sh dsl-ts
+  (cd dsl-ts && npm run --silent typecheck)
+}
 
-step "rust #[pg_test] tests"
-install -d -o postgres -g postgres "$ROOT/target/pgrx-test-data"
-unset RUST_BACKTRACE
-cargo pgrx test pg15 --runas postgres --pgdata "$ROOT/target/pgrx-test-data"
+dsl_unit() {
+  step "dsl-ts: unit and type tests ${1:-}"
+  scripts/npm-ci-if-needed.sh dsl-ts
+  (cd dsl-ts && npm run --silent build && npx vitest run --typecheck ${1:+"${1#dsl-ts/}"})
+}
 
-step "release build installed into the system PostgreSQL (replaces the test build)"
-cargo pgrx install --release --pg-config "$PG_CONFIG"
+rust_tests() {
+  step "rust #[pg_test] tests"
+  install -d -o postgres -g postgres "$ROOT/target/pgrx-test-data"
+  unset RUST_BACKTRACE
+  cargo pgrx test "pg$PG_MAJOR" --runas postgres --pgdata "$ROOT/target/pgrx-test-data"
+}
 
-step "private cluster"
-scripts/cluster.sh start
-trap 'scripts/cluster.sh stop' EXIT
-eval "$(scripts/cluster.sh env)"
-createdb pgflow_test
-psql -X -q -v ON_ERROR_STOP=1 -d pgflow_test \
-  -c 'create extension pgtap' -c 'create extension pgflow' -f tests/fixtures.sql
+cluster_ready=false
+cluster() {
+  $cluster_ready && return
+  step "release build installed into PostgreSQL $PG_MAJOR (replaces a test build)"
+  cargo pgrx install --release --pg-config "$PG_CONFIG"
+  step "private cluster"
+  scripts/cluster.sh start
+  trap 'scripts/cluster.sh stop' EXIT
+  eval "$(scripts/cluster.sh env)"
+  createdb pgflow_test
+  psql -X -q -v ON_ERROR_STOP=1 -d pgflow_test \
+    -c 'create extension pgtap' -c 'create extension pgflow' -f tests/fixtures.sql
+  cluster_ready=true
+}
 
-step "pgTAP"
-pg_prove -d pgflow_test --recurse --ext .sql ${PG_PROVE_FLAGS:-} tests/pgtap
+pgtap() {
+  cluster
+  step "pgTAP ${1:-}"
+  pg_prove -d pgflow_test --recurse --ext .sql ${PG_PROVE_FLAGS:-} "${1:-tests/pgtap}"
+}
 
-step "races (isolation tester)"
-tests/isolation/run.sh
+isolation() {
+  cluster
+  step "races (isolation tester) ${1:-}"
+  tests/isolation/run.sh ${1:+"$(basename "$1" .spec)"}
+}
 
-step "upgrades: runs in flight under releases 0.1.1 and 0.2.0 finished under this one; catalogs from 0.1.0, 0.1.1 and 0.2.0; pgTAP on the upgraded database"
-tests/upgrade/run.sh
+upgrade() {
+  cluster
+  step "upgrades: runs in flight under earlier releases finished under this one; catalogs; pgTAP on the upgraded database"
+  tests/upgrade/run.sh
+}
 
-step "shell tests"
-for t in tests/shell/*.sh; do
-  echo "-- $t"
-  bash "$t"
-done
-step "dsl-ts: end to end (compiled flows, two workers, retries)"
-createdb dsl_e2e
-psql -X -q -v ON_ERROR_STOP=1 -d dsl_e2e -c 'create extension pgflow'
-# The host and port come from the PG* variables set above (a Unix socket of the private cluster).
-(cd dsl-ts && PGFLOW_TEST_DATABASE_URL=postgres:///dsl_e2e npm run test:e2e)
+shell_tests() {
+  cluster
+  step "shell tests"
+  for t in ${1:-tests/shell/*.sh}; do
+    echo "-- $t"
+    bash "$t"
+  done
+}
 
-step "all tests passed"
+dsl_e2e() {
+  cluster
+  step "dsl-ts: end to end ${1:-}"
+  createdb dsl_e2e
+  psql -X -q -v ON_ERROR_STOP=1 -d dsl_e2e -c 'create extension pgflow'
+  # The host and port come from the PG* variables of the cluster (a Unix socket).
+  (cd dsl-ts && npm run --silent build &&
+     PGFLOW_TEST_DATABASE_URL=postgres:///dsl_e2e npx vitest run --config vitest.e2e.config.ts ${1:+"${1#dsl-ts/}"})
+}
+
+case "${1:-all}" in
+  all) dsl_unit; rust_tests; pgtap; isolation; upgrade; shell_tests; dsl_e2e ;;
+  lint) lint ;;
+  rust) rust_tests ;;
+  pgtap) pgtap ;;
+  isolation) isolation ;;
+  upgrade|tests/upgrade|tests/upgrade/) upgrade ;;
+  shell) shell_tests ;;
+  dsl) dsl_unit; dsl_e2e ;;
+  tests/pgtap*) [ -e "$1" ] || { echo "no such test: $1" >&2; exit 2; }; pgtap "$1" ;;
+  tests/isolation/specs/*.spec) [ -e "$1" ] || { echo "no such spec: $1" >&2; exit 2; }; isolation "$1" ;;
+  tests/shell/*.sh) [ -e "$1" ] || { echo "no such test: $1" >&2; exit 2; }; shell_tests "$1" ;;
+  dsl-ts/test/e2e/*) [ -e "$1" ] || { echo "no such test: $1" >&2; exit 2; }; dsl_e2e "$1" ;;
+  dsl-ts/test/*) [ -e "$1" ] || { echo "no such test: $1" >&2; exit 2; }; dsl_unit "$1" ;;
+  *) echo "unknown test part or path: $1 (see the top of scripts/test.sh)" >&2; exit 2 ;;
+esac
+step "passed: ${1:-all}"

@@ -7,27 +7,57 @@ use pgrx::PgSqlErrorCode;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PgflowError {
     /// An argument is NULL where a value is required.
-    NullArgument { function: &'static str, argument: &'static str },
+    NullArgument {
+        function: &'static str,
+        argument: &'static str,
+    },
     /// An array holds a NULL where every element must be a value (the message says where).
     NullElement(String),
     /// A slug does not follow the slug rule.
-    InvalidSlug { what: &'static str, slug: String, problem: &'static str },
+    InvalidSlug {
+        what: &'static str,
+        slug: String,
+        problem: &'static str,
+    },
     /// A numeric option is out of range.
-    InvalidOption { subject: String, option: &'static str, value: i32, minimum: i32 },
+    InvalidOption {
+        subject: String,
+        option: &'static str,
+        value: i32,
+        minimum: i32,
+    },
     /// An argument value is refused for another reason (named in the message).
     InvalidArgument(String),
     UnknownFlow(String),
     /// `subject` names the step being added.
-    UnknownDependency { subject: String, dep_slug: String },
+    UnknownDependency {
+        subject: String,
+        dep_slug: String,
+    },
     UnknownRun(String),
-    UnknownStepOfRun { run_id: String, step_slug: String },
-    UnknownTask { run_id: String, step_slug: String, task_index: i32 },
+    UnknownStepOfRun {
+        run_id: String,
+        step_slug: String,
+    },
+    UnknownTask {
+        run_id: String,
+        step_slug: String,
+        task_index: i32,
+    },
     RunAlreadyExists(String),
     /// A fan-out's source (a dependency's output, or the run input when `dep_slug` is None) is not
     /// a JSON array.
-    NotAnArray { run_id: String, step_slug: String, dep_slug: Option<String>, got: String },
+    NotAnArray {
+        run_id: String,
+        step_slug: String,
+        dep_slug: Option<String>,
+        got: String,
+    },
     /// A flow or step is already defined, differently: each difference as `name old -> new`.
-    DefinedDifferently { subject: String, differences: Vec<String> },
+    DefinedDifferently {
+        subject: String,
+        differences: Vec<String>,
+    },
     /// An object exists but is not in the state the call needs.
     WrongState(String),
     /// A failure of the engine itself, not of the caller's input.
@@ -42,12 +72,8 @@ impl PgflowError {
             InvalidSlug { .. } | InvalidOption { .. } | InvalidArgument(_) | NotAnArray { .. } => {
                 PgSqlErrorCode::ERRCODE_INVALID_PARAMETER_VALUE
             }
-            UnknownFlow(_) | UnknownDependency { .. } => {
-                PgSqlErrorCode::ERRCODE_UNDEFINED_OBJECT
-            }
-            UnknownRun(_) | UnknownStepOfRun { .. } | UnknownTask { .. } => {
-                PgSqlErrorCode::ERRCODE_NO_DATA_FOUND
-            }
+            UnknownFlow(_) | UnknownDependency { .. } => PgSqlErrorCode::ERRCODE_UNDEFINED_OBJECT,
+            UnknownRun(_) | UnknownStepOfRun { .. } | UnknownTask { .. } => PgSqlErrorCode::ERRCODE_NO_DATA_FOUND,
             RunAlreadyExists(_) => PgSqlErrorCode::ERRCODE_UNIQUE_VIOLATION,
             DefinedDifferently { .. } => PgSqlErrorCode::ERRCODE_DUPLICATE_OBJECT,
             WrongState(_) => PgSqlErrorCode::ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE,

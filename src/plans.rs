@@ -110,7 +110,9 @@ pub fn plan(client: &SpiClient<'_>, statement: &Statement) -> Result<&'static Ow
     let arg_types: Vec<PgOid> = statement.args.iter().map(|oid| PgOid::BuiltIn(*oid)).collect();
     let prepared = client
         .prepare_mut(statement.sql, &arg_types)
-        .map_err(|error| PgflowError::Internal(format!("sql/queries/{}.sql does not prepare: {error}", statement.file)))?
+        .map_err(|error| {
+            PgflowError::Internal(format!("sql/queries/{}.sql does not prepare: {error}", statement.file))
+        })?
         .keep();
     let kept: &'static OwnedPreparedStatement = Box::leak(Box::new(prepared));
     PLANS.with(|plans| plans.borrow_mut().insert(statement.name, kept));

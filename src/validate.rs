@@ -36,12 +36,9 @@ pub fn slug(what: &'static str, slug: &str) -> Result<()> {
 /// An optional option: NULL means "inherit", anything else must be at least `minimum`.
 pub fn option(subject: &str, option: &'static str, value: Option<i32>, minimum: i32) -> Result<()> {
     match value {
-        Some(value) if value < minimum => Err(PgflowError::InvalidOption {
-            subject: subject.to_string(),
-            option,
-            value,
-            minimum,
-        }),
+        Some(value) if value < minimum => {
+            Err(PgflowError::InvalidOption { subject: subject.to_string(), option, value, minimum })
+        }
         _ => Ok(()),
     }
 }

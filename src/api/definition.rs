@@ -101,9 +101,7 @@ fn ensure_flow_compiled(
     let flow_slug = required(flow_slug, F, "flow_slug")?;
     let shape = required(shape, F, "shape")?;
     let allow_replace = required(allow_replace, F, "allow_replace")?;
-    Ok(JsonB(Spi::connect_mut(|client| {
-        definition::ensure_flow_compiled(client, &flow_slug, &shape.0, allow_replace)
-    })?))
+    Ok(JsonB(Spi::connect_mut(|client| definition::ensure_flow_compiled(client, &flow_slug, &shape.0, allow_replace))?))
 }
 
 /// Removes a flow with its steps and its finished runs; refused (55000) while a run is unfinished.

@@ -10,8 +10,8 @@ use pgrx::{AnyNumeric, Uuid};
 
 use crate::engine::{machine, observe, runs, wait};
 use crate::error::{required, PgflowError};
-use crate::raw::RawJsonb;
 use crate::plans;
+use crate::raw::RawJsonb;
 
 /// One row per step of the run: its counts from the step's counters (never its task list), its
 /// rate and the time left at that rate.
@@ -154,7 +154,9 @@ fn prune_runs(
     let older_than = required(older_than, F, "older_than")?;
     let max_runs = required(max_runs, F, "max_runs")?;
     if max_runs < 1 {
-        return Err(PgflowError::InvalidArgument(format!("prune_runs: max_runs must be at least 1, got {max_runs}")).into());
+        return Err(
+            PgflowError::InvalidArgument(format!("prune_runs: max_runs must be at least 1, got {max_runs}")).into()
+        );
     }
     if older_than.months() < 0 || older_than.days() < 0 || older_than.micros() < 0 {
         return Err(PgflowError::InvalidArgument(format!(
@@ -163,7 +165,11 @@ fn prune_runs(
         .into());
     }
     Ok(Spi::connect_mut(|client| {
-        let args = [older_than.into(), plans::optional(flow_slug.as_deref(), pgrx::pg_sys::BuiltinOid::TEXTOID), max_runs.into()];
+        let args = [
+            older_than.into(),
+            plans::optional(flow_slug.as_deref(), pgrx::pg_sys::BuiltinOid::TEXTOID),
+            max_runs.into(),
+        ];
         machine::prune_runs(client, &args)
     })?)
 }

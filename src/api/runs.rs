@@ -59,7 +59,10 @@ fn enforce_deadlines() -> Result<i32, ErrorReport> {
 fn verify_run(
     run_id: Option<Uuid>,
 ) -> Result<
-    TableIterator<'static, (name!(subject, String), name!(what, String), name!(stored, String), name!(expected, String))>,
+    TableIterator<
+        'static,
+        (name!(subject, String), name!(what, String), name!(stored, String), name!(expected, String)),
+    >,
     ErrorReport,
 > {
     let run_id = required(run_id, "verify_run", "run_id")?;

@@ -89,8 +89,12 @@ fn fail_task(
     worker_id: default!(Option<Uuid>, "NULL"),
 ) -> Result<SetOfIterator<'static, RawStepTask>, ErrorReport> {
     const F: &str = "fail_task";
-    let task = TaskRefs::one(required(run_id, F, "run_id")?, &required(step_slug, F, "step_slug")?,
-                             required(task_index, F, "task_index")?, worker_id);
+    let task = TaskRefs::one(
+        required(run_id, F, "run_id")?,
+        &required(step_slug, F, "step_slug")?,
+        required(task_index, F, "task_index")?,
+        worker_id,
+    );
     let messages = vec![required(error_message, F, "error_message")?];
     Ok(SetOfIterator::new(Spi::connect_mut(|client| tasks::fail_tasks(client, None, &task, messages.into()))?))
 }
@@ -127,7 +131,9 @@ fn fail_tasks(
     const F: &str = "fail_tasks";
     let tasks = task_refs(F, run_ids, step_slugs, task_indexes, worker_id)?;
     let error_messages = required(error_messages, F, "error_messages")?;
-    Ok(SetOfIterator::new(Spi::connect_mut(|client| tasks::fail_tasks(client, Some(F), &tasks, error_messages.into()))?))
+    Ok(SetOfIterator::new(Spi::connect_mut(|client| {
+        tasks::fail_tasks(client, Some(F), &tasks, error_messages.into())
+    })?))
 }
 
 /// The task keys of a batch call; NULL arrays are refused like any required argument.

@@ -5,6 +5,7 @@ use pgrx::pg_sys::BuiltinOid::{INT4OID, NUMERICOID};
 use pgrx::spi::SpiClient;
 use pgrx::AnyNumeric;
 
+use super::machine;
 use super::shape::{self, FlowDefinition, StepDefinition};
 use super::Row;
 use crate::error::{PgflowError, Result};
@@ -122,9 +123,7 @@ impl FailureOptions {
         }
         match (&self.success_threshold, self.fanout_policy == "threshold") {
             (None, true) => return refuse("fanout_policy 'threshold' needs a success_threshold in (0, 1]".into()),
-            (Some(_), false) => {
-                return refuse("success_threshold is only for fanout_policy 'threshold'".into())
-            }
+            (Some(_), false) => return refuse("success_threshold is only for fanout_policy 'threshold'".into()),
             (Some(t), true) if *t <= AnyNumeric::from(0) || *t > AnyNumeric::from(1) => {
                 return refuse(format!("success_threshold must be in (0, 1], got {t}"))
             }
@@ -135,9 +134,7 @@ impl FailureOptions {
         }
         match self.when_exhausted.as_str() {
             "fail" | "skip" | "skip-cascade" => Ok(()),
-            other => refuse(format!(
-                "unknown when_exhausted {other:?} (expected 'fail', 'skip' or 'skip-cascade')"
-            )),
+            other => refuse(format!("unknown when_exhausted {other:?} (expected 'fail', 'skip' or 'skip-cascade')")),
         }
     }
 }
@@ -186,9 +183,7 @@ pub fn add_step(
             return Err(PgflowError::InvalidArgument(format!("{subject} cannot depend on itself")));
         }
         if deps[..i].contains(dep) {
-            return Err(PgflowError::InvalidArgument(format!(
-                "{subject} lists dependency '{dep}' more than once"
-            )));
+            return Err(PgflowError::InvalidArgument(format!("{subject} lists dependency '{dep}' more than once")));
         }
     }
     if step_type == StepType::Fanout && deps.len() > 1 {
@@ -285,7 +280,11 @@ fn outcome(status: &str, differences: &[String]) -> serde_json::Value {
 
 /// `pgflow.compare_flow_shape`: "verified", "mismatch" with the differences, or "missing";
 /// changes nothing.
-pub fn compare_flow_shape(client: &mut SpiClient<'_>, flow_slug: &str, shape: &serde_json::Value) -> Result<serde_json::Value> {
+pub fn compare_flow_shape(
+    client: &mut SpiClient<'_>,
+    flow_slug: &str,
+    shape: &serde_json::Value,
+) -> Result<serde_json::Value> {
     validate::slug("flow", flow_slug)?;
     let wanted = shape::from_shape(flow_slug, shape)?;
     Ok(match read_definition(client, flow_slug)? {
@@ -318,10 +317,9 @@ pub fn ensure_flow_compiled(
     if differences.is_empty() {
         return Ok(outcome("verified", &[]));
     }
-    if !allow_replace || unfinished_runs(client, flow_slug)? > 0 {
+    if !allow_replace || machine::delete_flow(client, flow_slug)? > 0 {
         return Ok(outcome("mismatch", &differences));
     }
-    plans::run(client, &plans::DELETE_FLOW, &[flow_slug.into()])?;
     create_from_definition(client, flow_slug, wanted)?;
     Ok(outcome("replaced", &differences))
 }
@@ -334,24 +332,15 @@ fn create_from_definition(client: &mut SpiClient<'_>, flow_slug: &str, definitio
     Ok(())
 }
 
-/// Locks the flow (a run started meanwhile waits for this transaction) and counts its started runs.
-fn unfinished_runs(client: &mut SpiClient<'_>, flow_slug: &str) -> Result<i64> {
-    if plans::first::<Row>(client, &plans::FIND_FLOW, &[flow_slug.into()], "f")?.is_none() {
-        return Err(PgflowError::UnknownFlow(flow_slug.to_string()));
-    }
-    Ok(plans::first::<i64>(client, &plans::COUNT_UNFINISHED_RUNS, &[flow_slug.into()], "unfinished")?.unwrap_or(0))
-}
-
 /// `pgflow.delete_flow`: removes a flow with its steps, finished runs and their tasks; refused
 /// while a run of it is unfinished.
 pub fn delete_flow(client: &mut SpiClient<'_>, flow_slug: &str) -> Result<()> {
     validate::slug("flow", flow_slug)?;
-    let unfinished = unfinished_runs(client, flow_slug)?;
+    let unfinished = machine::delete_flow(client, flow_slug)?;
     if unfinished > 0 {
         return Err(PgflowError::WrongState(format!(
             "flow '{flow_slug}' has {unfinished} unfinished run(s); cancel them or let them finish before deleting it"
         )));
     }
-    plans::run(client, &plans::DELETE_FLOW, &[flow_slug.into()])?;
     Ok(())
 }

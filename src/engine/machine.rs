@@ -16,10 +16,10 @@ use pgrx::pg_sys::BuiltinOid::{INT4OID, TEXTOID, UUIDOID};
 use pgrx::spi::{SpiClient, SpiTupleTable};
 use pgrx::Uuid;
 
-use super::wait;
+use super::{wait, Row};
 use crate::error::{reason, PgflowError, Result};
-use crate::raw::{RawJsonb, RawStepTask, RawTaskRecord};
 use crate::plans::{self, get, optional};
+use crate::raw::{RawJsonb, RawStepTask, RawTaskRecord};
 
 /// What to do when a fan-out's source turns out not to be an array. A direct call refuses it; a
 /// worker's answer must not be rolled back by it, so there the step fails instead.
@@ -375,14 +375,8 @@ pub fn fail_expired_last_attempts(client: &mut SpiClient<'_>, flow_slug: &str) -
         indexes.push(get::<i32>(&row, "task_index")?.unwrap_or_default());
         messages.push(reason::lease_expired(get::<i32>(&row, "attempts_count")?.unwrap_or_default()));
     }
-    let args: [DatumWithOid; 6] = [
-        run_ids.clone().into(),
-        step_slugs.into(),
-        indexes.into(),
-        messages.into(),
-        plans::null(UUIDOID),
-        true.into(),
-    ];
+    let args: [DatumWithOid; 6] =
+        [run_ids.clone().into(), step_slugs.into(), indexes.into(), messages.into(), plans::null(UUIDOID), true.into()];
     fail_tasks(client, Some(run_ids), &args)?;
     Ok(())
 }
@@ -395,7 +389,11 @@ pub fn extend_lease(client: &mut SpiClient<'_>, args: &[DatumWithOid<'_>; 5]) ->
 /// `complete`: answers one task (`complete_task.sql`) or a batch (`complete_tasks.sql`), which take
 /// the runs' lock shared, then ends the steps whose last unfinished task was answered, each with
 /// its cascade. `args` are the statement's: keys (arrays for a batch), outputs, worker.
-pub fn complete_tasks(client: &mut SpiClient<'_>, batch: bool, args: &[DatumWithOid<'_>; 5]) -> Result<Vec<RawStepTask>> {
+pub fn complete_tasks(
+    client: &mut SpiClient<'_>,
+    batch: bool,
+    args: &[DatumWithOid<'_>; 5],
+) -> Result<Vec<RawStepTask>> {
     let statement = if batch { &plans::COMPLETE_TASKS } else { &plans::COMPLETE_TASK };
     let table = plans::run(client, statement, args)?;
     let mut completed = Vec::with_capacity(table.len());
@@ -422,12 +420,17 @@ pub fn complete_tasks(client: &mut SpiClient<'_>, batch: bool, args: &[DatumWith
 /// task may cancel others', so the runs where that happens are locked first: `exhausting` when the
 /// caller knows them (expired last attempts), else the runs `exhausting_runs.sql` finds. A retry
 /// alone takes no run lock, so it never waits for answers in flight.
-pub fn fail_tasks(client: &mut SpiClient<'_>, exhausting: Option<Vec<Uuid>>, args: &[DatumWithOid<'_>; 6]) -> Result<Vec<RawStepTask>> {
+pub fn fail_tasks(
+    client: &mut SpiClient<'_>,
+    exhausting: Option<Vec<Uuid>>,
+    args: &[DatumWithOid<'_>; 6],
+) -> Result<Vec<RawStepTask>> {
     let locked = match exhausting {
         Some(run_ids) => run_ids,
         None => {
             let [run_ids, step_slugs, task_indexes, _, worker_id, _] = args;
-            let keys = [plans::copy(run_ids), plans::copy(step_slugs), plans::copy(task_indexes), plans::copy(worker_id)];
+            let keys =
+                [plans::copy(run_ids), plans::copy(step_slugs), plans::copy(task_indexes), plans::copy(worker_id)];
             plans::first::<Vec<Uuid>>(client, &plans::EXHAUSTING_RUNS, &keys, "run_ids")?.unwrap_or_default()
         }
     };
@@ -465,7 +468,8 @@ pub fn fail_tasks(client: &mut SpiClient<'_>, exhausting: Option<Vec<Uuid>>, arg
     }
     // A task claimed again on its last attempt between the look and the answer (an answer
     // without a worker id): its run is locked now, late but before anything is cancelled.
-    let unlocked: Vec<Uuid> = exhausted.iter().map(|((run_id, _), _)| *run_id).filter(|id| !locked.contains(id)).collect();
+    let unlocked: Vec<Uuid> =
+        exhausted.iter().map(|((run_id, _), _)| *run_id).filter(|id| !locked.contains(id)).collect();
     if !unlocked.is_empty() {
         lock_runs(client, unlocked.clone().into())?;
         // Their result numbers were taken before the lock was held: taken again under it.
@@ -612,4 +616,19 @@ fn statuses(client: &mut SpiClient<'_>, run_id: Uuid) -> Result<Vec<(String, Str
 /// tasks, oldest first, at most `max_runs` (prune_runs.sql). Returns how many.
 pub fn prune_runs(client: &mut SpiClient<'_>, args: &[DatumWithOid<'_>; 3]) -> Result<i64> {
     Ok(plans::first::<i64>(client, &plans::PRUNE_RUNS, args, "pruned")?.unwrap_or(0))
+}
+
+/// Deletes a flow with its steps and its runs, which must all have finished: returns how many
+/// are unfinished, and deletes nothing when any is.
+pub fn delete_flow(client: &mut SpiClient<'_>, flow_slug: &str) -> Result<i64> {
+    // The flow's row lock: a run started meanwhile waits for this transaction, then finds no flow.
+    if plans::first::<Row>(client, &plans::FIND_FLOW, &[flow_slug.into()], "f")?.is_none() {
+        return Err(PgflowError::UnknownFlow(flow_slug.to_string()));
+    }
+    let unfinished = plans::first::<i64>(client, &plans::COUNT_UNFINISHED_RUNS, &[flow_slug.into()], "unfinished")?;
+    let unfinished = unfinished.unwrap_or(0);
+    if unfinished == 0 {
+        plans::run(client, &plans::DELETE_FLOW, &[flow_slug.into()])?;
+    }
+    Ok(unfinished)
 }

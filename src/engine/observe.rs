@@ -7,8 +7,8 @@ use pgrx::spi::SpiClient;
 use pgrx::{AnyNumeric, Uuid};
 
 use crate::error::{PgflowError, Result};
-use crate::raw::RawJsonb;
 use crate::plans::{self, get, optional};
+use crate::raw::RawJsonb;
 
 pub type Progress = (
     String,

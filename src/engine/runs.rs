@@ -8,8 +8,8 @@ use pgrx::Uuid;
 use super::machine::{self, Strictness};
 use super::Row;
 use crate::error::{PgflowError, Result};
-use crate::raw::RawJsonb;
 use crate::plans::{self, get};
+use crate::raw::RawJsonb;
 
 pub fn start_flow(
     client: &mut SpiClient<'_>,
@@ -133,7 +133,9 @@ pub fn spawn_fanout_tasks(client: &mut SpiClient<'_>, run_id: Uuid, step_slug: &
         return Ok(existing); // already spawned: spawning is idempotent
     }
     if status != "started" {
-        return Err(PgflowError::WrongState(format!("fan-out step '{step_slug}' of run {run_id} is {status}, not started")));
+        return Err(PgflowError::WrongState(format!(
+            "fan-out step '{step_slug}' of run {run_id} is {status}, not started"
+        )));
     }
     machine::spawn_by_hand(client, run_id, step_slug)
 }

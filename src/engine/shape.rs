@@ -186,9 +186,7 @@ pub fn from_shape(flow_slug: &str, shape: &Value) -> Result<FlowDefinition> {
         base_delay: integer(&options, "baseDelay", "options").map_err(refuse)?.unwrap_or(1),
         timeout: integer(&options, "timeout", "options").map_err(refuse)?.unwrap_or(60),
         run_timeout: integer(&options, "runTimeout", "options").map_err(refuse)?,
-        max_delay: integer(&options, "maxDelay", "options")
-            .map_err(refuse)?
-            .unwrap_or(FlowOptions::DEFAULT_MAX_DELAY),
+        max_delay: integer(&options, "maxDelay", "options").map_err(refuse)?.unwrap_or(FlowOptions::DEFAULT_MAX_DELAY),
     };
     let Some(Value::Array(steps)) = top.get("steps") else {
         return Err(refuse("\"steps\" must be an array".into()));
@@ -208,8 +206,17 @@ fn step_from_shape(flow_slug: &str, index: usize, step: &Value) -> Result<StepDe
     known_keys(
         fields,
         &[
-            "slug", "stepType", "dependencies", "whenUnmet", "whenExhausted", "requiredInputPattern",
-            "forbiddenInputPattern", "fanoutPolicy", "successThreshold", "aggregate", "options",
+            "slug",
+            "stepType",
+            "dependencies",
+            "whenUnmet",
+            "whenExhausted",
+            "requiredInputPattern",
+            "forbiddenInputPattern",
+            "fanoutPolicy",
+            "successThreshold",
+            "aggregate",
+            "options",
         ],
         &at,
     )
@@ -225,13 +232,17 @@ fn step_from_shape(flow_slug: &str, index: usize, step: &Value) -> Result<StepDe
         None | Some(Value::Null) => Vec::new(),
         Some(Value::Array(deps)) => deps
             .iter()
-            .map(|dep| dep.as_str().map(str::to_string).ok_or_else(|| refuse(format!("{at}: dependencies must be strings"))))
+            .map(|dep| {
+                dep.as_str().map(str::to_string).ok_or_else(|| refuse(format!("{at}: dependencies must be strings")))
+            })
             .collect::<Result<Vec<_>>>()?,
         Some(_) => return Err(refuse(format!("{at}: dependencies must be an array"))),
     };
     deps.sort();
     if string(fields, "whenUnmet", &at).map_err(refuse)?.is_some_and(|w| w != "skip") {
-        return Err(refuse(format!("{at}: whenUnmet other than 'skip' needs conditions, which this version does not run")));
+        return Err(refuse(format!(
+            "{at}: whenUnmet other than 'skip' needs conditions, which this version does not run"
+        )));
     }
     for pattern in ["requiredInputPattern", "forbiddenInputPattern"] {
         if let Some(value) = fields.get(pattern) {

@@ -16,8 +16,8 @@ use pgrx::Uuid;
 
 use super::{machine, wait};
 use crate::error::{PgflowError, Result};
-use crate::raw::{RawJsonb, RawStepTask, RawTaskRecord};
 use crate::plans::{self, copy, get};
+use crate::raw::{RawJsonb, RawStepTask, RawTaskRecord};
 use crate::subtransaction;
 
 pub struct Poll {
@@ -139,17 +139,15 @@ impl<'a> TaskRefs<'a> {
 /// off the arrays' headers and null bitmaps, so it costs no query and nothing per element but a
 /// bit test when an array has NULLs.
 fn check_batch(function: &str, tasks: &TaskRefs<'_>, fourth: (&str, &DatumWithOid<'_>)) -> Result<i64> {
-    let arrays = [
-        ("run_ids", &tasks.run_ids),
-        ("step_slugs", &tasks.step_slugs),
-        ("task_indexes", &tasks.task_indexes),
-        fourth,
-    ];
+    let arrays =
+        [("run_ids", &tasks.run_ids), ("step_slugs", &tasks.step_slugs), ("task_indexes", &tasks.task_indexes), fourth];
     let mut lengths = [0usize; 4];
     for (i, (name, datum)) in arrays.iter().enumerate() {
         let (length, first_null) = array_header(datum);
         if let Some(position) = first_null {
-            return Err(PgflowError::NullElement(format!("pgflow.{function}: {name} has a NULL at position {position}")));
+            return Err(PgflowError::NullElement(format!(
+                "pgflow.{function}: {name} has a NULL at position {position}"
+            )));
         }
         lengths[i] = length;
     }
@@ -246,7 +244,12 @@ pub fn extend_lease(
     seconds: i32,
     worker_id: Option<Uuid>,
 ) -> Result<Option<TimestampWithTimeZone>> {
-    crate::validate::option(&format!("extend_lease of task {task_index} of step '{step_slug}' of run {run_id}"), "seconds", Some(seconds), 1)?;
+    crate::validate::option(
+        &format!("extend_lease of task {task_index} of step '{step_slug}' of run {run_id}"),
+        "seconds",
+        Some(seconds),
+        1,
+    )?;
     let args: [DatumWithOid; 5] =
         [run_id.into(), step_slug.into(), task_index.into(), seconds.into(), worker_arg(worker_id)];
     let lease_end = machine::extend_lease(client, &args)?;

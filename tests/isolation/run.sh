@@ -5,8 +5,10 @@
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$ROOT"
-PGXS=$(dirname "$(dirname "$(dirname "$("${PG_CONFIG:-/usr/lib/postgresql/15/bin/pg_config}" --pgxs)")")")
-specs=$(cd tests/isolation/specs && ls *.spec | sed 's/\.spec$//')
+. scripts/pg-config.sh
+PGXS=$(dirname "$(dirname "$(dirname "$("$PG_CONFIG" --pgxs)")")")
+# Every spec, or the ones named as arguments (without .spec).
+specs=${*:-$(cd tests/isolation/specs && ls *.spec | sed 's/\.spec$//')}
 rm -rf target/isolation
 if ! "$PGXS/src/test/isolation/pg_isolation_regress" --inputdir=tests/isolation --outputdir=target/isolation \
      --host="$PGHOST" --port="$PGPORT" --user=postgres --dbname=pgflow_isolation $specs; then

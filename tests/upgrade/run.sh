@@ -13,7 +13,7 @@
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$ROOT"
-PG_CONFIG=${PG_CONFIG:-/usr/lib/postgresql/15/bin/pg_config}
+. scripts/pg-config.sh
 SHAREDIR=$("$PG_CONFIG" --sharedir)
 OUT=$ROOT/target/upgrade
 # The last commits of releases 0.1.1, 0.2.0 and 0.3.0.
