@@ -17,7 +17,8 @@ lint() {
   cargo fmt --check
   cargo clippy --release --all-targets -- -D warnings
   scripts/npm-ci-if-needed.sh dsl-ts
-  (cd dsl-ts && npm run --silent typecheck)
+  # test/deno imports the built package, as a user's Deno code would.
+  (cd dsl-ts && npm run --silent build && npm run --silent typecheck)
 }
 
 dsl_unit() {
