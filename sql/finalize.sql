@@ -9,6 +9,7 @@ alter function pgflow.spawn_fanout_tasks set plan_cache_mode = force_generic_pla
 alter function pgflow.poll_for_tasks set plan_cache_mode = force_generic_plan;
 alter function pgflow.complete_task set plan_cache_mode = force_generic_plan;
 alter function pgflow.complete_tasks set plan_cache_mode = force_generic_plan;
+alter function pgflow.complete_tasks_and_poll set plan_cache_mode = force_generic_plan;
 alter function pgflow.fail_task set plan_cache_mode = force_generic_plan;
 alter function pgflow.fail_tasks set plan_cache_mode = force_generic_plan;
 alter function pgflow.cancel_run set plan_cache_mode = force_generic_plan;
@@ -30,6 +31,7 @@ alter function pgflow.prune_runs set plan_cache_mode = force_generic_plan;
 alter function pgflow.poll_for_tasks set enable_seqscan = off;
 alter function pgflow.complete_task set enable_seqscan = off;
 alter function pgflow.complete_tasks set enable_seqscan = off;
+alter function pgflow.complete_tasks_and_poll set enable_seqscan = off;
 alter function pgflow.fail_task set enable_seqscan = off;
 alter function pgflow.fail_tasks set enable_seqscan = off;
 alter function pgflow.extend_lease set enable_seqscan = off;
@@ -58,7 +60,7 @@ end
 $$;
 revoke all on all functions in schema pgflow from public;
 grant usage on schema pgflow to pgflow_worker, pgflow_admin;
-grant execute on function pgflow.poll_for_tasks, pgflow.complete_task, pgflow.complete_tasks,
+grant execute on function pgflow.poll_for_tasks, pgflow.complete_task, pgflow.complete_tasks, pgflow.complete_tasks_and_poll,
   pgflow.fail_task, pgflow.fail_tasks, pgflow.extend_lease, pgflow.enforce_deadlines,
   pgflow.flow_shape, pgflow.compare_flow_shape to pgflow_worker;
 grant execute on all functions in schema pgflow to pgflow_admin;

@@ -2,6 +2,7 @@
 -- create_flow and add_step refuse a different re-definition of an existing flow or step (42710,
 -- each difference named) instead of returning the old one silently. flow_shape,
 -- compare_flow_shape, ensure_flow_compiled (pgflow's FlowShape JSON) and delete_flow.
+-- complete_tasks_and_poll answers a batch and claims the next in one call and one transaction.
 -- step_tasks.msg_id is message_id, as pgflow names it; step_task_record gains flow_input (the run
 -- input, for single steps). The internal SQL helpers leave the API: batch arrays are checked in
 -- Rust on their headers (no query per batch), notifications and aggregation are inline in the
@@ -53,6 +54,25 @@ SET search_path TO pg_catalog, @extschema@, pg_temp
 LANGUAGE c
 AS 'MODULE_PATHNAME', 'delete_flow_wrapper';
 
+CREATE FUNCTION "complete_tasks_and_poll"(
+	"run_ids" uuid[],
+	"step_slugs" text[],
+	"task_indexes" int[],
+	"outputs" jsonb[],
+	"queue_name" TEXT,
+	"vt" INT,
+	"qty" INT,
+	"worker_id" uuid DEFAULT NULL
+) RETURNS SETOF step_task_record
+VOLATILE SECURITY DEFINER PARALLEL UNSAFE
+SET search_path TO pg_catalog, @extschema@, pg_temp
+LANGUAGE c
+AS 'MODULE_PATHNAME', 'complete_tasks_and_poll_wrapper';
+alter function pgflow.complete_tasks_and_poll set plan_cache_mode = force_generic_plan;
+alter function pgflow.complete_tasks_and_poll set enable_seqscan = off;
+
+revoke all on function pgflow.complete_tasks_and_poll from public;
+grant execute on function pgflow.complete_tasks_and_poll to pgflow_worker, pgflow_admin;
 revoke all on function pgflow.flow_shape, pgflow.compare_flow_shape, pgflow.ensure_flow_compiled,
   pgflow.delete_flow from public;
 grant execute on function pgflow.flow_shape, pgflow.compare_flow_shape to pgflow_worker;

@@ -60,6 +60,12 @@ export interface TaskQueue {
    * longer holds (its lease ran out and another worker claimed them) change nothing.
    */
   complete(completions: readonly Completion[], workerId: string): Promise<void>;
+  /**
+   * Reports completions and claims up to `request.qty` tasks in one call and one transaction
+   * (`pgflow.complete_tasks_and_poll`); the claim sees what the answers released and does not wait.
+   * Left out, the worker reports and polls in two calls.
+   */
+  completeAndPoll?(completions: readonly Completion[], request: PollRequest): Promise<ClaimedTask[]>;
   fail(failures: readonly Failure[], workerId: string): Promise<void>;
   /**
    * A heartbeat: the lease of a task `workerId` holds now ends `seconds` from now. False when the
@@ -83,6 +89,15 @@ interface PolledRow {
  * they never wait behind a poll).
  */
 export function postgresTaskQueue(sql: Sql, heartbeatSql: Sql = sql): TaskQueue {
+  const claimed = (rows: PolledRow[]): ClaimedTask[] =>
+    rows.map((row) => ({
+      flowSlug: row.flow_slug,
+      runId: row.run_id,
+      stepSlug: row.step_slug,
+      taskIndex: row.task_index,
+      input: row.input,
+      ...(row.flow_input === null ? {} : { flowInput: row.flow_input }),
+    }));
   return {
     async checkFlow(flowSlug, shape, compile) {
       const [row] = compile
@@ -92,18 +107,20 @@ export function postgresTaskQueue(sql: Sql, heartbeatSql: Sql = sql): TaskQueue 
       return row.result;
     },
     async poll({ flowSlug, qty, visibilityTimeout, maxPollSeconds, pollIntervalMs, workerId }) {
-      const rows = await sql<PolledRow[]>`
+      return claimed(await sql<PolledRow[]>`
         select flow_slug, run_id, step_slug, task_index, input, flow_input
         from pgflow.poll_for_tasks(${flowSlug}, ${visibilityTimeout}::int, ${qty}::int,
-                                   ${maxPollSeconds}::int, ${pollIntervalMs}::int, ${workerId}::uuid)`;
-      return rows.map((row) => ({
-        flowSlug: row.flow_slug,
-        runId: row.run_id,
-        stepSlug: row.step_slug,
-        taskIndex: row.task_index,
-        input: row.input,
-        ...(row.flow_input === null ? {} : { flowInput: row.flow_input }),
-      }));
+                                   ${maxPollSeconds}::int, ${pollIntervalMs}::int, ${workerId}::uuid)`);
+    },
+    async completeAndPoll(completions, { flowSlug, qty, visibilityTimeout, workerId }) {
+      return claimed(await sql<PolledRow[]>`
+        select flow_slug, run_id, step_slug, task_index, input, flow_input
+        from pgflow.complete_tasks_and_poll(
+          ${sql.array(completions.map((c) => c.runId))}::uuid[],
+          ${sql.array(completions.map((c) => c.stepSlug))}::text[],
+          ${sql.array(completions.map((c) => c.taskIndex))}::int[],
+          (${sql.array(completions.map((c) => c.outputJson))}::text[])::jsonb[],
+          ${flowSlug}, ${visibilityTimeout}::int, ${qty}::int, ${workerId}::uuid)`);
     },
     async complete(completions, workerId) {
       const [only] = completions;

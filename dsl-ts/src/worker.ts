@@ -67,6 +67,8 @@ export interface WorkerStats {
   leasesLost: number;
   /** Calls made to report answers; fewer than answers when they went in batches. */
   reportCalls: number;
+  /** Completions reported by the poll that claimed the next tasks (one call for both). */
+  carriedCompletions: number;
   /** The most handlers seen running at once. */
   peakConcurrency: number;
 }
@@ -180,6 +182,7 @@ export function startWorker(options: WorkerOptions): Worker {
     heartbeats: 0,
     leasesLost: 0,
     reportCalls: 0,
+    carriedCompletions: 0,
     peakConcurrency: 0,
   };
   const running = new Set<RunningTask>();
@@ -276,21 +279,28 @@ export function startWorker(options: WorkerOptions): Worker {
     while (!stopping) {
       const free = concurrency - running.size;
       if (free <= 0) {
+        // The completions that free a slot go with the poll that fills it: one call, one commit.
+        reports.holdCompletions = queue.completeAndPoll !== undefined;
         await new Promise<void>((resolve) => {
           wakeLoop = resolve;
         });
         continue;
       }
+      reports.holdCompletions = false;
+      const request = {
+        flowSlug: flow.slug,
+        qty: Math.min(batchSize, free),
+        visibilityTimeout,
+        maxPollSeconds,
+        pollIntervalMs,
+        workerId: id,
+      };
+      const carried = stopping ? [] : reports.takeCompletions();
       let tasks: ClaimedTask[];
       try {
-        tasks = await queue.poll({
-          flowSlug: flow.slug,
-          qty: Math.min(batchSize, free),
-          visibilityTimeout,
-          maxPollSeconds,
-          pollIntervalMs,
-          workerId: id,
-        });
+        tasks = carried.length > 0 && queue.completeAndPoll !== undefined
+          ? await reports.carry(carried, () => queue.completeAndPoll!(carried, request))
+          : await queue.poll(request);
       } catch (error) {
         if (stopping) break;
         onError(error);
@@ -300,8 +310,9 @@ export function startWorker(options: WorkerOptions): Worker {
       stats.claimed += tasks.length;
       // Tasks claimed while stopping still run: they are leased to this worker.
       for (const task of tasks) runTask(task);
-      if (tasks.length === 0 && maxPollSeconds === 0) await sleep(pollIntervalMs);
+      if (tasks.length === 0 && maxPollSeconds === 0 && carried.length === 0) await sleep(pollIntervalMs);
     }
+    reports.release();
   };
 
   const signals: NodeJS.Signals[] = options.handleSignals === false ? [] : ['SIGINT', 'SIGTERM'];
@@ -412,9 +423,41 @@ class Reporter {
     private readonly onError: (error: unknown) => void,
   ) {}
 
+  /** While set, completions wait for the worker's next poll to carry them. */
+  holdCompletions = false;
+
   complete(completion: Completion): void {
     this.completions.push(completion);
-    this.flush();
+    if (!this.holdCompletions) this.flush();
+  }
+
+  /** The completions waiting and not on their way, for a poll to carry. */
+  takeCompletions(): Completion[] {
+    return this.flushing === undefined ? this.completions.splice(0) : [];
+  }
+
+  /**
+   * Runs the call that carries `completions` and counts them. If it fails, the answers go again on
+   * their own (a repeated answer changes nothing), and the error is the poll's.
+   */
+  async carry<T>(completions: Completion[], call: () => Promise<T>): Promise<T> {
+    this.stats.reportCalls += 1;
+    try {
+      const result = await call();
+      this.stats.completed += completions.length;
+      this.stats.carriedCompletions += completions.length;
+      return result;
+    } catch (error) {
+      this.completions.unshift(...completions);
+      this.flush();
+      throw error;
+    }
+  }
+
+  /** Stops holding completions and sends what waits. */
+  release(): void {
+    this.holdCompletions = false;
+    if (this.completions.length > 0 || this.failures.length > 0) this.flush();
   }
 
   fail(failure: Failure): void {

@@ -136,6 +136,34 @@ fn fail_tasks(
     })?))
 }
 
+/// `complete_tasks`, then a claim of up to `qty` tasks of the flow, in one call and one
+/// transaction: the claim sees what the answers released. It does not wait when nothing is
+/// claimable (the answers stand); a worker then polls with `poll_for_tasks`.
+// SECURITY DEFINER for pgflow_worker: see the module comment.
+#[pg_extern(volatile, parallel_unsafe, security_definer)]
+#[search_path(pg_catalog, @extschema@, pg_temp)]
+#[allow(clippy::too_many_arguments)]
+fn complete_tasks_and_poll(
+    run_ids: Option<RawUuidArray>,
+    step_slugs: Option<RawTextArray>,
+    task_indexes: Option<RawIntArray>,
+    outputs: Option<RawJsonbArray>,
+    queue_name: Option<String>,
+    vt: Option<i32>,
+    qty: Option<i32>,
+    worker_id: default!(Option<Uuid>, "NULL"),
+) -> Result<SetOfIterator<'static, RawTaskRecord>, ErrorReport> {
+    const F: &str = "complete_tasks_and_poll";
+    let tasks = task_refs(F, run_ids, step_slugs, task_indexes, worker_id)?;
+    let outputs = required(outputs, F, "outputs")?;
+    let flow_slug = required(queue_name, F, "queue_name")?;
+    let poll =
+        Poll { lease_seconds: vt, qty: required(qty, F, "qty")?, max_poll_seconds: 0, poll_interval_ms: 1, worker_id };
+    Ok(SetOfIterator::new(Spi::connect_mut(|client| {
+        tasks::complete_tasks_and_poll(client, F, &tasks, outputs.into(), &flow_slug, poll)
+    })?))
+}
+
 /// The task keys of a batch call; NULL arrays are refused like any required argument.
 fn task_refs(
     function: &'static str,

@@ -65,20 +65,13 @@ fn due_check_turn(flow_slug: &str) -> bool {
 }
 
 pub fn poll_for_tasks(client: &mut SpiClient<'_>, flow_slug: &str, poll: Poll) -> Result<Vec<RawTaskRecord>> {
-    let subject = format!("poll_for_tasks on flow '{flow_slug}'");
-    crate::validate::option(&subject, "vt", poll.lease_seconds, 0)?;
-    crate::validate::option(&subject, "qty", Some(poll.qty), 0)?;
-    crate::validate::option(&subject, "max_poll_seconds", Some(poll.max_poll_seconds), 0)?;
-    crate::validate::option(&subject, "poll_interval_ms", Some(poll.poll_interval_ms), 1)?;
+    check_poll(&format!("poll_for_tasks on flow '{flow_slug}'"), &poll)?;
     if poll.qty == 0 {
         return Ok(Vec::new());
     }
     // Deadlines and last-attempt expiries take runs' locks, which must come before this
     // transaction holds any task (a later iteration holds what the requeue below took).
-    if due_check_turn(flow_slug) {
-        machine::enforce_deadlines(client, Some(flow_slug))?;
-        machine::fail_expired_last_attempts(client, flow_slug)?;
-    }
+    check_due_work(client, flow_slug)?;
     let deadline = Instant::now() + Duration::from_secs(poll.max_poll_seconds as u64);
     // A claim can lock a task it does not claim: one its snapshot still saw queued while another
     // worker's claim committed, whose newer version no longer matches. Such a lock lasts as long
@@ -86,19 +79,12 @@ pub fn poll_for_tasks(client: &mut SpiClient<'_>, flow_slug: &str, poll: Poll) -
     // So only the first look of a poll in a transaction that has written nothing runs as it is:
     // a transaction id assigned by it means it locked or wrote something, and an empty look then
     // returns at once. Every other look runs in a subtransaction, undone when it claims nothing.
-    let mut plain = unsafe { pg_sys::GetTopTransactionIdIfAny() } == pg_sys::InvalidTransactionId;
+    let mut plain = !holds_anything();
     loop {
-        let mut look = || -> Result<_> {
-            machine::requeue_expired_leases(client, flow_slug)?;
-            machine::claim(client, flow_slug, poll.lease_seconds, poll.qty, worker_arg(poll.worker_id))
-        };
-        // The rows are read after a subtransaction ends: what reading them takes must belong to
-        // the call, not to the subtransaction.
-        let claimed = if plain { look()? } else { subtransaction::run(look, |claimed| !claimed.is_empty())? };
-        if !claimed.is_empty() {
-            return machine::claimed_tasks(claimed);
+        if let Some(claimed) = look(client, flow_slug, &poll, plain)? {
+            return Ok(claimed);
         }
-        let may_hold_locks = plain && unsafe { pg_sys::GetTopTransactionIdIfAny() } != pg_sys::InvalidTransactionId;
+        let may_hold_locks = plain && holds_anything();
         let now = Instant::now();
         if may_hold_locks || now >= deadline {
             return Ok(Vec::new());
@@ -107,6 +93,75 @@ pub fn poll_for_tasks(client: &mut SpiClient<'_>, flow_slug: &str, poll: Poll) -
         let wait = Duration::from_millis(poll.poll_interval_ms as u64).min(deadline - now);
         wait::sleep_on_latch(wait);
     }
+}
+
+fn check_poll(subject: &str, poll: &Poll) -> Result<()> {
+    crate::validate::option(subject, "vt", poll.lease_seconds, 0)?;
+    crate::validate::option(subject, "qty", Some(poll.qty), 0)?;
+    crate::validate::option(subject, "max_poll_seconds", Some(poll.max_poll_seconds), 0)?;
+    crate::validate::option(subject, "poll_interval_ms", Some(poll.poll_interval_ms), 1)
+}
+
+/// Due deadlines and expired last attempts of the flow, on this backend's turn (`due_check_turn`).
+fn check_due_work(client: &mut SpiClient<'_>, flow_slug: &str) -> Result<()> {
+    if due_check_turn(flow_slug) {
+        machine::enforce_deadlines(client, Some(flow_slug))?;
+        machine::fail_expired_last_attempts(client, flow_slug)?;
+    }
+    Ok(())
+}
+
+/// Whether this transaction has written or locked anything (it has a transaction id).
+fn holds_anything() -> bool {
+    // SAFETY: reads the current transaction's state; a function call is always in one.
+    unsafe { pg_sys::GetTopTransactionIdIfAny() != pg_sys::InvalidTransactionId }
+}
+
+/// One look for claimable tasks: expired leases back to the queue, then a claim. Not `plain`, it
+/// runs in a subtransaction that is undone when it claims nothing, so that an empty look leaves no
+/// lock behind. The claimed tasks, or None.
+fn look(client: &mut SpiClient<'_>, flow_slug: &str, poll: &Poll, plain: bool) -> Result<Option<Vec<RawTaskRecord>>> {
+    let mut once = || -> Result<_> {
+        machine::requeue_expired_leases(client, flow_slug)?;
+        machine::claim(client, flow_slug, poll.lease_seconds, poll.qty, worker_arg(poll.worker_id))
+    };
+    // The rows are read after a subtransaction ends: what reading them takes must belong to the
+    // call, not to the subtransaction.
+    let claimed = if plain { once()? } else { subtransaction::run(once, |claimed| !claimed.is_empty())? };
+    if claimed.is_empty() {
+        return Ok(None);
+    }
+    machine::claimed_tasks(claimed).map(Some)
+}
+
+/// `complete_tasks`, then one look for tasks to claim, in one call and one transaction: the claim
+/// sees the tasks the answers released (a fan-out spawned, a dependent started). It never waits:
+/// the answers' locks are held until the caller commits. Nothing claimable, it returns no task and
+/// the answers stand.
+pub fn complete_tasks_and_poll(
+    client: &mut SpiClient<'_>,
+    function: &str,
+    tasks: &TaskRefs<'_>,
+    outputs: DatumWithOid<'_>,
+    flow_slug: &str,
+    poll: Poll,
+) -> Result<Vec<RawTaskRecord>> {
+    check_poll(&format!("{function} on flow '{flow_slug}'"), &poll)?;
+    let answers = check_batch(function, tasks, ("outputs", &outputs))?;
+    // Before the answers lock any task, as in poll_for_tasks.
+    if poll.qty > 0 {
+        check_due_work(client, flow_slug)?;
+    }
+    let [run_ids, step_slugs, task_indexes] = tasks.keys();
+    let args = [run_ids, step_slugs, task_indexes, outputs, copy(&tasks.worker_id)];
+    let completed = machine::complete_tasks(client, true, &args)?;
+    if (completed.len() as i64) < answers {
+        ensure_tasks_exist(client, tasks)?;
+    }
+    if poll.qty == 0 {
+        return Ok(Vec::new());
+    }
+    Ok(look(client, flow_slug, &poll, !holds_anything())?.unwrap_or_default())
 }
 
 /// The tasks a batch of answers is about, as parallel arrays (the fourth array, outputs or error

@@ -87,6 +87,9 @@ describe('a compiled flow run by two workers', () => {
     expect(done.every((count) => count > 0)).toBe(true); // both workers took part
     // Answers went in batches: fewer report calls than answers.
     expect(workers.every((worker) => worker.stats.reportCalls < worker.stats.completed)).toBe(true);
+    // With every slot busy, answers rode on the poll that claimed the next tasks
+    // (pgflow.complete_tasks_and_poll): one call and one commit for both.
+    expect(workers.every((worker) => worker.stats.carriedCompletions > 0)).toBe(true);
   });
 
   test('items that fail once are retried and the run still completes in order', async () => {

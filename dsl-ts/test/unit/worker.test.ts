@@ -323,6 +323,70 @@ describe('startWorker', () => {
   });
 });
 
+describe('answers carried by the next poll', () => {
+  /** A queue with the combined call: it records each call's completions and what it claimed. */
+  class CombiningQueue extends FakeQueue {
+    readonly combinedCalls: { completions: Completion[]; claimed: number[] }[] = [];
+    combinedError: Error | undefined;
+
+    async completeAndPoll(completions: readonly Completion[], request: PollRequest): Promise<ClaimedTask[]> {
+      const error = this.combinedError;
+      this.combinedError = undefined;
+      if (error !== undefined) throw error;
+      this.completeCalls.push([...completions]);
+      const claimed = await this.poll(request);
+      this.combinedCalls.push({ completions: [...completions], claimed: claimed.map((t) => t.taskIndex) });
+      return claimed;
+    }
+  }
+
+  test('a worker whose slots are full reports the answers that free them with the poll that fills them', async () => {
+    const flow = new Flow<number[]>({ slug: 'f' }).map({ slug: 'each' }, async (n) => {
+      await delay(2);
+      return n;
+    });
+    const queue = new CombiningQueue(fanoutTasks(30));
+    const worker = start({ flow, queue, concurrency: 3, batchSize: 3 });
+    await until(() => queue.completed.length === 30, 'every task is reported');
+    await worker.stop();
+    expect(queue.completed.map((c) => c.taskIndex).sort((a, b) => a - b)).toEqual(Array.from({ length: 30 }, (_, i) => i));
+    expect(queue.combinedCalls.length).toBeGreaterThan(0);
+    expect(worker.stats.carriedCompletions).toBe(queue.combinedCalls.reduce((sum, call) => sum + call.completions.length, 0));
+    expect(worker.stats.carriedCompletions).toBeGreaterThan(0);
+    expect(worker.stats).toMatchObject({ claimed: 30, completed: 30 });
+    // Fewer calls than a report and a poll for each batch.
+    expect(worker.stats.reportCalls + queue.polls.length - queue.combinedCalls.length).toBeLessThan(30 + queue.polls.length);
+  });
+
+  test('answers a failed combined call carried go again on their own; none is lost', async () => {
+    const flow = new Flow<number[]>({ slug: 'f' }).map({ slug: 'each' }, (n) => n);
+    const queue = new CombiningQueue(fanoutTasks(12));
+    queue.combinedError = new Error('connection lost');
+    const errors: unknown[] = [];
+    const worker = start({ flow, queue, concurrency: 2, batchSize: 2, onError: (e) => errors.push(e) });
+    await until(() => new Set(queue.completed.map((c) => c.taskIndex)).size === 12, 'every task is reported');
+    await worker.stop();
+    expect(errors.map(String)).toEqual(['Error: connection lost']);
+    expect(worker.stats.completed).toBe(12);
+  });
+
+  test('answers held for a poll are sent when the worker stops', async () => {
+    let open = () => {};
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    const flow = new Flow<number[]>({ slug: 'f' }).map({ slug: 'each' }, async (n) => {
+      if (n === 0) await gate;
+      return n;
+    });
+    const queue = new CombiningQueue(fanoutTasks(1));
+    const worker = start({ flow, queue, concurrency: 1, batchSize: 1 });
+    await until(() => worker.stats.claimed === 1, 'the task is claimed');
+    const stopping = worker.stop();
+    open();
+    await stopping;
+    expect(queue.completed.map((c) => c.taskIndex)).toEqual([0]);
+  });
+});
+
 describe('the flow check at start', () => {
   const flow = new Flow<number[]>({ slug: 'f' }).map({ slug: 'each' }, (n) => n);
 

@@ -1,5 +1,5 @@
 begin;
-select plan(17);
+select plan(18);
 
 select pgflow_tests.flow_fanout();
 select run_id as run from pgflow.start_flow('fan', '{}') \gset
@@ -26,6 +26,10 @@ select is(
 select is(
   (select (value ->> 'acted')::int from pgflow_tests.as_role('pgflow_worker', $$ select pgflow.enforce_deadlines() as acted $$) value),
   0, 'and enforces deadlines');
+select is(
+  (select count(*)::int from pgflow_tests.as_role('pgflow_worker',
+     format($$ select * from pgflow.complete_tasks_and_poll(array[%L]::uuid[], array['fetch'], array[1], array['2']::jsonb[], 'fan', 30, 5) $$, :'run'))),
+  0, 'pgflow_worker answers and claims in one call');
 select throws_ok(format($$ select * from pgflow_tests.as_role('pgflow_worker', %L) $$,
                         format('select pgflow.redrive_run(%L)', :'run')),
   '42501', null, 'but cannot redrive runs');

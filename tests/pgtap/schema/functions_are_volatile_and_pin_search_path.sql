@@ -3,7 +3,7 @@ select plan(6);
 
 select functions_are('pgflow', array[
   'create_flow', 'add_step', 'start_flow', 'start_ready_steps', 'spawn_fanout_tasks',
-  'poll_for_tasks', 'complete_task', 'fail_task', 'complete_tasks', 'fail_tasks',
+  'poll_for_tasks', 'complete_task', 'fail_task', 'complete_tasks', 'fail_tasks', 'complete_tasks_and_poll',
   'cancel_run', 'verify_run', 'redrive_run', 'enforce_deadlines', 'extend_lease',
   'progress', 'stats', 'read_results', 'wait_for_run', 'repair_run', 'prune_runs',
   'flow_shape', 'compare_flow_shape', 'ensure_flow_compiled', 'delete_flow'
@@ -27,7 +27,7 @@ select is_empty(
      join pg_extension e on e.oid = d.refobjid and e.extname = 'pgflow'
      where n.nspname <> 'pgflow' or p.proname not in (select unnest(array[
        'create_flow', 'add_step', 'start_flow', 'start_ready_steps', 'spawn_fanout_tasks',
-       'poll_for_tasks', 'complete_task', 'fail_task', 'complete_tasks', 'fail_tasks',
+       'poll_for_tasks', 'complete_task', 'fail_task', 'complete_tasks', 'fail_tasks', 'complete_tasks_and_poll',
        'cancel_run', 'verify_run', 'redrive_run', 'enforce_deadlines', 'extend_lease',
        'progress', 'stats', 'read_results', 'wait_for_run', 'repair_run', 'prune_runs',
        'flow_shape', 'compare_flow_shape', 'ensure_flow_compiled', 'delete_flow'])) $$,
@@ -45,7 +45,7 @@ select is_empty(
 select is(
   array(select p.proname::text from pg_proc p join pg_namespace n on n.oid = p.pronamespace
         where n.nspname = 'pgflow' and p.prosecdef order by 1),
-  array['compare_flow_shape', 'complete_task', 'complete_tasks', 'enforce_deadlines', 'extend_lease',
+  array['compare_flow_shape', 'complete_task', 'complete_tasks', 'complete_tasks_and_poll', 'enforce_deadlines', 'extend_lease',
         'fail_task', 'fail_tasks', 'flow_shape', 'poll_for_tasks'],
   'only the task functions, enforce_deadlines, flow_shape and compare_flow_shape are security definer');
 
