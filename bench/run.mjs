@@ -10,6 +10,8 @@ import { randomUUID } from 'node:crypto';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 
+import { Flow, flowShape, startRun, startWorker, waitForRun } from '../dsl-ts/dist/src/index.js';
+
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
 const out = args.includes('--out') ? args[args.indexOf('--out') + 1] : 'BENCHMARKS.md';
@@ -91,27 +93,38 @@ const extension = {
     const admin = connect();
     const progress = new Progress();
     const [{ run_id }] = await admin`select run_id from pgflow.start_flow('bench', '{}')`;
+    // Each worker answers its batch and claims the next one in one call and one commit
+    // (complete_tasks_and_poll); it polls, waiting, only when that claim came back empty. The
+    // answer of `list` goes alone (complete_task), so that the spawn it causes is timed alone.
     const worker = async () => {
       const sql = connect();
       try {
+        let tasks = [];
         while (!progress.done && now() < deadline) {
-          const tasks = await sql`
-            select run_id, step_slug, task_index, input
-            from pgflow.poll_for_tasks('bench', 60, ${b}, 1, 5)`;
-          if (tasks.length === 0) continue;
+          if (tasks.length === 0) {
+            tasks = await sql`
+              select run_id, step_slug, task_index, input
+              from pgflow.poll_for_tasks('bench', 60, ${b}, 1, 5)`;
+            continue;
+          }
           const outputs = tasks.map((t) => taskOutput(t.step_slug, t.input.item, t.input, n));
           const started = now();
-          if (b === 1) {
+          let next = [];
+          if (tasks.some((t) => t.step_slug === 'list')) {
             const t = tasks[0];
             await sql`select 1 from pgflow.complete_task(${t.run_id}, ${t.step_slug}, ${t.task_index}, ${sql.json(outputs[0])})`;
           } else {
-            await sql`select 1 from pgflow.complete_tasks(
-              ${sql.array(tasks.map((t) => t.run_id))}::uuid[],
-              ${sql.array(tasks.map((t) => t.step_slug))}::text[],
-              ${sql.array(tasks.map((t) => t.task_index))}::int[],
-              ${sql.array(outputs.map((o) => JSON.stringify(o)))}::jsonb[])`;
+            next = await sql`
+              select run_id, step_slug, task_index, input
+              from pgflow.complete_tasks_and_poll(
+                ${sql.array(tasks.map((t) => t.run_id))}::uuid[],
+                ${sql.array(tasks.map((t) => t.step_slug))}::text[],
+                ${sql.array(tasks.map((t) => t.task_index))}::int[],
+                ${sql.array(outputs.map((o) => JSON.stringify(o)))}::jsonb[],
+                'bench', 60, ${b})`;
           }
           for (const t of tasks) progress.answered(t.step_slug, started);
+          tasks = next;
         }
       } finally {
         await sql.end();
@@ -366,11 +379,67 @@ async function bigClaims(admin) {
   return results;
 }
 
+// The shipped dsl-ts worker, default options (batchSize 10, concurrency 10), a handler that does
+// nothing, two workers, against the raw driver of this file with the same W and B.
+const SHIPPED_N = quick ? 10_000 : 100_000;
+const noOp = new Flow({ slug: 'shipped', timeout: 60 }).map({ slug: 'work' }, (item) => item);
+async function runWithShippedWorkers(admin, flow, input, workers, options = {}) {
+  // Host, port and user come from the PG* variables, as for every connection of this driver.
+  const url = `postgres:///${process.env.PGDATABASE}`;
+  const started = workers.map(() => startWorker({ flow, connectionString: url, handleSignals: false, ...options }));
+  await Promise.all(started.map((w) => w.ready));
+  const t = now();
+  const runId = await startRun(flow, input, { sql: admin });
+  await waitForRun(flow, runId, { sql: admin, timeoutMs: CAP_MS });
+  const ms = now() - t;
+  await Promise.all(started.map((w) => w.stop()));
+  return { ms, stats: started.map((w) => w.stats) };
+}
+
+async function shippedWorker(admin) {
+  await admin`select pgflow.ensure_flow_compiled('shipped', ${admin.json(flowShape(noOp))})`;
+  await extension.reset(admin);
+  const input = Array.from({ length: SHIPPED_N }, (_, i) => ({ i }));
+  const shipped = await runWithShippedWorkers(admin, noOp, input, [1, 2]);
+  await extension.reset(admin);
+  const raw = await extension.run(SHIPPED_N, 2, 10, now() + CAP_MS);
+  return { n: SHIPPED_N, shippedRate: SHIPPED_N / (shipped.ms / 1000), rawRate: rate(raw),
+           carried: shipped.stats.reduce((sum, s) => sum + s.carriedCompletions, 0) };
+}
+
+// Hours, not seconds: consecutive runs with the shipped worker (two workers, batches of 100) on
+// one database, finished runs kept, as a service would run for a day. The last runs' throughput
+// against the first ones', and what the queue's table and indexes weigh at the end.
+const SOAK_RUNS = quick ? 5 : 20;
+const SOAK_N = quick ? 10_000 : 50_000;
+async function soak(admin) {
+  await extension.reset(admin);
+  const input = Array.from({ length: SOAK_N }, (_, i) => ({ i }));
+  const rates = [];
+  for (let i = 0; i < SOAK_RUNS; i++) {
+    const r = await runWithShippedWorkers(admin, noOp, input, [1, 2], { batchSize: 100, concurrency: 100 });
+    rates.push(SOAK_N / (r.ms / 1000));
+    console.log(`soak run ${i + 1}/${SOAK_RUNS}: ${Math.round(rates.at(-1))} tasks/s`);
+  }
+  const [sizes] = await admin`
+    select pg_relation_size('pgflow.step_tasks') as heap,
+           pg_relation_size('pgflow.step_tasks_queued_idx') as queued_idx,
+           pg_relation_size('pgflow.step_tasks_leased_idx') as leased_idx,
+           pg_relation_size('pgflow.step_tasks_pkey') as pkey,
+           (select n_dead_tup from pg_stat_user_tables where relid = 'pgflow.step_tasks'::regclass) as dead,
+           (select n_live_tup from pg_stat_user_tables where relid = 'pgflow.step_tasks'::regclass) as live,
+           (select autovacuum_count from pg_stat_user_tables where relid = 'pgflow.step_tasks'::regclass) as autovacuums`;
+  const avg = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length;
+  return { rates, first: avg(rates.slice(0, 3)), last: avg(rates.slice(-3)), sizes };
+}
+
 // --only a,b runs a subset of the systems (for working on one); the report needs all three.
 const only = args.includes('--only') ? args[args.indexOf('--only') + 1].split(',') : null;
 const systems = [extension, npmPgflow, floor].filter((x) => only === null || only.includes(x.name));
-// --watch-only runs the watching measurements alone and prints them (no report).
+// --watch-only runs the watching measurements alone and prints them (no report); --soak-only the
+// soak and the shipped worker.
 const watchOnly = args.includes('--watch-only');
+const soakOnly = args.includes('--soak-only');
 const results = [];
 const admin = connect();
 for (const system of systems) await system.setup(admin);
@@ -382,7 +451,7 @@ const settings = await admin`
   where name in ('shared_buffers', 'synchronous_commit', 'fsync', 'max_connections', 'work_mem', 'wal_level')
   order by name`;
 
-for (const n of watchOnly ? [] : SIZES) for (const w of WORKERS) for (const b of BATCHES) {
+for (const n of watchOnly || soakOnly ? [] : SIZES) for (const w of WORKERS) for (const b of BATCHES) {
   const row = { n, w, b };
   for (const system of systems) {
     const declined = system.declines?.(n, w, b);
@@ -401,6 +470,17 @@ for (const n of watchOnly ? [] : SIZES) for (const w of WORKERS) for (const b of
   results.push(row);
 }
 let watching = null;
+let queue = null;
+if (!watchOnly && (only === null || only.includes('pgflow-rs'))) {
+  const shipped = await shippedWorker(admin);
+  console.log(`shipped dsl-ts worker, N=${shipped.n}, W=2, defaults: ${Math.round(shipped.shippedRate)}/s; raw driver W=2 B=10: ${Math.round(shipped.rawRate)}/s (${(shipped.shippedRate / shipped.rawRate).toFixed(2)}x; ${shipped.carried} answers carried by polls)`);
+  const soaked = await soak(admin);
+  console.log(`soak: first 3 runs ${Math.round(soaked.first)}/s, last 3 ${Math.round(soaked.last)}/s (${(soaked.last / soaked.first).toFixed(2)}x); ` +
+    `step_tasks ${Math.round(soaked.sizes.heap / 2 ** 20)} MiB, queued idx ${Math.round(soaked.sizes.queued_idx / 2 ** 20)} MiB, leased idx ${Math.round(soaked.sizes.leased_idx / 2 ** 20)} MiB, ` +
+    `${soaked.sizes.dead} dead / ${soaked.sizes.live} live, ${soaked.sizes.autovacuums} autovacuums`);
+  queue = { shipped, soaked };
+}
+if (soakOnly) { await admin.end(); process.exit(0); }
 if (only === null || only.includes('pgflow-rs')) {
   const cost = [await progressCost(admin, 1_000), await progressCost(admin, WATCH_N)];
   const without = await throughputWithReader(admin, false);

@@ -7,12 +7,19 @@
 -- input, for single steps). The internal SQL helpers leave the API: batch arrays are checked in
 -- Rust on their headers (no query per batch), notifications and aggregation are inline in the
 -- statements that use them.
+-- Queue tables get storage settings for a queue (autovacuum, fillfactor).
 -- Runs in flight carry on: the renamed column keeps its place and its values.
 
 alter table pgflow.step_tasks rename column msg_id to message_id;
 alter sequence pgflow.step_tasks_msg_id_seq rename to step_tasks_message_id_seq;
 alter table pgflow.step_tasks alter column message_id set default nextval('pgflow.step_tasks_message_id_seq');
 alter type pgflow.step_task_record add attribute flow_input jsonb;
+
+-- Queue storage (see sql/schema.sql). A new fillfactor applies to pages written from now on.
+alter table pgflow.step_tasks set (autovacuum_vacuum_scale_factor = 0.02, autovacuum_vacuum_threshold = 1000,
+  autovacuum_vacuum_insert_scale_factor = 0.02, autovacuum_analyze_scale_factor = 0.02, autovacuum_vacuum_cost_delay = 0);
+alter table pgflow.step_states set (fillfactor = 70, autovacuum_vacuum_scale_factor = 0.02, autovacuum_vacuum_cost_delay = 0);
+alter table pgflow.runs set (fillfactor = 70, autovacuum_vacuum_scale_factor = 0.02, autovacuum_vacuum_cost_delay = 0);
 
 drop function pgflow.task_batch_null_problem(uuid[], text[], int[], anyarray);
 drop function pgflow.task_batch_length_problem(uuid[], text[], int[], anyarray);

@@ -35,30 +35,41 @@ pub fn worker_arg(worker_id: Option<Uuid>) -> DatumWithOid<'static> {
     plans::optional(worker_id, UUIDOID)
 }
 
-/// How often one backend's polls of a flow look for due deadlines and expired last attempts: a
-/// worker polling a thousand times a second need not look each time. Within one transaction
-/// (a test, a caller's own loop) every poll looks.
+/// How often one backend's polls of a flow look for due deadlines, expired last attempts and
+/// expired leases: a worker polling a thousand times a second need not look each time, and a
+/// lease of seconds is put back at most this much later. Within one transaction (a test, a
+/// caller's own loop) every poll looks.
 const DUE_CHECK_INTERVAL: Duration = Duration::from_millis(100);
 
+/// What a poll looks for now and then rather than every time.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+enum DueWork {
+    /// Deadlines and last attempts whose lease expired: they take runs' locks.
+    Deadlines,
+    /// Leases that expired with attempts left: back to the queue.
+    ExpiredLeases,
+}
+
 thread_local! {
-    /// Per flow: the transaction (by its start time) and the moment this backend last looked.
-    static LAST_DUE_CHECK: RefCell<HashMap<String, (pg_sys::TimestampTz, Instant)>> = RefCell::new(HashMap::new());
+    /// Per kind and flow: the transaction (by its start time) and the moment this backend last looked.
+    static LAST_DUE_CHECK: RefCell<HashMap<(DueWork, String), (pg_sys::TimestampTz, Instant)>> = RefCell::new(HashMap::new());
 }
 
 /// True when this poll is to look for due work: every poll inside the transaction of the last
 /// look, and the first one after DUE_CHECK_INTERVAL otherwise.
-fn due_check_turn(flow_slug: &str) -> bool {
+fn due_check_turn(work: DueWork, flow_slug: &str) -> bool {
     // SAFETY: reads a field of the current transaction's state; a function call is always in one.
     let transaction = unsafe { pg_sys::GetCurrentTransactionStartTimestamp() };
     let now = Instant::now();
     LAST_DUE_CHECK.with(|last| {
         let mut last = last.borrow_mut();
-        let turn = match last.get(flow_slug) {
+        let key = (work, flow_slug.to_string());
+        let turn = match last.get(&key) {
             Some((checked_in, at)) => *checked_in == transaction || now.duration_since(*at) >= DUE_CHECK_INTERVAL,
             None => true,
         };
         if turn {
-            last.insert(flow_slug.to_string(), (transaction, now));
+            last.insert(key, (transaction, now));
         }
         turn
     })
@@ -104,7 +115,7 @@ fn check_poll(subject: &str, poll: &Poll) -> Result<()> {
 
 /// Due deadlines and expired last attempts of the flow, on this backend's turn (`due_check_turn`).
 fn check_due_work(client: &mut SpiClient<'_>, flow_slug: &str) -> Result<()> {
-    if due_check_turn(flow_slug) {
+    if due_check_turn(DueWork::Deadlines, flow_slug) {
         machine::enforce_deadlines(client, Some(flow_slug))?;
         machine::fail_expired_last_attempts(client, flow_slug)?;
     }
@@ -117,12 +128,16 @@ fn holds_anything() -> bool {
     unsafe { pg_sys::GetTopTransactionIdIfAny() != pg_sys::InvalidTransactionId }
 }
 
-/// One look for claimable tasks: expired leases back to the queue, then a claim. Not `plain`, it
+/// One look for claimable tasks: expired leases back to the queue (on this backend's turn), then a
+/// claim. Not `plain`, it
 /// runs in a subtransaction that is undone when it claims nothing, so that an empty look leaves no
 /// lock behind. The claimed tasks, or None.
 fn look(client: &mut SpiClient<'_>, flow_slug: &str, poll: &Poll, plain: bool) -> Result<Option<Vec<RawTaskRecord>>> {
+    let requeue = due_check_turn(DueWork::ExpiredLeases, flow_slug);
     let mut once = || -> Result<_> {
-        machine::requeue_expired_leases(client, flow_slug)?;
+        if requeue {
+            machine::requeue_expired_leases(client, flow_slug)?;
+        }
         machine::claim(client, flow_slug, poll.lease_seconds, poll.qty, worker_arg(poll.worker_id))
     };
     // The rows are read after a subtransaction ends: what reading them takes must belong to the

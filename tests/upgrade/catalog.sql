@@ -13,6 +13,11 @@ select line from (
   left join pg_attrdef d on d.adrelid = c.oid and d.adnum = a.attnum
   where c.relkind in ('r', 'c')
   union all
+  select format('storage %s %s', c.relname, array_to_string(c.reloptions, ',')), 1, c.relname, -1
+  from pg_class c
+  join pg_namespace n on n.oid = c.relnamespace and n.nspname = 'pgflow'
+  where c.reloptions is not null
+  union all
   select format('constraint %s.%s %s', c.relname, k.conname, pg_get_constraintdef(k.oid)), 2, k.conname, 0
   from pg_constraint k
   join pg_class c on c.oid = k.conrelid
