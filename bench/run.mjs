@@ -433,6 +433,31 @@ async function soak(admin) {
   return { rates, first: avg(rates.slice(0, 3)), last: avg(rates.slice(-3)), sizes };
 }
 
+// Spawn alone: a root fan-out of SPAWN_N items started from an array built in the server (less the
+// time to build that array, timed apart), against the floor's INSERT of SPAWN_N rows; medians of 5.
+const SPAWN_N = quick ? 10_000 : 100_000;
+async function spawnCost(admin) {
+  await admin`select pgflow.ensure_flow_compiled('spawncost', ${admin.json({ steps: [{ slug: 'work', stepType: 'map' }] })})`;
+  const times = { build: [], engine: [], floor: [] };
+  for (let i = 0; i < 5; i++) {
+    await extension.reset(admin);
+    await floor.reset(admin);
+    let t = now();
+    await admin`select count(*) from (select jsonb_agg(jsonb_build_object('i', i)) a from generate_series(0, ${SPAWN_N - 1}) i) x`;
+    times.build.push(now() - t);
+    t = now();
+    await admin`select 1 from pgflow.start_flow('spawncost', (select jsonb_agg(jsonb_build_object('i', i)) from generate_series(0, ${SPAWN_N - 1}) i))`;
+    times.engine.push(now() - t);
+    t = now();
+    await admin`insert into floor_tasks (run, idx, item) select 1, i, jsonb_build_object('i', i) from generate_series(0, ${SPAWN_N - 1}) i`;
+    times.floor.push(now() - t);
+  }
+  await extension.reset(admin);
+  await floor.reset(admin);
+  const engineMs = median(times.engine) - median(times.build);
+  return { n: SPAWN_N, engineMs, floorMs: median(times.floor), buildMs: median(times.build) };
+}
+
 // --only a,b runs a subset of the systems (for working on one); the report needs all three.
 const only = args.includes('--only') ? args[args.indexOf('--only') + 1].split(',') : null;
 const systems = [extension, npmPgflow, floor].filter((x) => only === null || only.includes(x.name));
@@ -440,6 +465,8 @@ const systems = [extension, npmPgflow, floor].filter((x) => only === null || onl
 // soak and the shipped worker.
 const watchOnly = args.includes('--watch-only');
 const soakOnly = args.includes('--soak-only');
+// --grid-only: the configurations alone, printed (for profiling one of them with pg_stat_statements).
+const gridOnly = args.includes('--grid-only');
 const results = [];
 const admin = connect();
 for (const system of systems) await system.setup(admin);
@@ -471,14 +498,17 @@ for (const n of watchOnly || soakOnly ? [] : SIZES) for (const w of WORKERS) for
 }
 let watching = null;
 let queue = null;
+if (gridOnly) { await admin.end(); process.exit(0); }
 if (!watchOnly && (only === null || only.includes('pgflow-rs'))) {
   const shipped = await shippedWorker(admin);
   console.log(`shipped dsl-ts worker, N=${shipped.n}, W=2, defaults: ${Math.round(shipped.shippedRate)}/s; raw driver W=2 B=10: ${Math.round(shipped.rawRate)}/s (${(shipped.shippedRate / shipped.rawRate).toFixed(2)}x; ${shipped.carried} answers carried by polls)`);
+  const spawn = only === null || only.includes('floor') ? await spawnCost(admin) : null;
+  if (spawn) console.log(`spawn of ${spawn.n}: engine ${spawn.engineMs.toFixed(0)} ms (after ${spawn.buildMs.toFixed(0)} ms to build the array), floor INSERT ${spawn.floorMs.toFixed(0)} ms (${(spawn.engineMs / spawn.floorMs).toFixed(2)}x)`);
   const soaked = await soak(admin);
   console.log(`soak: first 3 runs ${Math.round(soaked.first)}/s, last 3 ${Math.round(soaked.last)}/s (${(soaked.last / soaked.first).toFixed(2)}x); ` +
     `step_tasks ${Math.round(soaked.sizes.heap / 2 ** 20)} MiB, queued idx ${Math.round(soaked.sizes.queued_idx / 2 ** 20)} MiB, leased idx ${Math.round(soaked.sizes.leased_idx / 2 ** 20)} MiB, ` +
     `${soaked.sizes.dead} dead / ${soaked.sizes.live} live, ${soaked.sizes.autovacuums} autovacuums`);
-  queue = { shipped, soaked };
+  queue = { shipped, soaked, spawn };
 }
 if (soakOnly) { await admin.end(); process.exit(0); }
 if (only === null || only.includes('pgflow-rs')) {
@@ -541,6 +571,40 @@ const notRun = [...new Set(results.flatMap((r) => systems.map((x) => r[x.name].n
 if (notRun.length > 0) lines.push('', ...notRun.map((reason) => `Not run: pgflow where ${reason}.`));
 lines.push('', 'Spawn: the `complete_task` call of `list`, which creates the N tasks. Aggregate: from the last `work` ' +
   'task completed to `total` started (the ordered `jsonb_agg` and the release of `total`).', '');
+if (queue) {
+  const ratio = (r) => rate(r['pgflow-rs']) / rate(r.floor);
+  const pick = (pred) => results.filter((r) => pred(r) && r['pgflow-rs']?.finished && r.floor?.finished);
+  const span = (rows, f) => rows.length === 0 ? '-' : `${Math.min(...rows.map(f)).toFixed(2)} to ${Math.max(...rows.map(f)).toFixed(2)}`;
+  const met = (rows, f, bound, above = true) => rows.length === 0 ? 'not measured' :
+    rows.every((r) => (above ? f(r) >= bound : f(r) <= bound)) ? 'met' : 'not met';
+  const batched = pick((r) => r.b === 100 && (r.w === 2 || r.w === 4) && (r.n === 10_000 || r.n === 100_000));
+  const single = pick((r) => r.b === 1);
+  const flat = [];
+  for (const r of results) {
+    if (r.n !== Math.max(...SIZES)) continue;
+    const small = results.find((x) => x.n === Math.min(...SIZES) && x.w === r.w && x.b === r.b);
+    if (small && r['pgflow-rs'].finished && small['pgflow-rs'].finished) flat.push({ w: r.w, b: r.b, f: rate(r['pgflow-rs']) / rate(small['pgflow-rs']) });
+  }
+  const speedups = results.filter((r) => r.pgflow?.finished && r.pgflow.done > 0).map((r) => rate(r['pgflow-rs']) / rate(r.pgflow));
+  const { shipped, soaked, spawn } = queue;
+  lines.push('## Targets', '', 'Each target of the issue "beyond the floor", measured in this run:', '');
+  lines.push('| target | measured | |', '|---|---|---|');
+  lines.push(`| batched, W = 2 and 4, B = 100, N = 10,000 and 100,000: 1.0x the floor or more | ${span(batched, ratio)}x | ${met(batched, ratio, 1.0)} |`);
+  lines.push(`| one task at a time (B = 1), every W and N: 0.9x the floor or more | ${span(single, ratio)}x | ${met(single, ratio, 0.9)} |`);
+  if (spawn) lines.push(`| spawn of ${spawn.n} tasks: within 1.2x of the floor's INSERT | ${spawn.engineMs.toFixed(0)} ms against ${spawn.floorMs.toFixed(0)} ms: ${(spawn.engineMs / spawn.floorMs).toFixed(2)}x | ${spawn.engineMs / spawn.floorMs <= 1.2 ? 'met' : 'not met'} |`);
+  lines.push(`| tasks/s at N = ${Math.max(...SIZES)} at least 0.95x N = ${Math.min(...SIZES)}, every W and B | ${span(flat, (x) => x.f)}x | ${met(flat, (x) => x.f, 0.95)} |`);
+  lines.push(`| the shipped dsl-ts worker (no-op handler, defaults, W = 2) within 0.8x of the raw driver (W = 2, B = 10), N = ${shipped.n} | ${Math.round(shipped.shippedRate)} against ${Math.round(shipped.rawRate)} tasks/s: ${(shipped.shippedRate / shipped.rawRate).toFixed(2)}x | ${shipped.shippedRate / shipped.rawRate >= 0.8 ? 'met' : 'not met'} |`);
+  lines.push(`| soak (${SOAK_RUNS} runs of ${SOAK_N} tasks, the shipped worker): the last runs at 0.95x the first or better | ${(soaked.last / soaked.first).toFixed(2)}x | ${soaked.last / soaked.first >= 0.95 ? 'met' : 'not met'} |`);
+  lines.push(`| pgflow 0.8.1 in the same run: the speed-up wherever it finishes | ${speedups.length ? `${Math.min(...speedups).toFixed(1)}x to ${Math.max(...speedups).toFixed(1)}x` : '-'} | reported |`);
+  lines.push('', `The shipped worker's answers rode on its polls (\`complete_tasks_and_poll\`): ${shipped.carried} of ${shipped.n}.`, '');
+  lines.push('## The queue over hours', '', `${SOAK_RUNS} consecutive runs of ${SOAK_N} tasks on one database, finished runs kept, ` +
+    'run by the shipped dsl-ts worker (two workers, batchSize 100, concurrency 100). Tasks/s per run:', '');
+  lines.push(soaked.rates.map((r) => Math.round(r)).join(', '), '');
+  const mib = (b) => (Number(b) / 2 ** 20).toFixed(0);
+  lines.push(`First three runs ${Math.round(soaked.first)} tasks/s, last three ${Math.round(soaked.last)} (${(soaked.last / soaked.first).toFixed(2)}x). ` +
+    `At the end: \`step_tasks\` ${mib(soaked.sizes.heap)} MiB for ${soaked.sizes.live} live rows (${soaked.sizes.dead} dead), primary key ${mib(soaked.sizes.pkey)} MiB, ` +
+    `queue index ${mib(soaked.sizes.queued_idx)} MiB, lease index ${mib(soaked.sizes.leased_idx)} MiB; autovacuum visited the table ${soaked.sizes.autovacuums} times.`, '');
+}
 if (watching) {
   lines.push('## Watching a fan-out', '');
   lines.push(`\`pgflow.progress\` on a run whose fan-out has N tasks, 50 of them running (200 calls after 20 to warm up):`, '');
