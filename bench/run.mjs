@@ -551,8 +551,9 @@ lines.push(`Written by \`make bench${quick ? ' BENCH_ARGS=--quick' : ''}\`${quic
   settings.map((s) => `${s.name}=${s.setting}`).join(', ') + `). Driver: Node ${process.version}, \`postgres\` client, ` +
   `one connection per worker. Cap per configuration: ${CAP_MS / 1000} s.`, '');
 lines.push('Flow: `list` (single, returns N small objects) -> `work` (fan-out over `list`) -> `total` (single). ' +
-  'B = 1 is the per-task path (claim one, `complete_task`, commit); B > 1 claims B and answers them with one ' +
-  '`complete_tasks` call. pgflow 0.8.1 (npm `@pgflow/core`, on pgmq 1.11.1, in a database of its own on the same ' +
+  'Each pgflow-rs worker claims B tasks, then answers them and claims the next B in one ' +
+  '`complete_tasks_and_poll` call and one commit per batch (B = 1 included), polling with `poll_for_tasks` only when ' +
+  'that claim comes back empty; `list` is answered alone with `complete_task`, so that its spawn is timed alone. pgflow 0.8.1 (npm `@pgflow/core`, on pgmq 1.11.1, in a database of its own on the same ' +
   'cluster) runs through its worker protocol: `pgmq.read_with_poll` of B messages, `pgflow.start_tasks`, then one ' +
   '`pgflow.complete_task` per task (it has no batch call). The floor is the same work in the least SQL: one `INSERT ... generate_series`, claims of B rows with ' +
   '`FOR UPDATE SKIP LOCKED`, one `UPDATE` per answer (per batch for B > 1), one `jsonb_agg(... ORDER BY idx)`.', '');
