@@ -30,6 +30,6 @@ with step_locked as materialized (
   where ss.run_id = $1 and ss.step_slug = $2 and ss.status = 'started'
   returning ss.remaining_tasks
 )
-select task.task, null::uuid as run_id, null::text as step_slug from task
+select task.task, true as is_task, null::uuid as run_id, null::text as step_slug from task
 union all
-select null, $1, $2 from step where step.remaining_tasks = 0
+select null, false, $1, $2 from step where step.remaining_tasks = 0

@@ -58,6 +58,6 @@ with answer as (
   where ss.run_id = c.run_id and ss.step_slug = c.step_slug and ss.status = 'started'
   returning ss.run_id, ss.step_slug, ss.remaining_tasks
 )
-select t.task, null::uuid as run_id, null::text as step_slug from task t
+select t.task, true as is_task, null::uuid as run_id, null::text as step_slug from task t
 union all
-(select null, s.run_id, s.step_slug from step s where s.remaining_tasks = 0 order by s.run_id, s.step_slug)
+(select null, false, s.run_id, s.step_slug from step s where s.remaining_tasks = 0 order by s.run_id, s.step_slug)

@@ -388,31 +388,39 @@ pub fn extend_lease(client: &mut SpiClient<'_>, args: &[DatumWithOid<'_>; 5]) ->
 
 /// `complete`: answers one task (`complete_task.sql`) or a batch (`complete_tasks.sql`), which take
 /// the runs' lock shared, then ends the steps whose last unfinished task was answered, each with
-/// its cascade. `args` are the statement's: keys (arrays for a batch), outputs, worker.
+/// its cascade. `args` are the statement's: keys (arrays for a batch), outputs, worker. Returns
+/// how many tasks it completed, and their rows when `keep_rows` (a caller that returns them).
 pub fn complete_tasks(
     client: &mut SpiClient<'_>,
     batch: bool,
     args: &[DatumWithOid<'_>; 5],
-) -> Result<Vec<RawStepTask>> {
+    keep_rows: bool,
+) -> Result<(usize, Vec<RawStepTask>)> {
     let statement = if batch { &plans::COMPLETE_TASKS } else { &plans::COMPLETE_TASK };
     let table = plans::run(client, statement, args)?;
-    let mut completed = Vec::with_capacity(table.len());
+    let mut count = 0;
+    let mut completed = Vec::with_capacity(if keep_rows { table.len() } else { 0 });
     let mut finished_steps = Vec::new();
     for row in table {
         pgrx::check_for_interrupts!();
-        match get::<RawStepTask>(&row, "task")? {
-            Some(task) => completed.push(task),
-            None => finished_steps.push((
+        // Only the task column's null flag is read when the rows are not kept: no copy of them.
+        if get::<bool>(&row, "is_task")? == Some(true) {
+            count += 1;
+            if keep_rows {
+                completed.extend(get::<RawStepTask>(&row, "task")?);
+            }
+        } else {
+            finished_steps.push((
                 required_column::<Uuid>(get(&row, "run_id")?, "run_id")?,
                 get::<String>(&row, "step_slug")?.unwrap_or_default(),
-            )),
+            ));
         }
     }
     for (run_id, step_slug) in finished_steps {
         pgrx::check_for_interrupts!();
         finish_step(client, run_id, &step_slug, Ending::Completed, Strictness::FailStep)?;
     }
-    Ok(completed)
+    Ok((count, completed))
 }
 
 /// `fail`: answers a batch of failures (`fail_tasks.sql`): tasks with attempts left are retried

@@ -162,21 +162,17 @@ pub fn complete_tasks_and_poll(
     poll: Poll,
 ) -> Result<Vec<RawTaskRecord>> {
     check_poll(&format!("{function} on flow '{flow_slug}'"), &poll)?;
-    let answers = check_batch(function, tasks, ("outputs", &outputs))?;
     // Before the answers lock any task, as in poll_for_tasks.
     if poll.qty > 0 {
         check_due_work(client, flow_slug)?;
     }
-    let [run_ids, step_slugs, task_indexes] = tasks.keys();
-    let args = [run_ids, step_slugs, task_indexes, outputs, copy(&tasks.worker_id)];
-    let completed = machine::complete_tasks(client, true, &args)?;
-    if (completed.len() as i64) < answers {
-        ensure_tasks_exist(client, tasks)?;
-    }
+    answer_batch(client, function, tasks, outputs, false)?;
     if poll.qty == 0 {
         return Ok(Vec::new());
     }
-    Ok(look(client, flow_slug, &poll, !holds_anything())?.unwrap_or_default())
+    // Plain: a task this look locks without claiming it stays locked only until the caller's
+    // commit, which follows at once (there is no sleep to outlast).
+    Ok(look(client, flow_slug, &poll, true)?.unwrap_or_default())
 }
 
 /// The tasks a batch of answers is about, as parallel arrays (the fourth array, outputs or error
@@ -256,11 +252,22 @@ pub fn complete_tasks(
     tasks: &TaskRefs<'_>,
     outputs: DatumWithOid<'_>,
 ) -> Result<Vec<RawStepTask>> {
+    answer_batch(client, function, tasks, outputs, true)
+}
+
+/// A checked batch of completions; the completed rows when `keep_rows`.
+fn answer_batch(
+    client: &mut SpiClient<'_>,
+    function: &str,
+    tasks: &TaskRefs<'_>,
+    outputs: DatumWithOid<'_>,
+    keep_rows: bool,
+) -> Result<Vec<RawStepTask>> {
     let answers = check_batch(function, tasks, ("outputs", &outputs))?;
     let [run_ids, step_slugs, task_indexes] = tasks.keys();
     let args = [run_ids, step_slugs, task_indexes, outputs, copy(&tasks.worker_id)];
-    let completed = machine::complete_tasks(client, true, &args)?;
-    if (completed.len() as i64) < answers {
+    let (count, completed) = machine::complete_tasks(client, true, &args, keep_rows)?;
+    if (count as i64) < answers {
         ensure_tasks_exist(client, tasks)?;
     }
     Ok(completed)
@@ -277,7 +284,7 @@ pub fn complete_task(
 ) -> Result<Vec<RawStepTask>> {
     let args: [DatumWithOid; 5] =
         [run_id.into(), step_slug.into(), task_index.into(), output.into(), worker_arg(worker_id)];
-    let completed = machine::complete_tasks(client, false, &args)?;
+    let (_, completed) = machine::complete_tasks(client, false, &args, true)?;
     if completed.is_empty() {
         ensure_tasks_exist(client, &TaskRefs::one(run_id, step_slug, task_index, None))?;
     }
