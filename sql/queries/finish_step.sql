@@ -22,9 +22,9 @@ with done as (
             where t.run_id = ss.run_id and t.step_slug = ss.step_slug and t.task_index = 0)
         when not s.aggregate then jsonb_build_object(
           'total', coalesce(ss.initial_tasks, 0), 'completed', ss.completed_tasks, 'failed', ss.failed_tasks)
-        -- verify_run and repair_run compute the same to check and set it. A shared SQL function
-        -- was planned on every call and tripled the time of aggregating 100,000 outputs (111 ms ->
-        -- 310 ms in BENCHMARKS.md), and it would have been public API, so each keeps its copy.
+        -- verify_run and repair_run compute the same (with their per-step task counts) to check
+        -- and set it. A shared SQL function was planned on every call and tripled the time of
+        -- aggregating 100,000 outputs (111 ms -> 310 ms), and it would be public API.
         when s.fanout_policy = 'fail_fast' then coalesce(
           (select jsonb_agg(t.output order by t.task_index)
              from pgflow.step_tasks t

@@ -11,7 +11,12 @@ with task_count as (
          count(*) filter (where t.status = 'completed')::int as completed,
          count(*) filter (where t.status = 'failed')::int as failed,
          count(*) filter (where t.status in ('queued', 'started'))::int as live,
-         (array_agg(t.output) filter (where t.task_index = 0))[1] as first_output
+         (array_agg(t.output) filter (where t.task_index = 0))[1] as first_output,
+         -- A completed fan-out's output as finish_step.sql makes it: outputs, or envelopes.
+         coalesce(jsonb_agg(t.output order by t.task_index), '[]') as outputs,
+         coalesce(jsonb_agg(case when t.status = 'completed' then jsonb_build_object('ok', true, 'value', t.output)
+                                 else jsonb_build_object('ok', false, 'error', t.error_message, 'attempts', t.attempts_count) end
+                            order by t.task_index), '[]') as envelopes
   from pgflow.step_tasks t
   where t.run_id = $1
   group by t.step_slug
@@ -21,6 +26,7 @@ with task_count as (
          s.step_type, s.fanout_policy, s.aggregate, s.step_index,
          coalesce(tc.total, 0) as total, coalesce(tc.completed, 0) as completed,
          coalesce(tc.failed, 0) as failed, coalesce(tc.live, 0) as live, tc.first_output,
+         coalesce(tc.outputs, '[]') as outputs, coalesce(tc.envelopes, '[]') as envelopes,
          (select count(*)::int
             from pgflow.deps d
             left join pgflow.step_states dep on dep.run_id = ss.run_id and dep.step_slug = d.dep_slug
@@ -48,17 +54,8 @@ with task_count as (
          case when t.new_status <> 'completed' then case when t.status = 'completed' then null else t.output end
               when t.step_type = 'single' then coalesce(t.first_output, 'null'::jsonb)
               when not t.aggregate then jsonb_build_object('total', t.total, 'completed', t.completed, 'failed', t.failed)
-              else (select coalesce(
-                case when t.fanout_policy <> 'fail_fast'
-                  then jsonb_agg(case when a.status = 'completed'
-                                      then jsonb_build_object('ok', true, 'value', a.output)
-                                      else jsonb_build_object('ok', false, 'error', a.error_message,
-                                                              'attempts', a.attempts_count) end
-                                 order by a.task_index)
-                  else jsonb_agg(a.output order by a.task_index) end,
-                '[]'::jsonb)
-                 from pgflow.step_tasks a
-                where a.run_id = $1 and a.step_slug = t.step_slug) end as new_output
+              when t.fanout_policy <> 'fail_fast' then t.envelopes
+              else t.outputs end as new_output
   from target t
 ), changed_steps as (
   update pgflow.step_states ss

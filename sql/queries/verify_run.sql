@@ -14,7 +14,12 @@ with run as (
          count(*) filter (where t.status in ('queued', 'started'))::int as live,
          count(*) filter (where t.status = 'failed')::int as failed,
          max(t.task_index) as max_index,
-         (array_agg(t.output) filter (where t.task_index = 0))[1] as first_output
+         (array_agg(t.output) filter (where t.task_index = 0))[1] as first_output,
+         -- A completed fan-out's output as finish_step.sql makes it: outputs, or envelopes.
+         coalesce(jsonb_agg(t.output order by t.task_index), '[]') as outputs,
+         coalesce(jsonb_agg(case when t.status = 'completed' then jsonb_build_object('ok', true, 'value', t.output)
+                                 else jsonb_build_object('ok', false, 'error', t.error_message, 'attempts', t.attempts_count) end
+                            order by t.task_index), '[]') as envelopes
   from pgflow.step_tasks t
   where t.run_id = $1
   group by t.step_slug
@@ -25,17 +30,8 @@ with run as (
               when st.step_type = 'single' then coalesce(tc.first_output, 'null'::jsonb)
               when not st.aggregate then jsonb_build_object(
                 'total', coalesce(tc.total, 0), 'completed', coalesce(tc.completed, 0), 'failed', coalesce(tc.failed, 0))
-              else (select coalesce(
-                case when st.fanout_policy <> 'fail_fast'
-                  then jsonb_agg(case when t.status = 'completed'
-                                      then jsonb_build_object('ok', true, 'value', t.output)
-                                      else jsonb_build_object('ok', false, 'error', t.error_message,
-                                                              'attempts', t.attempts_count) end
-                                 order by t.task_index)
-                  else jsonb_agg(t.output order by t.task_index) end,
-                '[]'::jsonb)
-                 from pgflow.step_tasks t
-                where t.run_id = st.run_id and t.step_slug = st.step_slug) end
+              when st.fanout_policy <> 'fail_fast' then coalesce(tc.envelopes, '[]')
+              else coalesce(tc.outputs, '[]') end
            as expected_output,
          (select count(*)::int
             from pgflow.deps d

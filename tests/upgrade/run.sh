@@ -48,13 +48,22 @@ install_release() {
 # Whatever happens next, the current build is installed again.
 trap 'install_current' EXIT
 current=$(sed -n 's/^version = "\(.*\)"$/\1/p' Cargo.toml)
+# Builds and installs release VERSION, creates DB and runs there the SQL read from stdin, which
+# leaves a run in flight with its id in the psql variable run_id; prints that id.
+start_under() {
+  local version=$1 commit=$2 db=$3 out found run
+  install_release "$version" "$commit"
+  createdb "$db"
+  out=$({ echo 'create extension pgflow;'; cat
+          echo "select extversion || ' ' || :'run_id' from pg_extension where extname = 'pgflow';"; } | q -d "$db" -t -A)
+  read -r found run <<<"$(echo "$out" | tail -1)"
+  [ "$found" = "$version" ] || { echo "expected the run to start under $version, got $found" >&2; return 1; }
+  echo "$run"
+}
 worker=6f9d2b1e-0000-4000-8000-000000000011
 
 # 1a. Under 0.1.1: a fan-out of three, one task answered, two leased.
-install_release 0.1.1 "$RELEASE_0_1_1"
-createdb pgflow_inflight
-run=$(q -d pgflow_inflight -t -A <<SQL
-create extension pgflow;
+run=$(start_under 0.1.1 "$RELEASE_0_1_1" pgflow_inflight <<SQL
 select pgflow.create_flow('kept', max_attempts => 2);
 select pgflow.add_step('kept', 'list');
 select pgflow.add_step('kept', 'each', array['list'], step_type => 'fanout');
@@ -63,37 +72,25 @@ select count(*) from pgflow.poll_for_tasks('kept', 300, 10, 0);
 select count(*) from pgflow.complete_task(:'run_id', 'list', 0, '[1, 2, 3]');
 select count(*) from pgflow.poll_for_tasks('kept', 300, 10, 0, 100, '$worker');
 select count(*) from pgflow.complete_task(:'run_id', 'each', 0, '"one"', '$worker');
-select extversion || ' ' || :'run_id' from pg_extension where extname = 'pgflow';
 SQL
 )
-read -r version run <<<"$(echo "$run" | tail -1)"
-[ "$version" = 0.1.1 ] || { echo "expected the run to start under 0.1.1, got $version" >&2; exit 1; }
 echo "ok - under 0.1.1: run $run started, two of its three fan-out tasks leased and unanswered"
 
 # 1b. Under 0.2.0: a collect_all fan-out of four, one task completed, one failed, two leased.
-install_release 0.2.0 "$RELEASE_0_2_0"
-createdb pgflow_inflight_0_2_0
-run2=$(q -d pgflow_inflight_0_2_0 -t -A <<SQL
-create extension pgflow;
+run2=$(start_under 0.2.0 "$RELEASE_0_2_0" pgflow_inflight_0_2_0 <<SQL
 select pgflow.create_flow('kept', max_attempts => 1);
 select pgflow.add_step('kept', 'each', step_type => 'fanout', fanout_policy => 'collect_all');
 select run_id from pgflow.start_flow('kept', '[1, 2, 3, 4]') \gset
 select count(*) from pgflow.poll_for_tasks('kept', 300, 10, 0, 100, '$worker');
 select count(*) from pgflow.complete_task(:'run_id', 'each', 0, '"one"', '$worker');
 select count(*) from pgflow.fail_task(:'run_id', 'each', 1, 'broken', '$worker');
-select extversion || ' ' || :'run_id' from pg_extension where extname = 'pgflow';
 SQL
 )
-read -r version run2 <<<"$(echo "$run2" | tail -1)"
-[ "$version" = 0.2.0 ] || { echo "expected the run to start under 0.2.0, got $version" >&2; exit 1; }
 echo "ok - under 0.2.0: run $run2 started, one task completed, one failed, two leased and unanswered"
 
 # 1c. Under 0.3.0: list -> each (a fan-out of three) -> total; list answered, the fan-out leased,
 #     one of its tasks answered.
-install_release 0.3.0 "$RELEASE_0_3_0"
-createdb pgflow_inflight_0_3_0
-run3=$(q -d pgflow_inflight_0_3_0 -t -A <<SQL
-create extension pgflow;
+run3=$(start_under 0.3.0 "$RELEASE_0_3_0" pgflow_inflight_0_3_0 <<SQL
 select pgflow.create_flow('kept');
 select pgflow.add_step('kept', 'list');
 select pgflow.add_step('kept', 'each', array['list'], step_type => 'fanout');
@@ -103,11 +100,8 @@ select count(*) from pgflow.poll_for_tasks('kept', 300, 10, 0);
 select count(*) from pgflow.complete_task(:'run_id', 'list', 0, '[1, 2, 3]');
 select count(*) from pgflow.poll_for_tasks('kept', 300, 10, 0, 100, '$worker');
 select count(*) from pgflow.complete_task(:'run_id', 'each', 0, '10', '$worker');
-select extversion || ' ' || :'run_id' from pg_extension where extname = 'pgflow';
 SQL
 )
-read -r version run3 <<<"$(echo "$run3" | tail -1)"
-[ "$version" = 0.3.0 ] || { echo "expected the run to start under 0.3.0, got $version" >&2; exit 1; }
 echo "ok - under 0.3.0: run $run3 started, one of its three fan-out tasks answered, two leased"
 
 install_current
