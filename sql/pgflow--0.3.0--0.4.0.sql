@@ -2,6 +2,8 @@
 -- create_flow and add_step refuse a different re-definition of an existing flow or step (42710,
 -- each difference named) instead of returning the old one silently. flow_shape,
 -- compare_flow_shape, ensure_flow_compiled (pgflow's FlowShape JSON) and delete_flow.
+-- Conditions (pgflow's): add_step gains required_input_pattern, forbidden_input_pattern and
+-- when_unmet; a step whose input does not meet them is skipped, skips what follows, or fails the run.
 -- complete_tasks_and_poll answers a batch and claims the next in one call and one transaction.
 -- step_tasks.msg_id is message_id, as pgflow names it; step_task_record gains flow_input (the run
 -- input, for single steps). The internal SQL helpers leave the API: batch arrays are checked in
@@ -20,6 +22,41 @@ alter table pgflow.step_tasks set (autovacuum_vacuum_scale_factor = 0.02, autova
   autovacuum_vacuum_insert_scale_factor = 0.02, autovacuum_analyze_scale_factor = 0.02, autovacuum_vacuum_cost_delay = 0);
 alter table pgflow.step_states set (fillfactor = 70, autovacuum_vacuum_scale_factor = 0.02, autovacuum_vacuum_cost_delay = 0);
 alter table pgflow.runs set (fillfactor = 70, autovacuum_vacuum_scale_factor = 0.02, autovacuum_vacuum_cost_delay = 0);
+
+alter table pgflow.steps
+  add column required_input_pattern jsonb,
+  add column forbidden_input_pattern jsonb,
+  add column when_unmet text not null default 'skip',
+  add constraint steps_when_unmet_is_known check (when_unmet in ('skip', 'skip-cascade', 'fail'));
+
+-- add_step gained arguments: a new signature is a new function.
+drop function pgflow.add_step(text, text, text[], int, int, int, int, text, text, numeric, text, int, int, boolean);
+CREATE FUNCTION "add_step"(
+	"flow_slug" TEXT,
+	"step_slug" TEXT,
+	"deps_slugs" TEXT[] DEFAULT '{}',
+	"max_attempts" INT DEFAULT NULL,
+	"base_delay" INT DEFAULT NULL,
+	"timeout" INT DEFAULT NULL,
+	"start_delay" INT DEFAULT NULL,
+	"step_type" TEXT DEFAULT 'single',
+	"fanout_policy" TEXT DEFAULT 'fail_fast',
+	"success_threshold" NUMERIC DEFAULT NULL,
+	"when_exhausted" TEXT DEFAULT 'fail',
+	"fanout_timeout" INT DEFAULT NULL,
+	"max_delay" INT DEFAULT NULL,
+	"aggregate" bool DEFAULT true,
+	"required_input_pattern" jsonb DEFAULT NULL,
+	"forbidden_input_pattern" jsonb DEFAULT NULL,
+	"when_unmet" TEXT DEFAULT 'skip'
+) RETURNS steps
+VOLATILE PARALLEL UNSAFE
+SET search_path TO pg_catalog, @extschema@, pg_temp
+LANGUAGE c
+AS 'MODULE_PATHNAME', 'add_step_wrapper';
+alter function pgflow.add_step set plan_cache_mode = force_generic_plan;
+revoke all on function pgflow.add_step from public;
+grant execute on function pgflow.add_step to pgflow_admin;
 
 drop function pgflow.task_batch_null_problem(uuid[], text[], int[], anyarray);
 drop function pgflow.task_batch_length_problem(uuid[], text[], int[], anyarray);

@@ -69,7 +69,15 @@ create table pgflow.steps (
   -- Added in 0.3.0 (last, as above). false: the fan-out's output is a summary
   -- {"total", "completed", "failed"} and its items are read with read_results.
   aggregate          boolean not null default true,
-  constraint steps_aggregate_needs_fanout check (aggregate or step_type = 'fanout')
+  constraint steps_aggregate_needs_fanout check (aggregate or step_type = 'fanout'),
+  -- Added in 0.4.0 (last, as above). A condition on the step's input, {"run", <dependencies>}
+  -- as a single step sees it (once, for a fan-out): the step runs only if its input contains
+  -- required_input_pattern (@>) and does not contain forbidden_input_pattern; otherwise
+  -- when_unmet: skip it, skip it and everything downstream of it, or fail the run.
+  required_input_pattern  jsonb,
+  forbidden_input_pattern jsonb,
+  when_unmet              text not null default 'skip',
+  constraint steps_when_unmet_is_known check (when_unmet in ('skip', 'skip-cascade', 'fail'))
 );
 
 create table pgflow.deps (

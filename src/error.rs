@@ -172,6 +172,18 @@ pub mod reason {
         format!("timed out: the run did not finish within {seconds} s of its start (run_timeout)")
     }
 
+    /// Why a step whose condition did not hold was skipped (or failed its run).
+    pub fn condition_unmet(required: Option<&str>, forbidden: Option<&str>) -> String {
+        let mut parts = Vec::new();
+        if let Some(pattern) = required {
+            parts.push(format!("contain {pattern}"));
+        }
+        if let Some(pattern) = forbidden {
+            parts.push(format!("not contain {pattern}"));
+        }
+        format!("condition not met: its input must {}", parts.join(" and must "))
+    }
+
     /// The run's reason when one of its steps failed it.
     pub fn step_failed_run(step_slug: &str, message: &str) -> String {
         format!("step '{step_slug}' failed: {message}")

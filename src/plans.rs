@@ -44,7 +44,7 @@ statements! {
     FIND_STEP = "find_step" (TEXTOID, TEXTOID);
     MISSING_DEPS = "missing_deps" (TEXTOID, TEXTARRAYOID);
     INSERT_STEP = "insert_step" (TEXTOID, TEXTOID, TEXTARRAYOID, INT4OID, INT4OID, INT4OID, INT4OID, TEXTOID,
-                                 TEXTOID, NUMERICOID, TEXTOID, INT4OID, INT4OID, BOOLOID);
+                                 TEXTOID, NUMERICOID, TEXTOID, INT4OID, INT4OID, BOOLOID, JSONBOID, JSONBOID, TEXTOID);
     FLOW_DEFINITION = "flow_definition" (TEXTOID);
     LOCK_FLOW_SLUG = "lock_flow_slug" (TEXTOID);
     COUNT_UNFINISHED_RUNS = "count_unfinished_runs" (TEXTOID);

@@ -1,25 +1,52 @@
--- $1 run_id. Starts every created step whose dependencies are all done (completed or skipped),
--- creates the task of each single step in the same statement, and returns the fan-out steps (with
--- what their failure does to the run), which the caller spawns.
-with ready as (
+-- $1 run_id. Starts every created step whose dependencies are all done (completed or skipped) and
+-- creates the task of each single step in the same statement. Returns, in definition order, the
+-- fan-out steps, which the caller spawns, and the steps whose condition does not hold (unmet),
+-- which the caller ends at once as their when_unmet says; each with what its failure does to the run.
+-- A condition is checked once per step (a fan-out included), against the step's input as a single
+-- step sees it: {"run": <run input>, "<dependency>": <its output>, ...}, skipped ones left out.
+-- A step without a condition never builds that input.
+with candidate as materialized (
+  select ss.step_slug, ss.flow_slug, s.step_type, s.step_index, s.when_exhausted, s.when_unmet,
+         coalesce(s.opt_start_delay, 0) as start_delay,
+         s.required_input_pattern, s.forbidden_input_pattern,
+         case when s.required_input_pattern is null and s.forbidden_input_pattern is null then false
+              else not (coalesce(i.input @> s.required_input_pattern, true)
+                        and not coalesce(i.input @> s.forbidden_input_pattern, false)) end as unmet
+  from pgflow.step_states ss
+  join pgflow.steps s on s.flow_slug = ss.flow_slug and s.step_slug = ss.step_slug
+  join pgflow.runs r on r.run_id = ss.run_id
+  cross join lateral (
+    select case when s.required_input_pattern is null and s.forbidden_input_pattern is null then null
+                else jsonb_build_object('run', r.input) || coalesce(
+                  (select jsonb_object_agg(d.dep_slug, dep.output)
+                     from pgflow.deps d
+                     join pgflow.step_states dep on dep.run_id = ss.run_id and dep.step_slug = d.dep_slug
+                    where d.flow_slug = ss.flow_slug and d.step_slug = ss.step_slug and dep.status = 'completed'),
+                  '{}'::jsonb) end as input
+  ) i
+  where ss.run_id = $1
+    and ss.status = 'created'
+    and ss.remaining_deps = 0
+    and r.status = 'started'
+), ready as (
   update pgflow.step_states ss
   set status = 'started',
       started_at = clock_timestamp(),
       remaining_tasks = ss.initial_tasks
-  from pgflow.steps s, pgflow.runs r
-  where ss.run_id = $1
-    and ss.status = 'created'
-    and ss.remaining_deps = 0
-    and r.run_id = ss.run_id
-    and r.status = 'started'
-    and s.flow_slug = ss.flow_slug
-    and s.step_slug = ss.step_slug
-  returning ss.flow_slug, ss.step_slug, s.step_type, s.step_index, s.when_exhausted,
-            coalesce(s.opt_start_delay, 0) as start_delay
+  from candidate c
+  where ss.run_id = $1 and ss.step_slug = c.step_slug and ss.status = 'created'
+  returning c.step_slug, c.flow_slug, c.step_type, c.step_index, c.when_exhausted, c.when_unmet,
+            c.start_delay, c.unmet, c.required_input_pattern, c.forbidden_input_pattern
 ), single_tasks as (
   insert into pgflow.step_tasks (flow_slug, run_id, step_slug, task_index, visible_at)
   select ready.flow_slug, $1, ready.step_slug, 0, now() + make_interval(secs => ready.start_delay)
   from ready
-  where ready.step_type = 'single'
+  where ready.step_type = 'single' and not ready.unmet
 )
-select ready.step_slug, ready.when_exhausted from ready where ready.step_type = 'fanout' order by ready.step_index
+select ready.step_slug, ready.unmet,
+       case when ready.unmet then ready.when_unmet else ready.when_exhausted end as on_failure,
+       ready.required_input_pattern::text as required_input_pattern,
+       ready.forbidden_input_pattern::text as forbidden_input_pattern
+from ready
+where ready.step_type = 'fanout' or ready.unmet
+order by ready.step_index

@@ -2,7 +2,7 @@ use pgrx::pg_sys::panic::ErrorReport;
 use pgrx::prelude::*;
 use pgrx::{AnyNumeric, JsonB};
 
-use crate::engine::definition::{self, FailureOptions, FlowOptions, StepOptions};
+use crate::engine::definition::{self, Condition, FailureOptions, FlowOptions, StepOptions};
 use crate::error::required;
 
 #[pg_extern(volatile, parallel_unsafe)]
@@ -45,6 +45,9 @@ fn add_step(
     fanout_timeout: default!(Option<i32>, "NULL"),
     max_delay: default!(Option<i32>, "NULL"),
     aggregate: default!(Option<bool>, true),
+    required_input_pattern: default!(Option<JsonB>, "NULL"),
+    forbidden_input_pattern: default!(Option<JsonB>, "NULL"),
+    when_unmet: default!(Option<String>, "'skip'"),
 ) -> Result<pgrx::composite_type!('static, "steps"), ErrorReport> {
     const F: &str = "add_step";
     let flow_slug = required(flow_slug, F, "flow_slug")?;
@@ -61,8 +64,13 @@ fn add_step(
         when_exhausted: required(when_exhausted, F, "when_exhausted")?,
         aggregate: required(aggregate, F, "aggregate")?,
     };
+    let condition = Condition {
+        required: required_input_pattern.map(|p| p.0),
+        forbidden: forbidden_input_pattern.map(|p| p.0),
+        when_unmet: required(when_unmet, F, "when_unmet")?,
+    };
     Ok(Spi::connect_mut(|client| {
-        definition::add_step(client, &flow_slug, &step_slug, &deps, options, failure, &step_type)
+        definition::add_step(client, &flow_slug, &step_slug, &deps, options, failure, condition, &step_type)
     })?)
 }
 

@@ -1,9 +1,10 @@
 //! Flow definitions: flows, their steps and the dependencies between steps.
 
 use pgrx::datum::DatumWithOid;
-use pgrx::pg_sys::BuiltinOid::{INT4OID, NUMERICOID};
+use pgrx::pg_sys::BuiltinOid::{INT4OID, JSONBOID, NUMERICOID};
 use pgrx::spi::SpiClient;
-use pgrx::AnyNumeric;
+use pgrx::{AnyNumeric, JsonB};
+use serde_json::Value;
 
 use super::machine;
 use super::shape::{self, FlowDefinition, StepDefinition};
@@ -139,6 +140,27 @@ impl FailureOptions {
     }
 }
 
+/// A condition on a step's input: it runs only if its input contains `required` and does not
+/// contain `forbidden`; otherwise `when_unmet` says what happens, in the words of when_exhausted.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Condition {
+    pub required: Option<Value>,
+    pub forbidden: Option<Value>,
+    pub when_unmet: String,
+}
+
+impl Condition {
+    fn check(&self, subject: &str) -> Result<()> {
+        match self.when_unmet.as_str() {
+            "skip" | "skip-cascade" | "fail" => Ok(()),
+            other => Err(PgflowError::InvalidArgument(format!(
+                "{subject}: unknown when_unmet {other:?} (expected 'skip', 'skip-cascade' or 'fail')"
+            ))),
+        }
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
 pub fn add_step(
     client: &mut SpiClient<'_>,
     flow_slug: &str,
@@ -146,6 +168,7 @@ pub fn add_step(
     deps: &[String],
     options: StepOptions,
     failure: FailureOptions,
+    condition: Condition,
     step_type: &str,
 ) -> Result<Row> {
     validate::slug("flow", flow_slug)?;
@@ -159,6 +182,7 @@ pub fn add_step(
     validate::option(&subject, "fanout_timeout", options.fanout_timeout, 1)?;
     validate::option(&subject, "max_delay", options.max_delay, 0)?;
     failure.check(&subject, step_type)?;
+    condition.check(&subject)?;
 
     if plans::first::<Row>(client, &plans::FIND_FLOW, &[flow_slug.into()], "f")?.is_none() {
         return Err(PgflowError::UnknownFlow(flow_slug.to_string()));
@@ -167,7 +191,8 @@ pub fn add_step(
     if let Some(existing) = plans::first::<Row>(client, &plans::FIND_STEP, &key, "s")? {
         let mut sorted = deps.to_vec();
         sorted.sort();
-        let wanted = StepDefinition { slug: step_slug.to_string(), step_type, deps: sorted, options, failure };
+        let wanted =
+            StepDefinition { slug: step_slug.to_string(), step_type, deps: sorted, options, failure, condition };
         let stored = read_definition(client, flow_slug)?
             .and_then(|flow| flow.steps.into_iter().find(|step| step.slug == step_slug))
             .ok_or_else(|| PgflowError::Internal(format!("{subject} was found but could not be read")))?;
@@ -206,7 +231,8 @@ pub fn add_step(
     }
 
     let int = |value: Option<i32>| optional(value, INT4OID);
-    let args: [DatumWithOid; 14] = [
+    let pattern = |value: Option<Value>| optional(value.map(JsonB), JSONBOID);
+    let args: [DatumWithOid; 17] = [
         flow_slug.into(),
         step_slug.into(),
         deps.to_vec().into(),
@@ -221,6 +247,9 @@ pub fn add_step(
         int(options.fanout_timeout),
         int(options.max_delay),
         failure.aggregate.into(),
+        pattern(condition.required),
+        pattern(condition.forbidden),
+        condition.when_unmet.as_str().into(),
     ];
     plans::first::<Row>(client, &plans::INSERT_STEP, &args, "s")?
         .ok_or_else(|| PgflowError::Internal(format!("{subject} was not inserted")))
@@ -261,6 +290,11 @@ pub fn read_definition(client: &mut SpiClient<'_>, flow_slug: &str) -> Result<Op
                 success_threshold: get(&row, "success_threshold")?,
                 when_exhausted: get(&row, "when_exhausted")?.unwrap_or_default(),
                 aggregate: get(&row, "aggregate")?.unwrap_or(true),
+            },
+            condition: Condition {
+                required: get::<JsonB>(&row, "required_input_pattern")?.map(|p| p.0),
+                forbidden: get::<JsonB>(&row, "forbidden_input_pattern")?.map(|p| p.0),
+                when_unmet: get(&row, "when_unmet")?.unwrap_or_default(),
             },
             slug,
         });
@@ -327,7 +361,16 @@ pub fn ensure_flow_compiled(
 fn create_from_definition(client: &mut SpiClient<'_>, flow_slug: &str, definition: FlowDefinition) -> Result<()> {
     create_flow(client, flow_slug, definition.options)?;
     for step in definition.steps {
-        add_step(client, flow_slug, &step.slug, &step.deps, step.options, step.failure, step.step_type.as_str())?;
+        add_step(
+            client,
+            flow_slug,
+            &step.slug,
+            &step.deps,
+            step.options,
+            step.failure,
+            step.condition,
+            step.step_type.as_str(),
+        )?;
     }
     Ok(())
 }

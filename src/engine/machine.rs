@@ -153,15 +153,31 @@ fn lock_runs(client: &mut SpiClient<'_>, run_ids: DatumWithOid<'_>) -> Result<()
 // Steps
 
 /// `dependencies done`: starts every created step whose dependencies are all completed or
-/// skipped. Single steps get their task in the same statement; fan-outs are spawned here.
+/// skipped. Single steps get their task in the same statement; fan-outs are spawned here. A step
+/// whose condition does not hold ends at once as its `when_unmet` says (`condition unmet`).
 pub fn start_ready_steps(client: &mut SpiClient<'_>, run_id: Uuid, strictness: Strictness) -> Result<RunState> {
     let table = plans::run(client, &plans::START_READY_STEPS, &[run_id.into()])?;
-    let mut fanouts = Vec::with_capacity(table.len());
+    let mut started = Vec::with_capacity(table.len());
     for row in table {
         let step_slug = required_column::<String>(get(&row, "step_slug")?, "step_slug")?;
-        fanouts.push((step_slug, get::<String>(&row, "when_exhausted")?.unwrap_or_default()));
+        let on_failure = get::<String>(&row, "on_failure")?.unwrap_or_default();
+        let unmet = match get::<bool>(&row, "unmet")? {
+            Some(true) => Some(reason::condition_unmet(
+                get::<String>(&row, "required_input_pattern")?.as_deref(),
+                get::<String>(&row, "forbidden_input_pattern")?.as_deref(),
+            )),
+            _ => None,
+        };
+        started.push((step_slug, on_failure, unmet));
     }
-    for (step_slug, when_exhausted) in fanouts {
+    for (step_slug, on_failure, unmet) in started {
+        if let Some(message) = unmet {
+            if step_failed(client, run_id, &step_slug, &on_failure, &message)? == RunState::Ended {
+                return Ok(RunState::Ended);
+            }
+            continue;
+        }
+        let when_exhausted = on_failure;
         let state = match spawn(client, run_id, &step_slug)? {
             Spawned::Tasks(_) => RunState::Going,
             // An empty array: the step completes at once, and that may release its dependents.

@@ -6,7 +6,7 @@
 use pgrx::AnyNumeric;
 use serde_json::{json, Map, Value};
 
-use super::definition::{FailureOptions, FlowOptions, StepOptions, StepType};
+use super::definition::{Condition, FailureOptions, FlowOptions, StepOptions, StepType};
 use crate::error::{PgflowError, Result};
 
 #[derive(Clone, Debug)]
@@ -17,6 +17,7 @@ pub struct StepDefinition {
     pub deps: Vec<String>,
     pub options: StepOptions,
     pub failure: FailureOptions,
+    pub condition: Condition,
 }
 
 #[derive(Clone, Debug)]
@@ -79,6 +80,11 @@ pub fn step_changes(old: &StepDefinition, new: &StepDefinition) -> Vec<String> {
     });
     changes.field("when_exhausted", &o.when_exhausted, &n.when_exhausted, String::clone);
     changes.field("aggregate", &o.aggregate, &n.aggregate, bool::to_string);
+    let (o, n) = (&old.condition, &new.condition);
+    let pattern = |p: &Option<Value>| p.as_ref().map_or_else(|| "none".to_string(), Value::to_string);
+    changes.field("required_input_pattern", &o.required, &n.required, pattern);
+    changes.field("forbidden_input_pattern", &o.forbidden, &n.forbidden, pattern);
+    changes.field("when_unmet", &o.when_unmet, &n.when_unmet, String::clone);
     changes.0
 }
 
@@ -133,10 +139,14 @@ fn step_shape(step: &StepDefinition) -> Value {
     shape.insert("slug".into(), json!(step.slug));
     shape.insert("stepType".into(), json!(if step.step_type == StepType::Fanout { "map" } else { "single" }));
     shape.insert("dependencies".into(), json!(step.deps));
-    shape.insert("whenUnmet".into(), json!("skip"));
+    let pattern = |p: &Option<Value>| match p {
+        Some(value) => json!({ "defined": true, "value": value }),
+        None => json!({ "defined": false }),
+    };
+    shape.insert("whenUnmet".into(), json!(step.condition.when_unmet));
     shape.insert("whenExhausted".into(), json!(step.failure.when_exhausted));
-    shape.insert("requiredInputPattern".into(), json!({ "defined": false }));
-    shape.insert("forbiddenInputPattern".into(), json!({ "defined": false }));
+    shape.insert("requiredInputPattern".into(), pattern(&step.condition.required));
+    shape.insert("forbiddenInputPattern".into(), pattern(&step.condition.forbidden));
     let f = &step.failure;
     if f.fanout_policy != "fail_fast" {
         shape.insert("fanoutPolicy".into(), json!(f.fanout_policy));
@@ -239,20 +249,24 @@ fn step_from_shape(flow_slug: &str, index: usize, step: &Value) -> Result<StepDe
         Some(_) => return Err(refuse(format!("{at}: dependencies must be an array"))),
     };
     deps.sort();
-    if string(fields, "whenUnmet", &at).map_err(refuse)?.is_some_and(|w| w != "skip") {
-        return Err(refuse(format!(
-            "{at}: whenUnmet other than 'skip' needs conditions, which this version does not run"
-        )));
-    }
-    for pattern in ["requiredInputPattern", "forbiddenInputPattern"] {
-        if let Some(value) = fields.get(pattern) {
-            if value.get("defined") != Some(&Value::Bool(false)) {
-                return Err(refuse(format!(
-                    "{at}: {pattern} is a condition, which this version does not run (only {{\"defined\": false}} is accepted)"
-                )));
-            }
+    let pattern = |key: &str| -> Result<Option<Value>> {
+        match fields.get(key) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::Object(p)) => match (p.get("defined"), p.get("value")) {
+                (Some(Value::Bool(false)), _) => Ok(None),
+                (Some(Value::Bool(true)), Some(value)) => Ok(Some(value.clone())),
+                _ => Err(refuse(format!(
+                    "{at}: {key} must be {{\"defined\": false}} or {{\"defined\": true, \"value\": ...}}"
+                ))),
+            },
+            Some(other) => Err(refuse(format!("{at}: {key} must be an object, got {other}"))),
         }
-    }
+    };
+    let condition = Condition {
+        required: pattern("requiredInputPattern")?,
+        forbidden: pattern("forbiddenInputPattern")?,
+        when_unmet: string(fields, "whenUnmet", &at).map_err(refuse)?.unwrap_or_else(|| "skip".into()),
+    };
     let options = match fields.get("options") {
         None | Some(Value::Null) => Map::new(),
         Some(value) => object(value, &format!("{at} options")).map_err(refuse)?.clone(),
@@ -292,6 +306,7 @@ fn step_from_shape(flow_slug: &str, index: usize, step: &Value) -> Result<StepDe
             when_exhausted: string(fields, "whenExhausted", &at).map_err(refuse)?.unwrap_or_else(|| "fail".into()),
             aggregate,
         },
+        condition,
     })
 }
 

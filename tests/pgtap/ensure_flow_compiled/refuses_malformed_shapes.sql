@@ -7,8 +7,9 @@ select throws_ok($$ select pgflow.ensure_flow_compiled('x', '{}') $$, '22023',
   'shape of flow ''x'': "steps" must be an array', 'a shape without steps');
 select throws_ok($$ select pgflow.ensure_flow_compiled('x', '{"steps": [{"slug": "a", "retries": 3}]}') $$, '22023', null,
   'an unknown key is refused, not dropped');
-select throws_ok($$ select pgflow.ensure_flow_compiled('x', '{"steps": [{"slug": "a", "requiredInputPattern": {"defined": true, "value": {"ok": true}}}]}') $$,
-  '22023', null, 'a condition, which this version cannot run, is refused');
+select throws_ok($$ select pgflow.ensure_flow_compiled('x', '{"steps": [{"slug": "a", "requiredInputPattern": {"defined": true}}]}') $$,
+  '22023', 'shape of flow ''x'': step ''a'': requiredInputPattern must be {"defined": false} or {"defined": true, "value": ...}',
+  'a condition without its value is refused');
 select throws_ok($$ select pgflow.ensure_flow_compiled('x', '{"steps": [{"slug": "a", "options": {"maxAttempts": "3"}}]}') $$,
   '22023', 'shape of flow ''x'': step ''a'' options: maxAttempts must be a number, got "3"', 'an option of the wrong type');
 select throws_ok($$ select pgflow.ensure_flow_compiled('x', '{"steps": [{"slug": "b", "dependencies": ["a"]}]}') $$,
