@@ -5,7 +5,7 @@
  * SQL of an unchanged flow changes nothing; the extension refuses it, naming each difference, when
  * the stored flow differs.
  */
-import type { FlowOptions, StepFailureOptions, StepRuntimeOptions } from './dsl.js';
+import type { FlowOptions, JsonPattern, StepCondition, StepFailureOptions, StepRuntimeOptions } from './dsl.js';
 import { toFlow, type AnyFlowDefinition } from './pgflow-compat.js';
 
 /**
@@ -60,6 +60,14 @@ function failureOptions(failure: StepFailureOptions): string[] {
   return named;
 }
 
+function conditionOptions(condition: StepCondition): string[] {
+  const named: string[] = [];
+  if (condition.if !== undefined) named.push(`required_input_pattern => ${quoteLiteral(JSON.stringify(condition.if))}::jsonb`);
+  if (condition.ifNot !== undefined) named.push(`forbidden_input_pattern => ${quoteLiteral(JSON.stringify(condition.ifNot))}::jsonb`);
+  if (condition.whenUnmet !== undefined) named.push(`when_unmet => ${quoteLiteral(condition.whenUnmet)}`);
+  return named;
+}
+
 /**
  * The SQL statements that define `flow`, one per array element, without trailing semicolons. A
  * flow built with `@pgflow/dsl` compiles too.
@@ -76,6 +84,7 @@ export function compileFlow(definition: AnyFlowDefinition): string[] {
     args.push(...namedOptions(step.options));
     if (step.fanout) args.push(`step_type => 'fanout'`);
     args.push(...failureOptions(step.failure));
+    args.push(...conditionOptions(step.condition));
     statements.push(`SELECT pgflow.add_step(${args.join(', ')})`);
   }
   return statements;
@@ -86,15 +95,21 @@ export function compileFlowScript(flow: AnyFlowDefinition): string {
   return compileFlow(flow).map((statement) => `${statement};\n`).join('');
 }
 
+/** A condition's pattern in a shape: absent, or its value. */
+export type PatternShape = { readonly defined: false } | { readonly defined: true; readonly value: JsonPattern };
+
+const patternShape = (pattern: JsonPattern | undefined): PatternShape =>
+  pattern === undefined ? { defined: false } : { defined: true, value: pattern };
+
 /** A step of a flow shape (see `flowShape`). */
 export interface StepShape {
   readonly slug: string;
   readonly stepType: 'single' | 'map';
   readonly dependencies: readonly string[];
-  readonly whenUnmet: 'skip';
+  readonly whenUnmet: string;
   readonly whenExhausted: string;
-  readonly requiredInputPattern: { readonly defined: false };
-  readonly forbiddenInputPattern: { readonly defined: false };
+  readonly requiredInputPattern: PatternShape;
+  readonly forbiddenInputPattern: PatternShape;
   readonly fanoutPolicy?: string;
   readonly successThreshold?: number;
   readonly options?: Readonly<Record<string, number>>;
@@ -123,10 +138,10 @@ export function flowShape(definition: AnyFlowDefinition): FlowShape {
       slug: step.slug,
       stepType: step.fanout ? 'map' : 'single',
       dependencies: [...step.dependsOn].sort(),
-      whenUnmet: 'skip',
+      whenUnmet: step.condition.whenUnmet ?? 'skip',
       whenExhausted: step.failure.whenExhausted ?? 'fail',
-      requiredInputPattern: { defined: false },
-      forbiddenInputPattern: { defined: false },
+      requiredInputPattern: patternShape(step.condition.if),
+      forbiddenInputPattern: patternShape(step.condition.ifNot),
     };
     if (step.failure.fanoutPolicy !== undefined && step.failure.fanoutPolicy !== 'fail_fast') {
       shape.fanoutPolicy = step.failure.fanoutPolicy;

@@ -57,6 +57,23 @@ export type FanoutPolicy = 'fail_fast' | 'collect_all' | 'threshold';
 /** What a failed step does to its run: fail it, skip the step, or skip it and its dependents. */
 export type WhenExhausted = 'fail' | 'skip' | 'skip-cascade';
 
+/** What a step whose input does not meet its condition does: the same three choices. */
+export type WhenUnmet = 'skip' | 'skip-cascade' | 'fail';
+
+/** A JSON object a step's input is matched against (`@>`: the input contains it). */
+export type JsonPattern = { readonly [key: string]: unknown };
+
+/**
+ * A condition on a step's input (`{ run, ...deps }` as a single step sees it; a fan-out checks
+ * once): the step runs only if its input contains `if` and does not contain `ifNot`; otherwise
+ * `whenUnmet` (default `skip`) decides. A step that may be skipped so is optional downstream.
+ */
+type ConditionOptions<If extends JsonPattern, IfNot extends JsonPattern, Unmet extends WhenUnmet> = {
+  readonly if?: If;
+  readonly ifNot?: IfNot;
+  readonly whenUnmet?: Unmet;
+};
+
 /** One item of a `collect_all` or `threshold` fan-out's output. */
 export type ItemResult<T> =
   | { readonly ok: true; readonly value: T }
@@ -108,6 +125,13 @@ interface SingleFailureOptions<Exhausted extends WhenExhausted> {
 
 export type StepHandler = (input: never, context: TaskContext) => unknown;
 
+/** A step's condition, as the compiler sees it (see `ConditionOptions`). */
+export interface StepCondition {
+  readonly if?: JsonPattern;
+  readonly ifNot?: JsonPattern;
+  readonly whenUnmet?: WhenUnmet;
+}
+
 /** What a step does when its tasks fail, as the compiler sees it. */
 export interface StepFailureOptions {
   readonly fanoutPolicy?: FanoutPolicy;
@@ -122,6 +146,7 @@ export interface StepDefinition {
   readonly fanout: boolean;
   readonly options: StepRuntimeOptions;
   readonly failure: StepFailureOptions;
+  readonly condition: StepCondition;
   /** Called with the task's payload: `{ run, ...deps }` for a single step, `{ item }` for a fan-out task. */
   readonly handler: (input: unknown, context: TaskContext) => unknown;
 }
@@ -154,6 +179,13 @@ type SingleInput<Input, Steps, Deps extends keyof Steps, Skippable extends strin
 type FanoutOutput<Output, Policy extends FanoutPolicy> = Policy extends 'collect_all' | 'threshold'
   ? ItemResult<Awaited<Output>>[]
   : Awaited<Output>[];
+
+/** The step's slug if it has a condition whose failure skips it rather than failing the run. */
+type SkippableUnless<Slug extends string, If, IfNot, Unmet extends WhenUnmet> = [If | IfNot] extends [never]
+  ? never
+  : Unmet extends 'fail'
+    ? never
+    : Slug;
 
 /** The step's slug if its failure skips it rather than failing the run. */
 type SkippableIf<Slug extends string, Exhausted extends WhenExhausted> = Exhausted extends 'skip' | 'skip-cascade'
@@ -252,6 +284,31 @@ function checkFailureOptions(subject: string, options: StepFailureOptions, fanou
   return Object.freeze(picked);
 }
 
+const WHEN_UNMET: readonly string[] = ['skip', 'skip-cascade', 'fail'];
+
+function isJsonObject(value: unknown): value is JsonPattern {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** The rules of the extension's add_step for conditions. */
+function checkCondition(subject: string, options: StepCondition): StepCondition {
+  const picked: { -readonly [K in keyof StepCondition]: StepCondition[K] } = {};
+  for (const key of ['if', 'ifNot'] as const) {
+    const pattern = options[key];
+    if (pattern === undefined) continue;
+    if (!isJsonObject(pattern)) throw new FlowDefinitionError(`${subject}: ${key} must be a JSON object to match the input against`);
+    picked[key] = pattern;
+  }
+  const { whenUnmet } = options;
+  if (whenUnmet !== undefined) {
+    if (!WHEN_UNMET.includes(whenUnmet)) {
+      throw new FlowDefinitionError(`${subject}: unknown whenUnmet ${JSON.stringify(whenUnmet)} (expected 'skip', 'skip-cascade' or 'fail')`);
+    }
+    picked.whenUnmet = whenUnmet;
+  }
+  return Object.freeze(picked);
+}
+
 /**
  * A flow definition. `Input` is the run input; `Steps` maps each step slug to its output type
  * (a fan-out's output is the array of its tasks' outputs, in index order); `Leaves` are the steps
@@ -280,12 +337,13 @@ export class Flow<Input, Steps extends StepOutputs = {}, Leaves extends string =
   }
 
   /** A fan-out over the run input, which must be an array: one task per element. */
-  step<Slug extends string, Output, Policy extends FanoutPolicy = 'fail_fast', Exhausted extends WhenExhausted = 'fail'>(
+  step<Slug extends string, Output, Policy extends FanoutPolicy = 'fail_fast', Exhausted extends WhenExhausted = 'fail', If extends JsonPattern = never, IfNot extends JsonPattern = never, Unmet extends WhenUnmet = 'skip'>(
     options: { readonly slug: FreshSlug<Slug, Steps>; readonly fanout: true; readonly dependsOn?: readonly [] } & StepRuntimeOptions &
       FanoutFailureOptions<Policy, Exhausted> &
+      ConditionOptions<If, IfNot, Unmet> &
       RequireArrayInput<Input>,
     handler: (input: { item: ElementOf<Input> }, context: TaskContext) => Output | Promise<Output>,
-  ): Flow<Input, WithStep<Steps, Slug, FanoutOutput<Output, Policy>>, Leaves | Slug, Skippable | SkippableIf<Slug, Exhausted>>;
+  ): Flow<Input, WithStep<Steps, Slug, FanoutOutput<Output, Policy>>, Leaves | Slug, Skippable | SkippableIf<Slug, Exhausted> | SkippableUnless<Slug, If, IfNot, Unmet>>;
   /** A fan-out over one step's array output: one task per element. */
   step<
     Slug extends string,
@@ -293,38 +351,44 @@ export class Flow<Input, Steps extends StepOutputs = {}, Leaves extends string =
     Output,
     Policy extends FanoutPolicy = 'fail_fast',
     Exhausted extends WhenExhausted = 'fail',
+    If extends JsonPattern = never, IfNot extends JsonPattern = never, Unmet extends WhenUnmet = 'skip',
   >(
     options: { readonly slug: FreshSlug<Slug, Steps>; readonly fanout: true; readonly dependsOn: readonly [Dep] } & StepRuntimeOptions &
-      FanoutFailureOptions<Policy, Exhausted>,
+      FanoutFailureOptions<Policy, Exhausted> &
+      ConditionOptions<If, IfNot, Unmet>,
     handler: (input: { item: ElementOf<Steps[Dep]> }, context: TaskContext) => Output | Promise<Output>,
-  ): Flow<Input, WithStep<Steps, Slug, FanoutOutput<Output, Policy>>, Exclude<Leaves, Dep> | Slug, Skippable | SkippableIf<Slug, Exhausted>>;
+  ): Flow<Input, WithStep<Steps, Slug, FanoutOutput<Output, Policy>>, Exclude<Leaves, Dep> | Slug, Skippable | SkippableIf<Slug, Exhausted> | SkippableUnless<Slug, If, IfNot, Unmet>>;
   /** A single step: one task, given the run input and its dependencies' outputs. */
-  step<Slug extends string, Output, Deps extends keyof Steps & string = never, Exhausted extends WhenExhausted = 'fail'>(
+  step<Slug extends string, Output, Deps extends keyof Steps & string = never, Exhausted extends WhenExhausted = 'fail', If extends JsonPattern = never, IfNot extends JsonPattern = never, Unmet extends WhenUnmet = 'skip'>(
     options: { readonly slug: FreshSlug<Slug, Steps>; readonly fanout?: false; readonly dependsOn?: readonly Deps[] } & StepRuntimeOptions &
-      SingleFailureOptions<Exhausted>,
+      SingleFailureOptions<Exhausted> &
+      ConditionOptions<If, IfNot, Unmet>,
     handler: (input: SingleInput<Input, Steps, Deps, Skippable>, context: TaskContext) => Output | Promise<Output>,
-  ): Flow<Input, WithStep<Steps, Slug, Awaited<Output>>, Exclude<Leaves, Deps> | Slug, Skippable | SkippableIf<Slug, Exhausted>>;
+  ): Flow<Input, WithStep<Steps, Slug, Awaited<Output>>, Exclude<Leaves, Deps> | Slug, Skippable | SkippableIf<Slug, Exhausted> | SkippableUnless<Slug, If, IfNot, Unmet>>;
   step(options: StepOptionsAtRuntime, handler: (input: never, context: TaskContext) => unknown): AnyFlow {
     return this.addStep(options, handler as StepDefinition['handler']);
   }
 
   /** Sugar for a fan-out whose handler takes the element itself. Without `array`, maps the run input. */
-  map<Slug extends string, Output, Policy extends FanoutPolicy = 'fail_fast', Exhausted extends WhenExhausted = 'fail'>(
+  map<Slug extends string, Output, Policy extends FanoutPolicy = 'fail_fast', Exhausted extends WhenExhausted = 'fail', If extends JsonPattern = never, IfNot extends JsonPattern = never, Unmet extends WhenUnmet = 'skip'>(
     options: { readonly slug: FreshSlug<Slug, Steps>; readonly array?: never } & StepRuntimeOptions &
       FanoutFailureOptions<Policy, Exhausted> &
+      ConditionOptions<If, IfNot, Unmet> &
       RequireArrayInput<Input>,
     handler: (item: ElementOf<Input>, context: TaskContext) => Output | Promise<Output>,
-  ): Flow<Input, WithStep<Steps, Slug, FanoutOutput<Output, Policy>>, Leaves | Slug, Skippable | SkippableIf<Slug, Exhausted>>;
+  ): Flow<Input, WithStep<Steps, Slug, FanoutOutput<Output, Policy>>, Leaves | Slug, Skippable | SkippableIf<Slug, Exhausted> | SkippableUnless<Slug, If, IfNot, Unmet>>;
   map<
     Slug extends string,
     Dep extends ArrayStepSlugs<Steps>,
     Output,
     Policy extends FanoutPolicy = 'fail_fast',
     Exhausted extends WhenExhausted = 'fail',
+    If extends JsonPattern = never, IfNot extends JsonPattern = never, Unmet extends WhenUnmet = 'skip',
   >(
-    options: { readonly slug: FreshSlug<Slug, Steps>; readonly array: Dep } & StepRuntimeOptions & FanoutFailureOptions<Policy, Exhausted>,
+    options: { readonly slug: FreshSlug<Slug, Steps>; readonly array: Dep } & StepRuntimeOptions & FanoutFailureOptions<Policy, Exhausted> &
+      ConditionOptions<If, IfNot, Unmet>,
     handler: (item: ElementOf<Steps[Dep]>, context: TaskContext) => Output | Promise<Output>,
-  ): Flow<Input, WithStep<Steps, Slug, FanoutOutput<Output, Policy>>, Exclude<Leaves, Dep> | Slug, Skippable | SkippableIf<Slug, Exhausted>>;
+  ): Flow<Input, WithStep<Steps, Slug, FanoutOutput<Output, Policy>>, Exclude<Leaves, Dep> | Slug, Skippable | SkippableIf<Slug, Exhausted> | SkippableUnless<Slug, If, IfNot, Unmet>>;
   map(options: MapOptionsAtRuntime, handler: (item: never, context: TaskContext) => unknown): AnyFlow {
     if (typeof options !== 'object' || options === null) {
       throw new FlowDefinitionError(`flow '${this.slug}': map needs an options object with a slug`);
@@ -372,25 +436,27 @@ export class Flow<Input, Steps extends StepOutputs = {}, Leaves extends string =
     }
     checkOptions(subject, options as unknown as Record<string, unknown>, STEP_OPTION_NAMES);
     const failure = checkFailureOptions(subject, options, fanout);
+    const condition = checkCondition(subject, options);
     const step: StepDefinition = Object.freeze({
       slug: options.slug,
       dependsOn: Object.freeze([...(dependsOn as string[])]),
       fanout,
       options: Object.freeze(pickOptions(options as unknown as Record<string, unknown>, STEP_OPTION_NAMES)),
       failure,
+      condition,
       handler,
     });
     return new Flow<Input, StepOutputs, string, string>({ slug: this.slug, ...this.options }, [...this.steps, step]);
   }
 }
 
-interface StepOptionsAtRuntime extends StepRuntimeOptions, StepFailureOptions {
+interface StepOptionsAtRuntime extends StepRuntimeOptions, StepFailureOptions, StepCondition {
   readonly slug: string;
   readonly fanout?: boolean;
   readonly dependsOn?: readonly string[];
 }
 
-interface MapOptionsAtRuntime extends StepRuntimeOptions, StepFailureOptions {
+interface MapOptionsAtRuntime extends StepRuntimeOptions, StepFailureOptions, StepCondition {
   readonly slug: string;
   readonly array?: string;
 }

@@ -67,6 +67,24 @@ describe('a changed flow is never silently ignored', () => {
     }
   });
 
+  test('a flow with conditions loads, the worker verifies it, and each run takes its branch', async () => {
+    const gated = new Flow<{ send: boolean }>({ slug: 'e2e_gated' })
+      .step({ slug: 'check' }, ({ run }) => ({ ok: run.send }))
+      .step({ slug: 'notify', dependsOn: ['check'], if: { check: { ok: true } } }, () => 'sent')
+      .step({ slug: 'after', dependsOn: ['notify'] }, ({ notify }) => notify ?? 'quiet');
+    for (const statement of compileFlow(gated)) await sql.unsafe(statement);
+    const [row] = await sql`select pgflow.flow_shape('e2e_gated') as shape`;
+    expect(row?.['shape']).toEqual(flowShape(gated));
+    const worker = startWorker({ flow: gated, connectionString: databaseUrl(), handleSignals: false, maxPollSeconds: 1 });
+    try {
+      await worker.ready;
+      expect(await runFlow(gated, { send: true }, { sql, timeoutMs: 30_000 })).toEqual({ after: 'sent' });
+      expect(await runFlow(gated, { send: false }, { sql, timeoutMs: 30_000 })).toEqual({ after: 'quiet' });
+    } finally {
+      await worker.stop();
+    }
+  });
+
   test('compile: true creates a missing flow, and a second worker verifies it', async () => {
     const fresh = new Flow<number[]>({ slug: 'e2e_compiled_by_worker', timeout: 10 }).map({ slug: 'square' }, (n) => n * n);
     const first = startWorker({ flow: fresh, connectionString: databaseUrl(), compile: true, handleSignals: false, maxPollSeconds: 1 });

@@ -176,6 +176,19 @@ describe('failure policies', () => {
     expectTypeOf<FlowOutput<typeof flow>>().toEqualTypeOf<{ use: void; gone?: boolean }>();
   });
 
+  test('a step with a condition may be skipped, unless whenUnmet fails the run', () => {
+    const flow = new Flow<{ send: boolean }>({ slug: 'f' })
+      .step({ slug: 'check' }, ({ run }) => ({ ok: run.send }))
+      .step({ slug: 'notify', dependsOn: ['check'], if: { check: { ok: true } } }, () => 'sent')
+      .step({ slug: 'charge', ifNot: { run: { send: false } }, whenUnmet: 'fail' }, () => 10)
+      .step({ slug: 'after', dependsOn: ['notify', 'charge'] }, (input) => {
+        expectTypeOf(input).toEqualTypeOf<{ run: { send: boolean }; notify?: string; charge: number }>();
+      });
+    expectTypeOf<FlowOutput<typeof flow>>().toEqualTypeOf<{ after: void }>();
+    // @ts-expect-error not a whenUnmet
+    new Flow<null>({ slug: 'f' }).step({ slug: 'a', if: { run: null }, whenUnmet: 'ignore' }, () => 1);
+  });
+
   test('threshold needs a successThreshold, and only threshold takes one', () => {
     // @ts-expect-error threshold without successThreshold
     new Flow<number[]>({ slug: 'f' }).map({ slug: 'a', fanoutPolicy: 'threshold' }, (n) => n);

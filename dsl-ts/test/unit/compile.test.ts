@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 
-import { compileFlow, compileFlowScript, Flow, quoteLiteral } from '../../src/index.js';
+import { compileFlow, compileFlowScript, Flow, flowShape, quoteLiteral } from '../../src/index.js';
 
 const crawl = new Flow<{ urls: string[] }>({ slug: 'crawl', maxAttempts: 3, baseDelay: 1, timeout: 60 })
   .step({ slug: 'list' }, ({ run }) => run.urls)
@@ -8,6 +8,30 @@ const crawl = new Flow<{ urls: string[] }>({ slug: 'crawl', maxAttempts: 3, base
   .step({ slug: 'save', dependsOn: ['fetch', 'list'], timeout: 120, baseDelay: 0 }, ({ fetch }) => fetch.length);
 
 describe('compileFlow', () => {
+  test('writes a condition as add_step\'s patterns and when_unmet', () => {
+    const flow = new Flow<{ send: boolean }>({ slug: 'gate' })
+      .step({ slug: 'check' }, ({ run }) => ({ ok: run.send }))
+      .step({ slug: 'notify', dependsOn: ['check'], if: { check: { ok: true } }, ifNot: { run: { note: "it's off" } }, whenUnmet: 'skip-cascade' }, () => 1);
+    expect(compileFlow(flow)[2]).toBe(
+      "SELECT pgflow.add_step('gate', 'notify', deps_slugs => ARRAY['check'], " +
+        "required_input_pattern => '{\"check\":{\"ok\":true}}'::jsonb, forbidden_input_pattern => '{\"run\":{\"note\":\"it''s off\"}}'::jsonb, " +
+        "when_unmet => 'skip-cascade')",
+    );
+    expect(flowShape(flow).steps[1]).toMatchObject({
+      whenUnmet: 'skip-cascade',
+      requiredInputPattern: { defined: true, value: { check: { ok: true } } },
+      forbiddenInputPattern: { defined: true, value: { run: { note: "it's off" } } },
+    });
+  });
+
+  test('refuses a condition that is not a JSON object, and an unknown whenUnmet', () => {
+    const flow = new Flow<null>({ slug: 'f' });
+    expect(() => flow.step({ slug: 'a', if: [1] as never }, () => 1)).toThrow(
+      "step 'a' of flow 'f': if must be a JSON object to match the input against");
+    expect(() => flow.step({ slug: 'a', if: { run: null }, whenUnmet: 'later' as never }, () => 1)).toThrow(
+      `step 'a' of flow 'f': unknown whenUnmet "later" (expected 'skip', 'skip-cascade' or 'fail')`);
+  });
+
   test('emits create_flow then add_step per step, in definition order, with named options', () => {
     expect(compileFlow(crawl)).toEqual([
       "SELECT pgflow.create_flow('crawl', max_attempts => 3, base_delay => 1, timeout => 60)",
