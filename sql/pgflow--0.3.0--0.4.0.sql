@@ -2,6 +2,7 @@
 -- create_flow and add_step refuse a different re-definition of an existing flow or step (42710,
 -- each difference named) instead of returning the old one silently. flow_shape,
 -- compare_flow_shape, ensure_flow_compiled (pgflow's FlowShape JSON) and delete_flow.
+-- Path fan-out: add_step's fanout_path fans out over a field of the source ('items', 'page.rows').
 -- Conditions (pgflow's): add_step gains required_input_pattern, forbidden_input_pattern and
 -- when_unmet; a step whose input does not meet them is skipped, skips what follows, or fails the run.
 -- complete_tasks_and_poll answers a batch and claims the next in one call and one transaction.
@@ -27,7 +28,9 @@ alter table pgflow.steps
   add column required_input_pattern jsonb,
   add column forbidden_input_pattern jsonb,
   add column when_unmet text not null default 'skip',
-  add constraint steps_when_unmet_is_known check (when_unmet in ('skip', 'skip-cascade', 'fail'));
+  add constraint steps_when_unmet_is_known check (when_unmet in ('skip', 'skip-cascade', 'fail')),
+  add column fanout_path text,
+  add constraint steps_fanout_path_needs_fanout check (fanout_path is null or step_type = 'fanout');
 
 -- add_step gained arguments: a new signature is a new function.
 drop function pgflow.add_step(text, text, text[], int, int, int, int, text, text, numeric, text, int, int, boolean);
@@ -48,7 +51,8 @@ CREATE FUNCTION "add_step"(
 	"aggregate" bool DEFAULT true,
 	"required_input_pattern" jsonb DEFAULT NULL,
 	"forbidden_input_pattern" jsonb DEFAULT NULL,
-	"when_unmet" TEXT DEFAULT 'skip'
+	"when_unmet" TEXT DEFAULT 'skip',
+	"fanout_path" TEXT DEFAULT NULL
 ) RETURNS steps
 VOLATILE PARALLEL UNSAFE
 SET search_path TO pg_catalog, @extschema@, pg_temp

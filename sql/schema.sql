@@ -77,7 +77,11 @@ create table pgflow.steps (
   required_input_pattern  jsonb,
   forbidden_input_pattern jsonb,
   when_unmet              text not null default 'skip',
-  constraint steps_when_unmet_is_known check (when_unmet in ('skip', 'skip-cascade', 'fail'))
+  constraint steps_when_unmet_is_known check (when_unmet in ('skip', 'skip-cascade', 'fail')),
+  -- A fan-out over a field of its source (the dependency's output, or the run input), as a dotted
+  -- path ('items', 'page.rows') instead of over the source itself.
+  fanout_path             text,
+  constraint steps_fanout_path_needs_fanout check (fanout_path is null or step_type = 'fanout')
 );
 
 create table pgflow.deps (

@@ -45,12 +45,13 @@ pub enum PgflowError {
         task_index: i32,
     },
     RunAlreadyExists(String),
-    /// A fan-out's source (a dependency's output, or the run input when `dep_slug` is None) is not
-    /// a JSON array.
+    /// A fan-out's source (a dependency's output, or the run input when `dep_slug` is None; the
+    /// field of it at `path` when the step has a fanout_path) is not a JSON array.
     NotAnArray {
         run_id: String,
         step_slug: String,
         dep_slug: Option<String>,
+        path: Option<String>,
         got: String,
     },
     /// A flow or step is already defined, differently: each difference as `name old -> new`.
@@ -110,14 +111,23 @@ impl PgflowError {
                 "{subject} is already defined differently: {} (nothing was changed; delete_flow or ensure_flow_compiled with allow_replace replaces a flow)",
                 differences.join(", ")
             ),
-            NotAnArray { run_id, step_slug, dep_slug, got } => {
-                let source = match dep_slug {
-                    Some(dep) => format!("the output of step '{dep}'"),
-                    None => "the run input".to_string(),
-                };
-                format!("fan-out step '{step_slug}' of run {run_id} expects {source} to be a JSON array, got {got}")
-            }
+            NotAnArray { run_id, step_slug, dep_slug, path, got } => format!(
+                "fan-out step '{step_slug}' of run {run_id} expects {} to be a JSON array, got {got}",
+                fanout_source(dep_slug.as_deref(), path.as_deref())
+            ),
         }
+    }
+}
+
+/// What a fan-out fans out over, in words: `the field 'items' of the output of step 'list'`.
+pub fn fanout_source(dep_slug: Option<&str>, path: Option<&str>) -> String {
+    let source = match dep_slug {
+        Some(dep) => format!("the output of step '{dep}'"),
+        None => "the run input".to_string(),
+    };
+    match path {
+        Some(path) => format!("the field '{path}' of {source}"),
+        None => source,
     }
 }
 

@@ -1,16 +1,20 @@
 -- $1 run_id, $2 step_slug (a started fan-out step without tasks yet).
 -- Creates one task per element of the array the step fans out over (its dependency's output, the
--- run input for a root fan-out, an empty array when its dependency was skipped), all in this one
+-- run input for a root fan-out, or the field of either at the step's fanout_path; an empty array
+-- when its dependency was skipped), all in this one
 -- statement, each task holding its own element so that claiming it never reads the whole array
 -- again. Creates nothing when it is not an array.
--- Returns the array's JSON type, the dependency slug (NULL for a root fan-out) and the task count.
+-- Returns the array's JSON type (NULL: nothing at the path), the dependency slug (NULL for a root
+-- fan-out), the path and the task count.
 with source as materialized (
   select ss.flow_slug,
          coalesce(s.opt_start_delay, 0) as start_delay,
          d.dep_slug,
-         case when d.dep_slug is null then r.input
-              when dep.status = 'skipped' then '[]'::jsonb
-              else dep.output end as arr
+         s.fanout_path,
+         case when d.dep_slug is not null and dep.status = 'skipped' then '[]'::jsonb
+              when s.fanout_path is null then case when d.dep_slug is null then r.input else dep.output end
+              else (case when d.dep_slug is null then r.input else dep.output end)
+                   #> string_to_array(s.fanout_path, '.') end as arr
   from pgflow.step_states ss
   join pgflow.steps s on s.flow_slug = ss.flow_slug and s.step_slug = ss.step_slug
   join pgflow.runs r on r.run_id = ss.run_id
@@ -18,7 +22,7 @@ with source as materialized (
   left join pgflow.step_states dep on dep.run_id = ss.run_id and dep.step_slug = d.dep_slug
   where ss.run_id = $1 and ss.step_slug = $2
 ), checked as materialized (
-  select src.flow_slug, src.start_delay, src.dep_slug, src.arr,
+  select src.flow_slug, src.start_delay, src.dep_slug, src.fanout_path, src.arr,
          jsonb_typeof(src.arr) as arr_type,
          case when jsonb_typeof(src.arr) = 'array' then jsonb_array_length(src.arr) end as n
   from source src
@@ -34,4 +38,4 @@ with source as materialized (
   from checked c
   where ss.run_id = $1 and ss.step_slug = $2 and c.arr_type = 'array'
 )
-select c.arr_type, c.dep_slug, c.n as tasks from checked c
+select c.arr_type, c.dep_slug, c.fanout_path, c.n as tasks from checked c

@@ -48,6 +48,7 @@ fn add_step(
     required_input_pattern: default!(Option<JsonB>, "NULL"),
     forbidden_input_pattern: default!(Option<JsonB>, "NULL"),
     when_unmet: default!(Option<String>, "'skip'"),
+    fanout_path: default!(Option<String>, "NULL"),
 ) -> Result<pgrx::composite_type!('static, "steps"), ErrorReport> {
     const F: &str = "add_step";
     let flow_slug = required(flow_slug, F, "flow_slug")?;
@@ -70,7 +71,17 @@ fn add_step(
         when_unmet: required(when_unmet, F, "when_unmet")?,
     };
     Ok(Spi::connect_mut(|client| {
-        definition::add_step(client, &flow_slug, &step_slug, &deps, options, failure, condition, &step_type)
+        definition::add_step(
+            client,
+            &flow_slug,
+            &step_slug,
+            &deps,
+            options,
+            failure,
+            condition,
+            fanout_path.as_deref(),
+            &step_type,
+        )
     })?)
 }
 

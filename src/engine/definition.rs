@@ -1,7 +1,7 @@
 //! Flow definitions: flows, their steps and the dependencies between steps.
 
 use pgrx::datum::DatumWithOid;
-use pgrx::pg_sys::BuiltinOid::{INT4OID, JSONBOID, NUMERICOID};
+use pgrx::pg_sys::BuiltinOid::{INT4OID, JSONBOID, NUMERICOID, TEXTOID};
 use pgrx::spi::SpiClient;
 use pgrx::{AnyNumeric, JsonB};
 use serde_json::Value;
@@ -169,6 +169,7 @@ pub fn add_step(
     options: StepOptions,
     failure: FailureOptions,
     condition: Condition,
+    fanout_path: Option<&str>,
     step_type: &str,
 ) -> Result<Row> {
     validate::slug("flow", flow_slug)?;
@@ -183,6 +184,18 @@ pub fn add_step(
     validate::option(&subject, "max_delay", options.max_delay, 0)?;
     failure.check(&subject, step_type)?;
     condition.check(&subject)?;
+    if let Some(path) = fanout_path {
+        if step_type != StepType::Fanout {
+            return Err(PgflowError::InvalidArgument(format!(
+                "{subject}: fanout_path needs a fan-out step; a single step gets its input whole"
+            )));
+        }
+        if path.split('.').any(str::is_empty) {
+            return Err(PgflowError::InvalidArgument(format!(
+                "{subject}: fanout_path {path:?} must be field names joined by dots, such as 'items' or 'page.rows'"
+            )));
+        }
+    }
 
     if plans::first::<Row>(client, &plans::FIND_FLOW, &[flow_slug.into()], "f")?.is_none() {
         return Err(PgflowError::UnknownFlow(flow_slug.to_string()));
@@ -192,7 +205,15 @@ pub fn add_step(
         let mut sorted = deps.to_vec();
         sorted.sort();
         let wanted =
-            StepDefinition { slug: step_slug.to_string(), step_type, deps: sorted, options, failure, condition };
+            StepDefinition {
+                slug: step_slug.to_string(),
+                step_type,
+                deps: sorted,
+                options,
+                failure,
+                condition,
+                fanout_path: fanout_path.map(str::to_string),
+            };
         let stored = read_definition(client, flow_slug)?
             .and_then(|flow| flow.steps.into_iter().find(|step| step.slug == step_slug))
             .ok_or_else(|| PgflowError::Internal(format!("{subject} was found but could not be read")))?;
@@ -232,7 +253,7 @@ pub fn add_step(
 
     let int = |value: Option<i32>| optional(value, INT4OID);
     let pattern = |value: Option<Value>| optional(value.map(JsonB), JSONBOID);
-    let args: [DatumWithOid; 17] = [
+    let args: [DatumWithOid; 18] = [
         flow_slug.into(),
         step_slug.into(),
         deps.to_vec().into(),
@@ -250,6 +271,7 @@ pub fn add_step(
         pattern(condition.required),
         pattern(condition.forbidden),
         condition.when_unmet.as_str().into(),
+        optional(fanout_path, TEXTOID),
     ];
     plans::first::<Row>(client, &plans::INSERT_STEP, &args, "s")?
         .ok_or_else(|| PgflowError::Internal(format!("{subject} was not inserted")))
@@ -291,6 +313,7 @@ pub fn read_definition(client: &mut SpiClient<'_>, flow_slug: &str) -> Result<Op
                 when_exhausted: get(&row, "when_exhausted")?.unwrap_or_default(),
                 aggregate: get(&row, "aggregate")?.unwrap_or(true),
             },
+            fanout_path: get(&row, "fanout_path")?,
             condition: Condition {
                 required: get::<JsonB>(&row, "required_input_pattern")?.map(|p| p.0),
                 forbidden: get::<JsonB>(&row, "forbidden_input_pattern")?.map(|p| p.0),
@@ -369,6 +392,7 @@ fn create_from_definition(client: &mut SpiClient<'_>, flow_slug: &str, definitio
             step.options,
             step.failure,
             step.condition,
+            step.fanout_path.as_deref(),
             step.step_type.as_str(),
         )?;
     }

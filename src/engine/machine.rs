@@ -208,6 +208,7 @@ pub fn spawn(client: &mut SpiClient<'_>, run_id: Uuid, step_slug: &str) -> Resul
     };
     let json_type = get::<String>(&row, "arr_type")?;
     let dep_slug = get::<String>(&row, "dep_slug")?;
+    let path = get::<String>(&row, "fanout_path")?;
     Ok(match (json_type.as_deref(), get::<i32>(&row, "tasks")?) {
         (Some("array"), Some(0)) => Spawned::Empty,
         (Some("array"), Some(n)) => Spawned::Tasks(n),
@@ -215,7 +216,8 @@ pub fn spawn(client: &mut SpiClient<'_>, run_id: Uuid, step_slug: &str) -> Resul
             run_id: run_id.to_string(),
             step_slug: step_slug.to_string(),
             dep_slug,
-            got: got.unwrap_or("nothing").to_string(),
+            got: got.unwrap_or(if path.is_some() { "nothing there" } else { "nothing" }).to_string(),
+            path,
         }),
     })
 }

@@ -23,11 +23,13 @@ pub fn start_flow(
         return Err(PgflowError::UnknownFlow(flow_slug.to_string()));
     };
     let root_fanout = get::<String>(&row, "root_fanout")?;
-    let input_type = get::<String>(&row, "input_type")?.unwrap_or_default();
+    let path = get::<String>(&row, "fanout_path")?;
+    let input_type = get::<String>(&row, "input_type")?.unwrap_or_else(|| "nothing there".to_string());
     if let Some(step_slug) = root_fanout {
         if input_type != "array" {
             return Err(PgflowError::InvalidArgument(format!(
-                "step '{step_slug}' of flow '{flow_slug}' fans out over the run input, which must be a JSON array, got {input_type}"
+                "step '{step_slug}' of flow '{flow_slug}' fans out over {}, which must be a JSON array, got {input_type}",
+                crate::error::fanout_source(None, path.as_deref())
             )));
         }
     }

@@ -18,6 +18,8 @@ pub struct StepDefinition {
     pub options: StepOptions,
     pub failure: FailureOptions,
     pub condition: Condition,
+    /// A fan-out over the field at this dotted path of its source rather than the source itself.
+    pub fanout_path: Option<String>,
 }
 
 #[derive(Clone, Debug)]
@@ -85,6 +87,7 @@ pub fn step_changes(old: &StepDefinition, new: &StepDefinition) -> Vec<String> {
     changes.field("required_input_pattern", &o.required, &n.required, pattern);
     changes.field("forbidden_input_pattern", &o.forbidden, &n.forbidden, pattern);
     changes.field("when_unmet", &o.when_unmet, &n.when_unmet, String::clone);
+    changes.field("fanout_path", &old.fanout_path, &new.fanout_path, |p| p.clone().unwrap_or_else(|| "none".into()));
     changes.0
 }
 
@@ -158,6 +161,9 @@ fn step_shape(step: &StepDefinition) -> Value {
     if !f.aggregate {
         shape.insert("aggregate".into(), json!(false));
     }
+    if let Some(path) = &step.fanout_path {
+        shape.insert("fanoutPath".into(), json!(path));
+    }
     let o = &step.options;
     let mut options = Map::new();
     for (key, value) in [
@@ -226,6 +232,7 @@ fn step_from_shape(flow_slug: &str, index: usize, step: &Value) -> Result<StepDe
             "fanoutPolicy",
             "successThreshold",
             "aggregate",
+            "fanoutPath",
             "options",
         ],
         &at,
@@ -307,6 +314,7 @@ fn step_from_shape(flow_slug: &str, index: usize, step: &Value) -> Result<StepDe
             aggregate,
         },
         condition,
+        fanout_path: string(fields, "fanoutPath", &at).map_err(refuse)?,
     })
 }
 
