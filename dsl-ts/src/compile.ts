@@ -83,6 +83,7 @@ export function compileFlow(definition: AnyFlowDefinition): string[] {
     }
     args.push(...namedOptions(step.options));
     if (step.fanout) args.push(`step_type => 'fanout'`);
+    if (step.fanoutPath !== undefined) args.push(`fanout_path => ${quoteLiteral(step.fanoutPath)}`);
     args.push(...failureOptions(step.failure));
     args.push(...conditionOptions(step.condition));
     statements.push(`SELECT pgflow.add_step(${args.join(', ')})`);
@@ -112,6 +113,7 @@ export interface StepShape {
   readonly forbiddenInputPattern: PatternShape;
   readonly fanoutPolicy?: string;
   readonly successThreshold?: number;
+  readonly fanoutPath?: string;
   readonly options?: Readonly<Record<string, number>>;
 }
 
@@ -147,6 +149,7 @@ export function flowShape(definition: AnyFlowDefinition): FlowShape {
       shape.fanoutPolicy = step.failure.fanoutPolicy;
     }
     if (step.failure.successThreshold !== undefined) shape.successThreshold = step.failure.successThreshold;
+    if (step.fanoutPath !== undefined) shape.fanoutPath = step.fanoutPath;
     if (Object.keys(step.options).length > 0) shape.options = { ...step.options };
     return shape;
   });

@@ -147,6 +147,8 @@ export interface StepDefinition {
   readonly options: StepRuntimeOptions;
   readonly failure: StepFailureOptions;
   readonly condition: StepCondition;
+  /** A fan-out over the field at this dotted path of its source instead of the source itself. */
+  readonly fanoutPath?: string;
   /** Called with the task's payload: `{ run, ...deps }` for a single step, `{ item }` for a fan-out task. */
   readonly handler: (input: unknown, context: TaskContext) => unknown;
 }
@@ -157,6 +159,28 @@ type ElementOf<T> = T extends readonly (infer E)[] ? E : never;
 
 /** A slug not yet used in the flow; a duplicate becomes `never`, so the call does not compile. */
 type FreshSlug<Slug extends string, Steps> = Slug extends keyof Steps ? never : Slug;
+
+/** Dotted paths into `T` that lead to arrays ('items', 'page.rows'), four levels deep at most. */
+export type ArrayPaths<T, Depth extends readonly unknown[] = []> = Depth['length'] extends 4
+  ? never
+  : T extends readonly unknown[]
+    ? never
+    : T extends object
+      ? {
+          [K in keyof T & string]:
+            | (NonNullable<T[K]> extends readonly unknown[] ? K : never)
+            | `${K}.${ArrayPaths<NonNullable<T[K]>, [...Depth, unknown]>}`;
+        }[keyof T & string]
+      : never;
+
+/** The type at a dotted path of `T`. */
+export type AtPath<T, P extends string> = P extends `${infer Head}.${infer Rest}`
+  ? Head extends keyof T
+    ? AtPath<NonNullable<T[Head]>, Rest>
+    : never
+  : P extends keyof T
+    ? NonNullable<T[P]>
+    : never;
 
 /** The steps whose output is an array: the only ones a fan-out may depend on. */
 type ArrayStepSlugs<Steps> = {
@@ -369,6 +393,35 @@ export class Flow<Input, Steps extends StepOutputs = {}, Leaves extends string =
     return this.addStep(options, handler as StepDefinition['handler']);
   }
 
+  /** A fan-out over the array at `path` of the run input: one task per element. */
+  map<
+    Slug extends string,
+    Path extends ArrayPaths<Input>,
+    Output,
+    Policy extends FanoutPolicy = 'fail_fast',
+    Exhausted extends WhenExhausted = 'fail',
+    If extends JsonPattern = never, IfNot extends JsonPattern = never, Unmet extends WhenUnmet = 'skip',
+  >(
+    options: { readonly slug: FreshSlug<Slug, Steps>; readonly array?: never; readonly path: Path } & StepRuntimeOptions &
+      FanoutFailureOptions<Policy, Exhausted> &
+      ConditionOptions<If, IfNot, Unmet>,
+    handler: (item: ElementOf<AtPath<Input, Path>>, context: TaskContext) => Output | Promise<Output>,
+  ): Flow<Input, WithStep<Steps, Slug, FanoutOutput<Output, Policy>>, Leaves | Slug, Skippable | SkippableIf<Slug, Exhausted> | SkippableUnless<Slug, If, IfNot, Unmet>>;
+  /** A fan-out over the array at `path` of one step's output: one task per element. */
+  map<
+    Slug extends string,
+    Dep extends keyof Steps & string,
+    Path extends ArrayPaths<Steps[Dep]>,
+    Output,
+    Policy extends FanoutPolicy = 'fail_fast',
+    Exhausted extends WhenExhausted = 'fail',
+    If extends JsonPattern = never, IfNot extends JsonPattern = never, Unmet extends WhenUnmet = 'skip',
+  >(
+    options: { readonly slug: FreshSlug<Slug, Steps>; readonly array: Dep; readonly path: Path } & StepRuntimeOptions &
+      FanoutFailureOptions<Policy, Exhausted> &
+      ConditionOptions<If, IfNot, Unmet>,
+    handler: (item: ElementOf<AtPath<Steps[Dep], Path>>, context: TaskContext) => Output | Promise<Output>,
+  ): Flow<Input, WithStep<Steps, Slug, FanoutOutput<Output, Policy>>, Exclude<Leaves, Dep> | Slug, Skippable | SkippableIf<Slug, Exhausted> | SkippableUnless<Slug, If, IfNot, Unmet>>;
   /** Sugar for a fan-out whose handler takes the element itself. Without `array`, maps the run input. */
   map<Slug extends string, Output, Policy extends FanoutPolicy = 'fail_fast', Exhausted extends WhenExhausted = 'fail', If extends JsonPattern = never, IfNot extends JsonPattern = never, Unmet extends WhenUnmet = 'skip'>(
     options: { readonly slug: FreshSlug<Slug, Steps>; readonly array?: never } & StepRuntimeOptions &
@@ -393,10 +446,10 @@ export class Flow<Input, Steps extends StepOutputs = {}, Leaves extends string =
     if (typeof options !== 'object' || options === null) {
       throw new FlowDefinitionError(`flow '${this.slug}': map needs an options object with a slug`);
     }
-    const { array, ...rest } = options;
+    const { array, path, ...rest } = options;
     const itemHandler = handler as (item: unknown, context: TaskContext) => unknown;
     return this.addStep(
-      { ...rest, fanout: true, dependsOn: array === undefined ? [] : [array] },
+      { ...rest, fanout: true, dependsOn: array === undefined ? [] : [array], ...(path === undefined ? {} : { fanoutPath: path }) },
       (input, context) => itemHandler((input as { item: unknown }).item, context),
     );
   }
@@ -437,6 +490,10 @@ export class Flow<Input, Steps extends StepOutputs = {}, Leaves extends string =
     checkOptions(subject, options as unknown as Record<string, unknown>, STEP_OPTION_NAMES);
     const failure = checkFailureOptions(subject, options, fanout);
     const condition = checkCondition(subject, options);
+    const { fanoutPath } = options;
+    if (fanoutPath !== undefined && (typeof fanoutPath !== 'string' || fanoutPath.split('.').some((name) => name === ''))) {
+      throw new FlowDefinitionError(`${subject}: path ${JSON.stringify(fanoutPath)} must be field names joined by dots, such as 'items' or 'page.rows'`);
+    }
     const step: StepDefinition = Object.freeze({
       slug: options.slug,
       dependsOn: Object.freeze([...(dependsOn as string[])]),
@@ -444,6 +501,7 @@ export class Flow<Input, Steps extends StepOutputs = {}, Leaves extends string =
       options: Object.freeze(pickOptions(options as unknown as Record<string, unknown>, STEP_OPTION_NAMES)),
       failure,
       condition,
+      ...(fanoutPath === undefined ? {} : { fanoutPath }),
       handler,
     });
     return new Flow<Input, StepOutputs, string, string>({ slug: this.slug, ...this.options }, [...this.steps, step]);
@@ -452,6 +510,8 @@ export class Flow<Input, Steps extends StepOutputs = {}, Leaves extends string =
 
 interface StepOptionsAtRuntime extends StepRuntimeOptions, StepFailureOptions, StepCondition {
   readonly slug: string;
+  /** A fan-out over the field at this dotted path of its source (`map`'s `path`). */
+  readonly fanoutPath?: string;
   readonly fanout?: boolean;
   readonly dependsOn?: readonly string[];
 }
@@ -459,6 +519,7 @@ interface StepOptionsAtRuntime extends StepRuntimeOptions, StepFailureOptions, S
 interface MapOptionsAtRuntime extends StepRuntimeOptions, StepFailureOptions, StepCondition {
   readonly slug: string;
   readonly array?: string;
+  readonly path?: string;
 }
 
 /** True for flows built by any copy of this package. */

@@ -7,6 +7,8 @@ export {
   slugProblem,
   values,
   type AnyFlow,
+  type ArrayPaths,
+  type AtPath,
   type FanoutPolicy,
   type JsonPattern,
   type StepCondition,

@@ -204,16 +204,15 @@ pub fn add_step(
     if let Some(existing) = plans::first::<Row>(client, &plans::FIND_STEP, &key, "s")? {
         let mut sorted = deps.to_vec();
         sorted.sort();
-        let wanted =
-            StepDefinition {
-                slug: step_slug.to_string(),
-                step_type,
-                deps: sorted,
-                options,
-                failure,
-                condition,
-                fanout_path: fanout_path.map(str::to_string),
-            };
+        let wanted = StepDefinition {
+            slug: step_slug.to_string(),
+            step_type,
+            deps: sorted,
+            options,
+            failure,
+            condition,
+            fanout_path: fanout_path.map(str::to_string),
+        };
         let stored = read_definition(client, flow_slug)?
             .and_then(|flow| flow.steps.into_iter().find(|step| step.slug == step_slug))
             .ok_or_else(|| PgflowError::Internal(format!("{subject} was found but could not be read")))?;

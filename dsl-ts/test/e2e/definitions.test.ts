@@ -85,6 +85,19 @@ describe('a changed flow is never silently ignored', () => {
     }
   });
 
+  test('a map over a path runs over the array at that path', async () => {
+    const paged = new Flow<{ page: { rows: number[] } }>({ slug: 'e2e_paged' })
+      .map({ slug: 'double', path: 'page.rows' }, (n) => n * 2);
+    for (const statement of compileFlow(paged)) await sql.unsafe(statement);
+    const worker = startWorker({ flow: paged, connectionString: databaseUrl(), handleSignals: false, maxPollSeconds: 1 });
+    try {
+      await worker.ready;
+      expect(await runFlow(paged, { page: { rows: [1, 2, 3] } }, { sql, timeoutMs: 30_000 })).toEqual({ double: [2, 4, 6] });
+    } finally {
+      await worker.stop();
+    }
+  });
+
   test('compile: true creates a missing flow, and a second worker verifies it', async () => {
     const fresh = new Flow<number[]>({ slug: 'e2e_compiled_by_worker', timeout: 10 }).map({ slug: 'square' }, (n) => n * n);
     const first = startWorker({ flow: fresh, connectionString: databaseUrl(), compile: true, handleSignals: false, maxPollSeconds: 1 });

@@ -176,6 +176,24 @@ describe('failure policies', () => {
     expectTypeOf<FlowOutput<typeof flow>>().toEqualTypeOf<{ use: void; gone?: boolean }>();
   });
 
+  test('a map over a path takes the element type of the array there, and only paths to arrays compile', () => {
+    const flow = new Flow<{ items: number[]; owner: string }>({ slug: 'f' })
+      .map({ slug: 'each', path: 'items' }, (item) => {
+        expectTypeOf(item).toEqualTypeOf<number>();
+        return item * 2;
+      })
+      .step({ slug: 'list' }, () => ({ page: { rows: [{ id: 'a' }], next: null as string | null }, count: 1 }))
+      .map({ slug: 'rows', array: 'list', path: 'page.rows' }, (row) => {
+        expectTypeOf(row).toEqualTypeOf<{ id: string }>();
+        return row.id;
+      });
+    expectTypeOf<FlowSteps<typeof flow>['rows']>().toEqualTypeOf<string[]>();
+    // @ts-expect-error owner is not an array
+    new Flow<{ items: number[]; owner: string }>({ slug: 'f' }).map({ slug: 'x', path: 'owner' }, (item) => item);
+    // @ts-expect-error no such field
+    new Flow<{ items: number[] }>({ slug: 'f' }).map({ slug: 'x', path: 'things' }, (item) => item);
+  });
+
   test('a step with a condition may be skipped, unless whenUnmet fails the run', () => {
     const flow = new Flow<{ send: boolean }>({ slug: 'f' })
       .step({ slug: 'check' }, ({ run }) => ({ ok: run.send }))

@@ -24,6 +24,14 @@ describe('compileFlow', () => {
     });
   });
 
+  test('a map over a path compiles to fanout_path and shapes to fanoutPath', () => {
+    const flow = new Flow<{ page: { rows: string[] } }>({ slug: 'pages' }).map({ slug: 'rows', path: 'page.rows' }, (row) => row);
+    expect(compileFlow(flow)[1]).toBe("SELECT pgflow.add_step('pages', 'rows', step_type => 'fanout', fanout_path => 'page.rows')");
+    expect(flowShape(flow).steps[0]?.fanoutPath).toBe('page.rows');
+    expect(() => new Flow<{ a: number[] }>({ slug: 'f' }).map({ slug: 'x', path: 'a..b' as never }, (n) => n)).toThrow(
+      `step 'x' of flow 'f': path "a..b" must be field names joined by dots, such as 'items' or 'page.rows'`);
+  });
+
   test('refuses a condition that is not a JSON object, and an unknown whenUnmet', () => {
     const flow = new Flow<null>({ slug: 'f' });
     expect(() => flow.step({ slug: 'a', if: [1] as never }, () => 1)).toThrow(
