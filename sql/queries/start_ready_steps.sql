@@ -9,9 +9,9 @@ with candidate as materialized (
   select ss.step_slug, ss.flow_slug, s.step_type, s.step_index, s.when_exhausted, s.when_unmet,
          coalesce(s.opt_start_delay, 0) as start_delay,
          s.required_input_pattern, s.forbidden_input_pattern,
-         case when s.required_input_pattern is null and s.forbidden_input_pattern is null then false
-              else not (coalesce(i.input @> s.required_input_pattern, true)
-                        and not coalesce(i.input @> s.forbidden_input_pattern, false)) end as unmet
+         -- A NULL input (no condition) or pattern matches nothing and rules nothing out.
+         not (coalesce(i.input @> s.required_input_pattern, true)
+              and not coalesce(i.input @> s.forbidden_input_pattern, false)) as unmet
   from pgflow.step_states ss
   join pgflow.steps s on s.flow_slug = ss.flow_slug and s.step_slug = ss.step_slug
   join pgflow.runs r on r.run_id = ss.run_id
