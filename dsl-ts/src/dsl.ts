@@ -204,17 +204,13 @@ type FanoutOutput<Output, Policy extends FanoutPolicy> = Policy extends 'collect
   ? ItemResult<Awaited<Output>>[]
   : Awaited<Output>[];
 
-/** The step's slug if it has a condition whose failure skips it rather than failing the run. */
-type SkippableUnless<Slug extends string, If, IfNot, Unmet extends WhenUnmet> = [If | IfNot] extends [never]
-  ? never
-  : Unmet extends 'fail'
-    ? never
-    : Slug;
-
-/** The step's slug if its failure skips it rather than failing the run. */
-type SkippableIf<Slug extends string, Exhausted extends WhenExhausted> = Exhausted extends 'skip' | 'skip-cascade'
-  ? Slug
-  : never;
+/**
+ * The step's slug if it may be skipped rather than fail its run: its failure skips it
+ * (`whenExhausted`), or it has a condition whose failure does (`whenUnmet`, default skip).
+ */
+type SkippedBy<Slug extends string, Exhausted extends WhenExhausted, If, IfNot, Unmet extends WhenUnmet> =
+  | (Exhausted extends 'skip' | 'skip-cascade' ? Slug : never)
+  | ([If | IfNot] extends [never] ? never : Unmet extends 'fail' ? never : Slug);
 
 const FLOW_BRAND = Symbol.for('pgflow-rs.flow');
 
@@ -367,7 +363,7 @@ export class Flow<Input, Steps extends StepOutputs = {}, Leaves extends string =
       ConditionOptions<If, IfNot, Unmet> &
       RequireArrayInput<Input>,
     handler: (input: { item: ElementOf<Input> }, context: TaskContext) => Output | Promise<Output>,
-  ): Flow<Input, WithStep<Steps, Slug, FanoutOutput<Output, Policy>>, Leaves | Slug, Skippable | SkippableIf<Slug, Exhausted> | SkippableUnless<Slug, If, IfNot, Unmet>>;
+  ): Flow<Input, WithStep<Steps, Slug, FanoutOutput<Output, Policy>>, Leaves | Slug, Skippable | SkippedBy<Slug, Exhausted, If, IfNot, Unmet>>;
   /** A fan-out over one step's array output: one task per element. */
   step<
     Slug extends string,
@@ -381,14 +377,14 @@ export class Flow<Input, Steps extends StepOutputs = {}, Leaves extends string =
       FanoutFailureOptions<Policy, Exhausted> &
       ConditionOptions<If, IfNot, Unmet>,
     handler: (input: { item: ElementOf<Steps[Dep]> }, context: TaskContext) => Output | Promise<Output>,
-  ): Flow<Input, WithStep<Steps, Slug, FanoutOutput<Output, Policy>>, Exclude<Leaves, Dep> | Slug, Skippable | SkippableIf<Slug, Exhausted> | SkippableUnless<Slug, If, IfNot, Unmet>>;
+  ): Flow<Input, WithStep<Steps, Slug, FanoutOutput<Output, Policy>>, Exclude<Leaves, Dep> | Slug, Skippable | SkippedBy<Slug, Exhausted, If, IfNot, Unmet>>;
   /** A single step: one task, given the run input and its dependencies' outputs. */
   step<Slug extends string, Output, Deps extends keyof Steps & string = never, Exhausted extends WhenExhausted = 'fail', If extends JsonPattern = never, IfNot extends JsonPattern = never, Unmet extends WhenUnmet = 'skip'>(
     options: { readonly slug: FreshSlug<Slug, Steps>; readonly fanout?: false; readonly dependsOn?: readonly Deps[] } & StepRuntimeOptions &
       SingleFailureOptions<Exhausted> &
       ConditionOptions<If, IfNot, Unmet>,
     handler: (input: SingleInput<Input, Steps, Deps, Skippable>, context: TaskContext) => Output | Promise<Output>,
-  ): Flow<Input, WithStep<Steps, Slug, Awaited<Output>>, Exclude<Leaves, Deps> | Slug, Skippable | SkippableIf<Slug, Exhausted> | SkippableUnless<Slug, If, IfNot, Unmet>>;
+  ): Flow<Input, WithStep<Steps, Slug, Awaited<Output>>, Exclude<Leaves, Deps> | Slug, Skippable | SkippedBy<Slug, Exhausted, If, IfNot, Unmet>>;
   step(options: StepOptionsAtRuntime, handler: (input: never, context: TaskContext) => unknown): AnyFlow {
     return this.addStep(options, handler as StepDefinition['handler']);
   }
@@ -406,7 +402,7 @@ export class Flow<Input, Steps extends StepOutputs = {}, Leaves extends string =
       FanoutFailureOptions<Policy, Exhausted> &
       ConditionOptions<If, IfNot, Unmet>,
     handler: (item: ElementOf<AtPath<Input, Path>>, context: TaskContext) => Output | Promise<Output>,
-  ): Flow<Input, WithStep<Steps, Slug, FanoutOutput<Output, Policy>>, Leaves | Slug, Skippable | SkippableIf<Slug, Exhausted> | SkippableUnless<Slug, If, IfNot, Unmet>>;
+  ): Flow<Input, WithStep<Steps, Slug, FanoutOutput<Output, Policy>>, Leaves | Slug, Skippable | SkippedBy<Slug, Exhausted, If, IfNot, Unmet>>;
   /** A fan-out over the array at `path` of one step's output: one task per element. */
   map<
     Slug extends string,
@@ -421,7 +417,7 @@ export class Flow<Input, Steps extends StepOutputs = {}, Leaves extends string =
       FanoutFailureOptions<Policy, Exhausted> &
       ConditionOptions<If, IfNot, Unmet>,
     handler: (item: ElementOf<AtPath<Steps[Dep], Path>>, context: TaskContext) => Output | Promise<Output>,
-  ): Flow<Input, WithStep<Steps, Slug, FanoutOutput<Output, Policy>>, Exclude<Leaves, Dep> | Slug, Skippable | SkippableIf<Slug, Exhausted> | SkippableUnless<Slug, If, IfNot, Unmet>>;
+  ): Flow<Input, WithStep<Steps, Slug, FanoutOutput<Output, Policy>>, Exclude<Leaves, Dep> | Slug, Skippable | SkippedBy<Slug, Exhausted, If, IfNot, Unmet>>;
   /** Sugar for a fan-out whose handler takes the element itself. Without `array`, maps the run input. */
   map<Slug extends string, Output, Policy extends FanoutPolicy = 'fail_fast', Exhausted extends WhenExhausted = 'fail', If extends JsonPattern = never, IfNot extends JsonPattern = never, Unmet extends WhenUnmet = 'skip'>(
     options: { readonly slug: FreshSlug<Slug, Steps>; readonly array?: never } & StepRuntimeOptions &
@@ -429,7 +425,7 @@ export class Flow<Input, Steps extends StepOutputs = {}, Leaves extends string =
       ConditionOptions<If, IfNot, Unmet> &
       RequireArrayInput<Input>,
     handler: (item: ElementOf<Input>, context: TaskContext) => Output | Promise<Output>,
-  ): Flow<Input, WithStep<Steps, Slug, FanoutOutput<Output, Policy>>, Leaves | Slug, Skippable | SkippableIf<Slug, Exhausted> | SkippableUnless<Slug, If, IfNot, Unmet>>;
+  ): Flow<Input, WithStep<Steps, Slug, FanoutOutput<Output, Policy>>, Leaves | Slug, Skippable | SkippedBy<Slug, Exhausted, If, IfNot, Unmet>>;
   map<
     Slug extends string,
     Dep extends ArrayStepSlugs<Steps>,
@@ -441,7 +437,7 @@ export class Flow<Input, Steps extends StepOutputs = {}, Leaves extends string =
     options: { readonly slug: FreshSlug<Slug, Steps>; readonly array: Dep } & StepRuntimeOptions & FanoutFailureOptions<Policy, Exhausted> &
       ConditionOptions<If, IfNot, Unmet>,
     handler: (item: ElementOf<Steps[Dep]>, context: TaskContext) => Output | Promise<Output>,
-  ): Flow<Input, WithStep<Steps, Slug, FanoutOutput<Output, Policy>>, Exclude<Leaves, Dep> | Slug, Skippable | SkippableIf<Slug, Exhausted> | SkippableUnless<Slug, If, IfNot, Unmet>>;
+  ): Flow<Input, WithStep<Steps, Slug, FanoutOutput<Output, Policy>>, Exclude<Leaves, Dep> | Slug, Skippable | SkippedBy<Slug, Exhausted, If, IfNot, Unmet>>;
   map(options: MapOptionsAtRuntime, handler: (item: never, context: TaskContext) => unknown): AnyFlow {
     if (typeof options !== 'object' || options === null) {
       throw new FlowDefinitionError(`flow '${this.slug}': map needs an options object with a slug`);
