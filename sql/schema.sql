@@ -23,7 +23,11 @@ create table pgflow.flows (
   opt_max_delay    int not null default 300,
   constraint flows_timeout_positive check (opt_timeout >= 1),
   constraint flows_run_timeout_positive check (opt_run_timeout >= 1),
-  constraint flows_max_delay_nonnegative check (opt_max_delay >= 0)
+  constraint flows_max_delay_nonnegative check (opt_max_delay >= 0),
+  -- Added in 0.5.0 (last, as above). At most this many tasks of the flow, across all its runs,
+  -- are leased at a time (NULL: no cap).
+  max_concurrency  int,
+  constraint flows_max_concurrency_positive check (max_concurrency >= 1)
 );
 
 create table pgflow.steps (
@@ -81,7 +85,13 @@ create table pgflow.steps (
   -- A fan-out over a field of its source (the dependency's output, or the run input), as a dotted
   -- path ('items', 'page.rows') instead of over the source itself.
   fanout_path             text,
-  constraint steps_fanout_path_needs_fanout check (fanout_path is null or step_type = 'fanout')
+  constraint steps_fanout_path_needs_fanout check (fanout_path is null or step_type = 'fanout'),
+  -- Added in 0.5.0 (last, as above). At most this many tasks of this fan-out of one run are queued
+  -- or leased at a time; the others wait (visible_at 'infinity') and are released one for each
+  -- task that completes or runs out of attempts.
+  max_concurrency         int,
+  constraint steps_max_concurrency_positive check (max_concurrency >= 1),
+  constraint steps_max_concurrency_needs_fanout check (max_concurrency is null or step_type = 'fanout')
 );
 
 create table pgflow.deps (
@@ -113,6 +123,8 @@ create table pgflow.runs (
   -- Added in 0.2.0: why a failed run failed, and how many times redrive_run started it again.
   error_message   text,
   redrive_count   int not null default 0,
+  -- Added in 0.5.0: claims take tasks of runs with a higher priority first.
+  priority        int not null default 0,
   constraint runs_pkey primary key (run_id),
   constraint runs_flow_slug_fkey foreign key (flow_slug) references pgflow.flows (flow_slug),
   constraint runs_status_is_known check (status in ('started', 'completed', 'failed', 'cancelled')),
@@ -191,14 +203,23 @@ create table pgflow.step_tasks (
   -- Added in 0.3.0: when the task reached a terminal state (completed, failed, cancelled), as a
   -- number that grows, per step, in the order those changes commit; read_results' cursor. NULL
   -- while the task is queued or running.
-  result_seq     bigint
+  result_seq     bigint,
+  -- Added in 0.5.0: the run's priority, copied so that the queue index can order by it.
+  priority       int not null default 0
 );
 alter sequence pgflow.step_tasks_message_id_seq owned by pgflow.step_tasks.message_id;
 create sequence pgflow.step_tasks_result_seq as bigint owned by pgflow.step_tasks.result_seq;
 
--- The queue: queued tasks by the time they become claimable. Claims read only this.
-create index step_tasks_queued_idx on pgflow.step_tasks (flow_slug, visible_at)
+-- The queue: queued tasks per step of a flow, in lanes of one priority each, by the time they
+-- become claimable, then by item index (a fan-out that joins a backlog interleaves with it: see
+-- spawn_fanout_tasks.sql). Claims read only this, one lane after another (claim_tasks.sql), so a
+-- claim of some steps never reads another step's tasks.
+create index step_tasks_queued_idx on pgflow.step_tasks (flow_slug, step_slug, priority desc, visible_at, task_index)
   where status = 'queued';
+-- Tasks of a capped fan-out waiting for a slot (queued, visible_at 'infinity'), per step of a
+-- run in item order: a task that leaves its slot releases the next one without a scan.
+create index step_tasks_waiting_idx on pgflow.step_tasks (run_id, step_slug, task_index)
+  where status = 'queued' and visible_at = 'infinity';
 -- The leases: started tasks by the time their lease runs out. Kept apart from the queue so that
 -- finding expired leases reads only those, however many tasks are waiting.
 create index step_tasks_leased_idx on pgflow.step_tasks (flow_slug, visible_at)

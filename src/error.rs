@@ -39,6 +39,10 @@ pub enum PgflowError {
         run_id: String,
         step_slug: String,
     },
+    UnknownStepOfFlow {
+        flow_slug: String,
+        step_slug: String,
+    },
     UnknownTask {
         run_id: String,
         step_slug: String,
@@ -73,7 +77,9 @@ impl PgflowError {
             InvalidSlug { .. } | InvalidOption { .. } | InvalidArgument(_) | NotAnArray { .. } => {
                 PgSqlErrorCode::ERRCODE_INVALID_PARAMETER_VALUE
             }
-            UnknownFlow(_) | UnknownDependency { .. } => PgSqlErrorCode::ERRCODE_UNDEFINED_OBJECT,
+            UnknownFlow(_) | UnknownDependency { .. } | UnknownStepOfFlow { .. } => {
+                PgSqlErrorCode::ERRCODE_UNDEFINED_OBJECT
+            }
             UnknownRun(_) | UnknownStepOfRun { .. } | UnknownTask { .. } => PgSqlErrorCode::ERRCODE_NO_DATA_FOUND,
             RunAlreadyExists(_) => PgSqlErrorCode::ERRCODE_UNIQUE_VIOLATION,
             DefinedDifferently { .. } => PgSqlErrorCode::ERRCODE_DUPLICATE_OBJECT,
@@ -103,6 +109,7 @@ impl PgflowError {
             UnknownStepOfRun { run_id, step_slug } => {
                 format!("run {run_id} has no step '{step_slug}'")
             }
+            UnknownStepOfFlow { flow_slug, step_slug } => format!("flow '{flow_slug}' has no step '{step_slug}'"),
             UnknownTask { run_id, step_slug, task_index } => {
                 format!("run {run_id} has no task {task_index} of step '{step_slug}'")
             }

@@ -39,12 +39,13 @@ macro_rules! statements {
 
 statements! {
     // Definitions
-    CREATE_FLOW = "create_flow" (TEXTOID, INT4OID, INT4OID, INT4OID, INT4OID, INT4OID);
+    CREATE_FLOW = "create_flow" (TEXTOID, INT4OID, INT4OID, INT4OID, INT4OID, INT4OID, INT4OID);
     FIND_FLOW = "find_flow" (TEXTOID);
     FIND_STEP = "find_step" (TEXTOID, TEXTOID);
     MISSING_DEPS = "missing_deps" (TEXTOID, TEXTARRAYOID);
     INSERT_STEP = "insert_step" (TEXTOID, TEXTOID, TEXTARRAYOID, INT4OID, INT4OID, INT4OID, INT4OID, TEXTOID,
-                                 TEXTOID, NUMERICOID, TEXTOID, INT4OID, INT4OID, BOOLOID, JSONBOID, JSONBOID, TEXTOID, TEXTOID);
+                                 TEXTOID, NUMERICOID, TEXTOID, INT4OID, INT4OID, BOOLOID, JSONBOID, JSONBOID, TEXTOID, TEXTOID,
+                                 INT4OID);
     FLOW_DEFINITION = "flow_definition" (TEXTOID);
     LOCK_FLOW_SLUG = "lock_flow_slug" (TEXTOID);
     COUNT_UNFINISHED_RUNS = "count_unfinished_runs" (TEXTOID);
@@ -60,6 +61,7 @@ statements! {
     UNKNOWN_TASK_IN_BATCH = "unknown_task_in_batch" (UUIDARRAYOID, TEXTARRAYOID, INT4ARRAYOID);
     RUN_STATUSES = "run_statuses" (UUIDOID);
     STARTED_STEPS = "started_steps" (UUIDOID);
+    UNKNOWN_STEP_OF_FLOW = "unknown_step_of_flow" (TEXTOID, TEXTARRAYOID);
     // Watching and waiting
     PROGRESS = "progress" (UUIDOID);
     STATS = "stats" (TEXTOID);
@@ -67,10 +69,11 @@ statements! {
     REGISTER_WAITER = "register_waiter" (INT4OID);
     // Transitions (src/engine/machine.rs; the table is in docs/architecture.md)
     LOCK_RUNS = "lock_runs" (UUIDARRAYOID);
-    CREATE_RUN = "create_run" (TEXTOID, JSONBOID, UUIDOID, TEXTOID);
+    CREATE_RUN = "create_run" (TEXTOID, JSONBOID, UUIDOID, TEXTOID, INT4OID);
     START_READY_STEPS = "start_ready_steps" (UUIDOID);
     SPAWN_FANOUT_TASKS = "spawn_fanout_tasks" (UUIDOID, TEXTOID);
-    CLAIM_TASKS = "claim_tasks" (TEXTOID, INT4OID, INT4OID, UUIDOID);
+    CLAIM_TASKS = "claim_tasks" (TEXTOID, INT4OID, INT4OID, UUIDOID, TEXTARRAYOID, BOOLOID);
+    LOCK_FLOW_CAPACITY = "lock_flow_capacity" (TEXTOID);
     REQUEUE_EXPIRED_LEASES = "requeue_expired_leases" (TEXTOID);
     EXPIRED_LAST_ATTEMPTS = "expired_last_attempts" (TEXTOID);
     EXTEND_LEASE = "extend_lease" (UUIDOID, TEXTOID, INT4OID, INT4OID, UUIDOID);

@@ -1,14 +1,43 @@
 -- $1 flow_slug, $2 lease seconds (NULL: each task's step timeout, else the flow's), $3 how many,
--- $4 worker_id (who holds the claims; may be NULL).
--- Claims queued tasks whose time has come, oldest first. Each claim counts an attempt and hides
--- the task for the lease. A fan-out task's payload is its own element; a single step's is the
--- run input and the outputs of its completed dependencies (a skipped one is left out), and its
--- flow_input the run input (NULL for a fan-out task, whose run input may be the array it fans out).
+-- $4 worker_id (who holds the claims; may be NULL), $5 step slugs (NULL: every step of the flow),
+-- $6 whether the caller holds the flow's capacity lock (lock_flow_capacity.sql).
+-- Claims queued tasks whose time has come: those of higher-priority runs first, then the oldest.
+-- Each claim counts an attempt and hides the task for the lease. A fan-out task's payload is its
+-- own element; a single step's is the run input and the outputs of its completed dependencies (a
+-- skipped one is left out), and its flow_input the run input (NULL for a fan-out task, whose run
+-- input may be the array it fans out).
+-- The queue is read lane by lane (a lane: the queued tasks of one step and one priority, see
+-- step_tasks_queued_idx), highest priority first and, within a priority, the lane whose oldest
+-- claimable task is the oldest first. The lanes are found by a loose index scan, one probe per
+-- lane, so a claim reads what it returns plus a probe per lane, whatever is queued, and a claim of
+-- some steps never reads the others' tasks.
+-- A flow with max_concurrency claims nothing unless the caller holds its capacity lock ($6), and
+-- then no more than the cap leaves; the leases are counted after that lock was taken, so two
+-- claims cannot both take the last slots.
 -- The claimed rows are found by ctid (a TID scan): a join back to the table from a set of keys
 -- whose size the generic plan cannot know would hash the whole queue instead, one full scan per
 -- claim. The rows are locked by the subquery, so they cannot change before the update; a status
 -- condition here would only invite a scan of the queue index filtered by ctid.
-with claimed as (
+with recursive lane (step_slug, priority, head) as (
+  select h.step_slug, h.priority, h.visible_at
+  from pgflow.steps s
+  cross join lateral (
+    select q.step_slug, q.priority, q.visible_at
+    from pgflow.step_tasks q
+    where q.flow_slug = $1 and q.step_slug = s.step_slug and q.status = 'queued'
+    order by q.priority desc, q.visible_at
+    limit 1) h
+  where s.flow_slug = $1 and ($5::text[] is null or s.step_slug = any ($5::text[]))
+  union all
+  select h.step_slug, h.priority, h.visible_at
+  from lane l
+  cross join lateral (
+    select q.step_slug, q.priority, q.visible_at
+    from pgflow.step_tasks q
+    where q.flow_slug = $1 and q.step_slug = l.step_slug and q.status = 'queued' and q.priority < l.priority
+    order by q.priority desc, q.visible_at
+    limit 1) h
+), claimed as (
   update pgflow.step_tasks t
   set status = 'started',
       attempts_count = t.attempts_count + 1,
@@ -20,16 +49,31 @@ with claimed as (
           where s.flow_slug = t.flow_slug and s.step_slug = t.step_slug))),
       worker_id = $4
   where t.ctid = any (array(
-      select q.ctid
-      from pgflow.step_tasks q
-      where q.flow_slug = $1
-        and q.status = 'queued'
-        -- A subquery, evaluated once, so that the bound is an index condition (clock_timestamp()
-        -- itself is volatile and would be a filter applied to every entry of the flow).
-        and q.visible_at <= (select clock_timestamp())
-      order by q.visible_at
-      limit $3
-      for update skip locked))
+      select x.ctid
+      -- offset 0: the lanes stay in this order through the nested loop below, which the limit
+      -- stops as soon as it has enough (a lane's tasks are locked only as they are taken).
+      from (select l.step_slug, l.priority from lane l
+             where l.head <= (select clock_timestamp())
+             order by l.priority desc, l.head, l.step_slug offset 0) l
+      cross join lateral (
+        select q.ctid
+        from pgflow.step_tasks q
+        where q.flow_slug = $1 and q.step_slug = l.step_slug and q.status = 'queued' and q.priority = l.priority
+          -- A subquery, evaluated once, so that the bound is an index condition (clock_timestamp()
+          -- itself is volatile and would be a filter applied to every entry of the lane).
+          and q.visible_at <= (select clock_timestamp())
+        order by q.visible_at, q.task_index
+        -- Never more than the claim takes; it also makes this an ordered index scan that stops
+        -- early rather than a sort of the whole lane.
+        limit $3
+        for update skip locked) x
+      limit coalesce((
+        select case when f.max_concurrency is null then $3
+                    when $6 then least($3, greatest(0, f.max_concurrency
+                                   - (select count(*) from pgflow.step_tasks l
+                                       where l.flow_slug = $1 and l.status = 'started')))::int
+                    else 0 end
+        from pgflow.flows f where f.flow_slug = $1), 0)))
   returning t.flow_slug, t.run_id, t.step_slug, t.task_index, t.message_id, t.item
 )
 select row(

@@ -2,7 +2,8 @@
 -- $5 worker_id. Completes every listed task that is started (and, when $5 is given, claimed by
 -- that worker); the others are late or stale answers and stay as they are.
 -- Counts the completed tasks off their started steps and returns them, then the steps left with
--- no unfinished task, which the caller completes.
+-- no unfinished task, which the caller completes. Under a step's max_concurrency each completed
+-- task leaves its slot to the next waiting task of its step and run.
 -- Locks, in this order: each run's lock, shared (an InitPlan, taken before any row is read; see
 -- lock_runs.sql), then the answered steps' states, then tasks, each in key order, so that
 -- concurrent batches cannot deadlock. The steps are locked before the tasks so that each task's
@@ -46,10 +47,24 @@ with answer as (
   where t.run_id = l.run_id and t.step_slug = l.step_slug and t.task_index = l.task_index
   returning row(t.run_id, t.step_slug, t.task_index, t.flow_slug, t.status, t.item, t.attempts_count,
                 t.output, t.error_message, t.visible_at, t.message_id, t.queued_at, t.started_at,
-                t.completed_at, t.failed_at, t.worker_id, t.result_seq)::pgflow.step_tasks as task,
-            t.run_id, t.step_slug
+                t.completed_at, t.failed_at, t.worker_id, t.result_seq, t.priority)::pgflow.step_tasks as task,
+            t.run_id, t.step_slug, t.flow_slug
 ), counted as (
-  select t.run_id, t.step_slug, count(*)::int as n from task t group by 1, 2
+  select t.run_id, t.step_slug, t.flow_slug, count(*)::int as n from task t group by 1, 2, 3
+), released as (
+  update pgflow.step_tasks w
+  set visible_at = clock_timestamp()
+  where w.ctid = any (array(
+    select q.ctid
+    from counted c
+    join pgflow.steps s on s.flow_slug = c.flow_slug and s.step_slug = c.step_slug
+    cross join lateral (
+      select q.ctid from pgflow.step_tasks q
+      where q.run_id = c.run_id and q.step_slug = c.step_slug and q.status = 'queued' and q.visible_at = 'infinity'
+      order by q.task_index
+      limit c.n
+      for update skip locked) q
+    where s.max_concurrency is not null))
 ), step as (
   update pgflow.step_states ss
   set remaining_tasks = ss.remaining_tasks - c.n,

@@ -1,9 +1,9 @@
 -- $1 flow_slug, $2 max_attempts, $3 base_delay, $4 timeout, $5 run_timeout (may be NULL),
--- $6 max_delay. Returns the new row, or the existing one when the flow is already defined.
+-- $6 max_delay, $7 max_concurrency (may be NULL). Returns the new row, or the existing one when the flow is already defined.
 with inserted as (
   insert into pgflow.flows as f (flow_slug, opt_max_attempts, opt_base_delay, opt_timeout,
-                                 opt_run_timeout, opt_max_delay)
-  values ($1, $2, $3, $4, $5, $6)
+                                 opt_run_timeout, opt_max_delay, max_concurrency)
+  values ($1, $2, $3, $4, $5, $6, $7)
   on conflict (flow_slug) do nothing
   returning f
 )

@@ -1,11 +1,11 @@
--- $1 flow_slug, $2 input, $3 run_id (NULL: generate one), $4 run_key (may be NULL). Creates the
+-- $1 flow_slug, $2 input, $3 run_id (NULL: generate one), $4 run_key (may be NULL), $5 priority. Creates the
 -- run and one state per step. Returns nothing when a run with the same key exists: a concurrent
 -- start with that key waits here until the other commits, then finds its run. Returns the run's
 -- id and its number of steps.
 with run as (
-  insert into pgflow.runs (run_id, flow_slug, input, remaining_steps, run_key)
+  insert into pgflow.runs (run_id, flow_slug, input, remaining_steps, run_key, priority)
   select coalesce($3, gen_random_uuid()), $1, $2,
-         (select count(*) from pgflow.steps where flow_slug = $1), $4
+         (select count(*) from pgflow.steps where flow_slug = $1), $4, $5
   on conflict (flow_slug, run_key) where run_key is not null do nothing
   returning run_id, remaining_steps
 ), states as (

@@ -2,11 +2,11 @@
 -- sorted; one row with NULL step columns for a flow without steps, none for an unknown flow.
 select f.opt_max_attempts as flow_max_attempts, f.opt_base_delay as flow_base_delay,
        f.opt_timeout as flow_timeout, f.opt_run_timeout as flow_run_timeout,
-       f.opt_max_delay as flow_max_delay,
+       f.opt_max_delay as flow_max_delay, f.max_concurrency as flow_max_concurrency,
        s.step_slug::text as step_slug, s.step_type, s.opt_max_attempts, s.opt_base_delay,
        s.opt_timeout, s.opt_start_delay, s.opt_fanout_timeout, s.opt_max_delay, s.fanout_policy,
        s.success_threshold, s.when_exhausted, s.aggregate,
-       s.required_input_pattern, s.forbidden_input_pattern, s.when_unmet, s.fanout_path,
+       s.required_input_pattern, s.forbidden_input_pattern, s.when_unmet, s.fanout_path, s.max_concurrency,
        array(select d.dep_slug from pgflow.deps d
               where d.flow_slug = s.flow_slug and d.step_slug = s.step_slug
               order by d.dep_slug) as deps

@@ -7,10 +7,19 @@
 -- (completed and skipped ones).
 -- Returns the run's remaining steps and the restarted steps with no task left to run.
 with requeued as (
+  -- Under a step's max_concurrency only its first that many requeued tasks are queued to be
+  -- claimed; the others wait for a slot, as when the step was spawned.
   update pgflow.step_tasks t
   set status = 'queued', attempts_count = 0, error_message = null, failed_at = null,
-      started_at = null, worker_id = null, visible_at = clock_timestamp(), result_seq = null
-  where t.run_id = $1 and t.status in ('failed', 'cancelled')
+      started_at = null, worker_id = null, result_seq = null,
+      visible_at = case when r.waits then 'infinity'::timestamptz else clock_timestamp() end
+  from (select q.step_slug, q.task_index,
+               row_number() over (partition by q.step_slug order by q.task_index) > s.max_concurrency as waits
+          from pgflow.step_tasks q
+          join pgflow.steps s on s.flow_slug = q.flow_slug and s.step_slug = q.step_slug
+         where q.run_id = $1 and q.status in ('failed', 'cancelled')) r
+  where t.run_id = $1 and t.step_slug = r.step_slug and t.task_index = r.task_index
+    and t.status in ('failed', 'cancelled')
   returning t.step_slug
 ), task_count as (
   select t.step_slug, count(*)::int as total,

@@ -1,14 +1,21 @@
 -- $1 run_id, $2 step_slug (a started fan-out step without tasks yet).
 -- Creates one task per element of the array the step fans out over (its dependency's output, the
 -- run input for a root fan-out, or the field of either at the step's fanout_path; an empty array
--- when its dependency was skipped), all in this one
--- statement, each task holding its own element so that claiming it never reads the whole array
--- again. Creates nothing when it is not an array.
+-- when its dependency was skipped), all in this one statement, each task holding its own element
+-- so that claiming it never reads the whole array again. Creates nothing when it is not an array.
+-- Fairness: tasks without a start delay join their lane (step and priority) at the time of its
+-- oldest queued task, not now, so that they are ordered by item index among that backlog's tasks
+-- instead of after all of them: a run started beside a big fan-out of the same step gets its
+-- items claimed among the big one's next ones, not once it has drained.
+-- Under max_concurrency only the first that many tasks are queued to be claimed; the others wait
+-- (visible_at 'infinity') until a task of the step leaves its slot (release_waiting below).
 -- Returns the array's JSON type (NULL: nothing at the path), the dependency slug (NULL for a root
 -- fan-out), the path and the task count.
 with source as materialized (
   select ss.flow_slug,
          coalesce(s.opt_start_delay, 0) as start_delay,
+         s.max_concurrency,
+         r.priority,
          d.dep_slug,
          s.fanout_path,
          case when d.dep_slug is not null and dep.status = 'skipped' then '[]'::jsonb
@@ -22,13 +29,19 @@ with source as materialized (
   left join pgflow.step_states dep on dep.run_id = ss.run_id and dep.step_slug = d.dep_slug
   where ss.run_id = $1 and ss.step_slug = $2
 ), checked as materialized (
-  select src.flow_slug, src.start_delay, src.dep_slug, src.fanout_path, src.arr,
-         jsonb_typeof(src.arr) as arr_type,
-         case when jsonb_typeof(src.arr) = 'array' then jsonb_array_length(src.arr) end as n
+  select src.flow_slug, src.start_delay, src.max_concurrency, src.priority, src.dep_slug, src.fanout_path,
+         src.arr, jsonb_typeof(src.arr) as arr_type,
+         case when jsonb_typeof(src.arr) = 'array' then jsonb_array_length(src.arr) end as n,
+         case when src.start_delay > 0 then now() + make_interval(secs => src.start_delay)
+              else least(now(), (select q.visible_at from pgflow.step_tasks q
+                                  where q.flow_slug = src.flow_slug and q.step_slug = $2 and q.status = 'queued'
+                                    and q.priority = src.priority
+                                  order by q.visible_at limit 1)) end as visible_at
   from source src
 ), spawned as (
-  insert into pgflow.step_tasks (flow_slug, run_id, step_slug, task_index, item, visible_at)
-  select c.flow_slug, $1, $2, (e.ord - 1)::int, e.item, now() + make_interval(secs => c.start_delay)
+  insert into pgflow.step_tasks (flow_slug, run_id, step_slug, task_index, item, priority, visible_at)
+  select c.flow_slug, $1, $2, (e.ord - 1)::int, e.item, c.priority,
+         case when e.ord > c.max_concurrency then 'infinity'::timestamptz else c.visible_at end
   from checked c
   cross join lateral jsonb_array_elements(c.arr) with ordinality as e (item, ord)
   where c.arr_type = 'array'

@@ -7,7 +7,7 @@
 -- A step without a condition never builds that input.
 with candidate as materialized (
   select ss.step_slug, ss.flow_slug, s.step_type, s.step_index, s.when_exhausted, s.when_unmet,
-         coalesce(s.opt_start_delay, 0) as start_delay,
+         coalesce(s.opt_start_delay, 0) as start_delay, r.priority,
          s.required_input_pattern, s.forbidden_input_pattern,
          -- A NULL input (no condition) or pattern matches nothing and rules nothing out.
          not (coalesce(i.input @> s.required_input_pattern, true)
@@ -36,10 +36,10 @@ with candidate as materialized (
   from candidate c
   where ss.run_id = $1 and ss.step_slug = c.step_slug and ss.status = 'created'
   returning c.step_slug, c.flow_slug, c.step_type, c.step_index, c.when_exhausted, c.when_unmet,
-            c.start_delay, c.unmet, c.required_input_pattern, c.forbidden_input_pattern
+            c.start_delay, c.priority, c.unmet, c.required_input_pattern, c.forbidden_input_pattern
 ), single_tasks as (
-  insert into pgflow.step_tasks (flow_slug, run_id, step_slug, task_index, visible_at)
-  select ready.flow_slug, $1, ready.step_slug, 0, now() + make_interval(secs => ready.start_delay)
+  insert into pgflow.step_tasks (flow_slug, run_id, step_slug, task_index, priority, visible_at)
+  select ready.flow_slug, $1, ready.step_slug, 0, ready.priority, now() + make_interval(secs => ready.start_delay)
   from ready
   where ready.step_type = 'single' and not ready.unmet
 )

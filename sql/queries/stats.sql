@@ -1,7 +1,7 @@
 -- $1 flow_slug (NULL: every flow). One row per flow. Each figure is read through an index:
 -- started runs and steps through their partial indexes, queued and running tasks through the
 -- queue and lease indexes (so they cost what is waiting or running, not what has finished), the
--- queue lag from the queue index's oldest entry, finished runs through runs_finished_idx. Tasks
+-- queue lag from the oldest head of the queue index's lanes, finished runs through runs_finished_idx. Tasks
 -- finished in the last minute are read from the runs that were started or finished in that minute.
 select f.flow_slug::text,
        (select count(*) from pgflow.runs r
@@ -16,9 +16,24 @@ select f.flow_slug::text,
          where t.flow_slug = f.flow_slug and t.status = 'queued') as queued_tasks,
        (select count(*) from pgflow.step_tasks t
          where t.flow_slug = f.flow_slug and t.status = 'started') as running_tasks,
-       (select clock_timestamp() - t.visible_at from pgflow.step_tasks t
-         where t.flow_slug = f.flow_slug and t.status = 'queued' and t.visible_at <= (select clock_timestamp())
-         order by t.visible_at limit 1) as oldest_queued_age,
+       -- The oldest head among the queue's lanes (claim_tasks.sql), found the way claims find them.
+       (with recursive lane (step_slug, priority, head) as (
+          select h.step_slug, h.priority, h.visible_at
+          from pgflow.steps s
+          cross join lateral (
+            select q.step_slug, q.priority, q.visible_at from pgflow.step_tasks q
+            where q.flow_slug = f.flow_slug and q.step_slug = s.step_slug and q.status = 'queued'
+            order by q.priority desc, q.visible_at limit 1) h
+          where s.flow_slug = f.flow_slug
+          union all
+          select h.step_slug, h.priority, h.visible_at
+          from lane l
+          cross join lateral (
+            select q.step_slug, q.priority, q.visible_at from pgflow.step_tasks q
+            where q.flow_slug = f.flow_slug and q.step_slug = l.step_slug and q.status = 'queued'
+              and q.priority < l.priority
+            order by q.priority desc, q.visible_at limit 1) h)
+        select clock_timestamp() - min(l.head) from lane l where l.head <= clock_timestamp()) as oldest_queued_age,
        recent.completed_last_minute,
        recent.failed_last_minute,
        (select count(*) from pgflow.runs r

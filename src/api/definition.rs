@@ -14,6 +14,7 @@ fn create_flow(
     timeout: default!(Option<i32>, 60),
     run_timeout: default!(Option<i32>, "NULL"),
     max_delay: default!(Option<i32>, 300),
+    max_concurrency: default!(Option<i32>, "NULL"),
 ) -> Result<pgrx::composite_type!('static, "flows"), ErrorReport> {
     const F: &str = "create_flow";
     let flow_slug = required(flow_slug, F, "flow_slug")?;
@@ -23,6 +24,7 @@ fn create_flow(
         timeout: required(timeout, F, "timeout")?,
         run_timeout,
         max_delay: required(max_delay, F, "max_delay")?,
+        max_concurrency,
     };
     Ok(Spi::connect_mut(|client| definition::create_flow(client, &flow_slug, options))?)
 }
@@ -49,6 +51,7 @@ fn add_step(
     forbidden_input_pattern: default!(Option<JsonB>, "NULL"),
     when_unmet: default!(Option<String>, "'skip'"),
     fanout_path: default!(Option<String>, "NULL"),
+    max_concurrency: default!(Option<i32>, "NULL"),
 ) -> Result<pgrx::composite_type!('static, "steps"), ErrorReport> {
     const F: &str = "add_step";
     let flow_slug = required(flow_slug, F, "flow_slug")?;
@@ -58,7 +61,8 @@ fn add_step(
         .map(|dep| required(dep, F, "every element of deps_slugs"))
         .collect::<Result<Vec<String>, _>>()?;
     let step_type = required(step_type, F, "step_type")?;
-    let options = StepOptions { max_attempts, base_delay, timeout, start_delay, fanout_timeout, max_delay };
+    let options =
+        StepOptions { max_attempts, base_delay, timeout, start_delay, fanout_timeout, max_delay, max_concurrency };
     let failure = FailureOptions {
         fanout_policy: required(fanout_policy, F, "fanout_policy")?,
         success_threshold,

@@ -13,16 +13,18 @@ fn start_flow(
     input: Option<RawJsonb>,
     run_id: default!(Option<Uuid>, "NULL"),
     run_key: default!(Option<String>, "NULL"),
+    priority: default!(Option<i32>, 0),
 ) -> Result<pgrx::composite_type!('static, "runs"), ErrorReport> {
     let flow_slug = required(flow_slug, "start_flow", "flow_slug")?;
     let input = required(input, "start_flow", "input")?;
+    let priority = required(priority, "start_flow", "priority")?;
     if run_key.as_deref() == Some("") {
         return Err(PgflowError::InvalidArgument(format!(
             "start_flow on flow '{flow_slug}': run_key must not be empty (NULL means no key)"
         ))
         .into());
     }
-    Ok(Spi::connect_mut(|client| runs::start_flow(client, &flow_slug, input, run_id, run_key.as_deref()))?)
+    Ok(Spi::connect_mut(|client| runs::start_flow(client, &flow_slug, input, run_id, run_key.as_deref(), priority))?)
 }
 
 /// Cancels a started run: it and its unfinished steps and tasks become `cancelled`, nothing of it

@@ -14,7 +14,8 @@ use crate::engine::tasks::{self, Poll, TaskRefs};
 use crate::error::{required, PgflowError};
 use crate::raw::{RawIntArray, RawJsonb, RawJsonbArray, RawStepTask, RawTaskRecord, RawTextArray, RawUuidArray};
 
-/// `vt` NULL leases each claimed task for its step's timeout (else the flow's).
+/// `vt` NULL leases each claimed task for its step's timeout (else the flow's); `step_slugs`
+/// limits the claim to tasks of those steps.
 // SECURITY DEFINER for pgflow_worker: see the module comment.
 #[pg_extern(volatile, parallel_unsafe, security_definer)]
 #[search_path(pg_catalog, @extschema@, pg_temp)]
@@ -25,6 +26,7 @@ fn poll_for_tasks(
     max_poll_seconds: default!(Option<i32>, 5),
     poll_interval_ms: default!(Option<i32>, 100),
     worker_id: default!(Option<Uuid>, "NULL"),
+    step_slugs: default!(Option<Vec<Option<String>>>, "NULL"),
 ) -> Result<SetOfIterator<'static, RawTaskRecord>, ErrorReport> {
     const F: &str = "poll_for_tasks";
     let flow_slug = required(queue_name, F, "queue_name")?;
@@ -34,6 +36,7 @@ fn poll_for_tasks(
         max_poll_seconds: required(max_poll_seconds, F, "max_poll_seconds")?,
         poll_interval_ms: required(poll_interval_ms, F, "poll_interval_ms")?,
         worker_id,
+        step_slugs: step_filter(F, "step_slugs", step_slugs)?,
     };
     Ok(SetOfIterator::new(Spi::connect_mut(|client| tasks::poll_for_tasks(client, &flow_slug, poll))?))
 }
@@ -136,8 +139,8 @@ fn fail_tasks(
     })?))
 }
 
-/// `complete_tasks`, then a claim of up to `qty` tasks of the flow, in one call and one
-/// transaction: the claim sees what the answers released. It does not wait when nothing is
+/// `complete_tasks`, then a claim of up to `qty` tasks of the flow (of `poll_step_slugs` only,
+/// when given), in one call and one transaction: the claim sees what the answers released. It does not wait when nothing is
 /// claimable (the answers stand); a worker then polls with `poll_for_tasks`.
 // SECURITY DEFINER for pgflow_worker: see the module comment.
 #[pg_extern(volatile, parallel_unsafe, security_definer)]
@@ -152,16 +155,32 @@ fn complete_tasks_and_poll(
     vt: Option<i32>,
     qty: Option<i32>,
     worker_id: default!(Option<Uuid>, "NULL"),
+    poll_step_slugs: default!(Option<Vec<Option<String>>>, "NULL"),
 ) -> Result<SetOfIterator<'static, RawTaskRecord>, ErrorReport> {
     const F: &str = "complete_tasks_and_poll";
     let tasks = task_refs(F, run_ids, step_slugs, task_indexes, worker_id)?;
     let outputs = required(outputs, F, "outputs")?;
     let flow_slug = required(queue_name, F, "queue_name")?;
-    let poll =
-        Poll { lease_seconds: vt, qty: required(qty, F, "qty")?, max_poll_seconds: 0, poll_interval_ms: 1, worker_id };
+    let poll = Poll {
+        lease_seconds: vt,
+        qty: required(qty, F, "qty")?,
+        max_poll_seconds: 0,
+        poll_interval_ms: 1,
+        worker_id,
+        step_slugs: step_filter(F, "poll_step_slugs", poll_step_slugs)?,
+    };
     Ok(SetOfIterator::new(Spi::connect_mut(|client| {
         tasks::complete_tasks_and_poll(client, F, &tasks, outputs.into(), &flow_slug, poll)
     })?))
+}
+
+/// The steps a claim is limited to (None: every step); a NULL element is refused.
+fn step_filter(
+    function: &'static str,
+    argument: &'static str,
+    step_slugs: Option<Vec<Option<String>>>,
+) -> Result<Option<Vec<String>>, PgflowError> {
+    step_slugs.map(|slugs| slugs.into_iter().map(|slug| required(slug, function, argument)).collect()).transpose()
 }
 
 /// The task keys of a batch call; NULL arrays are refused like any required argument.

@@ -20,6 +20,8 @@ pub struct FlowOptions {
     pub timeout: i32,
     pub run_timeout: Option<i32>,
     pub max_delay: i32,
+    /// At most this many tasks of the flow leased at a time, across its runs.
+    pub max_concurrency: Option<i32>,
 }
 
 impl FlowOptions {
@@ -36,13 +38,15 @@ pub fn create_flow(client: &mut SpiClient<'_>, flow_slug: &str, options: FlowOpt
     validate::option(&subject, "timeout", Some(options.timeout), 1)?;
     validate::option(&subject, "run_timeout", options.run_timeout, 1)?;
     validate::option(&subject, "max_delay", Some(options.max_delay), 0)?;
-    let args: [DatumWithOid; 6] = [
+    validate::option(&subject, "max_concurrency", options.max_concurrency, 1)?;
+    let args: [DatumWithOid; 7] = [
         flow_slug.into(),
         options.max_attempts.into(),
         options.base_delay.into(),
         options.timeout.into(),
         optional(options.run_timeout, INT4OID),
         options.max_delay.into(),
+        optional(options.max_concurrency, INT4OID),
     ];
     let flow = match plans::first::<Row>(client, &plans::CREATE_FLOW, &args, "f")? {
         Some(flow) => flow,
@@ -93,6 +97,8 @@ pub struct StepOptions {
     pub start_delay: Option<i32>,
     pub fanout_timeout: Option<i32>,
     pub max_delay: Option<i32>,
+    /// A fan-out's cap: at most this many of its tasks of one run queued or leased at a time.
+    pub max_concurrency: Option<i32>,
 }
 
 /// What a step does when its tasks fail: its fan-out policy and what its failure does to the run.
@@ -182,6 +188,12 @@ pub fn add_step(
     validate::option(&subject, "start_delay", options.start_delay, 0)?;
     validate::option(&subject, "fanout_timeout", options.fanout_timeout, 1)?;
     validate::option(&subject, "max_delay", options.max_delay, 0)?;
+    validate::option(&subject, "max_concurrency", options.max_concurrency, 1)?;
+    if options.max_concurrency.is_some() && step_type != StepType::Fanout {
+        return Err(PgflowError::InvalidArgument(format!(
+            "{subject}: max_concurrency needs a fan-out step; a single step has one task"
+        )));
+    }
     failure.check(&subject, step_type)?;
     condition.check(&subject)?;
     if let Some(path) = fanout_path {
@@ -252,7 +264,7 @@ pub fn add_step(
 
     let int = |value: Option<i32>| optional(value, INT4OID);
     let pattern = |value: Option<Value>| optional(value.map(JsonB), JSONBOID);
-    let args: [DatumWithOid; 18] = [
+    let args: [DatumWithOid; 19] = [
         flow_slug.into(),
         step_slug.into(),
         deps.to_vec().into(),
@@ -271,6 +283,7 @@ pub fn add_step(
         pattern(condition.forbidden),
         condition.when_unmet.as_str().into(),
         optional(fanout_path, TEXTOID),
+        int(options.max_concurrency),
     ];
     plans::first::<Row>(client, &plans::INSERT_STEP, &args, "s")?
         .ok_or_else(|| PgflowError::Internal(format!("{subject} was not inserted")))
@@ -289,6 +302,7 @@ pub fn read_definition(client: &mut SpiClient<'_>, flow_slug: &str) -> Result<Op
                     timeout: get(&row, "flow_timeout")?.unwrap_or_default(),
                     run_timeout: get(&row, "flow_run_timeout")?,
                     max_delay: get(&row, "flow_max_delay")?.unwrap_or_default(),
+                    max_concurrency: get(&row, "flow_max_concurrency")?,
                 },
                 steps: Vec::new(),
             }),
@@ -305,6 +319,7 @@ pub fn read_definition(client: &mut SpiClient<'_>, flow_slug: &str) -> Result<Op
                 start_delay: get(&row, "opt_start_delay")?,
                 fanout_timeout: get(&row, "opt_fanout_timeout")?,
                 max_delay: get(&row, "opt_max_delay")?,
+                max_concurrency: get(&row, "max_concurrency")?,
             },
             failure: FailureOptions {
                 fanout_policy: get(&row, "fanout_policy")?.unwrap_or_default(),

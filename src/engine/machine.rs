@@ -54,8 +54,9 @@ pub fn start_run(
     input: RawJsonb,
     run_id: Option<Uuid>,
     run_key: Option<&str>,
+    priority: i32,
 ) -> Result<Option<Uuid>> {
-    let args = [flow_slug.into(), input.into(), optional(run_id, UUIDOID), optional(run_key, TEXTOID)];
+    let args = [flow_slug.into(), input.into(), optional(run_id, UUIDOID), optional(run_key, TEXTOID), priority.into()];
     let Some(row) = plans::first_row(client, &plans::CREATE_RUN, &args)? else {
         return Ok(None);
     };
@@ -347,18 +348,29 @@ fn tasks_exhausted(client: &mut SpiClient<'_>, exhausted: Vec<((Uuid, String), i
 // Tasks
 
 /// `claim`: queued tasks whose time has come become started, leased for `lease_seconds` (NULL:
-/// each task's step timeout) and held by `worker_id`. Returns the statement's result, which
-/// `claimed_tasks` reads (apart, so that the claim can run in a subtransaction and its rows be
-/// read, with the type references that takes, after it).
+/// each task's step timeout) and held by `worker_id`; only tasks of `step_slugs` when it is not
+/// NULL. A flow with max_concurrency claims nothing unless `holds_capacity` (the caller took
+/// `lock_flow_capacity` first). Returns the statement's result, which `claimed_tasks` reads (apart,
+/// so that the claim can run in a subtransaction and its rows be read, with the type references
+/// that takes, after it).
 pub fn claim<'conn>(
     client: &mut SpiClient<'conn>,
     flow_slug: &str,
     lease_seconds: Option<i32>,
     qty: i32,
     worker_id: DatumWithOid<'_>,
+    step_slugs: DatumWithOid<'_>,
+    holds_capacity: bool,
 ) -> Result<SpiTupleTable<'conn>> {
-    let args = [flow_slug.into(), optional(lease_seconds, INT4OID), qty.into(), worker_id];
+    let args =
+        [flow_slug.into(), optional(lease_seconds, INT4OID), qty.into(), worker_id, step_slugs, holds_capacity.into()];
     plans::run(client, &plans::CLAIM_TASKS, &args)
+}
+
+/// Takes the flow's capacity lock until the transaction ends if the flow has a max_concurrency;
+/// returns whether it did (false: the flow has no cap, and claims need no lock).
+pub fn lock_flow_capacity(client: &mut SpiClient<'_>, flow_slug: &str) -> Result<bool> {
+    Ok(plans::first::<bool>(client, &plans::LOCK_FLOW_CAPACITY, &[flow_slug.into()], "capped")?.unwrap_or(false))
 }
 
 /// The tasks a claim returned.

@@ -17,6 +17,7 @@ pub fn start_flow(
     input: RawJsonb,
     run_id: Option<Uuid>,
     run_key: Option<&str>,
+    priority: i32,
 ) -> Result<Row> {
     let check: [DatumWithOid; 2] = [flow_slug.into(), input.into()];
     let Some(row) = plans::first_row(client, &plans::START_FLOW_CHECK, &check)? else {
@@ -41,7 +42,7 @@ pub fn start_flow(
             return Err(PgflowError::RunAlreadyExists(run_id.to_string()));
         }
     }
-    match machine::start_run(client, flow_slug, input, run_id, run_key)? {
+    match machine::start_run(client, flow_slug, input, run_id, run_key, priority)? {
         Some(run_id) => get_run(client, run_id),
         // A concurrent start with the same key committed first: its run is the answer.
         None => match find_run_by_key(client, flow_slug, run_key)? {

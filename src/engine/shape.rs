@@ -61,6 +61,7 @@ pub fn flow_changes(old: &FlowOptions, new: &FlowOptions) -> Vec<String> {
     changes.field("timeout", &old.timeout, &new.timeout, int);
     changes.field("run_timeout", &old.run_timeout, &new.run_timeout, none_or);
     changes.field("max_delay", &old.max_delay, &new.max_delay, int);
+    changes.field("max_concurrency", &old.max_concurrency, &new.max_concurrency, none_or);
     changes.0
 }
 
@@ -75,6 +76,7 @@ pub fn step_changes(old: &StepDefinition, new: &StepDefinition) -> Vec<String> {
     changes.field("start_delay", &o.start_delay, &n.start_delay, inherited);
     changes.field("fanout_timeout", &o.fanout_timeout, &n.fanout_timeout, none_or);
     changes.field("max_delay", &o.max_delay, &n.max_delay, inherited);
+    changes.field("max_concurrency", &o.max_concurrency, &n.max_concurrency, none_or);
     let (o, n) = (&old.failure, &new.failure);
     changes.field("fanout_policy", &o.fanout_policy, &n.fanout_policy, String::clone);
     changes.field("success_threshold", &o.success_threshold, &n.success_threshold, |t| {
@@ -134,6 +136,9 @@ pub fn to_shape(definition: &FlowDefinition) -> Value {
     if o.max_delay != FlowOptions::DEFAULT_MAX_DELAY {
         options.insert("maxDelay".into(), json!(o.max_delay));
     }
+    if let Some(max_concurrency) = o.max_concurrency {
+        options.insert("maxConcurrency".into(), json!(max_concurrency));
+    }
     json!({ "steps": steps, "options": options })
 }
 
@@ -173,6 +178,7 @@ fn step_shape(step: &StepDefinition) -> Value {
         ("startDelay", o.start_delay),
         ("fanoutTimeout", o.fanout_timeout),
         ("maxDelay", o.max_delay),
+        ("maxConcurrency", o.max_concurrency),
     ] {
         if let Some(value) = value {
             options.insert(key.into(), json!(value));
@@ -195,14 +201,19 @@ pub fn from_shape(flow_slug: &str, shape: &Value) -> Result<FlowDefinition> {
         None | Some(Value::Null) => Map::new(),
         Some(value) => object(value, "options").map_err(refuse)?.clone(),
     };
-    known_keys(&options, &["maxAttempts", "baseDelay", "timeout", "runTimeout", "maxDelay"], "options")
-        .map_err(refuse)?;
+    known_keys(
+        &options,
+        &["maxAttempts", "baseDelay", "timeout", "runTimeout", "maxDelay", "maxConcurrency"],
+        "options",
+    )
+    .map_err(refuse)?;
     let flow_options = FlowOptions {
         max_attempts: integer(&options, "maxAttempts", "options").map_err(refuse)?.unwrap_or(3),
         base_delay: integer(&options, "baseDelay", "options").map_err(refuse)?.unwrap_or(1),
         timeout: integer(&options, "timeout", "options").map_err(refuse)?.unwrap_or(60),
         run_timeout: integer(&options, "runTimeout", "options").map_err(refuse)?,
         max_delay: integer(&options, "maxDelay", "options").map_err(refuse)?.unwrap_or(FlowOptions::DEFAULT_MAX_DELAY),
+        max_concurrency: integer(&options, "maxConcurrency", "options").map_err(refuse)?,
     };
     let Some(Value::Array(steps)) = top.get("steps") else {
         return Err(refuse("\"steps\" must be an array".into()));
@@ -279,8 +290,12 @@ fn step_from_shape(flow_slug: &str, index: usize, step: &Value) -> Result<StepDe
         Some(value) => object(value, &format!("{at} options")).map_err(refuse)?.clone(),
     };
     let where_ = format!("{at} options");
-    known_keys(&options, &["maxAttempts", "baseDelay", "timeout", "startDelay", "fanoutTimeout", "maxDelay"], &where_)
-        .map_err(refuse)?;
+    known_keys(
+        &options,
+        &["maxAttempts", "baseDelay", "timeout", "startDelay", "fanoutTimeout", "maxDelay", "maxConcurrency"],
+        &where_,
+    )
+    .map_err(refuse)?;
     let option = |key: &str| integer(&options, key, &where_).map_err(refuse);
     let success_threshold = match fields.get("successThreshold") {
         None | Some(Value::Null) => None,
@@ -306,6 +321,7 @@ fn step_from_shape(flow_slug: &str, index: usize, step: &Value) -> Result<StepDe
             start_delay: option("startDelay")?,
             fanout_timeout: option("fanoutTimeout")?,
             max_delay: option("maxDelay")?,
+            max_concurrency: option("maxConcurrency")?,
         },
         failure: FailureOptions {
             fanout_policy: string(fields, "fanoutPolicy", &at).map_err(refuse)?.unwrap_or_else(|| "fail_fast".into()),

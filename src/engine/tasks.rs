@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use pgrx::array::RawArray;
 use pgrx::datum::{DatumWithOid, TimestampWithTimeZone};
 use pgrx::pg_sys;
-use pgrx::pg_sys::BuiltinOid::UUIDOID;
+use pgrx::pg_sys::BuiltinOid::{TEXTARRAYOID, UUIDOID};
 use pgrx::spi::SpiClient;
 use pgrx::Uuid;
 
@@ -28,6 +28,8 @@ pub struct Poll {
     pub poll_interval_ms: i32,
     /// Recorded on each claimed task: answers naming another worker are then refused.
     pub worker_id: Option<Uuid>,
+    /// Claim only tasks of these steps (None: of every step of the flow).
+    pub step_slugs: Option<Vec<String>>,
 }
 
 /// A worker id as a statement argument: NULL when the caller gave none (no ownership check).
@@ -76,7 +78,7 @@ fn due_check_turn(work: DueWork, flow_slug: &str) -> bool {
 }
 
 pub fn poll_for_tasks(client: &mut SpiClient<'_>, flow_slug: &str, poll: Poll) -> Result<Vec<RawTaskRecord>> {
-    check_poll(&format!("poll_for_tasks on flow '{flow_slug}'"), &poll)?;
+    check_poll(client, &format!("poll_for_tasks on flow '{flow_slug}'"), flow_slug, &poll)?;
     if poll.qty == 0 {
         return Ok(Vec::new());
     }
@@ -92,10 +94,13 @@ pub fn poll_for_tasks(client: &mut SpiClient<'_>, flow_slug: &str, poll: Poll) -
     // returns at once. Every other look runs in a subtransaction, undone when it claims nothing.
     let mut plain = !holds_anything();
     loop {
-        if let Some(claimed) = look(client, flow_slug, &poll, plain)? {
+        let look = look(client, flow_slug, &poll, plain)?;
+        if let Some(claimed) = look.claimed {
             return Ok(claimed);
         }
-        let may_hold_locks = plain && holds_anything();
+        // A plain look that took the flow's capacity lock holds it to the end of the transaction:
+        // other claims of the flow would wait through the sleep.
+        let may_hold_locks = plain && (holds_anything() || look.held_capacity);
         let now = Instant::now();
         if may_hold_locks || now >= deadline {
             return Ok(Vec::new());
@@ -106,11 +111,18 @@ pub fn poll_for_tasks(client: &mut SpiClient<'_>, flow_slug: &str, poll: Poll) -
     }
 }
 
-fn check_poll(subject: &str, poll: &Poll) -> Result<()> {
+fn check_poll(client: &mut SpiClient<'_>, subject: &str, flow_slug: &str, poll: &Poll) -> Result<()> {
     crate::validate::option(subject, "vt", poll.lease_seconds, 0)?;
     crate::validate::option(subject, "qty", Some(poll.qty), 0)?;
     crate::validate::option(subject, "max_poll_seconds", Some(poll.max_poll_seconds), 0)?;
-    crate::validate::option(subject, "poll_interval_ms", Some(poll.poll_interval_ms), 1)
+    crate::validate::option(subject, "poll_interval_ms", Some(poll.poll_interval_ms), 1)?;
+    if let Some(step_slugs) = &poll.step_slugs {
+        let args: [DatumWithOid; 2] = [flow_slug.into(), step_slugs.clone().into()];
+        if let Some(step_slug) = plans::first::<String>(client, &plans::UNKNOWN_STEP_OF_FLOW, &args, "step_slug")? {
+            return Err(PgflowError::UnknownStepOfFlow { flow_slug: flow_slug.to_string(), step_slug });
+        }
+    }
+    Ok(())
 }
 
 /// Due deadlines and expired last attempts of the flow, on this backend's turn (`due_check_turn`).
@@ -128,25 +140,42 @@ fn holds_anything() -> bool {
     unsafe { pg_sys::GetTopTransactionIdIfAny() != pg_sys::InvalidTransactionId }
 }
 
+/// What one look found: the claimed tasks, or None; and whether it took the flow's capacity lock.
+struct Look {
+    claimed: Option<Vec<RawTaskRecord>>,
+    held_capacity: bool,
+}
+
 /// One look for claimable tasks: expired leases back to the queue (on this backend's turn), then a
-/// claim. Not `plain`, it
-/// runs in a subtransaction that is undone when it claims nothing, so that an empty look leaves no
-/// lock behind. The claimed tasks, or None.
-fn look(client: &mut SpiClient<'_>, flow_slug: &str, poll: &Poll, plain: bool) -> Result<Option<Vec<RawTaskRecord>>> {
+/// claim; for a flow with max_concurrency, a claim under its capacity lock. Not `plain`, it runs
+/// in a subtransaction that is undone when it claims nothing, so that an empty look leaves no lock
+/// behind.
+fn look(client: &mut SpiClient<'_>, flow_slug: &str, poll: &Poll, plain: bool) -> Result<Look> {
     let requeue = due_check_turn(DueWork::ExpiredLeases, flow_slug);
+    let mut held_capacity = false;
     let mut once = || -> Result<_> {
         if requeue {
             machine::requeue_expired_leases(client, flow_slug)?;
         }
-        machine::claim(client, flow_slug, poll.lease_seconds, poll.qty, worker_arg(poll.worker_id))
+        let steps = || plans::optional(poll.step_slugs.clone(), TEXTARRAYOID);
+        let lease = poll.lease_seconds;
+        let claimed = machine::claim(client, flow_slug, lease, poll.qty, worker_arg(poll.worker_id), steps(), false)?;
+        // An uncapped flow's claim is the only statement; a capped one's takes nothing without
+        // the lock, and is made again under it.
+        if !claimed.is_empty() || !machine::lock_flow_capacity(client, flow_slug)? {
+            return Ok(claimed);
+        }
+        held_capacity = true;
+        machine::claim(client, flow_slug, lease, poll.qty, worker_arg(poll.worker_id), steps(), true)
     };
     // The rows are read after a subtransaction ends: what reading them takes must belong to the
     // call, not to the subtransaction.
     let claimed = if plain { once()? } else { subtransaction::run(once, |claimed| !claimed.is_empty())? };
+    let held_capacity = held_capacity && plain;
     if claimed.is_empty() {
-        return Ok(None);
+        return Ok(Look { claimed: None, held_capacity });
     }
-    machine::claimed_tasks(claimed).map(Some)
+    Ok(Look { claimed: Some(machine::claimed_tasks(claimed)?), held_capacity })
 }
 
 /// `complete_tasks`, then one look for tasks to claim, in one call and one transaction: the claim
@@ -161,7 +190,7 @@ pub fn complete_tasks_and_poll(
     flow_slug: &str,
     poll: Poll,
 ) -> Result<Vec<RawTaskRecord>> {
-    check_poll(&format!("{function} on flow '{flow_slug}'"), &poll)?;
+    check_poll(client, &format!("{function} on flow '{flow_slug}'"), flow_slug, &poll)?;
     // Before the answers lock any task, as in poll_for_tasks.
     if poll.qty > 0 {
         check_due_work(client, flow_slug)?;
@@ -172,7 +201,7 @@ pub fn complete_tasks_and_poll(
     }
     // Plain: a task this look locks without claiming it stays locked only until the caller's
     // commit, which follows at once (there is no sleep to outlast).
-    Ok(look(client, flow_slug, &poll, true)?.unwrap_or_default())
+    Ok(look(client, flow_slug, &poll, true)?.claimed.unwrap_or_default())
 }
 
 /// The tasks a batch of answers is about, as parallel arrays (the fourth array, outputs or error
