@@ -91,7 +91,12 @@ create table pgflow.steps (
   -- task that completes or runs out of attempts.
   max_concurrency         int,
   constraint steps_max_concurrency_positive check (max_concurrency >= 1),
-  constraint steps_max_concurrency_needs_fanout check (max_concurrency is null or step_type = 'fanout')
+  constraint steps_max_concurrency_needs_fanout check (max_concurrency is null or step_type = 'fanout'),
+  -- Up to this many consecutive items per task of a fan-out, {"items": [...], "first_index": i};
+  -- the task returns one output per item. Counters, policies and outputs still count items.
+  batch_size              int,
+  constraint steps_batch_size_positive check (batch_size >= 1),
+  constraint steps_batch_size_needs_fanout check (batch_size is null or step_type = 'fanout')
 );
 
 create table pgflow.deps (
@@ -205,7 +210,10 @@ create table pgflow.step_tasks (
   -- while the task is queued or running.
   result_seq     bigint,
   -- Added in 0.5.0: the run's priority, copied so that the queue index can order by it.
-  priority       int not null default 0
+  priority       int not null default 0,
+  -- Added in 0.5.0: a task of a batched fan-out holds several items (item is their array) and
+  -- this is the index of the first; NULL for a task of one item.
+  first_index    int
 );
 alter sequence pgflow.step_tasks_message_id_seq owned by pgflow.step_tasks.message_id;
 create sequence pgflow.step_tasks_result_seq as bigint owned by pgflow.step_tasks.result_seq;

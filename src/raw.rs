@@ -122,3 +122,15 @@ raw_datum!(
     /// A `pgflow.step_tasks` row: what an answer returns.
     RawStepTask, "step_tasks", RECORDOID, |_| true
 );
+
+/// A one-element `jsonb[]` holding a `jsonb` argument, so that one answer can go through a
+/// statement written for a batch.
+pub fn one_jsonb_array(value: RawJsonb) -> RawJsonbArray {
+    let mut element = value.0;
+    // SAFETY: one varlena jsonb datum; jsonb's element layout is (-1, false, 'i'). The array is
+    // built in the call's memory context and lives as long as the call.
+    let array = unsafe {
+        pg_sys::construct_array(&mut element, 1, pg_sys::JSONBOID, -1, false, pg_sys::TYPALIGN_INT as std::ffi::c_char)
+    };
+    RawJsonbArray(pg_sys::Datum::from(array))
+}

@@ -3,7 +3,8 @@
 -- $6 whether the caller holds the flow's capacity lock (lock_flow_capacity.sql).
 -- Claims queued tasks whose time has come: those of higher-priority runs first, then the oldest.
 -- Each claim counts an attempt and hides the task for the lease. A fan-out task's payload is its
--- own element; a single step's is the run input and the outputs of its completed dependencies (a
+-- own element ({"item": ...}), or for a batched fan-out its items ({"items": [...], "first_index":
+-- i}); a single step's is the run input and the outputs of its completed dependencies (a
 -- skipped one is left out), and its flow_input the run input (NULL for a fan-out task, whose run
 -- input may be the array it fans out).
 -- The queue is read lane by lane (a lane: the queued tasks of one step and one priority, see
@@ -74,13 +75,14 @@ with recursive lane (step_slug, priority, head) as (
                                        where l.flow_slug = $1 and l.status = 'started')))::int
                     else 0 end
         from pgflow.flows f where f.flow_slug = $1), 0)))
-  returning t.flow_slug, t.run_id, t.step_slug, t.task_index, t.message_id, t.item
+  returning t.flow_slug, t.run_id, t.step_slug, t.task_index, t.message_id, t.item, t.first_index
 )
 select row(
   c.flow_slug,
   c.run_id,
   c.step_slug,
   case
+    when c.first_index is not null then jsonb_build_object('items', c.item, 'first_index', c.first_index)
     when c.item is not null then jsonb_build_object('item', c.item)
     else jsonb_build_object('run', c.run_input)
          || coalesce((select jsonb_object_agg(d.dep_slug, dep.output)

@@ -19,11 +19,15 @@ with step_locked as materialized (
   where t.run_id = $1 and t.step_slug = $2 and t.task_index = $3
     -- IS NOT DISTINCT FROM: see complete_tasks.sql.
     and t.status is not distinct from 'started' and ($5::uuid is null or t.worker_id = $5)
+    -- A batch's output must be an array with one output per item (else: wrong_batch_answers.sql).
+    and case when t.first_index is null then true
+             when jsonb_typeof($4) <> 'array' then false
+             else jsonb_array_length($4) = jsonb_array_length(t.item) end
     and (select count(*) from step_locked) > 0
   returning row(t.run_id, t.step_slug, t.task_index, t.flow_slug, t.status, t.item, t.attempts_count,
                 t.output, t.error_message, t.visible_at, t.message_id, t.queued_at, t.started_at,
-                t.completed_at, t.failed_at, t.worker_id, t.result_seq, t.priority)::pgflow.step_tasks as task,
-            t.flow_slug
+                t.completed_at, t.failed_at, t.worker_id, t.result_seq, t.priority, t.first_index)::pgflow.step_tasks as task,
+            t.flow_slug, case when t.first_index is null then 1 else jsonb_array_length(t.item) end as items
 ), released as (
   update pgflow.step_tasks w
   set visible_at = clock_timestamp()
@@ -40,8 +44,8 @@ with step_locked as materialized (
     where s.max_concurrency is not null))
 ), step as (
   update pgflow.step_states ss
-  set remaining_tasks = ss.remaining_tasks - 1,
-      completed_tasks = ss.completed_tasks + 1
+  set remaining_tasks = ss.remaining_tasks - task.items,
+      completed_tasks = ss.completed_tasks + task.items
   from task
   where ss.run_id = $1 and ss.step_slug = $2 and ss.status = 'started'
   returning ss.remaining_tasks

@@ -1,9 +1,12 @@
 -- $1 run_ids, $2 step_slugs, $3 task_indexes, $4 outputs (parallel arrays, one entry per answer),
 -- $5 worker_id. Completes every listed task that is started (and, when $5 is given, claimed by
--- that worker); the others are late or stale answers and stay as they are.
+-- that worker); the others are late or stale answers and stay as they are, and so does a task of a
+-- batched fan-out whose output is not an array with one output per item (wrong_batch_answers.sql
+-- finds those, which fail).
 -- Counts the completed tasks off their started steps and returns them, then the steps left with
--- no unfinished task, which the caller completes. Under a step's max_concurrency each completed
--- task leaves its slot to the next waiting task of its step and run.
+-- no unfinished task, which the caller completes. The steps' counters count items (a batch counts
+-- as many as it holds). Under a step's max_concurrency each completed task leaves its slot to the
+-- next waiting task of its step and run.
 -- Locks, in this order: each run's lock, shared (an InitPlan, taken before any row is read; see
 -- lock_runs.sql), then the answered steps' states, then tasks, each in key order, so that
 -- concurrent batches cannot deadlock. The steps are locked before the tasks so that each task's
@@ -45,12 +48,17 @@ with answer as (
   from locked l
   join answer a using (run_id, step_slug, task_index)
   where t.run_id = l.run_id and t.step_slug = l.step_slug and t.task_index = l.task_index
+    and case when t.first_index is null then true
+             when jsonb_typeof(a.output) <> 'array' then false
+             else jsonb_array_length(a.output) = jsonb_array_length(t.item) end
   returning row(t.run_id, t.step_slug, t.task_index, t.flow_slug, t.status, t.item, t.attempts_count,
                 t.output, t.error_message, t.visible_at, t.message_id, t.queued_at, t.started_at,
-                t.completed_at, t.failed_at, t.worker_id, t.result_seq, t.priority)::pgflow.step_tasks as task,
-            t.run_id, t.step_slug, t.flow_slug
+                t.completed_at, t.failed_at, t.worker_id, t.result_seq, t.priority, t.first_index)::pgflow.step_tasks as task,
+            t.run_id, t.step_slug, t.flow_slug,
+            case when t.first_index is null then 1 else jsonb_array_length(t.item) end as items
 ), counted as (
-  select t.run_id, t.step_slug, t.flow_slug, count(*)::int as n from task t group by 1, 2, 3
+  select t.run_id, t.step_slug, t.flow_slug, count(*)::int as n, sum(t.items)::int as items
+  from task t group by 1, 2, 3
 ), released as (
   update pgflow.step_tasks w
   set visible_at = clock_timestamp()
@@ -67,8 +75,8 @@ with answer as (
     where s.max_concurrency is not null))
 ), step as (
   update pgflow.step_states ss
-  set remaining_tasks = ss.remaining_tasks - c.n,
-      completed_tasks = ss.completed_tasks + c.n
+  set remaining_tasks = ss.remaining_tasks - c.items,
+      completed_tasks = ss.completed_tasks + c.items
   from counted c
   where ss.run_id = c.run_id and ss.step_slug = c.step_slug and ss.status = 'started'
   returning ss.run_id, ss.step_slug, ss.remaining_tasks

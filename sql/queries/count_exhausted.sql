@@ -1,4 +1,5 @@
--- $1 run_id, $2 step_slug, $3 how many of its tasks just ran out of attempts. Counts them off the
+-- $1 run_id, $2 step_slug, $3 how many items its tasks that just ran out of attempts held (one per
+-- task, a batch's items for a batch), $4 how many tasks those were. Counts the items off the
 -- step (if it is still started) and returns what its failure policy needs to decide: the counters,
 -- the policy, and for `threshold` the most failures the step survives, floor(N * (1 - threshold)).
 -- Under max_concurrency each of them leaves its slot to the step's next waiting task.
@@ -19,7 +20,7 @@ with counted as (
       select q.ctid from pgflow.step_tasks q
       where q.run_id = $1 and q.step_slug = $2 and q.status = 'queued' and q.visible_at = 'infinity'
       order by q.task_index
-      limit $3
+      limit $4
       for update skip locked) q
     where s.max_concurrency is not null))
 )

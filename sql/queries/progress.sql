@@ -3,7 +3,8 @@
 -- started tasks of the run's flow (what workers hold), never the step's other tasks; run_id is
 -- compared as text so that no plan reads the step's tasks through the primary key instead.
 with leased as (
-  select t.step_slug, count(*)::int as running
+  -- In items, as the counters (a leased batch runs all its items).
+  select t.step_slug, sum(case when t.first_index is null then 1 else jsonb_array_length(t.item) end)::int as running
   from pgflow.step_tasks t
   where t.flow_slug = (select r.flow_slug from pgflow.runs r where r.run_id = $1)
     and t.status = 'started'

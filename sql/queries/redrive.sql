@@ -22,10 +22,12 @@ with requeued as (
     and t.status in ('failed', 'cancelled')
   returning t.step_slug
 ), task_count as (
-  select t.step_slug, count(*)::int as total,
-         count(*) filter (where t.status = 'completed')::int as completed
-  from pgflow.step_tasks t
-  where t.run_id = $1
+  -- In items, as the counters keep them (a batch counts its items).
+  select t.step_slug, sum(t.items)::int as total,
+         coalesce(sum(t.items) filter (where t.status = 'completed'), 0)::int as completed
+  from (select t.step_slug, t.status,
+               case when t.first_index is null then 1 else jsonb_array_length(t.item) end as items
+          from pgflow.step_tasks t where t.run_id = $1) t
   group by t.step_slug
 ), restarted as (
   update pgflow.step_states ss

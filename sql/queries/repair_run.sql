@@ -5,7 +5,18 @@
 -- is started again; unfinished tasks of an ended run or of an ended step are cancelled; then the
 -- run's remaining_steps. What finishing or failing the steps so repaired entails is the caller's
 -- (the state machine's) next move. Returns each change as (subject, what, was, now).
-with task_count as (
+with item as (
+  -- The run's items: a task of one item as it is, a batch as one row per item (its index, its
+  -- own output), so that counts and outputs are the items' as the counters and finish_step.sql
+  -- keep them.
+  select t.step_slug, t.status, t.error_message, t.attempts_count,
+         coalesce(t.first_index + i.ord - 1, t.task_index)::int as task_index,
+         case when t.first_index is null then t.output else t.output -> (i.ord - 1)::int end as output
+  from pgflow.step_tasks t
+  cross join lateral generate_series(1, case when t.first_index is null then 1 else jsonb_array_length(t.item) end)
+    as i (ord)
+  where t.run_id = $1
+), task_count as (
   select t.step_slug,
          count(*)::int as total,
          count(*) filter (where t.status = 'completed')::int as completed,
@@ -17,8 +28,7 @@ with task_count as (
          coalesce(jsonb_agg(case when t.status = 'completed' then jsonb_build_object('ok', true, 'value', t.output)
                                  else jsonb_build_object('ok', false, 'error', t.error_message, 'attempts', t.attempts_count) end
                             order by t.task_index), '[]') as envelopes
-  from pgflow.step_tasks t
-  where t.run_id = $1
+  from item t
   group by t.step_slug
 ), state as (
   select ss.step_slug, ss.status, ss.remaining_deps, ss.initial_tasks, ss.remaining_tasks,

@@ -7,14 +7,17 @@
 -- oldest queued task, not now, so that they are ordered by item index among that backlog's tasks
 -- instead of after all of them: a run started beside a big fan-out of the same step gets its
 -- items claimed among the big one's next ones, not once it has drained.
+-- Under batch_size each task holds up to that many consecutive items (item is their array,
+-- first_index the first one's index); the step's counters count items all the same.
 -- Under max_concurrency only the first that many tasks are queued to be claimed; the others wait
 -- (visible_at 'infinity') until a task of the step leaves its slot (release_waiting below).
 -- Returns the array's JSON type (NULL: nothing at the path), the dependency slug (NULL for a root
--- fan-out), the path and the task count.
+-- fan-out), the path and the number of items.
 with source as materialized (
   select ss.flow_slug,
          coalesce(s.opt_start_delay, 0) as start_delay,
          s.max_concurrency,
+         s.batch_size,
          r.priority,
          d.dep_slug,
          s.fanout_path,
@@ -29,7 +32,7 @@ with source as materialized (
   left join pgflow.step_states dep on dep.run_id = ss.run_id and dep.step_slug = d.dep_slug
   where ss.run_id = $1 and ss.step_slug = $2
 ), checked as materialized (
-  select src.flow_slug, src.start_delay, src.max_concurrency, src.priority, src.dep_slug, src.fanout_path,
+  select src.flow_slug, src.start_delay, src.max_concurrency, src.batch_size, src.priority, src.dep_slug, src.fanout_path,
          src.arr, jsonb_typeof(src.arr) as arr_type,
          case when jsonb_typeof(src.arr) = 'array' then jsonb_array_length(src.arr) end as n,
          case when src.start_delay > 0 then now() + make_interval(secs => src.start_delay)
@@ -44,7 +47,17 @@ with source as materialized (
          case when e.ord > c.max_concurrency then 'infinity'::timestamptz else c.visible_at end
   from checked c
   cross join lateral jsonb_array_elements(c.arr) with ordinality as e (item, ord)
-  where c.arr_type = 'array'
+  where c.arr_type = 'array' and c.batch_size is null
+), spawned_batches as (
+  insert into pgflow.step_tasks (flow_slug, run_id, step_slug, task_index, item, first_index, priority, visible_at)
+  select c.flow_slug, $1, $2, b.batch, b.items, b.batch * c.batch_size, c.priority,
+         case when b.batch >= c.max_concurrency then 'infinity'::timestamptz else c.visible_at end
+  from checked c
+  cross join lateral (
+    select ((e.ord - 1) / c.batch_size)::int as batch, jsonb_agg(e.item order by e.ord) as items
+    from jsonb_array_elements(c.arr) with ordinality as e (item, ord)
+    group by 1) b
+  where c.arr_type = 'array' and c.batch_size is not null
 ), sized as (
   update pgflow.step_states ss
   set initial_tasks = c.n, remaining_tasks = c.n

@@ -7,6 +7,17 @@ with run as (
   from pgflow.step_states ss
   join pgflow.steps s on s.flow_slug = ss.flow_slug and s.step_slug = ss.step_slug
   where ss.run_id = $1
+), item as (
+  -- The run's items: a task of one item as it is, a batch as one row per item (its index, its
+  -- own output), so that counts and outputs are the items' as the counters and finish_step.sql
+  -- keep them.
+  select t.step_slug, t.status, t.error_message, t.attempts_count,
+         coalesce(t.first_index + i.ord - 1, t.task_index)::int as task_index,
+         case when t.first_index is null then t.output else t.output -> (i.ord - 1)::int end as output
+  from pgflow.step_tasks t
+  cross join lateral generate_series(1, case when t.first_index is null then 1 else jsonb_array_length(t.item) end)
+    as i (ord)
+  where t.run_id = $1
 ), task_count as (
   select t.step_slug,
          count(*)::int as total,
@@ -20,8 +31,7 @@ with run as (
          coalesce(jsonb_agg(case when t.status = 'completed' then jsonb_build_object('ok', true, 'value', t.output)
                                  else jsonb_build_object('ok', false, 'error', t.error_message, 'attempts', t.attempts_count) end
                             order by t.task_index), '[]') as envelopes
-  from pgflow.step_tasks t
-  where t.run_id = $1
+  from item t
   group by t.step_slug
 ), step as (
   select st.*, coalesce(tc.total, 0) as total, coalesce(tc.completed, 0) as completed,

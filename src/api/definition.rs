@@ -52,6 +52,7 @@ fn add_step(
     when_unmet: default!(Option<String>, "'skip'"),
     fanout_path: default!(Option<String>, "NULL"),
     max_concurrency: default!(Option<i32>, "NULL"),
+    batch_size: default!(Option<i32>, "NULL"),
 ) -> Result<pgrx::composite_type!('static, "steps"), ErrorReport> {
     const F: &str = "add_step";
     let flow_slug = required(flow_slug, F, "flow_slug")?;
@@ -61,8 +62,16 @@ fn add_step(
         .map(|dep| required(dep, F, "every element of deps_slugs"))
         .collect::<Result<Vec<String>, _>>()?;
     let step_type = required(step_type, F, "step_type")?;
-    let options =
-        StepOptions { max_attempts, base_delay, timeout, start_delay, fanout_timeout, max_delay, max_concurrency };
+    let options = StepOptions {
+        max_attempts,
+        base_delay,
+        timeout,
+        start_delay,
+        fanout_timeout,
+        max_delay,
+        max_concurrency,
+        batch_size,
+    };
     let failure = FailureOptions {
         fanout_policy: required(fanout_policy, F, "fanout_policy")?,
         success_threshold,

@@ -99,6 +99,8 @@ pub struct StepOptions {
     pub max_delay: Option<i32>,
     /// A fan-out's cap: at most this many of its tasks of one run queued or leased at a time.
     pub max_concurrency: Option<i32>,
+    /// A fan-out's items per task.
+    pub batch_size: Option<i32>,
 }
 
 /// What a step does when its tasks fail: its fan-out policy and what its failure does to the run.
@@ -189,10 +191,15 @@ pub fn add_step(
     validate::option(&subject, "fanout_timeout", options.fanout_timeout, 1)?;
     validate::option(&subject, "max_delay", options.max_delay, 0)?;
     validate::option(&subject, "max_concurrency", options.max_concurrency, 1)?;
-    if options.max_concurrency.is_some() && step_type != StepType::Fanout {
-        return Err(PgflowError::InvalidArgument(format!(
-            "{subject}: max_concurrency needs a fan-out step; a single step has one task"
-        )));
+    validate::option(&subject, "batch_size", options.batch_size, 1)?;
+    for (name, set) in
+        [("max_concurrency", options.max_concurrency.is_some()), ("batch_size", options.batch_size.is_some())]
+    {
+        if set && step_type != StepType::Fanout {
+            return Err(PgflowError::InvalidArgument(format!(
+                "{subject}: {name} needs a fan-out step; a single step has one task"
+            )));
+        }
     }
     failure.check(&subject, step_type)?;
     condition.check(&subject)?;
@@ -264,7 +271,7 @@ pub fn add_step(
 
     let int = |value: Option<i32>| optional(value, INT4OID);
     let pattern = |value: Option<Value>| optional(value.map(JsonB), JSONBOID);
-    let args: [DatumWithOid; 19] = [
+    let args: [DatumWithOid; 20] = [
         flow_slug.into(),
         step_slug.into(),
         deps.to_vec().into(),
@@ -284,6 +291,7 @@ pub fn add_step(
         condition.when_unmet.as_str().into(),
         optional(fanout_path, TEXTOID),
         int(options.max_concurrency),
+        int(options.batch_size),
     ];
     plans::first::<Row>(client, &plans::INSERT_STEP, &args, "s")?
         .ok_or_else(|| PgflowError::Internal(format!("{subject} was not inserted")))
@@ -320,6 +328,7 @@ pub fn read_definition(client: &mut SpiClient<'_>, flow_slug: &str) -> Result<Op
                 fanout_timeout: get(&row, "opt_fanout_timeout")?,
                 max_delay: get(&row, "opt_max_delay")?,
                 max_concurrency: get(&row, "max_concurrency")?,
+                batch_size: get(&row, "batch_size")?,
             },
             failure: FailureOptions {
                 fanout_policy: get(&row, "fanout_policy")?.unwrap_or_default(),

@@ -292,17 +292,25 @@ fn step_failed(
     }
 }
 
-/// `tasks exhausted`: counts tasks that ran out of attempts off their steps, then applies each
-/// step's policy: fail_fast fails the step; threshold fails it past its limit; otherwise a step
-/// with no task left completes. A run that ends is not acted on again (it fails once).
-fn tasks_exhausted(client: &mut SpiClient<'_>, exhausted: Vec<((Uuid, String), i32)>) -> Result<()> {
+/// How many items and tasks of a step ran out of attempts (a batch holds several items).
+#[derive(Clone, Copy, Default)]
+struct Lost {
+    items: i32,
+    tasks: i32,
+}
+
+/// `tasks exhausted`: counts the items of tasks that ran out of attempts off their steps, then
+/// applies each step's policy: fail_fast fails the step; threshold fails it past its limit;
+/// otherwise a step with no item left completes. A run that ends is not acted on again (it fails
+/// once).
+fn tasks_exhausted(client: &mut SpiClient<'_>, exhausted: Vec<((Uuid, String), Lost)>) -> Result<()> {
     let mut ended: HashSet<Uuid> = HashSet::new();
-    for ((run_id, step_slug), count) in exhausted {
+    for ((run_id, step_slug), lost) in exhausted {
         pgrx::check_for_interrupts!();
         if ended.contains(&run_id) {
             continue;
         }
-        let args: [DatumWithOid; 3] = [run_id.into(), step_slug.as_str().into(), count.into()];
+        let args: [DatumWithOid; 4] = [run_id.into(), step_slug.as_str().into(), lost.items.into(), lost.tasks.into()];
         let Some(row) = plans::first_row(client, &plans::COUNT_EXHAUSTED, &args)? else {
             continue; // the step ended meanwhile
         };
@@ -453,6 +461,28 @@ pub fn complete_tasks(
     Ok((count, completed))
 }
 
+/// `wrong answer`: a batched fan-out's task answered with something other than one output per
+/// item (complete_tasks left it started) fails that attempt, saying what it got, as a worker's
+/// failure would. `args` are complete_tasks'. Returns how many answers were such.
+pub fn fail_wrong_batch_answers(client: &mut SpiClient<'_>, args: &[DatumWithOid<'_>; 5]) -> Result<usize> {
+    let table = plans::run(client, &plans::WRONG_BATCH_ANSWERS, args)?;
+    if table.is_empty() {
+        return Ok(0);
+    }
+    let (mut run_ids, mut step_slugs, mut indexes, mut messages) = (vec![], vec![], vec![], vec![]);
+    for row in table {
+        run_ids.push(required_column::<Uuid>(get(&row, "run_id")?, "run_id")?);
+        step_slugs.push(get::<String>(&row, "step_slug")?.unwrap_or_default());
+        indexes.push(get::<i32>(&row, "task_index")?.unwrap_or_default());
+        messages.push(get::<String>(&row, "message")?.unwrap_or_default());
+    }
+    let wrong = run_ids.len();
+    let args: [DatumWithOid; 6] =
+        [run_ids.into(), step_slugs.into(), indexes.into(), messages.into(), plans::copy(&args[4]), false.into()];
+    fail_tasks(client, None, &args)?;
+    Ok(wrong)
+}
+
 /// `fail`: answers a batch of failures (`fail_tasks.sql`): tasks with attempts left are retried
 /// after their backoff, the others are exhausted and go to their steps' policies. Exhausting a
 /// task may cancel others', so the runs where that happens are locked first: `exhausting` when the
@@ -477,7 +507,7 @@ pub fn fail_tasks(
     }
     let table = plans::run(client, &plans::FAIL_TASKS, args)?;
     let mut answered = Vec::with_capacity(table.len());
-    let mut exhausted_tasks: Vec<(Uuid, String, i32)> = Vec::new();
+    let mut exhausted_tasks: Vec<(Uuid, String, i32, i32)> = Vec::new();
     for row in table {
         pgrx::check_for_interrupts!();
         if get::<bool>(&row, "exhausted")? == Some(true) {
@@ -485,24 +515,24 @@ pub fn fail_tasks(
                 required_column::<Uuid>(get(&row, "run_id")?, "run_id")?,
                 get::<String>(&row, "step_slug")?.unwrap_or_default(),
                 get::<i32>(&row, "task_index")?.unwrap_or_default(),
+                get::<i32>(&row, "items")?.unwrap_or(1),
             ));
         }
         if let Some(task) = get::<RawStepTask>(&row, "task")? {
             answered.push(task);
         }
     }
-    // How many tasks each step lost, steps in the order their first task came.
-    let mut exhausted: Vec<((Uuid, String), i32)> = Vec::new();
+    // What each step lost, steps in the order their first task came.
+    let mut exhausted: Vec<((Uuid, String), Lost)> = Vec::new();
     let mut position: HashMap<(Uuid, String), usize> = HashMap::new();
-    for (run_id, step_slug, _) in &exhausted_tasks {
+    for (run_id, step_slug, _, items) in &exhausted_tasks {
         let key = (*run_id, step_slug.clone());
-        match position.get(&key) {
-            Some(&i) => exhausted[i].1 += 1,
-            None => {
-                position.insert(key.clone(), exhausted.len());
-                exhausted.push((key, 1));
-            }
-        }
+        let i = *position.entry(key.clone()).or_insert_with(|| {
+            exhausted.push((key, Lost::default()));
+            exhausted.len() - 1
+        });
+        exhausted[i].1.items += items;
+        exhausted[i].1.tasks += 1;
     }
     // A task claimed again on its last attempt between the look and the answer (an answer
     // without a worker id): its run is locked now, late but before anything is cancelled.
@@ -512,7 +542,8 @@ pub fn fail_tasks(
         lock_runs(client, unlocked.clone().into())?;
         // Their result numbers were taken before the lock was held: taken again under it.
         let (mut run_ids, mut step_slugs, mut indexes) = (vec![], vec![], vec![]);
-        for (run_id, step_slug, task_index) in exhausted_tasks.into_iter().filter(|task| unlocked.contains(&task.0)) {
+        for (run_id, step_slug, task_index, _) in exhausted_tasks.into_iter().filter(|task| unlocked.contains(&task.0))
+        {
             run_ids.push(run_id);
             step_slugs.push(step_slug);
             indexes.push(task_index);
@@ -618,7 +649,7 @@ pub fn repair_run(client: &mut SpiClient<'_>, run_id: Uuid) -> Result<Vec<Change
     }
     let mut steps = Vec::new();
     for row in plans::run(client, &plans::STARTED_STEPS, &[run_id.into()])? {
-        steps.push(((run_id, get::<String>(&row, "step_slug")?.unwrap_or_default()), 0));
+        steps.push(((run_id, get::<String>(&row, "step_slug")?.unwrap_or_default()), Lost::default()));
     }
     tasks_exhausted(client, steps)?;
     if status_of(&statuses(client, run_id)?, "run") == Some("started") {

@@ -77,6 +77,7 @@ pub fn step_changes(old: &StepDefinition, new: &StepDefinition) -> Vec<String> {
     changes.field("fanout_timeout", &o.fanout_timeout, &n.fanout_timeout, none_or);
     changes.field("max_delay", &o.max_delay, &n.max_delay, inherited);
     changes.field("max_concurrency", &o.max_concurrency, &n.max_concurrency, none_or);
+    changes.field("batch_size", &o.batch_size, &n.batch_size, none_or);
     let (o, n) = (&old.failure, &new.failure);
     changes.field("fanout_policy", &o.fanout_policy, &n.fanout_policy, String::clone);
     changes.field("success_threshold", &o.success_threshold, &n.success_threshold, |t| {
@@ -179,6 +180,7 @@ fn step_shape(step: &StepDefinition) -> Value {
         ("fanoutTimeout", o.fanout_timeout),
         ("maxDelay", o.max_delay),
         ("maxConcurrency", o.max_concurrency),
+        ("batchSize", o.batch_size),
     ] {
         if let Some(value) = value {
             options.insert(key.into(), json!(value));
@@ -292,7 +294,16 @@ fn step_from_shape(flow_slug: &str, index: usize, step: &Value) -> Result<StepDe
     let where_ = format!("{at} options");
     known_keys(
         &options,
-        &["maxAttempts", "baseDelay", "timeout", "startDelay", "fanoutTimeout", "maxDelay", "maxConcurrency"],
+        &[
+            "maxAttempts",
+            "baseDelay",
+            "timeout",
+            "startDelay",
+            "fanoutTimeout",
+            "maxDelay",
+            "maxConcurrency",
+            "batchSize",
+        ],
         &where_,
     )
     .map_err(refuse)?;
@@ -322,6 +333,7 @@ fn step_from_shape(flow_slug: &str, index: usize, step: &Value) -> Result<StepDe
             fanout_timeout: option("fanoutTimeout")?,
             max_delay: option("maxDelay")?,
             max_concurrency: option("maxConcurrency")?,
+            batch_size: option("batchSize")?,
         },
         failure: FailureOptions {
             fanout_policy: string(fields, "fanoutPolicy", &at).map_err(refuse)?.unwrap_or_else(|| "fail_fast".into()),

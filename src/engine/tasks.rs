@@ -297,7 +297,10 @@ fn answer_batch(
     let args = [run_ids, step_slugs, task_indexes, outputs, copy(&tasks.worker_id)];
     let (count, completed) = machine::complete_tasks(client, true, &args, keep_rows)?;
     if (count as i64) < answers {
-        ensure_tasks_exist(client, tasks)?;
+        let wrong = machine::fail_wrong_batch_answers(client, &args)?;
+        if ((count + wrong) as i64) < answers {
+            ensure_tasks_exist(client, tasks)?;
+        }
     }
     Ok(completed)
 }
@@ -315,7 +318,16 @@ pub fn complete_task(
         [run_id.into(), step_slug.into(), task_index.into(), output.into(), worker_arg(worker_id)];
     let (_, completed) = machine::complete_tasks(client, false, &args, true)?;
     if completed.is_empty() {
-        ensure_tasks_exist(client, &TaskRefs::one(run_id, step_slug, task_index, None))?;
+        let as_batch: [DatumWithOid; 5] = [
+            vec![run_id].into(),
+            vec![step_slug].into(),
+            vec![task_index].into(),
+            crate::raw::one_jsonb_array(output).into(),
+            worker_arg(worker_id),
+        ];
+        if machine::fail_wrong_batch_answers(client, &as_batch)? == 0 {
+            ensure_tasks_exist(client, &TaskRefs::one(run_id, step_slug, task_index, None))?;
+        }
     }
     Ok(completed)
 }
