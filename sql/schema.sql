@@ -96,7 +96,13 @@ create table pgflow.steps (
   -- the task returns one output per item. Counters, policies and outputs still count items.
   batch_size              int,
   constraint steps_batch_size_positive check (batch_size >= 1),
-  constraint steps_batch_size_needs_fanout check (batch_size is null or step_type = 'fanout')
+  constraint steps_batch_size_needs_fanout check (batch_size is null or step_type = 'fanout'),
+  -- A fan-out whose items are whole runs of this flow: each task is held by a child run started
+  -- with its item as input, and completes with the child's output. Tasks of such a step are never
+  -- claimed by workers; the child run's tasks are.
+  subflow                 text,
+  constraint steps_subflow_needs_fanout check (subflow is null or step_type = 'fanout'),
+  constraint steps_subflow_alone check (subflow is null or (max_concurrency is null and batch_size is null))
 );
 
 create table pgflow.deps (
@@ -130,12 +136,23 @@ create table pgflow.runs (
   redrive_count   int not null default 0,
   -- Added in 0.5.0: claims take tasks of runs with a higher priority first.
   priority        int not null default 0,
+  -- Added in 0.5.0: a child run of a sub-flow fan-out names the task it works for; every run names
+  -- the top of its tree (itself for a top-level run), whose lock all the runs of the tree share.
+  parent_run_id     uuid,
+  parent_step_slug  text,
+  parent_task_index int,
+  root_run_id       uuid not null,
   constraint runs_pkey primary key (run_id),
   constraint runs_flow_slug_fkey foreign key (flow_slug) references pgflow.flows (flow_slug),
   constraint runs_status_is_known check (status in ('started', 'completed', 'failed', 'cancelled')),
   constraint runs_remaining_steps_nonnegative check (remaining_steps >= 0)
 );
 create index runs_flow_slug_idx on pgflow.runs (flow_slug);
+-- The run tree: a run's children by the task they work for, and every run below a top-level one
+-- (pruning and deleting take a tree whole). Top-level runs are in neither.
+create index runs_parent_idx on pgflow.runs (parent_run_id, parent_step_slug, parent_task_index)
+  where parent_run_id is not null;
+create index runs_root_idx on pgflow.runs (root_run_id) where parent_run_id is not null;
 create unique index runs_flow_slug_run_key_key on pgflow.runs (flow_slug, run_key) where run_key is not null;
 -- Run deadlines: started runs of a flow by start time, so that finding the runs past their
 -- deadline reads only those.

@@ -34,6 +34,11 @@ pub enum PgflowError {
         subject: String,
         dep_slug: String,
     },
+    /// `subject` names the step being added.
+    UnknownSubflow {
+        subject: String,
+        flow_slug: String,
+    },
     UnknownRun(String),
     UnknownStepOfRun {
         run_id: String,
@@ -65,6 +70,8 @@ pub enum PgflowError {
     },
     /// An object exists but is not in the state the call needs.
     WrongState(String),
+    /// An object cannot go while another depends on it (the message names both).
+    InUse(String),
     /// A failure of the engine itself, not of the caller's input.
     Internal(String),
 }
@@ -77,13 +84,14 @@ impl PgflowError {
             InvalidSlug { .. } | InvalidOption { .. } | InvalidArgument(_) | NotAnArray { .. } => {
                 PgSqlErrorCode::ERRCODE_INVALID_PARAMETER_VALUE
             }
-            UnknownFlow(_) | UnknownDependency { .. } | UnknownStepOfFlow { .. } => {
+            UnknownFlow(_) | UnknownDependency { .. } | UnknownSubflow { .. } | UnknownStepOfFlow { .. } => {
                 PgSqlErrorCode::ERRCODE_UNDEFINED_OBJECT
             }
             UnknownRun(_) | UnknownStepOfRun { .. } | UnknownTask { .. } => PgSqlErrorCode::ERRCODE_NO_DATA_FOUND,
             RunAlreadyExists(_) => PgSqlErrorCode::ERRCODE_UNIQUE_VIOLATION,
             DefinedDifferently { .. } => PgSqlErrorCode::ERRCODE_DUPLICATE_OBJECT,
             WrongState(_) => PgSqlErrorCode::ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE,
+            InUse(_) => PgSqlErrorCode::ERRCODE_DEPENDENT_OBJECTS_STILL_EXIST,
             Internal(_) => PgSqlErrorCode::ERRCODE_INTERNAL_ERROR,
         }
     }
@@ -98,12 +106,15 @@ impl PgflowError {
             InvalidOption { subject, option, value, minimum } => {
                 format!("{subject}: {option} must be at least {minimum}, got {value}")
             }
-            NullElement(message) | InvalidArgument(message) | WrongState(message) | Internal(message) => {
+            NullElement(message) | InvalidArgument(message) | WrongState(message) | InUse(message) | Internal(message) => {
                 message.clone()
             }
             UnknownFlow(flow) => format!("flow '{flow}' does not exist"),
             UnknownDependency { subject, dep_slug } => {
                 format!("{subject} depends on '{dep_slug}', which is not a step of the flow")
+            }
+            UnknownSubflow { subject, flow_slug } => {
+                format!("{subject}: its sub-flow '{flow_slug}' does not exist (create it first)")
             }
             UnknownRun(run) => format!("run {run} does not exist"),
             UnknownStepOfRun { run_id, step_slug } => {
@@ -160,6 +171,16 @@ pub fn required<T>(value: Option<T>, function: &'static str, argument: &'static 
 
 /// The reasons the engine stores on the steps and runs that fail (they are data, not raised).
 pub mod reason {
+    /// A child run of a sub-flow fan-out failed: the failure of its task's attempt.
+    pub fn subflow_failed(child: pgrx::Uuid, message: &str) -> String {
+        format!("sub-flow run {child} failed: {message}")
+    }
+
+    /// A child run of a sub-flow fan-out was cancelled (not by its parent's end).
+    pub fn subflow_cancelled(child: pgrx::Uuid) -> String {
+        format!("sub-flow run {child} was cancelled")
+    }
+
     /// A single step's task ran out of attempts.
     pub fn task_failed(task_index: i32, message: &str) -> String {
         format!("task {task_index} failed: {message}")

@@ -45,11 +45,13 @@ statements! {
     MISSING_DEPS = "missing_deps" (TEXTOID, TEXTARRAYOID);
     INSERT_STEP = "insert_step" (TEXTOID, TEXTOID, TEXTARRAYOID, INT4OID, INT4OID, INT4OID, INT4OID, TEXTOID,
                                  TEXTOID, NUMERICOID, TEXTOID, INT4OID, INT4OID, BOOLOID, JSONBOID, JSONBOID, TEXTOID, TEXTOID,
-                                 INT4OID, INT4OID);
+                                 INT4OID, INT4OID, TEXTOID);
     FLOW_DEFINITION = "flow_definition" (TEXTOID);
     LOCK_FLOW_SLUG = "lock_flow_slug" (TEXTOID);
     COUNT_UNFINISHED_RUNS = "count_unfinished_runs" (TEXTOID);
     DELETE_FLOW = "delete_flow" (TEXTOID);
+    SUBFLOW_CYCLE = "subflow_cycle" (TEXTOID, TEXTOID);
+    SUBFLOW_USERS = "subflow_users" (TEXTOID);
     // Reading runs
     START_FLOW_CHECK = "start_flow_check" (TEXTOID, JSONBOID);
     RUN_EXISTS = "run_exists" (UUIDOID);
@@ -66,11 +68,15 @@ statements! {
     PROGRESS = "progress" (UUIDOID);
     STATS = "stats" (TEXTOID);
     READ_RESULTS = "read_results" (UUIDOID, TEXTOID, INT8OID, INT4OID);
+    RUN_TREE = "run_tree" (UUIDOID);
     REGISTER_WAITER = "register_waiter" (INT4OID);
     // Transitions (src/engine/machine.rs; the table is in docs/architecture.md)
     LOCK_RUNS = "lock_runs" (UUIDARRAYOID);
     CREATE_RUN = "create_run" (TEXTOID, JSONBOID, UUIDOID, TEXTOID, INT4OID);
-    START_READY_STEPS = "start_ready_steps" (UUIDOID);
+    START_READY_STEPS = "start_ready_steps" (UUIDARRAYOID);
+    START_CHILD_RUNS = "start_child_runs" (UUIDOID, TEXTOID, INT4ARRAYOID);
+    CANCEL_DESCENDANT_RUNS = "cancel_descendant_runs" (UUIDOID, TEXTOID);
+    RESUME_CHILD_RUNS = "resume_child_runs" (UUIDOID);
     SPAWN_FANOUT_TASKS = "spawn_fanout_tasks" (UUIDOID, TEXTOID);
     CLAIM_TASKS = "claim_tasks" (TEXTOID, INT4OID, INT4OID, UUIDOID, TEXTARRAYOID, BOOLOID);
     LOCK_FLOW_CAPACITY = "lock_flow_capacity" (TEXTOID);

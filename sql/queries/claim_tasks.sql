@@ -28,7 +28,8 @@ with recursive lane (step_slug, priority, head) as (
     where q.flow_slug = $1 and q.step_slug = s.step_slug and q.status = 'queued'
     order by q.priority desc, q.visible_at
     limit 1) h
-  where s.flow_slug = $1 and ($5::text[] is null or s.step_slug = any ($5::text[]))
+  -- A sub-flow fan-out's tasks are held by child runs, never claimed.
+  where s.flow_slug = $1 and s.subflow is null and ($5::text[] is null or s.step_slug = any ($5::text[]))
   union all
   select h.step_slug, h.priority, h.visible_at
   from lane l

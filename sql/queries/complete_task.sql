@@ -8,7 +8,9 @@ with step_locked as materialized (
   select ss.run_id
   from pgflow.step_states ss
   where ss.run_id = $1 and ss.step_slug = $2 and ss.status = 'started'
-    and (select count(pg_advisory_xact_lock_shared(1885824620, hashtext($1::text)))) >= 0
+    -- The run tree's lock (lock_runs.sql), shared.
+    and (select count(pg_advisory_xact_lock_shared(1885824620, hashtext(r.root_run_id::text)))
+           from pgflow.runs r where r.run_id = $1) >= 0
   for update of ss
 ), task as (
   update pgflow.step_tasks t

@@ -7,7 +7,7 @@
 -- no unfinished task, which the caller completes. The steps' counters count items (a batch counts
 -- as many as it holds). Under a step's max_concurrency each completed task leaves its slot to the
 -- next waiting task of its step and run.
--- Locks, in this order: each run's lock, shared (an InitPlan, taken before any row is read; see
+-- Locks, in this order: each run tree's lock, shared (an InitPlan, taken before any row is read; see
 -- lock_runs.sql), then the answered steps' states, then tasks, each in key order, so that
 -- concurrent batches cannot deadlock. The steps are locked before the tasks so that each task's
 -- result_seq is taken under its step's lock: a step's result_seq then grows in commit order, which
@@ -16,8 +16,9 @@ with answer as (
   select distinct on (a.run_id, a.step_slug, a.task_index) a.run_id, a.step_slug, a.task_index, a.output
   from unnest($1::uuid[], $2::text[], $3::int[], $4::jsonb[]) with ordinality
        as a (run_id, step_slug, task_index, output, ord)
-  where (select count(pg_advisory_xact_lock_shared(1885824620, hashtext(r.run_id::text)))
-           from (select distinct unnest($1::uuid[]) as run_id order by 1) r) >= 0
+  where (select count(pg_advisory_xact_lock_shared(1885824620, hashtext(k.root_run_id::text)))
+           from (select distinct r.root_run_id from pgflow.runs r
+                  where r.run_id = any ($1::uuid[]) order by 1) k) >= 0
   order by a.run_id, a.step_slug, a.task_index, a.ord
 ), step_locked as materialized (
   select ss.run_id, ss.step_slug

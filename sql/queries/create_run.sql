@@ -2,10 +2,14 @@
 -- run and one state per step. Returns nothing when a run with the same key exists: a concurrent
 -- start with that key waits here until the other commits, then finds its run. Returns the run's
 -- id and its number of steps.
-with run as (
-  insert into pgflow.runs (run_id, flow_slug, input, remaining_steps, run_key, priority)
-  select coalesce($3, gen_random_uuid()), $1, $2,
-         (select count(*) from pgflow.steps where flow_slug = $1), $4, $5
+with id as (
+  select coalesce($3, gen_random_uuid()) as run_id
+), run as (
+  -- A top-level run is the root of its own tree.
+  insert into pgflow.runs (run_id, flow_slug, input, remaining_steps, run_key, priority, root_run_id)
+  select id.run_id, $1, $2,
+         (select count(*) from pgflow.steps where flow_slug = $1), $4, $5, id.run_id
+  from id
   on conflict (flow_slug, run_key) where run_key is not null do nothing
   returning run_id, remaining_steps
 ), states as (

@@ -6,7 +6,7 @@ select f.opt_max_attempts as flow_max_attempts, f.opt_base_delay as flow_base_de
        s.step_slug::text as step_slug, s.step_type, s.opt_max_attempts, s.opt_base_delay,
        s.opt_timeout, s.opt_start_delay, s.opt_fanout_timeout, s.opt_max_delay, s.fanout_policy,
        s.success_threshold, s.when_exhausted, s.aggregate,
-       s.required_input_pattern, s.forbidden_input_pattern, s.when_unmet, s.fanout_path, s.max_concurrency, s.batch_size,
+       s.required_input_pattern, s.forbidden_input_pattern, s.when_unmet, s.fanout_path, s.max_concurrency, s.batch_size, s.subflow,
        array(select d.dep_slug from pgflow.deps d
               where d.flow_slug = s.flow_slug and d.step_slug = s.step_slug
               order by d.dep_slug) as deps

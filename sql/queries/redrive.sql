@@ -8,12 +8,13 @@
 -- Returns the run's remaining steps and the restarted steps with no task left to run.
 with requeued as (
   -- Under a step's max_concurrency only its first that many requeued tasks are queued to be
-  -- claimed; the others wait for a slot, as when the step was spawned.
+  -- claimed; the others wait for a slot, as when the step was spawned. A sub-flow task keeps
+  -- the id of its last child run (worker_id), which the caller redrives rather than starting over.
   update pgflow.step_tasks t
   set status = 'queued', attempts_count = 0, error_message = null, failed_at = null,
-      started_at = null, worker_id = null, result_seq = null,
+      started_at = null, worker_id = case when r.subflow then t.worker_id end, result_seq = null,
       visible_at = case when r.waits then 'infinity'::timestamptz else clock_timestamp() end
-  from (select q.step_slug, q.task_index,
+  from (select q.step_slug, q.task_index, s.subflow is not null as subflow,
                row_number() over (partition by q.step_slug order by q.task_index) > s.max_concurrency as waits
           from pgflow.step_tasks q
           join pgflow.steps s on s.flow_slug = q.flow_slug and s.step_slug = q.step_slug

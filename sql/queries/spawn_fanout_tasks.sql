@@ -12,12 +12,14 @@
 -- Under max_concurrency only the first that many tasks are queued to be claimed; the others wait
 -- (visible_at 'infinity') until a task of the step leaves its slot (release_waiting below).
 -- Returns the array's JSON type (NULL: nothing at the path), the dependency slug (NULL for a root
--- fan-out), the path and the number of items.
+-- fan-out), the path, the number of items, and whether the step is a sub-flow fan-out (whose
+-- tasks the caller hands to child runs: start_child_runs.sql).
 with source as materialized (
   select ss.flow_slug,
          coalesce(s.opt_start_delay, 0) as start_delay,
          s.max_concurrency,
          s.batch_size,
+         s.subflow,
          r.priority,
          d.dep_slug,
          s.fanout_path,
@@ -32,7 +34,8 @@ with source as materialized (
   left join pgflow.step_states dep on dep.run_id = ss.run_id and dep.step_slug = d.dep_slug
   where ss.run_id = $1 and ss.step_slug = $2
 ), checked as materialized (
-  select src.flow_slug, src.start_delay, src.max_concurrency, src.batch_size, src.priority, src.dep_slug, src.fanout_path,
+  select src.flow_slug, src.start_delay, src.max_concurrency, src.batch_size, src.subflow, src.priority, src.dep_slug,
+         src.fanout_path,
          src.arr, jsonb_typeof(src.arr) as arr_type,
          case when jsonb_typeof(src.arr) = 'array' then jsonb_array_length(src.arr) end as n,
          case when src.start_delay > 0 then now() + make_interval(secs => src.start_delay)
@@ -64,4 +67,4 @@ with source as materialized (
   from checked c
   where ss.run_id = $1 and ss.step_slug = $2 and c.arr_type = 'array'
 )
-select c.arr_type, c.dep_slug, c.fanout_path, c.n as tasks from checked c
+select c.arr_type, c.dep_slug, c.fanout_path, c.n as tasks, c.subflow is not null as subflow from checked c

@@ -1,12 +1,13 @@
--- $1 run_id. Starts every created step whose dependencies are all done (completed or skipped) and
--- creates the task of each single step in the same statement. Returns, in definition order, the
--- fan-out steps, which the caller spawns, and the steps whose condition does not hold (unmet),
+-- $1 run_ids (a run, or the child runs a sub-flow fan-out just started). Starts every created step
+-- of these runs whose dependencies are all done (completed or skipped) and creates the task of each
+-- single step in the same statement. Returns, per run and in definition order, the fan-out steps,
+-- which the caller spawns, and the steps whose condition does not hold (unmet),
 -- which the caller ends at once as their when_unmet says; each with what its failure does to the run.
 -- A condition is checked once per step (a fan-out included), against the step's input as a single
 -- step sees it: {"run": <run input>, "<dependency>": <its output>, ...}, skipped ones left out.
 -- A step without a condition never builds that input.
 with candidate as materialized (
-  select ss.step_slug, ss.flow_slug, s.step_type, s.step_index, s.when_exhausted, s.when_unmet,
+  select ss.run_id, ss.step_slug, ss.flow_slug, s.step_type, s.step_index, s.when_exhausted, s.when_unmet,
          coalesce(s.opt_start_delay, 0) as start_delay, r.priority,
          s.required_input_pattern, s.forbidden_input_pattern,
          -- A NULL input (no condition) or pattern matches nothing and rules nothing out.
@@ -24,7 +25,7 @@ with candidate as materialized (
                     where d.flow_slug = ss.flow_slug and d.step_slug = ss.step_slug and dep.status = 'completed'),
                   '{}'::jsonb) end as input
   ) i
-  where ss.run_id = $1
+  where ss.run_id = any ($1::uuid[])
     and ss.status = 'created'
     and ss.remaining_deps = 0
     and r.status = 'started'
@@ -34,19 +35,19 @@ with candidate as materialized (
       started_at = clock_timestamp(),
       remaining_tasks = ss.initial_tasks
   from candidate c
-  where ss.run_id = $1 and ss.step_slug = c.step_slug and ss.status = 'created'
-  returning c.step_slug, c.flow_slug, c.step_type, c.step_index, c.when_exhausted, c.when_unmet,
+  where ss.run_id = c.run_id and ss.step_slug = c.step_slug and ss.status = 'created'
+  returning c.run_id, c.step_slug, c.flow_slug, c.step_type, c.step_index, c.when_exhausted, c.when_unmet,
             c.start_delay, c.priority, c.unmet, c.required_input_pattern, c.forbidden_input_pattern
 ), single_tasks as (
   insert into pgflow.step_tasks (flow_slug, run_id, step_slug, task_index, priority, visible_at)
-  select ready.flow_slug, $1, ready.step_slug, 0, ready.priority, now() + make_interval(secs => ready.start_delay)
+  select ready.flow_slug, ready.run_id, ready.step_slug, 0, ready.priority, now() + make_interval(secs => ready.start_delay)
   from ready
   where ready.step_type = 'single' and not ready.unmet
 )
-select ready.step_slug, ready.unmet,
+select ready.run_id, ready.step_slug, ready.unmet,
        case when ready.unmet then ready.when_unmet else ready.when_exhausted end as on_failure,
        ready.required_input_pattern::text as required_input_pattern,
        ready.forbidden_input_pattern::text as forbidden_input_pattern
 from ready
 where ready.step_type = 'fanout' or ready.unmet
-order by ready.step_index
+order by ready.run_id, ready.step_index

@@ -53,6 +53,7 @@ fn add_step(
     fanout_path: default!(Option<String>, "NULL"),
     max_concurrency: default!(Option<i32>, "NULL"),
     batch_size: default!(Option<i32>, "NULL"),
+    subflow: default!(Option<String>, "NULL"),
 ) -> Result<pgrx::composite_type!('static, "steps"), ErrorReport> {
     const F: &str = "add_step";
     let flow_slug = required(flow_slug, F, "flow_slug")?;
@@ -93,6 +94,7 @@ fn add_step(
             failure,
             condition,
             fanout_path.as_deref(),
+            subflow.as_deref(),
             &step_type,
         )
     })?)

@@ -107,6 +107,35 @@ fn read_results(
     })?))
 }
 
+/// The run and every child run below it (the runs of its sub-flow fan-outs, every attempt's), depth
+/// first in task order, each with its items in all, completed and failed.
+#[pg_extern(stable, parallel_safe)]
+#[search_path(pg_catalog, @extschema@, pg_temp)]
+#[allow(clippy::type_complexity)]
+fn run_tree(
+    root_run_id: Option<Uuid>,
+) -> Result<
+    TableIterator<
+        'static,
+        (
+            name!(run_id, Uuid),
+            name!(parent_run_id, Option<Uuid>),
+            name!(depth, i32),
+            name!(flow_slug, String),
+            name!(status, String),
+            name!(parent_step_slug, Option<String>),
+            name!(parent_task_index, Option<i32>),
+            name!(total_tasks, i64),
+            name!(completed_tasks, i64),
+            name!(failed_tasks, i64),
+        ),
+    >,
+    ErrorReport,
+> {
+    let run_id = required(root_run_id, "run_tree", "root_run_id")?;
+    Ok(TableIterator::new(Spi::connect_mut(|client| observe::run_tree(client, run_id))?))
+}
+
 /// Returns the run once it has finished, or when `timeout_ms` has passed (the run as it is then).
 /// Sleeps on the backend's latch; the session that ends the run wakes it after its commit.
 #[pg_extern(volatile, parallel_restricted)]

@@ -178,6 +178,7 @@ pub fn add_step(
     failure: FailureOptions,
     condition: Condition,
     fanout_path: Option<&str>,
+    subflow: Option<&str>,
     step_type: &str,
 ) -> Result<Row> {
     validate::slug("flow", flow_slug)?;
@@ -231,6 +232,7 @@ pub fn add_step(
             failure,
             condition,
             fanout_path: fanout_path.map(str::to_string),
+            subflow: subflow.map(str::to_string),
         };
         let stored = read_definition(client, flow_slug)?
             .and_then(|flow| flow.steps.into_iter().find(|step| step.slug == step_slug))
@@ -271,7 +273,10 @@ pub fn add_step(
 
     let int = |value: Option<i32>| optional(value, INT4OID);
     let pattern = |value: Option<Value>| optional(value.map(JsonB), JSONBOID);
-    let args: [DatumWithOid; 20] = [
+    if let Some(subflow) = subflow {
+        check_subflow(client, &subject, flow_slug, subflow, step_type, &options)?;
+    }
+    let args: [DatumWithOid; 21] = [
         flow_slug.into(),
         step_slug.into(),
         deps.to_vec().into(),
@@ -292,9 +297,37 @@ pub fn add_step(
         optional(fanout_path, TEXTOID),
         int(options.max_concurrency),
         int(options.batch_size),
+        optional(subflow, TEXTOID),
     ];
     plans::first::<Row>(client, &plans::INSERT_STEP, &args, "s")?
         .ok_or_else(|| PgflowError::Internal(format!("{subject} was not inserted")))
+}
+
+/// A sub-flow fan-out: over a flow that exists, that does not lead back to this one, and
+/// without a cap or batches (its tasks are held by child runs, not claimed).
+fn check_subflow(
+    client: &mut SpiClient<'_>,
+    subject: &str,
+    flow_slug: &str,
+    subflow: &str,
+    step_type: StepType,
+    options: &StepOptions,
+) -> Result<()> {
+    let refuse = |message: String| Err(PgflowError::InvalidArgument(format!("{subject}: {message}")));
+    if step_type != StepType::Fanout {
+        return refuse("subflow needs a fan-out step (each item becomes a run of the sub-flow)".into());
+    }
+    if options.max_concurrency.is_some() || options.batch_size.is_some() {
+        return refuse("a sub-flow fan-out takes neither max_concurrency nor batch_size".into());
+    }
+    if plans::first::<Row>(client, &plans::FIND_FLOW, &[subflow.into()], "f")?.is_none() {
+        return Err(PgflowError::UnknownSubflow { subject: subject.to_string(), flow_slug: subflow.to_string() });
+    }
+    let args: [DatumWithOid; 2] = [flow_slug.into(), subflow.into()];
+    if let Some(cycle) = plans::first::<String>(client, &plans::SUBFLOW_CYCLE, &args, "cycle")? {
+        return refuse(format!("sub-flow '{subflow}' would make a cycle of flows: {cycle}"));
+    }
+    Ok(())
 }
 
 /// The stored definition of a flow, or None when there is no such flow.
@@ -337,6 +370,7 @@ pub fn read_definition(client: &mut SpiClient<'_>, flow_slug: &str) -> Result<Op
                 aggregate: get(&row, "aggregate")?.unwrap_or(true),
             },
             fanout_path: get(&row, "fanout_path")?,
+            subflow: get(&row, "subflow")?,
             condition: Condition {
                 required: get::<JsonB>(&row, "required_input_pattern")?.map(|p| p.0),
                 forbidden: get::<JsonB>(&row, "forbidden_input_pattern")?.map(|p| p.0),
@@ -416,6 +450,7 @@ fn create_from_definition(client: &mut SpiClient<'_>, flow_slug: &str, definitio
             step.failure,
             step.condition,
             step.fanout_path.as_deref(),
+            step.subflow.as_deref(),
             step.step_type.as_str(),
         )?;
     }

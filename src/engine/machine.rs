@@ -12,7 +12,7 @@
 use std::collections::{HashMap, HashSet};
 
 use pgrx::datum::{DatumWithOid, TimestampWithTimeZone};
-use pgrx::pg_sys::BuiltinOid::{INT4OID, TEXTOID, UUIDOID};
+use pgrx::pg_sys::BuiltinOid::{INT4ARRAYOID, INT4OID, TEXTOID, UUIDOID};
 use pgrx::spi::{SpiClient, SpiTupleTable};
 use pgrx::Uuid;
 
@@ -70,10 +70,55 @@ pub fn start_run(
 }
 
 fn complete_run(client: &mut SpiClient<'_>, run_id: Uuid) -> Result<RunState> {
-    if !plans::run(client, &plans::COMPLETE_RUN, &[run_id.into()])?.is_empty() {
-        wait::wake_at_commit(run_id);
+    let Some(row) = plans::first_row(client, &plans::COMPLETE_RUN, &[run_id.into()])? else {
+        return Ok(RunState::Ended);
+    };
+    wait::wake_at_commit(run_id);
+    if let Some(task) = ParentTask::of(&row)? {
+        // `child completed`: the task the child run worked for completes with its output, as a
+        // worker's answer would (held by the child: an earlier attempt's child answers nothing).
+        let output = required_column::<RawJsonb>(get(&row, "output")?, "output")?;
+        let args =
+            [task.run_id.into(), task.step_slug.as_str().into(), task.task_index.into(), output.into(), run_id.into()];
+        complete_tasks(client, false, &args, false)?;
     }
     Ok(RunState::Ended)
+}
+
+/// The task of a sub-flow fan-out that a child run works for.
+struct ParentTask {
+    run_id: Uuid,
+    step_slug: String,
+    task_index: i32,
+}
+
+impl ParentTask {
+    /// From a row with the run's parent_* columns; None for a top-level run.
+    fn of(row: &pgrx::spi::SpiHeapTupleData<'_>) -> Result<Option<ParentTask>> {
+        let Some(run_id) = get::<Uuid>(row, "parent_run_id")? else { return Ok(None) };
+        Ok(Some(ParentTask {
+            run_id,
+            step_slug: get::<String>(row, "parent_step_slug")?.unwrap_or_default(),
+            task_index: get::<i32>(row, "parent_task_index")?.unwrap_or_default(),
+        }))
+    }
+
+    /// `child failed` (or cancelled): the attempt of the task fails with `message`, as a worker's
+    /// failure would; with attempts left a new child run takes the task at once (the child's own
+    /// steps have retried with backoff already). The caller holds the tree's lock.
+    fn attempt_failed(self, client: &mut SpiClient<'_>, child: Uuid, message: &str) -> Result<()> {
+        let args: [DatumWithOid; 6] = [
+            vec![self.run_id].into(),
+            vec![self.step_slug.clone()].into(),
+            vec![self.task_index].into(),
+            vec![message.to_string()].into(),
+            child.into(),
+            false.into(),
+        ];
+        fail_tasks(client, Some(vec![self.run_id]), &args)?;
+        start_children(client, self.run_id, &self.step_slug, Some(vec![self.task_index]))?;
+        Ok(())
+    }
 }
 
 /// `fail`: the run fails with `message`; its queued and running tasks and its unfinished steps
@@ -88,9 +133,10 @@ fn fail_run(
     only_if_due: bool,
 ) -> Result<bool> {
     let args: [DatumWithOid; 3] = [run_id.into(), message.into(), only_if_due.into()];
-    if plans::run(client, &plans::FAIL_RUN, &args)?.is_empty() {
+    let Some(row) = plans::first_row(client, &plans::FAIL_RUN, &args)? else {
         return Ok(false);
-    }
+    };
+    let parent = ParentTask::of(&row)?;
     wait::wake_at_commit(run_id);
     plans::run(client, &plans::CANCEL_RUN_TASKS, &[run_id.into()])?;
     if let Some((step_slug, step_message)) = failed_step {
@@ -98,6 +144,10 @@ fn fail_run(
         plans::run(client, &plans::FAIL_STEP, &args)?;
     }
     plans::run(client, &plans::CANCEL_STEPS, &[run_id.into()])?;
+    cancel_children(client, run_id, None)?;
+    if let Some(parent) = parent {
+        parent.attempt_failed(client, run_id, &reason::subflow_failed(run_id, message))?;
+    }
     Ok(true)
 }
 
@@ -105,13 +155,29 @@ fn fail_run(
 /// cancelled. Returns false when the run is not started.
 pub fn cancel_run(client: &mut SpiClient<'_>, run_id: Uuid) -> Result<bool> {
     lock_runs(client, vec![run_id].into())?;
-    if plans::run(client, &plans::CANCEL_RUN, &[run_id.into()])?.is_empty() {
+    let Some(row) = plans::first_row(client, &plans::CANCEL_RUN, &[run_id.into()])? else {
         return Ok(false);
-    }
+    };
+    let parent = ParentTask::of(&row)?;
     wait::wake_at_commit(run_id);
     plans::run(client, &plans::CANCEL_RUN_TASKS, &[run_id.into()])?;
     plans::run(client, &plans::CANCEL_STEPS, &[run_id.into()])?;
+    cancel_children(client, run_id, None)?;
+    if let Some(parent) = parent {
+        parent.attempt_failed(client, run_id, &reason::subflow_cancelled(run_id))?;
+    }
     Ok(true)
+}
+
+/// `tasks cancelled` of a sub-flow fan-out: the child runs working for the run's tasks (of one
+/// step, or all) are cancelled, and everything below them. The caller holds the tree's lock.
+fn cancel_children(client: &mut SpiClient<'_>, run_id: Uuid, step_slug: Option<&str>) -> Result<()> {
+    let args = [run_id.into(), optional(step_slug, TEXTOID)];
+    for row in plans::run(client, &plans::CANCEL_DESCENDANT_RUNS, &args)? {
+        pgrx::check_for_interrupts!();
+        wait::wake_at_commit(required_column::<Uuid>(get(&row, "run_id")?, "run_id")?);
+    }
+    Ok(())
 }
 
 /// `redrive`: a failed or cancelled run starts again where it stopped (see redrive.sql); steps
@@ -131,6 +197,25 @@ pub fn redrive_run(client: &mut SpiClient<'_>, run_id: Uuid) -> Result<()> {
         .ok_or_else(|| PgflowError::Internal(format!("run {run_id} was not redriven")))?;
     let remaining = get::<i32>(&row, "remaining_steps")?.unwrap_or(0);
     let finished = get::<Vec<String>>(&row, "finished_steps")?.unwrap_or_default();
+    // Sub-flow tasks: a failed or cancelled child carries on where it stopped (redriven, its
+    // finished items kept); a task without one gets a new child.
+    let mut children = Vec::new();
+    for row in plans::run(client, &plans::RESUME_CHILD_RUNS, &[run_id.into()])? {
+        children.push(required_column::<Uuid>(get(&row, "run_id")?, "run_id")?);
+    }
+    for child in children {
+        pgrx::check_for_interrupts!();
+        redrive_run(client, child)?;
+    }
+    let mut started = Vec::new();
+    for row in plans::run(client, &plans::STARTED_STEPS, &[run_id.into()])? {
+        started.push(get::<String>(&row, "step_slug")?.unwrap_or_default());
+    }
+    for step_slug in started {
+        if start_children(client, run_id, &step_slug, None)? == RunState::Ended {
+            return Ok(());
+        }
+    }
     for step_slug in finished {
         if finish_step(client, run_id, &step_slug, Ending::Completed, Strictness::FailStep)? == RunState::Ended {
             return Ok(());
@@ -157,9 +242,21 @@ fn lock_runs(client: &mut SpiClient<'_>, run_ids: DatumWithOid<'_>) -> Result<()
 /// skipped. Single steps get their task in the same statement; fan-outs are spawned here. A step
 /// whose condition does not hold ends at once as its `when_unmet` says (`condition unmet`).
 pub fn start_ready_steps(client: &mut SpiClient<'_>, run_id: Uuid, strictness: Strictness) -> Result<RunState> {
-    let table = plans::run(client, &plans::START_READY_STEPS, &[run_id.into()])?;
+    let ended = start_ready_steps_of(client, vec![run_id], strictness)?;
+    Ok(if ended.contains(&run_id) { RunState::Ended } else { RunState::Going })
+}
+
+/// `start_ready_steps` for several runs in one statement (the child runs a sub-flow fan-out
+/// started); returns the runs that ended meanwhile.
+fn start_ready_steps_of(
+    client: &mut SpiClient<'_>,
+    run_ids: Vec<Uuid>,
+    strictness: Strictness,
+) -> Result<HashSet<Uuid>> {
+    let table = plans::run(client, &plans::START_READY_STEPS, &[run_ids.into()])?;
     let mut started = Vec::with_capacity(table.len());
     for row in table {
+        let run_id = required_column::<Uuid>(get(&row, "run_id")?, "run_id")?;
         let step_slug = required_column::<String>(get(&row, "step_slug")?, "step_slug")?;
         let on_failure = get::<String>(&row, "on_failure")?.unwrap_or_default();
         let unmet = match get::<bool>(&row, "unmet")? {
@@ -169,34 +266,80 @@ pub fn start_ready_steps(client: &mut SpiClient<'_>, run_id: Uuid, strictness: S
             )),
             _ => None,
         };
-        started.push((step_slug, on_failure, unmet));
+        started.push((run_id, step_slug, on_failure, unmet));
     }
-    for (step_slug, on_failure, unmet) in started {
-        if let Some(message) = unmet {
-            if step_failed(client, run_id, &step_slug, &on_failure, &message)? == RunState::Ended {
-                return Ok(RunState::Ended);
-            }
+    let mut ended = HashSet::new();
+    for (run_id, step_slug, on_failure, unmet) in started {
+        pgrx::check_for_interrupts!();
+        if ended.contains(&run_id) {
             continue;
         }
-        let when_exhausted = on_failure;
-        let state = match spawn(client, run_id, &step_slug)? {
-            Spawned::Tasks(_) => RunState::Going,
-            // An empty array: the step completes at once, and that may release its dependents.
-            Spawned::Empty => finish_step(client, run_id, &step_slug, Ending::Completed, strictness)?,
-            Spawned::NotAnArray(error) => match strictness {
-                Strictness::Raise => return Err(error),
-                Strictness::FailStep => step_failed(client, run_id, &step_slug, &when_exhausted, &error.message())?,
-            },
+        let state = match unmet {
+            Some(message) => step_failed(client, run_id, &step_slug, &on_failure, &message)?,
+            None => {
+                let when_exhausted = on_failure;
+                match spawn(client, run_id, &step_slug)? {
+                    Spawned::Tasks { subflow: false, .. } => RunState::Going,
+                    Spawned::Tasks { subflow: true, .. } => start_children(client, run_id, &step_slug, None)?,
+                    // An empty array: the step completes at once, and that may release its dependents.
+                    Spawned::Empty => finish_step(client, run_id, &step_slug, Ending::Completed, strictness)?,
+                    Spawned::NotAnArray(error) => match strictness {
+                        Strictness::Raise => return Err(error),
+                        Strictness::FailStep => {
+                            step_failed(client, run_id, &step_slug, &when_exhausted, &error.message())?
+                        }
+                    },
+                }
+            }
         };
         if state == RunState::Ended {
-            return Ok(RunState::Ended);
+            ended.insert(run_id);
         }
     }
-    Ok(RunState::Going)
+    Ok(ended)
+}
+
+/// `child runs start`: the step's queued tasks (or those of `task_indexes`) are each handed to a
+/// new child run of its sub-flow, whose ready steps start; a child without steps completes, and
+/// with it its task. Nothing for a step that is not a started sub-flow fan-out. Returns the state
+/// of the parent run, which a child's end may have ended.
+fn start_children(
+    client: &mut SpiClient<'_>,
+    run_id: Uuid,
+    step_slug: &str,
+    task_indexes: Option<Vec<i32>>,
+) -> Result<RunState> {
+    let args = [run_id.into(), step_slug.into(), optional(task_indexes, INT4ARRAYOID)];
+    let table = plans::run(client, &plans::START_CHILD_RUNS, &args)?;
+    if table.is_empty() {
+        return Ok(RunState::Going);
+    }
+    let (mut empty, mut children) = (Vec::new(), Vec::new());
+    for row in table {
+        let child = required_column::<Uuid>(get(&row, "run_id")?, "run_id")?;
+        if get::<i64>(&row, "remaining_steps")? == Some(0) {
+            empty.push(child);
+        } else {
+            children.push(child);
+        }
+    }
+    if !children.is_empty() {
+        start_ready_steps_of(client, children, Strictness::FailStep)?;
+    }
+    for child in empty {
+        pgrx::check_for_interrupts!();
+        complete_run(client, child)?;
+    }
+    let status = plans::first::<String>(client, &plans::RUN_STATUS, &[run_id.into()], "status")?;
+    Ok(if status.as_deref() == Some("started") { RunState::Going } else { RunState::Ended })
 }
 
 pub enum Spawned {
-    Tasks(i32),
+    /// `subflow`: the tasks are to be handed to child runs (`start_children`).
+    Tasks {
+        items: i32,
+        subflow: bool,
+    },
     Empty,
     NotAnArray(PgflowError),
 }
@@ -212,7 +355,7 @@ pub fn spawn(client: &mut SpiClient<'_>, run_id: Uuid, step_slug: &str) -> Resul
     let path = get::<String>(&row, "fanout_path")?;
     Ok(match (json_type.as_deref(), get::<i32>(&row, "tasks")?) {
         (Some("array"), Some(0)) => Spawned::Empty,
-        (Some("array"), Some(n)) => Spawned::Tasks(n),
+        (Some("array"), Some(n)) => Spawned::Tasks { items: n, subflow: get::<bool>(&row, "subflow")? == Some(true) },
         (got, _) => Spawned::NotAnArray(PgflowError::NotAnArray {
             run_id: run_id.to_string(),
             step_slug: step_slug.to_string(),
@@ -226,7 +369,12 @@ pub fn spawn(client: &mut SpiClient<'_>, run_id: Uuid, step_slug: &str) -> Resul
 /// A fan-out spawned by hand (`spawn_fanout_tasks`): an empty one completes at once.
 pub fn spawn_by_hand(client: &mut SpiClient<'_>, run_id: Uuid, step_slug: &str) -> Result<i32> {
     match spawn(client, run_id, step_slug)? {
-        Spawned::Tasks(n) => Ok(n),
+        Spawned::Tasks { items, subflow } => {
+            if subflow {
+                start_children(client, run_id, step_slug, None)?;
+            }
+            Ok(items)
+        }
         Spawned::Empty => {
             finish_step(client, run_id, step_slug, Ending::Completed, Strictness::Raise)?;
             Ok(0)
@@ -277,6 +425,7 @@ fn step_failed(
         "skip" | "skip-cascade" => {
             let args = [run_id.into(), step_slug.into(), optional(None::<&str>, TEXTOID)];
             plans::run(client, &plans::CANCEL_STEP_TASKS, &args)?;
+            cancel_children(client, run_id, Some(step_slug))?;
             if when_exhausted == "skip-cascade" {
                 // Before the step ends, so that ending it releases no step that is to be skipped.
                 let args: [DatumWithOid; 2] = [run_id.into(), step_slug.into()];
@@ -609,6 +758,7 @@ fn step_timed_out(client: &mut SpiClient<'_>, run_id: Uuid, step_slug: &str) -> 
     let seconds = get::<i32>(&row, "timeout_seconds")?.unwrap_or(0);
     let args = [run_id.into(), step_slug.into(), reason::ITEM_TIMED_OUT.into()];
     let unfinished = plans::first::<i32>(client, &plans::CANCEL_STEP_TASKS, &args, "cancelled")?.unwrap_or(0);
+    cancel_children(client, run_id, Some(step_slug))?;
     if policy == "collect_all" {
         finish_step(client, run_id, step_slug, Ending::Completed, Strictness::FailStep)?;
     } else {
@@ -693,6 +843,13 @@ pub fn delete_flow(client: &mut SpiClient<'_>, flow_slug: &str) -> Result<i64> {
     // The flow's row lock: a run started meanwhile waits for this transaction, then finds no flow.
     if plans::first::<Row>(client, &plans::FIND_FLOW, &[flow_slug.into()], "f")?.is_none() {
         return Err(PgflowError::UnknownFlow(flow_slug.to_string()));
+    }
+    if let Some(user) = plans::first_row(client, &plans::SUBFLOW_USERS, &[flow_slug.into()])? {
+        return Err(PgflowError::InUse(format!(
+            "flow '{flow_slug}' is the sub-flow of step '{}' of flow '{}'; delete that flow first",
+            get::<String>(&user, "step_slug")?.unwrap_or_default(),
+            get::<String>(&user, "flow_slug")?.unwrap_or_default()
+        )));
     }
     let unfinished = plans::first::<i64>(client, &plans::COUNT_UNFINISHED_RUNS, &[flow_slug.into()], "unfinished")?;
     let unfinished = unfinished.unwrap_or(0);

@@ -52,6 +52,33 @@ pub fn progress(client: &mut SpiClient<'_>, run_id: Uuid) -> Result<Vec<Progress
     Ok(rows)
 }
 
+/// A row of `run_tree`: run_id, parent_run_id, depth, flow_slug, status, parent_step_slug,
+/// parent_task_index, total_tasks, completed_tasks, failed_tasks.
+pub type TreeRun = (Uuid, Option<Uuid>, i32, String, String, Option<String>, Option<i32>, i64, i64, i64);
+
+/// The run and every run below it, depth first (`run_tree.sql`); an unknown run is refused.
+pub fn run_tree(client: &mut SpiClient<'_>, run_id: Uuid) -> Result<Vec<TreeRun>> {
+    super::runs::run_status(client, run_id)?;
+    let mut rows = Vec::new();
+    for row in plans::run(client, &plans::RUN_TREE, &[run_id.into()])? {
+        pgrx::check_for_interrupts!();
+        let count = |column: &str| -> Result<i64> { Ok(get::<i64>(&row, column)?.unwrap_or(0)) };
+        rows.push((
+            get::<Uuid>(&row, "run_id")?.unwrap_or(run_id),
+            get::<Uuid>(&row, "parent_run_id")?,
+            get::<i32>(&row, "depth")?.unwrap_or(0),
+            get::<String>(&row, "flow_slug")?.unwrap_or_default(),
+            get::<String>(&row, "status")?.unwrap_or_default(),
+            get::<String>(&row, "parent_step_slug")?,
+            get::<i32>(&row, "parent_task_index")?,
+            count("total_tasks")?,
+            count("completed_tasks")?,
+            count("failed_tasks")?,
+        ));
+    }
+    Ok(rows)
+}
+
 pub type Stats = (String, i64, i64, i64, i64, i64, Option<Interval>, i64, i64, i64, i64);
 
 /// `pgflow.stats`: one row per flow (or for the one flow named).

@@ -20,6 +20,8 @@ pub struct StepDefinition {
     pub condition: Condition,
     /// A fan-out over the field at this dotted path of its source rather than the source itself.
     pub fanout_path: Option<String>,
+    /// A fan-out whose items are runs of this flow.
+    pub subflow: Option<String>,
 }
 
 #[derive(Clone, Debug)]
@@ -91,6 +93,7 @@ pub fn step_changes(old: &StepDefinition, new: &StepDefinition) -> Vec<String> {
     changes.field("forbidden_input_pattern", &o.forbidden, &n.forbidden, pattern);
     changes.field("when_unmet", &o.when_unmet, &n.when_unmet, String::clone);
     changes.field("fanout_path", &old.fanout_path, &new.fanout_path, |p| p.clone().unwrap_or_else(|| "none".into()));
+    changes.field("subflow", &old.subflow, &new.subflow, |p| p.clone().unwrap_or_else(|| "none".into()));
     changes.0
 }
 
@@ -170,6 +173,9 @@ fn step_shape(step: &StepDefinition) -> Value {
     if let Some(path) = &step.fanout_path {
         shape.insert("fanoutPath".into(), json!(path));
     }
+    if let Some(subflow) = &step.subflow {
+        shape.insert("subflow".into(), json!(subflow));
+    }
     let o = &step.options;
     let mut options = Map::new();
     for (key, value) in [
@@ -246,6 +252,7 @@ fn step_from_shape(flow_slug: &str, index: usize, step: &Value) -> Result<StepDe
             "successThreshold",
             "aggregate",
             "fanoutPath",
+            "subflow",
             "options",
         ],
         &at,
@@ -343,6 +350,7 @@ fn step_from_shape(flow_slug: &str, index: usize, step: &Value) -> Result<StepDe
         },
         condition,
         fanout_path: string(fields, "fanoutPath", &at).map_err(refuse)?,
+        subflow: string(fields, "subflow", &at).map_err(refuse)?,
     })
 }
 
