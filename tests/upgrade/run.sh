@@ -6,7 +6,8 @@
 #     completes, consistent. 0.1.1 goes through every script since; 0.2.0's run has finished,
 #     failed and leased fan-out tasks, whose results read_results lists after the upgrade; 0.3.0's
 #     has leased fan-out tasks whose answers, after the upgrade, start a single step claimed with
-#     the new record (flow_input) from the renamed queue column (message_id);
+#     the new record (flow_input) from the renamed queue column (message_id); 0.4.0's has leased
+#     and queued fan-out tasks, claimed after the upgrade through the new queue index (lanes);
 #  2. the released 0.1.0 script (frozen here) upgraded through every script to the current
 #     version: its catalog, and the in-flight databases', must match a fresh install's line for line;
 #  3. the whole pgTAP suite against the database upgraded from 0.1.0.
@@ -16,10 +17,11 @@ cd "$ROOT"
 . scripts/pg-config.sh
 SHAREDIR=$("$PG_CONFIG" --sharedir)
 OUT=$ROOT/target/upgrade
-# The last commits of releases 0.1.1, 0.2.0 and 0.3.0.
+# The last commits of releases 0.1.1, 0.2.0, 0.3.0 and 0.4.0.
 RELEASE_0_1_1=5b67a8d72da933d64b941f03bc0ce8ea470e793d
 RELEASE_0_2_0=0b94c377bd1f293b12d8ab34e765653da2c0a843
 RELEASE_0_3_0=a39f5308538cffe0de650ca8e160b264897cf973
+RELEASE_0_4_0=a491ebfff7a30b163110fdaf13c180fc66884797
 mkdir -p "$OUT"
 q() { psql -X -q -v ON_ERROR_STOP=1 "$@"; }
 # The released builds below share target/ and overwrite the library there, which cargo does not
@@ -104,6 +106,22 @@ SQL
 )
 echo "ok - under 0.3.0: run $run3 started, one of its three fan-out tasks answered, two leased"
 
+# 1d. Under 0.4.0: list -> each (a fan-out of four) -> total; two tasks of the fan-out leased (one
+#     of them answered), two still queued.
+run4=$(start_under 0.4.0 "$RELEASE_0_4_0" pgflow_inflight_0_4_0 <<SQL
+select pgflow.create_flow('kept');
+select pgflow.add_step('kept', 'list');
+select pgflow.add_step('kept', 'each', array['list'], step_type => 'fanout');
+select pgflow.add_step('kept', 'total', array['each']);
+select run_id from pgflow.start_flow('kept', '{"n": 4}') \gset
+select count(*) from pgflow.poll_for_tasks('kept', 300, 10, 0);
+select count(*) from pgflow.complete_task(:'run_id', 'list', 0, '[1, 2, 3, 4]');
+select count(*) from pgflow.poll_for_tasks('kept', 300, 2, 0, 100, '$worker');
+select count(*) from pgflow.complete_task(:'run_id', 'each', 0, '10', '$worker');
+SQL
+)
+echo "ok - under 0.4.0: run $run4 started, two of its four fan-out tasks leased (one answered), two queued"
+
 install_current
 q -d pgflow_inflight -c "alter extension pgflow update"
 result=$(q -d pgflow_inflight -t -A <<SQL
@@ -152,10 +170,29 @@ expected=$(printf '%s\n' "$current" 2 'total {"run": {"n": 3}, "each": [10, 20, 
 [ "$result" = "$expected" ] || { printf 'after the upgrade from 0.3.0:\n%s\nexpected:\n%s\n' "$result" "$expected" >&2; exit 1; }
 echo "ok - upgraded from 0.3.0 to $current with the run in flight; its leases were answered, the next step was claimed with its flow_input, and it completed, consistent"
 
+q -d pgflow_inflight_0_4_0 -c "alter extension pgflow update"
+result=$(q -d pgflow_inflight_0_4_0 -t -A <<SQL
+select extversion from pg_extension where extname = 'pgflow';
+select count(*) from pgflow.complete_task('$run4', 'each', 1, '20', '$worker');
+select string_agg(task_index::text, ' ' order by task_index) from pgflow.poll_for_tasks('kept', 300, 10, 0, 100, '$worker');
+select count(*) from pgflow.complete_tasks(array['$run4', '$run4']::uuid[], array['each', 'each'], array[2, 3],
+                                           array['30', '40']::jsonb[], '$worker');
+select count(*) from pgflow.complete_tasks_and_poll('{}', '{}', '{}', '{}', 'kept', 300, 10, poll_step_slugs => array['total']);
+select count(*) from pgflow.complete_task('$run4', 'total', 0, '100');
+select status || ' ' || output::text from pgflow.runs where run_id = '$run4';
+select format('%s %s', depth, flow_slug) from pgflow.run_tree('$run4');
+select count(*) from pgflow.verify_run('$run4');
+SQL
+)
+expected=$(printf '%s\n' "$current" 1 '2 3' 2 1 1 'completed {"total": 100}' '0 kept' 0)
+[ "$result" = "$expected" ] || { printf 'after the upgrade from 0.4.0:\n%s\nexpected:\n%s\n' "$result" "$expected" >&2; exit 1; }
+echo "ok - upgraded from 0.4.0 to $current with the run in flight; its queued tasks were claimed through the new queue index, its leases answered, and it completed as the root of its own tree, consistent"
+
 # 2. Catalogs. The 0.1.0 install script is frozen here; its definition functions have other
 #    signatures than the installed library's, so that database gets no flow before the update.
 install -m 644 tests/upgrade/pgflow--0.1.0.sql "$SHAREDIR/extension/pgflow--0.1.0.sql"
-for script in pgflow--0.1.0--0.1.1.sql pgflow--0.1.1--0.2.0.sql pgflow--0.2.0--0.3.0.sql pgflow--0.3.0--0.4.0.sql; do
+for script in pgflow--0.1.0--0.1.1.sql pgflow--0.1.1--0.2.0.sql pgflow--0.2.0--0.3.0.sql pgflow--0.3.0--0.4.0.sql \
+              pgflow--0.4.0--0.5.0.sql; do
   test -f "$SHAREDIR/extension/$script" || { echo "the upgrade script $script is not installed" >&2; exit 1; }
 done
 createdb pgflow_upgraded
@@ -163,14 +200,14 @@ q -d pgflow_upgraded -c "create extension pgflow version '0.1.0'" -c "alter exte
 createdb pgflow_fresh
 q -d pgflow_fresh -c 'create extension pgflow'
 q -d pgflow_fresh -f tests/upgrade/catalog.sql > "$OUT/fresh.txt"
-for db in pgflow_upgraded pgflow_inflight pgflow_inflight_0_2_0 pgflow_inflight_0_3_0; do
+for db in pgflow_upgraded pgflow_inflight pgflow_inflight_0_2_0 pgflow_inflight_0_3_0 pgflow_inflight_0_4_0; do
   q -d "$db" -f tests/upgrade/catalog.sql > "$OUT/$db.txt"
   if ! diff -u "$OUT/fresh.txt" "$OUT/$db.txt"; then
     echo "the catalog of $db differs from a fresh install's (- fresh, + upgraded)" >&2
     exit 1
   fi
 done
-echo "ok - upgraded from 0.1.0, 0.1.1, 0.2.0 and 0.3.0, the catalog matches a fresh install's ($(wc -l < "$OUT/fresh.txt") lines)"
+echo "ok - upgraded from 0.1.0, 0.1.1, 0.2.0, 0.3.0 and 0.4.0, the catalog matches a fresh install's ($(wc -l < "$OUT/fresh.txt") lines)"
 
 # 3. The suite expects an empty database, as a fresh one is.
 q -d pgflow_upgraded -c 'create extension pgtap' -f tests/fixtures.sql
