@@ -5,7 +5,7 @@
  * SQL of an unchanged flow changes nothing; the extension refuses it, naming each difference, when
  * the stored flow differs.
  */
-import type { FlowOptions, JsonPattern, StepCondition, StepFailureOptions, StepRuntimeOptions } from './dsl.js';
+import type { AnyFlow, FanoutRuntimeOptions, FlowOptions, JsonPattern, StepCondition, StepFailureOptions } from './dsl.js';
 import { toFlow, type AnyFlowDefinition } from './pgflow-compat.js';
 
 /**
@@ -24,7 +24,7 @@ function integer(value: number): string {
   return String(value);
 }
 
-type NumericOption = keyof StepRuntimeOptions | keyof Omit<FlowOptions, 'slug'>;
+type NumericOption = keyof FanoutRuntimeOptions | keyof Omit<FlowOptions, 'slug'> | 'batchSize';
 
 /** The SQL argument of each numeric option, in the order the compiler writes them. */
 const SQL_OPTION_NAMES: Record<NumericOption, string> = {
@@ -35,6 +35,8 @@ const SQL_OPTION_NAMES: Record<NumericOption, string> = {
   runTimeout: 'run_timeout',
   fanoutTimeout: 'fanout_timeout',
   maxDelay: 'max_delay',
+  maxConcurrency: 'max_concurrency',
+  batchSize: 'batch_size',
 };
 
 function namedOptions(options: Partial<Record<NumericOption, number>>): string[] {
@@ -68,12 +70,32 @@ function conditionOptions(condition: StepCondition): string[] {
   return named;
 }
 
+/** The flows `flow` runs as sub-flows, each once, every one after the sub-flows it runs itself. */
+export function subflowsOf(flow: AnyFlow): AnyFlow[] {
+  const ordered: AnyFlow[] = [];
+  const visit = (current: AnyFlow) => {
+    for (const step of current.steps) {
+      const child = step.subflow;
+      if (child === undefined || ordered.some((known) => known.slug === child.slug)) continue;
+      visit(child);
+      ordered.push(child);
+    }
+  };
+  visit(flow);
+  return ordered;
+}
+
 /**
- * The SQL statements that define `flow`, one per array element, without trailing semicolons. A
+ * The SQL statements that define `flow`, one per array element, without trailing semicolons: the
+ * flows it runs as sub-flows first (the extension refuses a sub-flow that does not exist yet). A
  * flow built with `@pgflow/dsl` compiles too.
  */
 export function compileFlow(definition: AnyFlowDefinition): string[] {
   const flow = toFlow(definition);
+  return [...subflowsOf(flow), flow].flatMap(compileOneFlow);
+}
+
+function compileOneFlow(flow: AnyFlow): string[] {
   const flowSlug = quoteLiteral(flow.slug);
   const statements = [`SELECT pgflow.create_flow(${[flowSlug, ...namedOptions(flow.options)].join(', ')})`];
   for (const step of flow.steps) {
@@ -84,6 +106,7 @@ export function compileFlow(definition: AnyFlowDefinition): string[] {
     args.push(...namedOptions(step.options));
     if (step.fanout) args.push(`step_type => 'fanout'`);
     if (step.fanoutPath !== undefined) args.push(`fanout_path => ${quoteLiteral(step.fanoutPath)}`);
+    if (step.subflow !== undefined) args.push(`subflow => ${quoteLiteral(step.subflow.slug)}`);
     args.push(...failureOptions(step.failure));
     args.push(...conditionOptions(step.condition));
     statements.push(`SELECT pgflow.add_step(${args.join(', ')})`);
@@ -114,6 +137,7 @@ export interface StepShape {
   readonly fanoutPolicy?: string;
   readonly successThreshold?: number;
   readonly fanoutPath?: string;
+  readonly subflow?: string;
   readonly options?: Readonly<Record<string, number>>;
 }
 
@@ -150,6 +174,7 @@ export function flowShape(definition: AnyFlowDefinition): FlowShape {
     }
     if (step.failure.successThreshold !== undefined) shape.successThreshold = step.failure.successThreshold;
     if (step.fanoutPath !== undefined) shape.fanoutPath = step.fanoutPath;
+    if (step.subflow !== undefined) shape.subflow = step.subflow.slug;
     if (Object.keys(step.options).length > 0) shape.options = { ...step.options };
     return shape;
   });

@@ -21,6 +21,8 @@ export interface TaskContext {
    * fan-out task, whose run input may be the whole array it fans out.
    */
   readonly flowInput?: unknown;
+  /** For a task of a `batch` step, the index of its first item in the fan-out. */
+  readonly firstIndex?: number;
 }
 
 export interface FlowOptions {
@@ -33,6 +35,8 @@ export interface FlowOptions {
   readonly runTimeout?: number;
   /** The longest retry delay in seconds (the extension's default: 300). */
   readonly maxDelay?: number;
+  /** At most this many tasks of the flow leased at a time, across all its runs. */
+  readonly maxConcurrency?: number;
 }
 
 /** Options a step may set; left out, they inherit the flow's. */
@@ -44,6 +48,12 @@ export interface StepRuntimeOptions {
   /** Seconds after the step started by which its tasks must have ended (see the extension). */
   readonly fanoutTimeout?: number;
   readonly maxDelay?: number;
+}
+
+/** Options of a fan-out step besides those of any step. */
+export interface FanoutRuntimeOptions extends StepRuntimeOptions {
+  /** At most this many of the step's tasks of one run queued or leased at a time. */
+  readonly maxConcurrency?: number;
 }
 
 /**
@@ -144,11 +154,13 @@ export interface StepDefinition {
   readonly slug: string;
   readonly dependsOn: readonly string[];
   readonly fanout: boolean;
-  readonly options: StepRuntimeOptions;
+  readonly options: FanoutRuntimeOptions & { readonly batchSize?: number };
   readonly failure: StepFailureOptions;
   readonly condition: StepCondition;
   /** A fan-out over the field at this dotted path of its source instead of the source itself. */
   readonly fanoutPath?: string;
+  /** A fan-out whose items are runs of this flow (`subflow`): no handler of this worker runs them. */
+  readonly subflow?: AnyFlow;
   /** Called with the task's payload: `{ run, ...deps }` for a single step, `{ item }` for a fan-out task. */
   readonly handler: (input: unknown, context: TaskContext) => unknown;
 }
@@ -186,6 +198,11 @@ export type AtPath<T, P extends string> = P extends `${infer Head}.${infer Rest}
 type ArrayStepSlugs<Steps> = {
   [K in keyof Steps & string]: Steps[K] extends readonly unknown[] ? K : never;
 }[keyof Steps & string];
+
+/** Present only to make a sub-flow over items that are not its input a type error that says why. */
+type RequireChildInput<Item, ChildInput> = [Item] extends [ChildInput]
+  ? unknown
+  : { readonly 'the items must be inputs of the sub-flow': never };
 
 /** Present only to make a root fan-out over a non-array flow input a type error that says why. */
 type RequireArrayInput<Input> = Input extends readonly unknown[]
@@ -245,6 +262,8 @@ const OPTION_MINIMUMS = {
   runTimeout: 1,
   fanoutTimeout: 1,
   maxDelay: 0,
+  maxConcurrency: 1,
+  batchSize: 1,
 } as const;
 
 function checkOptions(subject: string, options: Record<string, unknown>, allowed: readonly (keyof typeof OPTION_MINIMUMS)[]): void {
@@ -270,8 +289,11 @@ function pickOptions<K extends string>(source: Record<string, unknown>, names: r
   return picked;
 }
 
-const STEP_OPTION_NAMES = ['maxAttempts', 'baseDelay', 'timeout', 'startDelay', 'fanoutTimeout', 'maxDelay'] as const;
-const FLOW_OPTION_NAMES = ['maxAttempts', 'baseDelay', 'timeout', 'runTimeout', 'maxDelay'] as const;
+const STEP_OPTION_NAMES = [
+  'maxAttempts', 'baseDelay', 'timeout', 'startDelay', 'fanoutTimeout', 'maxDelay', 'maxConcurrency', 'batchSize',
+] as const;
+const FANOUT_OPTION_NAMES = ['maxConcurrency', 'batchSize'] as const;
+const FLOW_OPTION_NAMES = ['maxAttempts', 'baseDelay', 'timeout', 'runTimeout', 'maxDelay', 'maxConcurrency'] as const;
 const FANOUT_POLICIES: readonly string[] = ['fail_fast', 'collect_all', 'threshold'];
 const WHEN_EXHAUSTED: readonly string[] = ['fail', 'skip', 'skip-cascade'];
 
@@ -358,7 +380,7 @@ export class Flow<Input, Steps extends StepOutputs = {}, Leaves extends string =
 
   /** A fan-out over the run input, which must be an array: one task per element. */
   step<Slug extends string, Output, Policy extends FanoutPolicy = 'fail_fast', Exhausted extends WhenExhausted = 'fail', If extends JsonPattern = never, IfNot extends JsonPattern = never, Unmet extends WhenUnmet = 'skip'>(
-    options: { readonly slug: FreshSlug<Slug, Steps>; readonly fanout: true; readonly dependsOn?: readonly [] } & StepRuntimeOptions &
+    options: { readonly slug: FreshSlug<Slug, Steps>; readonly fanout: true; readonly dependsOn?: readonly [] } & FanoutRuntimeOptions &
       FanoutFailureOptions<Policy, Exhausted> &
       ConditionOptions<If, IfNot, Unmet> &
       RequireArrayInput<Input>,
@@ -373,7 +395,7 @@ export class Flow<Input, Steps extends StepOutputs = {}, Leaves extends string =
     Exhausted extends WhenExhausted = 'fail',
     If extends JsonPattern = never, IfNot extends JsonPattern = never, Unmet extends WhenUnmet = 'skip',
   >(
-    options: { readonly slug: FreshSlug<Slug, Steps>; readonly fanout: true; readonly dependsOn: readonly [Dep] } & StepRuntimeOptions &
+    options: { readonly slug: FreshSlug<Slug, Steps>; readonly fanout: true; readonly dependsOn: readonly [Dep] } & FanoutRuntimeOptions &
       FanoutFailureOptions<Policy, Exhausted> &
       ConditionOptions<If, IfNot, Unmet>,
     handler: (input: { item: ElementOf<Steps[Dep]> }, context: TaskContext) => Output | Promise<Output>,
@@ -398,7 +420,7 @@ export class Flow<Input, Steps extends StepOutputs = {}, Leaves extends string =
     Exhausted extends WhenExhausted = 'fail',
     If extends JsonPattern = never, IfNot extends JsonPattern = never, Unmet extends WhenUnmet = 'skip',
   >(
-    options: { readonly slug: FreshSlug<Slug, Steps>; readonly array?: never; readonly path: Path } & StepRuntimeOptions &
+    options: { readonly slug: FreshSlug<Slug, Steps>; readonly array?: never; readonly path: Path } & FanoutRuntimeOptions &
       FanoutFailureOptions<Policy, Exhausted> &
       ConditionOptions<If, IfNot, Unmet>,
     handler: (item: ElementOf<AtPath<Input, Path>>, context: TaskContext) => Output | Promise<Output>,
@@ -413,14 +435,14 @@ export class Flow<Input, Steps extends StepOutputs = {}, Leaves extends string =
     Exhausted extends WhenExhausted = 'fail',
     If extends JsonPattern = never, IfNot extends JsonPattern = never, Unmet extends WhenUnmet = 'skip',
   >(
-    options: { readonly slug: FreshSlug<Slug, Steps>; readonly array: Dep; readonly path: Path } & StepRuntimeOptions &
+    options: { readonly slug: FreshSlug<Slug, Steps>; readonly array: Dep; readonly path: Path } & FanoutRuntimeOptions &
       FanoutFailureOptions<Policy, Exhausted> &
       ConditionOptions<If, IfNot, Unmet>,
     handler: (item: ElementOf<AtPath<Steps[Dep], Path>>, context: TaskContext) => Output | Promise<Output>,
   ): Flow<Input, WithStep<Steps, Slug, FanoutOutput<Output, Policy>>, Exclude<Leaves, Dep> | Slug, Skippable | SkippedBy<Slug, Exhausted, If, IfNot, Unmet>>;
   /** Sugar for a fan-out whose handler takes the element itself. Without `array`, maps the run input. */
   map<Slug extends string, Output, Policy extends FanoutPolicy = 'fail_fast', Exhausted extends WhenExhausted = 'fail', If extends JsonPattern = never, IfNot extends JsonPattern = never, Unmet extends WhenUnmet = 'skip'>(
-    options: { readonly slug: FreshSlug<Slug, Steps>; readonly array?: never } & StepRuntimeOptions &
+    options: { readonly slug: FreshSlug<Slug, Steps>; readonly array?: never } & FanoutRuntimeOptions &
       FanoutFailureOptions<Policy, Exhausted> &
       ConditionOptions<If, IfNot, Unmet> &
       RequireArrayInput<Input>,
@@ -434,7 +456,7 @@ export class Flow<Input, Steps extends StepOutputs = {}, Leaves extends string =
     Exhausted extends WhenExhausted = 'fail',
     If extends JsonPattern = never, IfNot extends JsonPattern = never, Unmet extends WhenUnmet = 'skip',
   >(
-    options: { readonly slug: FreshSlug<Slug, Steps>; readonly array: Dep } & StepRuntimeOptions & FanoutFailureOptions<Policy, Exhausted> &
+    options: { readonly slug: FreshSlug<Slug, Steps>; readonly array: Dep } & FanoutRuntimeOptions & FanoutFailureOptions<Policy, Exhausted> &
       ConditionOptions<If, IfNot, Unmet>,
     handler: (item: ElementOf<Steps[Dep]>, context: TaskContext) => Output | Promise<Output>,
   ): Flow<Input, WithStep<Steps, Slug, FanoutOutput<Output, Policy>>, Exclude<Leaves, Dep> | Slug, Skippable | SkippedBy<Slug, Exhausted, If, IfNot, Unmet>>;
@@ -448,6 +470,115 @@ export class Flow<Input, Steps extends StepOutputs = {}, Leaves extends string =
       { ...rest, fanout: true, dependsOn: array === undefined ? [] : [array], ...(path === undefined ? {} : { fanoutPath: path }) },
       (input, context) => itemHandler((input as { item: unknown }).item, context),
     );
+  }
+
+  /**
+   * A fan-out that hands its handler `size` consecutive items at a time (the last batch takes what
+   * is left) and takes back one output per item, in order: the step's output is still one element
+   * per item. Without `array`, over the run input.
+   */
+  batch<Slug extends string, Output, Policy extends FanoutPolicy = 'fail_fast', Exhausted extends WhenExhausted = 'fail', If extends JsonPattern = never, IfNot extends JsonPattern = never, Unmet extends WhenUnmet = 'skip'>(
+    options: { readonly slug: FreshSlug<Slug, Steps>; readonly size: number; readonly array?: never } & FanoutRuntimeOptions &
+      FanoutFailureOptions<Policy, Exhausted> &
+      ConditionOptions<If, IfNot, Unmet> &
+      RequireArrayInput<Input>,
+    handler: (items: ElementOf<Input>[], context: TaskContext) => readonly Output[] | Promise<readonly Output[]>,
+  ): Flow<Input, WithStep<Steps, Slug, FanoutOutput<Output, Policy>>, Leaves | Slug, Skippable | SkippedBy<Slug, Exhausted, If, IfNot, Unmet>>;
+  batch<
+    Slug extends string,
+    Dep extends ArrayStepSlugs<Steps>,
+    Output,
+    Policy extends FanoutPolicy = 'fail_fast',
+    Exhausted extends WhenExhausted = 'fail',
+    If extends JsonPattern = never, IfNot extends JsonPattern = never, Unmet extends WhenUnmet = 'skip',
+  >(
+    options: { readonly slug: FreshSlug<Slug, Steps>; readonly size: number; readonly array: Dep } & FanoutRuntimeOptions &
+      FanoutFailureOptions<Policy, Exhausted> &
+      ConditionOptions<If, IfNot, Unmet>,
+    handler: (items: ElementOf<Steps[Dep]>[], context: TaskContext) => readonly Output[] | Promise<readonly Output[]>,
+  ): Flow<Input, WithStep<Steps, Slug, FanoutOutput<Output, Policy>>, Exclude<Leaves, Dep> | Slug, Skippable | SkippedBy<Slug, Exhausted, If, IfNot, Unmet>>;
+  batch(options: BatchOptionsAtRuntime, handler: (items: never, context: TaskContext) => unknown): AnyFlow {
+    if (typeof options !== 'object' || options === null) {
+      throw new FlowDefinitionError(`flow '${this.slug}': batch needs an options object with a slug and a size`);
+    }
+    const { array, size, ...rest } = options;
+    if (size === undefined) {
+      throw new FlowDefinitionError(`step '${String(rest.slug)}' of flow '${this.slug}': batch needs a size (items per task)`);
+    }
+    const itemsHandler = handler as (items: unknown, context: TaskContext) => unknown;
+    return this.addStep(
+      { ...rest, fanout: true, dependsOn: array === undefined ? [] : [array], batchSize: size },
+      (input, context) => {
+        const batch = input as { items: unknown[]; first_index: number };
+        return itemsHandler(batch.items, { ...context, firstIndex: batch.first_index });
+      },
+    );
+  }
+
+  /**
+   * A fan-out whose items are whole runs of `flow`, each started with its item as input: the
+   * step's output is their outputs, in item order. A child run that fails is a failed attempt of
+   * its item (the next attempt is a new run); the child flow's own workers run its tasks, and
+   * this flow's workers run nothing for this step. Without `array`, over the run input.
+   */
+  subflow<Slug extends string, Child extends AnyFlow, Policy extends FanoutPolicy = 'fail_fast', Exhausted extends WhenExhausted = 'fail', If extends JsonPattern = never, IfNot extends JsonPattern = never, Unmet extends WhenUnmet = 'skip'>(
+    options: { readonly slug: FreshSlug<Slug, Steps>; readonly flow: Child; readonly array?: never } & StepRuntimeOptions &
+      FanoutFailureOptions<Policy, Exhausted> &
+      ConditionOptions<If, IfNot, Unmet> &
+      RequireArrayInput<Input> &
+      RequireChildInput<ElementOf<Input>, FlowInput<Child>>,
+  ): Flow<Input, WithStep<Steps, Slug, FanoutOutput<FlowOutput<Child>, Policy>>, Leaves | Slug, Skippable | SkippedBy<Slug, Exhausted, If, IfNot, Unmet>>;
+  subflow<
+    Slug extends string,
+    Dep extends ArrayStepSlugs<Steps>,
+    Child extends AnyFlow,
+    Policy extends FanoutPolicy = 'fail_fast',
+    Exhausted extends WhenExhausted = 'fail',
+    If extends JsonPattern = never, IfNot extends JsonPattern = never, Unmet extends WhenUnmet = 'skip',
+  >(
+    options: { readonly slug: FreshSlug<Slug, Steps>; readonly flow: Child; readonly array: Dep } & StepRuntimeOptions &
+      FanoutFailureOptions<Policy, Exhausted> &
+      ConditionOptions<If, IfNot, Unmet> &
+      RequireChildInput<ElementOf<Steps[Dep]>, FlowInput<Child>>,
+  ): Flow<Input, WithStep<Steps, Slug, FanoutOutput<FlowOutput<Child>, Policy>>, Exclude<Leaves, Dep> | Slug, Skippable | SkippedBy<Slug, Exhausted, If, IfNot, Unmet>>;
+  /** A sub-flow fan-out over the array at `path` of the run input. */
+  subflow<Slug extends string, Path extends ArrayPaths<Input>, Child extends AnyFlow, Policy extends FanoutPolicy = 'fail_fast', Exhausted extends WhenExhausted = 'fail', If extends JsonPattern = never, IfNot extends JsonPattern = never, Unmet extends WhenUnmet = 'skip'>(
+    options: { readonly slug: FreshSlug<Slug, Steps>; readonly flow: Child; readonly array?: never; readonly path: Path } & StepRuntimeOptions &
+      FanoutFailureOptions<Policy, Exhausted> &
+      ConditionOptions<If, IfNot, Unmet> &
+      RequireChildInput<ElementOf<AtPath<Input, Path>>, FlowInput<Child>>,
+  ): Flow<Input, WithStep<Steps, Slug, FanoutOutput<FlowOutput<Child>, Policy>>, Leaves | Slug, Skippable | SkippedBy<Slug, Exhausted, If, IfNot, Unmet>>;
+  /** A sub-flow fan-out over the array at `path` of one step's output. */
+  subflow<
+    Slug extends string,
+    Dep extends keyof Steps & string,
+    Path extends ArrayPaths<Steps[Dep]>,
+    Child extends AnyFlow,
+    Policy extends FanoutPolicy = 'fail_fast',
+    Exhausted extends WhenExhausted = 'fail',
+    If extends JsonPattern = never, IfNot extends JsonPattern = never, Unmet extends WhenUnmet = 'skip',
+  >(
+    options: { readonly slug: FreshSlug<Slug, Steps>; readonly flow: Child; readonly array: Dep; readonly path: Path } & StepRuntimeOptions &
+      FanoutFailureOptions<Policy, Exhausted> &
+      ConditionOptions<If, IfNot, Unmet> &
+      RequireChildInput<ElementOf<AtPath<Steps[Dep], Path>>, FlowInput<Child>>,
+  ): Flow<Input, WithStep<Steps, Slug, FanoutOutput<FlowOutput<Child>, Policy>>, Exclude<Leaves, Dep> | Slug, Skippable | SkippedBy<Slug, Exhausted, If, IfNot, Unmet>>;
+  subflow(options: SubflowOptionsAtRuntime): AnyFlow {
+    if (typeof options !== 'object' || options === null) {
+      throw new FlowDefinitionError(`flow '${this.slug}': subflow needs an options object with a slug and a flow`);
+    }
+    const { array, path, flow, ...rest } = options;
+    if (!isFlow(flow)) {
+      throw new FlowDefinitionError(`step '${String(rest.slug)}' of flow '${this.slug}': subflow needs the flow its items run as`);
+    }
+    if (flow.slug === this.slug) {
+      throw new FlowDefinitionError(`step '${String(rest.slug)}' of flow '${this.slug}': a flow cannot run itself as a sub-flow`);
+    }
+    const slug = String(rest.slug);
+    const source = { dependsOn: array === undefined ? [] : [array], ...(path === undefined ? {} : { fanoutPath: path }) };
+    return this.addStep({ ...rest, fanout: true, ...source, subflow: flow }, () => {
+      throw new Error(`step '${slug}' of flow '${this.slug}' is run by child runs of flow '${flow.slug}', not by this worker`);
+    });
   }
 
   /** The step with this slug, if any. */
@@ -486,7 +617,15 @@ export class Flow<Input, Steps extends StepOutputs = {}, Leaves extends string =
     checkOptions(subject, options as unknown as Record<string, unknown>, STEP_OPTION_NAMES);
     const failure = checkFailureOptions(subject, options, fanout);
     const condition = checkCondition(subject, options);
-    const { fanoutPath } = options;
+    for (const name of FANOUT_OPTION_NAMES) {
+      if (options[name] !== undefined && !fanout) {
+        throw new FlowDefinitionError(`${subject}: ${name} needs a fan-out step; a single step has one task`);
+      }
+    }
+    const { fanoutPath, subflow } = options;
+    if (subflow !== undefined && (options.maxConcurrency !== undefined || options.batchSize !== undefined)) {
+      throw new FlowDefinitionError(`${subject}: a sub-flow fan-out takes neither maxConcurrency nor batchSize`);
+    }
     if (fanoutPath !== undefined && (typeof fanoutPath !== 'string' || fanoutPath.split('.').some((name) => name === ''))) {
       throw new FlowDefinitionError(`${subject}: path ${JSON.stringify(fanoutPath)} must be field names joined by dots, such as 'items' or 'page.rows'`);
     }
@@ -498,22 +637,40 @@ export class Flow<Input, Steps extends StepOutputs = {}, Leaves extends string =
       failure,
       condition,
       ...(fanoutPath === undefined ? {} : { fanoutPath }),
+      ...(subflow === undefined ? {} : { subflow }),
       handler,
     });
     return new Flow<Input, StepOutputs, string, string>({ slug: this.slug, ...this.options }, [...this.steps, step]);
   }
 }
 
-interface StepOptionsAtRuntime extends StepRuntimeOptions, StepFailureOptions, StepCondition {
+interface StepOptionsAtRuntime extends FanoutRuntimeOptions, StepFailureOptions, StepCondition {
   readonly slug: string;
   /** A fan-out over the field at this dotted path of its source (`map`'s `path`). */
   readonly fanoutPath?: string;
+  /** Items per task (`batch`'s `size`). */
+  readonly batchSize?: number;
+  /** The flow each item runs as (`subflow`'s `flow`). */
+  readonly subflow?: AnyFlow;
   readonly fanout?: boolean;
   readonly dependsOn?: readonly string[];
 }
 
-interface MapOptionsAtRuntime extends StepRuntimeOptions, StepFailureOptions, StepCondition {
+interface MapOptionsAtRuntime extends FanoutRuntimeOptions, StepFailureOptions, StepCondition {
   readonly slug: string;
+  readonly array?: string;
+  readonly path?: string;
+}
+
+interface BatchOptionsAtRuntime extends FanoutRuntimeOptions, StepFailureOptions, StepCondition {
+  readonly slug: string;
+  readonly size: number;
+  readonly array?: string;
+}
+
+interface SubflowOptionsAtRuntime extends StepRuntimeOptions, StepFailureOptions, StepCondition {
+  readonly slug: string;
+  readonly flow: unknown;
   readonly array?: string;
   readonly path?: string;
 }

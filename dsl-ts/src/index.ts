@@ -10,6 +10,7 @@ export {
   type ArrayPaths,
   type AtPath,
   type FanoutPolicy,
+  type FanoutRuntimeOptions,
   type JsonPattern,
   type StepCondition,
   type WhenUnmet,
@@ -25,12 +26,12 @@ export {
   type StepRuntimeOptions,
   type TaskContext,
 } from './dsl.js';
-export { compileFlow, compileFlowScript, flowShape, quoteLiteral, type FlowShape, type PatternShape, type StepShape } from './compile.js';
+export { compileFlow, compileFlowScript, flowShape, quoteLiteral, subflowsOf, type FlowShape, type PatternShape, type StepShape } from './compile.js';
 export { isPgflowFlow, toFlow, type AnyFlowDefinition, type PgflowFlowLike, type PgflowRuntimeOptions, type PgflowStepLike } from './pgflow-compat.js';
 export { postgresTaskQueue, type ClaimedTask, type Completion, type Failure, type FlowCheck, type PollRequest, type TaskKey, type TaskQueue } from './queue.js';
 export { errorMessage, FlowMismatchError, LeaseLostError, startWorker, WorkerOptionsError, type Worker, type WorkerOptions, type WorkerStats } from './worker.js';
 export { type ConnectionOptions } from './connection.js';
-export { redriveRun, RunFailedError, runFlow, startRun, waitForRun, type RunOptions } from './runs.js';
+export { redriveRun, RunFailedError, runFlow, startRun, waitForRun, type RunOptions, type StartOptions } from './runs.js';
 export {
   progress,
   pruneRuns,

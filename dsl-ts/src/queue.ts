@@ -40,6 +40,8 @@ export interface PollRequest {
   readonly pollIntervalMs: number;
   /** Recorded as the holder of each claimed task. */
   readonly workerId: string;
+  /** Claim only tasks of these steps (left out: of every step). */
+  readonly stepSlugs?: readonly string[];
 }
 
 /** How the database's flow compares with a worker's (`pgflow.compare_flow_shape`). */
@@ -106,13 +108,14 @@ export function postgresTaskQueue(sql: Sql, heartbeatSql: Sql = sql): TaskQueue 
       if (row === undefined) throw new Error(`checking flow '${flowSlug}' returned nothing`);
       return row.result;
     },
-    async poll({ flowSlug, qty, visibilityTimeout, maxPollSeconds, pollIntervalMs, workerId }) {
+    async poll({ flowSlug, qty, visibilityTimeout, maxPollSeconds, pollIntervalMs, workerId, stepSlugs }) {
       return claimed(await sql<PolledRow[]>`
         select flow_slug, run_id, step_slug, task_index, input, flow_input
         from pgflow.poll_for_tasks(${flowSlug}, ${visibilityTimeout}::int, ${qty}::int,
-                                   ${maxPollSeconds}::int, ${pollIntervalMs}::int, ${workerId}::uuid)`);
+                                   ${maxPollSeconds}::int, ${pollIntervalMs}::int, ${workerId}::uuid,
+                                   ${stepSlugs === undefined ? null : sql.array([...stepSlugs])}::text[])`);
     },
-    async completeAndPoll(completions, { flowSlug, qty, visibilityTimeout, workerId }) {
+    async completeAndPoll(completions, { flowSlug, qty, visibilityTimeout, workerId, stepSlugs }) {
       return claimed(await sql<PolledRow[]>`
         select flow_slug, run_id, step_slug, task_index, input, flow_input
         from pgflow.complete_tasks_and_poll(
@@ -120,7 +123,8 @@ export function postgresTaskQueue(sql: Sql, heartbeatSql: Sql = sql): TaskQueue 
           ${sql.array(completions.map((c) => c.stepSlug))}::text[],
           ${sql.array(completions.map((c) => c.taskIndex))}::int[],
           (${sql.array(completions.map((c) => c.outputJson))}::text[])::jsonb[],
-          ${flowSlug}, ${visibilityTimeout}::int, ${qty}::int, ${workerId}::uuid)`);
+          ${flowSlug}, ${visibilityTimeout}::int, ${qty}::int, ${workerId}::uuid,
+          ${stepSlugs === undefined ? null : sql.array([...stepSlugs])}::text[])`);
     },
     async complete(completions, workerId) {
       const [only] = completions;

@@ -26,15 +26,25 @@ export class RunFailedError extends Error {
   }
 }
 
+export interface StartOptions extends ConnectionOptions {
+  /** Claims take tasks of runs with a higher priority first (default 0; negative is lower). */
+  readonly priority?: number;
+}
+
 /** Starts a run of `flow` and returns its id. */
 export async function startRun<F extends AnyFlow>(
   flow: F,
   input: FlowInput<F>,
-  options: ConnectionOptions,
+  options: StartOptions,
 ): Promise<string> {
+  const priority = options.priority ?? 0;
+  if (!Number.isSafeInteger(priority) || Math.abs(priority) > 2_147_483_647) {
+    throw new RangeError(`priority must be an integer, got ${String(priority)}`);
+  }
   return withClient(options, async (sql) => {
     const [run] = await sql<{ run_id: string }[]>`
-      select run_id from pgflow.start_flow(${flow.slug}, (${JSON.stringify(input) ?? 'null'}::text)::jsonb)`;
+      select run_id from pgflow.start_flow(${flow.slug}, (${JSON.stringify(input) ?? 'null'}::text)::jsonb,
+                                           priority => ${priority}::int)`;
     return (run as { run_id: string }).run_id;
   });
 }
@@ -143,14 +153,18 @@ export async function redriveRun(
 }
 
 /** Starts a run and waits for it: the output when it completes, a `RunFailedError` when it fails. */
-export async function runFlow<F extends AnyFlow>(flow: F, input: FlowInput<F>, options: RunOptions): Promise<FlowOutput<F>> {
+export async function runFlow<F extends AnyFlow>(
+  flow: F,
+  input: FlowInput<F>,
+  options: RunOptions & Pick<StartOptions, 'priority'>,
+): Promise<FlowOutput<F>> {
   return withClient(options, async (sql) => {
-    const runId = await startRun(flow, input, { sql });
+    const runId = await startRun(flow, input, { sql, ...(options.priority === undefined ? {} : { priority: options.priority }) });
     return waitForRun(flow, runId, { ...withoutConnection(options), sql });
   });
 }
 
 function withoutConnection(options: RunOptions): Omit<RunOptions, 'connectionString' | 'sql'> {
-  const { connectionString: _connection, sql: _sql, ...rest } = options;
+  const { connectionString: _connection, sql: _sql, priority: _priority, ...rest } = options as RunOptions & StartOptions;
   return rest;
 }

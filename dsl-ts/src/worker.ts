@@ -10,7 +10,7 @@ import { randomUUID } from 'node:crypto';
 import postgres, { type Sql } from 'postgres';
 
 import type { TaskContext } from './dsl.js';
-import { flowShape } from './compile.js';
+import { flowShape, subflowsOf } from './compile.js';
 import { toFlow, type AnyFlowDefinition } from './pgflow-compat.js';
 import { postgresTaskQueue, type ClaimedTask, type Completion, type Failure, type TaskQueue } from './queue.js';
 
@@ -29,6 +29,11 @@ export interface WorkerOptions {
   readonly sql?: Sql;
   /** The task protocol to use instead of a database (tests). */
   readonly queue?: TaskQueue;
+  /**
+   * Claim only tasks of these steps (a worker with a GPU takes only the steps that need one);
+   * left out, of every step of the flow.
+   */
+  readonly steps?: readonly string[];
   /** Most tasks claimed per poll. Default 10. */
   readonly batchSize?: number;
   /** Most handlers running at once. Default 10. */
@@ -150,6 +155,14 @@ export function startWorker(options: WorkerOptions): Worker {
   }
   const flow = toFlow(options.flow);
   const compile = options.compile ?? false;
+  const stepSlugs = options.steps === undefined ? undefined : [...options.steps];
+  for (const slug of stepSlugs ?? []) {
+    const step = flow.getStep(slug);
+    if (step === undefined) throw new WorkerOptionsError(`steps: flow '${flow.slug}' has no step ${JSON.stringify(slug)}`);
+    if (step.subflow !== undefined) {
+      throw new WorkerOptionsError(`steps: step '${slug}' of flow '${flow.slug}' is run by child runs of flow '${step.subflow.slug}'`);
+    }
+  }
   const batchSize = positiveInteger('batchSize', options.batchSize, 10);
   const concurrency = positiveInteger('concurrency', options.concurrency, 10);
   const visibilityTimeout =
@@ -259,6 +272,10 @@ export function startWorker(options: WorkerOptions): Worker {
 
   const checkFlow = async () => {
     if (queue.checkFlow === undefined) return;
+    // The extension refuses a flow whose sub-flows are missing: with compile, they come first.
+    if (compile) {
+      for (const child of subflowsOf(flow)) await queue.checkFlow(child.slug, flowShape(child), true);
+    }
     const check = await queue.checkFlow(flow.slug, flowShape(flow), compile);
     if (check.status === 'missing') {
       throw new FlowMismatchError(flow.slug, [],
@@ -294,6 +311,7 @@ export function startWorker(options: WorkerOptions): Worker {
         maxPollSeconds,
         pollIntervalMs,
         workerId: id,
+        ...(stepSlugs === undefined ? {} : { stepSlugs }),
       };
       const carried = stopping ? [] : reports.takeCompletions();
       let tasks: ClaimedTask[];

@@ -240,3 +240,36 @@ describe('watching', () => {
     expectTypeOf(watch).returns.toEqualTypeOf<Promise<void>>();
   });
 });
+
+describe('caps, batches and sub-flows', () => {
+  const variant = new Flow<{ size: number }>({ slug: 'variant' }).step({ slug: 'price' }, ({ run }) => ({ cents: run.size * 10 }));
+  const product = new Flow<{ sku: string; variants: { size: number }[] }>({ slug: 'product' })
+    .subflow({ slug: 'variants', flow: variant, path: 'variants' })
+    .step({ slug: 'summary', dependsOn: ['variants'] }, ({ variants }) => variants.map((v) => v.price.cents));
+
+  test('a batch handler takes the items of its source and returns one output per item', () => {
+    const flow = new Flow<{ id: string }[]>({ slug: 'f' }).batch({ slug: 'embed', size: 50, maxConcurrency: 4 }, (items, context) => {
+      expectTypeOf(items).toEqualTypeOf<{ id: string }[]>();
+      expectTypeOf(context.firstIndex).toEqualTypeOf<number | undefined>();
+      return items.map((item) => item.id.length);
+    });
+    expectTypeOf<FlowSteps<typeof flow>>().toEqualTypeOf<{ embed: number[] }>();
+    // @ts-expect-error: a batch returns an array, one output per item
+    new Flow<number[]>({ slug: 'g' }).batch({ slug: 'b', size: 2 }, () => 1);
+  });
+
+  test('a sub-flow step outputs its child runs\' outputs, and its items must be the sub-flow\'s inputs', () => {
+    const category = new Flow<{ products: { sku: string; variants: { size: number }[] }[] }>({ slug: 'category' })
+      .subflow({ slug: 'products', flow: product, path: 'products' });
+    expectTypeOf<FlowSteps<typeof category>>().toEqualTypeOf<{ products: { summary: number[] }[] }>();
+    expectTypeOf<FlowSteps<typeof product>>().toEqualTypeOf<{ variants: { price: { cents: number } }[]; summary: number[] }>();
+    // @ts-expect-error: the items are numbers, the sub-flow takes { size }
+    new Flow<number[]>({ slug: 'g' }).subflow({ slug: 's', flow: variant });
+  });
+
+  test('maxConcurrency is a fan-out option only', () => {
+    new Flow<number[]>({ slug: 'f', maxConcurrency: 10 }).map({ slug: 'm', maxConcurrency: 2 }, (n) => n);
+    // @ts-expect-error: a single step has one task
+    new Flow<number[]>({ slug: 'f' }).step({ slug: 'one', maxConcurrency: 2 }, () => 1);
+  });
+});
