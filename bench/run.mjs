@@ -458,6 +458,64 @@ async function spawnCost(admin) {
   return { n: SPAWN_N, engineMs, floorMs: median(times.floor), buildMs: median(times.build) };
 }
 
+// Shapes of fan-out, each run end to end by the shipped dsl-ts worker (two workers, batchSize 10,
+// concurrency 10, no-op handlers): a fan-out capped at 20 per run and a flow capped at 20 against
+// the same fan-out uncapped (what a cap costs), batches of 10 and 100 items per task against one,
+// and a sub-flow fan-out of 1,000 child runs of three single steps each.
+const SHAPES_N = quick ? 2_000 : 10_000;
+const SUBFLOW_N = quick ? 200 : 1_000;
+async function shapesOfFanout(admin) {
+  const input = Array.from({ length: SHAPES_N }, (_, i) => ({ i }));
+  const timed = async (flow, items, options = {}) => {
+    await admin`select pgflow.ensure_flow_compiled(${flow.slug}, ${admin.json(flowShape(flow))})`;
+    await extension.reset(admin);
+    const r = await runWithShippedWorkers(admin, flow, items, [1, 2], options);
+    return { ms: r.ms, rate: items.length / (r.ms / 1000) };
+  };
+  const uncapped = await timed(new Flow({ slug: 'shape_uncapped' }).map({ slug: 'work' }, (x) => x), input);
+  const stepCap = await timed(new Flow({ slug: 'shape_step_cap' }).map({ slug: 'work', maxConcurrency: 20 }, (x) => x), input);
+  const flowCap = await timed(new Flow({ slug: 'shape_flow_cap', maxConcurrency: 20 }).map({ slug: 'work' }, (x) => x), input);
+  const batches = [];
+  for (const size of [10, 100]) {
+    const flow = new Flow({ slug: `shape_batch_${size}` }).batch({ slug: 'work', size }, (items) => items);
+    batches.push({ size, ...(await timed(flow, input)) });
+  }
+  const child = new Flow({ slug: 'shape_child' })
+    .step({ slug: 'a' }, ({ run }) => run.i)
+    .step({ slug: 'b', dependsOn: ['a'] }, ({ a }) => a + 1)
+    .step({ slug: 'c', dependsOn: ['b'] }, ({ b }) => b + 1);
+  const parent = new Flow({ slug: 'shape_parent' }).subflow({ slug: 'children', flow: child });
+  await admin`select pgflow.ensure_flow_compiled('shape_child', ${admin.json(flowShape(child))})`;
+  await admin`select pgflow.ensure_flow_compiled('shape_parent', ${admin.json(flowShape(parent))})`;
+  await extension.reset(admin);
+  const url = `postgres:///${process.env.PGDATABASE}`;
+  const childWorkers = [1, 2].map(() => startWorker({ flow: child, connectionString: url, handleSignals: false }));
+  await Promise.all(childWorkers.map((w) => w.ready));
+  const t = now();
+  const runId = await startRun(parent, Array.from({ length: SUBFLOW_N }, (_, i) => ({ i })), { sql: admin });
+  const startMs = now() - t;
+  await waitForRun(parent, runId, { sql: admin, timeoutMs: CAP_MS });
+  const subflowMs = now() - t;
+  await Promise.all(childWorkers.map((w) => w.stop()));
+  return { n: SHAPES_N, uncapped, stepCap, flowCap, batches, subflow: { n: SUBFLOW_N, startMs, ms: subflowMs } };
+}
+
+function shapesLines(shapes) {
+  const r = (x) => `${Math.round(x.rate)}`;
+  const lines = ['## Shapes of fan-out', '', `Each run end to end by the shipped dsl-ts worker (two workers, batchSize 10, ` +
+    `concurrency 10, no-op handlers), N = ${shapes.n}:`, ''];
+  lines.push('| shape | tasks/s | against uncapped, one item per task |', '|---|---:|---:|');
+  lines.push(`| fan-out, no cap, one item per task | ${r(shapes.uncapped)} | 1.00x |`);
+  lines.push(`| fan-out capped at 20 per run (\`max_concurrency\` on the step) | ${r(shapes.stepCap)} | ${(shapes.stepCap.rate / shapes.uncapped.rate).toFixed(2)}x |`);
+  lines.push(`| flow capped at 20 leases (\`max_concurrency\` on the flow) | ${r(shapes.flowCap)} | ${(shapes.flowCap.rate / shapes.uncapped.rate).toFixed(2)}x |`);
+  for (const b of shapes.batches) lines.push(`| batches of ${b.size} items per task (items/s) | ${r(b)} | ${(b.rate / shapes.uncapped.rate).toFixed(2)}x |`);
+  const s = shapes.subflow;
+  lines.push('', `A sub-flow fan-out of ${s.n} child runs of three single steps each (${3 * s.n} child tasks), end to end: ` +
+    `${Math.round(s.ms)} ms (${Math.round(s.n / (s.ms / 1000))} child runs/s, ${Math.round(3 * s.n / (s.ms / 1000))} tasks/s); ` +
+    `\`start_flow\` of the parent, which starts all ${s.n} children, took ${Math.round(s.startMs)} ms.`, '');
+  return lines;
+}
+
 // --only a,b runs a subset of the systems (for working on one); the report needs all three.
 const only = args.includes('--only') ? args[args.indexOf('--only') + 1].split(',') : null;
 const systems = [extension, npmPgflow, floor].filter((x) => only === null || only.includes(x.name));
@@ -467,6 +525,8 @@ const watchOnly = args.includes('--watch-only');
 const soakOnly = args.includes('--soak-only');
 // --grid-only: the configurations alone, printed (for profiling one of them with pg_stat_statements).
 const gridOnly = args.includes('--grid-only');
+// --shapes-only: the shapes of fan-out alone, printed.
+const shapesOnly = args.includes('--shapes-only');
 const results = [];
 const admin = connect();
 for (const system of systems) await system.setup(admin);
@@ -478,7 +538,7 @@ const settings = await admin`
   where name in ('shared_buffers', 'synchronous_commit', 'fsync', 'max_connections', 'work_mem', 'wal_level')
   order by name`;
 
-for (const n of watchOnly || soakOnly ? [] : SIZES) for (const w of WORKERS) for (const b of BATCHES) {
+for (const n of watchOnly || soakOnly || shapesOnly ? [] : SIZES) for (const w of WORKERS) for (const b of BATCHES) {
   const row = { n, w, b };
   for (const system of systems) {
     const declined = system.declines?.(n, w, b);
@@ -498,7 +558,13 @@ for (const n of watchOnly || soakOnly ? [] : SIZES) for (const w of WORKERS) for
 }
 let watching = null;
 let queue = null;
+let shapes = null;
 if (gridOnly) { await admin.end(); process.exit(0); }
+if (!watchOnly && !soakOnly && (only === null || only.includes('pgflow-rs'))) {
+  shapes = await shapesOfFanout(admin);
+  for (const line of shapesLines(shapes)) if (line.startsWith('|') || line.startsWith('A sub-flow')) console.log(line);
+}
+if (shapesOnly) { await admin.end(); process.exit(0); }
 if (!watchOnly && (only === null || only.includes('pgflow-rs'))) {
   const shipped = await shippedWorker(admin);
   console.log(`shipped dsl-ts worker, N=${shipped.n}, W=2, defaults: ${Math.round(shipped.shippedRate)}/s; raw driver W=2 B=10: ${Math.round(shipped.rawRate)}/s (${(shipped.shippedRate / shipped.rawRate).toFixed(2)}x; ${shipped.carried} answers carried by polls)`);
@@ -606,6 +672,7 @@ if (queue) {
     `At the end: \`step_tasks\` ${mib(soaked.sizes.heap)} MiB for ${soaked.sizes.live} live rows (${soaked.sizes.dead} dead), primary key ${mib(soaked.sizes.pkey)} MiB, ` +
     `queue index ${mib(soaked.sizes.queued_idx)} MiB, lease index ${mib(soaked.sizes.leased_idx)} MiB; autovacuum visited the table ${soaked.sizes.autovacuums} times.`, '');
 }
+if (shapes) lines.push(...shapesLines(shapes));
 if (watching) {
   lines.push('## Watching a fan-out', '');
   lines.push(`\`pgflow.progress\` on a run whose fan-out has N tasks, 50 of them running (200 calls after 20 to warm up):`, '');
