@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # A private PostgreSQL cluster (scripts/pg-config.sh) for tests and the demo, under target/ (ignored by git).
-# Usage: scripts/cluster.sh start|stop|restart|env. Runs as root; the server runs as the postgres user.
-# `start` makes a new cluster; `restart` starts the existing one again (after a crash, say).
+# Usage: scripts/cluster.sh start|stop|restart|crash-restart|env. Runs as root; the server runs as the
+# postgres user. `start` makes a new cluster; `restart` starts the existing one again (after a crash,
+# say); `crash-restart` stops a running one at once, as a crash would, and starts it again.
 # `env` prints the PG* variables that point psql at the cluster. PGFLOW_SERVER_OPTS adds server
 # options (the benchmark preloads pg_stat_statements with it).
 set -euo pipefail
@@ -39,6 +40,11 @@ case "${1:-}" in
     unset RUST_BACKTRACE
     start_server
     ;;
+  crash-restart)
+    unset RUST_BACKTRACE
+    as_postgres "$PGBIN/pg_ctl" -D "$CLUSTER/data" -m immediate -w stop >/dev/null
+    start_server
+    ;;
   stop)
     if [ -f "$CLUSTER/data/postmaster.pid" ]; then
       as_postgres "$PGBIN/pg_ctl" -D "$CLUSTER/data" -m fast -w stop >/dev/null
@@ -48,7 +54,7 @@ case "${1:-}" in
     echo "export PGHOST=$SOCK PGPORT=$PORT PGUSER=postgres PGBIN=$PGBIN PGFLOW_CLUSTER=$CLUSTER"
     ;;
   *)
-    echo "usage: $0 start|stop|restart|env" >&2
+    echo "usage: $0 start|stop|restart|crash-restart|env" >&2
     exit 2
     ;;
 esac

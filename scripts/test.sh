@@ -2,10 +2,10 @@
 # The tests, run as root from anywhere. With no argument, every one: lint, the dsl-ts unit and type
 # tests, Rust #[pg_test]s, then the release build installed into the PostgreSQL of
 # scripts/pg-config.sh and tested against a private cluster with pgTAP, the isolation specs, the
-# upgrade test, the shell tests and the dsl-ts end-to-end tests.
+# upgrade test, the shell tests, the dsl-ts end-to-end tests and the Rust client's tests.
 # With one argument, one part: lint, pgtap, isolation, upgrade, shell, dsl (unit, type and end to
-# end), rust; or one path: a pgTAP file or folder, an isolation spec, a shell test, or a dsl-ts
-# test file (make test T=tests/pgtap/fail_task).
+# end), rust, client (the Rust client and worker); or one path: a pgTAP file or folder, an
+# isolation spec, a shell test, or a dsl-ts test file (make test T=tests/pgtap/fail_task).
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
@@ -16,6 +16,8 @@ lint() {
   step "lint: cargo fmt, cargo clippy, tsc"
   cargo fmt --check
   cargo clippy --release --all-targets -- -D warnings
+  cargo fmt --check --manifest-path client/Cargo.toml
+  cargo clippy --release --all-targets --manifest-path client/Cargo.toml -- -D warnings
   scripts/npm-ci-if-needed.sh dsl-ts
   # test/deno imports the built package, as a user's Deno code would.
   (cd dsl-ts && npm run --silent build && npm run --silent typecheck)
@@ -86,8 +88,20 @@ dsl_e2e() {
      PGFLOW_TEST_DATABASE_URL=postgres:///dsl_e2e npx vitest run --config vitest.e2e.config.ts ${1:+"${1#dsl-ts/}"})
 }
 
+rust_client() {
+  cluster
+  step "rust client and worker (client/), against the private cluster"
+  createdb rust_client
+  psql -X -q -v ON_ERROR_STOP=1 -d rust_client -c 'create extension pgflow'
+  # The restart test stops the cluster at once, as a crash would, and starts it again.
+  PGFLOW_TEST_DATABASE_URL="host=$PGHOST port=$PGPORT user=postgres dbname=rust_client" \
+    PGFLOW_TEST_RESTART="env PGFLOW_PORT=$PGPORT $ROOT/scripts/cluster.sh crash-restart" \
+    cargo test --release --locked --manifest-path client/Cargo.toml
+}
+
 case "${1:-all}" in
-  all) dsl_unit; rust_tests; pgtap; isolation; upgrade; shell_tests; dsl_e2e ;;
+  all) dsl_unit; rust_tests; pgtap; isolation; upgrade; shell_tests; dsl_e2e; rust_client ;;
+  client) rust_client ;;
   lint) lint ;;
   rust) rust_tests ;;
   pgtap) pgtap ;;

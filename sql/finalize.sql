@@ -24,6 +24,7 @@ alter function pgflow.wait_for_run set plan_cache_mode = force_generic_plan;
 alter function pgflow.repair_run set plan_cache_mode = force_generic_plan;
 alter function pgflow.prune_runs set plan_cache_mode = force_generic_plan;
 alter function pgflow.run_tree set plan_cache_mode = force_generic_plan;
+alter function pgflow.list_runs set plan_cache_mode = force_generic_plan;
 
 -- The queue's size swings from empty to millions of rows within one backend's life, and every
 -- plan is kept for that life: a plan made while step_tasks was nearly empty (a sequential scan)
@@ -43,6 +44,7 @@ alter function pgflow.read_results set enable_seqscan = off;
 alter function pgflow.wait_for_run set enable_seqscan = off;
 alter function pgflow.prune_runs set enable_seqscan = off;
 alter function pgflow.run_tree set enable_seqscan = off;
+alter function pgflow.list_runs set enable_seqscan = off;
 
 -- Least privilege. pgflow_worker may claim, complete and fail tasks and nothing else: no table
 -- privilege, EXECUTE on the task functions, enforce_deadlines, and flow_shape and

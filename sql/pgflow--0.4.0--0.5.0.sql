@@ -1,7 +1,7 @@
 -- pgflow 0.4.0 -> 0.5.0: shapes of fan-out.
 -- Sub-flows: add_step's subflow makes a fan-out whose items are child runs of another flow, to any
 -- depth; runs gain parent_run_id, parent_step_slug, parent_task_index and root_run_id, and
--- run_tree(root_run_id) lists a tree. A tree shares its root's lock (runs in flight are their own
+-- run_tree(root_run_id) lists a tree; list_runs pages through top-level runs. A tree shares its root's lock (runs in flight are their own
 -- roots, so their lock is the one they held).
 -- Concurrency caps: add_step's and create_flow's max_concurrency. Item batches: add_step's
 -- batch_size (step_tasks.first_index marks a batch). Priorities: start_flow's priority (runs and
@@ -36,6 +36,7 @@ alter table pgflow.runs alter column root_run_id set not null;
 create index runs_parent_idx on pgflow.runs (parent_run_id, parent_step_slug, parent_task_index)
   where parent_run_id is not null;
 create index runs_root_idx on pgflow.runs (root_run_id) where parent_run_id is not null;
+create index runs_list_idx on pgflow.runs (flow_slug, status, started_at, run_id) where parent_run_id is null;
 
 alter table pgflow.step_tasks
   add column priority int not null default 0,
@@ -157,6 +158,29 @@ SET search_path TO pg_catalog, @extschema@, pg_temp
 LANGUAGE c
 AS 'MODULE_PATHNAME', 'run_tree_wrapper';
 
+CREATE FUNCTION "list_runs"(
+	"flow_slug" TEXT DEFAULT NULL,
+	"status" TEXT DEFAULT NULL,
+	"started_since" timestamp with time zone DEFAULT NULL,
+	"max_rows" INT DEFAULT 50,
+	"before_run_id" uuid DEFAULT NULL
+) RETURNS TABLE (
+	"run_id" uuid,
+	"flow_slug" TEXT,
+	"status" TEXT,
+	"started_at" timestamp with time zone,
+	"finished_at" timestamp with time zone,
+	"remaining_steps" INT,
+	"error_message" TEXT,
+	"priority" INT,
+	"run_key" TEXT,
+	"redrive_count" INT
+)
+STABLE PARALLEL SAFE
+SET search_path TO pg_catalog, @extschema@, pg_temp
+LANGUAGE c
+AS 'MODULE_PATHNAME', 'list_runs_wrapper';
+
 -- The settings and privileges finalize.sql gives them.
 alter function pgflow.create_flow set plan_cache_mode = force_generic_plan;
 alter function pgflow.add_step set plan_cache_mode = force_generic_plan;
@@ -164,11 +188,13 @@ alter function pgflow.start_flow set plan_cache_mode = force_generic_plan;
 alter function pgflow.poll_for_tasks set plan_cache_mode = force_generic_plan;
 alter function pgflow.complete_tasks_and_poll set plan_cache_mode = force_generic_plan;
 alter function pgflow.run_tree set plan_cache_mode = force_generic_plan;
+alter function pgflow.list_runs set plan_cache_mode = force_generic_plan;
 alter function pgflow.poll_for_tasks set enable_seqscan = off;
 alter function pgflow.complete_tasks_and_poll set enable_seqscan = off;
 alter function pgflow.run_tree set enable_seqscan = off;
+alter function pgflow.list_runs set enable_seqscan = off;
 revoke all on function pgflow.create_flow, pgflow.add_step, pgflow.start_flow, pgflow.poll_for_tasks,
-  pgflow.complete_tasks_and_poll, pgflow.run_tree from public;
+  pgflow.complete_tasks_and_poll, pgflow.run_tree, pgflow.list_runs from public;
 grant execute on function pgflow.poll_for_tasks, pgflow.complete_tasks_and_poll to pgflow_worker;
 grant execute on function pgflow.create_flow, pgflow.add_step, pgflow.start_flow, pgflow.poll_for_tasks,
-  pgflow.complete_tasks_and_poll, pgflow.run_tree to pgflow_admin;
+  pgflow.complete_tasks_and_poll, pgflow.run_tree, pgflow.list_runs to pgflow_admin;

@@ -153,6 +153,8 @@ create index runs_flow_slug_idx on pgflow.runs (flow_slug);
 create index runs_parent_idx on pgflow.runs (parent_run_id, parent_step_slug, parent_task_index)
   where parent_run_id is not null;
 create index runs_root_idx on pgflow.runs (root_run_id) where parent_run_id is not null;
+-- Top-level runs of a flow and status by start, newest first read backwards (list_runs.sql).
+create index runs_list_idx on pgflow.runs (flow_slug, status, started_at, run_id) where parent_run_id is null;
 create unique index runs_flow_slug_run_key_key on pgflow.runs (flow_slug, run_key) where run_key is not null;
 -- Run deadlines: started runs of a flow by start time, so that finding the runs past their
 -- deadline reads only those.

@@ -69,6 +69,7 @@ statements! {
     STATS = "stats" (TEXTOID);
     READ_RESULTS = "read_results" (UUIDOID, TEXTOID, INT8OID, INT4OID);
     RUN_TREE = "run_tree" (UUIDOID);
+    LIST_RUNS = "list_runs" (TEXTOID, TEXTOID, TIMESTAMPTZOID, INT4OID, UUIDOID);
     REGISTER_WAITER = "register_waiter" (INT4OID);
     // Transitions (src/engine/machine.rs; the table is in docs/architecture.md)
     LOCK_RUNS = "lock_runs" (UUIDARRAYOID);

@@ -136,6 +136,45 @@ fn run_tree(
     Ok(TableIterator::new(Spi::connect_mut(|client| observe::run_tree(client, run_id))?))
 }
 
+/// Top-level runs, newest first, of one flow or all, of one status or any, started since a time or
+/// ever: `max_rows` at a time, the next page after `before_run_id` (the last run of a page).
+#[pg_extern(stable, parallel_safe)]
+#[search_path(pg_catalog, @extschema@, pg_temp)]
+#[allow(clippy::type_complexity)]
+fn list_runs(
+    flow_slug: default!(Option<String>, "NULL"),
+    status: default!(Option<String>, "NULL"),
+    started_since: default!(Option<TimestampWithTimeZone>, "NULL"),
+    max_rows: default!(Option<i32>, 50),
+    before_run_id: default!(Option<Uuid>, "NULL"),
+) -> Result<
+    TableIterator<
+        'static,
+        (
+            name!(run_id, Uuid),
+            name!(flow_slug, String),
+            name!(status, String),
+            name!(started_at, TimestampWithTimeZone),
+            name!(finished_at, Option<TimestampWithTimeZone>),
+            name!(remaining_steps, i32),
+            name!(error_message, Option<String>),
+            name!(priority, i32),
+            name!(run_key, Option<String>),
+            name!(redrive_count, i32),
+        ),
+    >,
+    ErrorReport,
+> {
+    let filter = observe::RunFilter {
+        flow_slug: flow_slug.as_deref(),
+        status: status.as_deref(),
+        started_since,
+        max_rows: required(max_rows, "list_runs", "max_rows")?,
+        before_run_id,
+    };
+    Ok(TableIterator::new(Spi::connect_mut(|client| observe::list_runs(client, filter))?))
+}
+
 /// Returns the run once it has finished, or when `timeout_ms` has passed (the run as it is then).
 /// Sleeps on the backend's latch; the session that ends the run wakes it after its commit.
 #[pg_extern(volatile, parallel_restricted)]

@@ -2,7 +2,7 @@
 //! of them read counters and indexes, never a step's whole task list.
 
 use pgrx::datum::{DatumWithOid, Interval, TimestampWithTimeZone};
-use pgrx::pg_sys::BuiltinOid::TEXTOID;
+use pgrx::pg_sys::BuiltinOid::{TEXTOID, TIMESTAMPTZOID, UUIDOID};
 use pgrx::spi::SpiClient;
 use pgrx::{AnyNumeric, Uuid};
 
@@ -74,6 +74,80 @@ pub fn run_tree(client: &mut SpiClient<'_>, run_id: Uuid) -> Result<Vec<TreeRun>
             count("total_tasks")?,
             count("completed_tasks")?,
             count("failed_tasks")?,
+        ));
+    }
+    Ok(rows)
+}
+
+/// A row of `list_runs`: run_id, flow_slug, status, started_at, finished_at, remaining_steps,
+/// error_message, priority, run_key, redrive_count.
+pub type ListedRun = (
+    Uuid,
+    String,
+    String,
+    TimestampWithTimeZone,
+    Option<TimestampWithTimeZone>,
+    i32,
+    Option<String>,
+    i32,
+    Option<String>,
+    i32,
+);
+
+/// What `list_runs` is asked for.
+pub struct RunFilter<'a> {
+    pub flow_slug: Option<&'a str>,
+    pub status: Option<&'a str>,
+    pub started_since: Option<TimestampWithTimeZone>,
+    pub max_rows: i32,
+    pub before_run_id: Option<Uuid>,
+}
+
+fn required_uuid(value: Option<Uuid>) -> Result<Uuid> {
+    value.ok_or_else(|| PgflowError::Internal("list_runs read a run without an id".into()))
+}
+
+/// Top-level runs, newest first, a page at a time (`list_runs.sql`).
+pub fn list_runs(client: &mut SpiClient<'_>, filter: RunFilter<'_>) -> Result<Vec<ListedRun>> {
+    let subject = "pgflow.list_runs";
+    crate::validate::option(subject, "max_rows", Some(filter.max_rows), 1)?;
+    if let Some(status) = filter.status {
+        if !["started", "completed", "failed", "cancelled"].contains(&status) {
+            return Err(PgflowError::InvalidArgument(format!(
+                "{subject}: unknown status {status:?} (expected 'started', 'completed', 'failed' or 'cancelled')"
+            )));
+        }
+    }
+    if let Some(flow_slug) = filter.flow_slug {
+        if plans::first_row(client, &plans::FIND_FLOW, &[flow_slug.into()])?.is_none() {
+            return Err(PgflowError::UnknownFlow(flow_slug.to_string()));
+        }
+    }
+    if let Some(run_id) = filter.before_run_id {
+        super::runs::run_status(client, run_id)?;
+    }
+    let args = [
+        optional(filter.flow_slug, TEXTOID),
+        optional(filter.status, TEXTOID),
+        optional(filter.started_since, TIMESTAMPTZOID),
+        filter.max_rows.into(),
+        optional(filter.before_run_id, UUIDOID),
+    ];
+    let mut rows = Vec::new();
+    for row in plans::run(client, &plans::LIST_RUNS, &args)? {
+        pgrx::check_for_interrupts!();
+        rows.push((
+            required_uuid(get::<Uuid>(&row, "run_id")?)?,
+            get::<String>(&row, "flow_slug")?.unwrap_or_default(),
+            get::<String>(&row, "status")?.unwrap_or_default(),
+            get::<TimestampWithTimeZone>(&row, "started_at")?
+                .ok_or_else(|| PgflowError::Internal("a run without started_at".into()))?,
+            get::<TimestampWithTimeZone>(&row, "finished_at")?,
+            get::<i32>(&row, "remaining_steps")?.unwrap_or(0),
+            get::<String>(&row, "error_message")?,
+            get::<i32>(&row, "priority")?.unwrap_or(0),
+            get::<String>(&row, "run_key")?,
+            get::<i32>(&row, "redrive_count")?.unwrap_or(0),
         ));
     }
     Ok(rows)

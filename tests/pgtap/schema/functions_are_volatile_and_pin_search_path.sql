@@ -5,22 +5,22 @@ select functions_are('pgflow', array[
   'create_flow', 'add_step', 'start_flow', 'start_ready_steps', 'spawn_fanout_tasks',
   'poll_for_tasks', 'complete_task', 'fail_task', 'complete_tasks', 'fail_tasks', 'complete_tasks_and_poll',
   'cancel_run', 'verify_run', 'redrive_run', 'enforce_deadlines', 'extend_lease',
-  'progress', 'stats', 'read_results', 'run_tree', 'wait_for_run', 'repair_run', 'prune_runs',
+  'progress', 'stats', 'read_results', 'run_tree', 'list_runs', 'wait_for_run', 'repair_run', 'prune_runs',
   'flow_shape', 'compare_flow_shape', 'ensure_flow_compiled', 'delete_flow'
 ]);
 
 select is_empty(
   $$ select p.proname from pg_proc p join pg_namespace n on n.oid = p.pronamespace
      where n.nspname = 'pgflow' and p.provolatile <> 'v'
-       and p.proname not in ('verify_run', 'progress', 'stats', 'read_results', 'run_tree', 'flow_shape', 'compare_flow_shape') $$,
+       and p.proname not in ('verify_run', 'progress', 'stats', 'read_results', 'run_tree', 'list_runs', 'flow_shape', 'compare_flow_shape') $$,
   'every function of the API that writes is volatile');
 select is(
   array(select p.provolatile::text from pg_proc p
         where p.oid in ('pgflow.verify_run'::regproc, 'pgflow.progress'::regproc, 'pgflow.stats'::regproc,
                         'pgflow.read_results'::regproc, 'pgflow.flow_shape'::regproc,
-                        'pgflow.compare_flow_shape'::regproc, 'pgflow.run_tree'::regproc)),
-  array['s', 's', 's', 's', 's', 's', 's'],
-  'verify_run, progress, stats, read_results, run_tree, flow_shape and compare_flow_shape only read, so they are stable');
+                        'pgflow.compare_flow_shape'::regproc, 'pgflow.run_tree'::regproc, 'pgflow.list_runs'::regproc)),
+  array['s', 's', 's', 's', 's', 's', 's', 's'],
+  'verify_run, progress, stats, read_results, run_tree, list_runs, flow_shape and compare_flow_shape only read, so they are stable');
 select is_empty(
   $$ select n.nspname, p.proname from pg_proc p join pg_namespace n on n.oid = p.pronamespace
      join pg_depend d on d.objid = p.oid and d.deptype = 'e'
@@ -29,7 +29,7 @@ select is_empty(
        'create_flow', 'add_step', 'start_flow', 'start_ready_steps', 'spawn_fanout_tasks',
        'poll_for_tasks', 'complete_task', 'fail_task', 'complete_tasks', 'fail_tasks', 'complete_tasks_and_poll',
        'cancel_run', 'verify_run', 'redrive_run', 'enforce_deadlines', 'extend_lease',
-       'progress', 'stats', 'read_results', 'run_tree', 'wait_for_run', 'repair_run', 'prune_runs',
+       'progress', 'stats', 'read_results', 'run_tree', 'list_runs', 'wait_for_run', 'repair_run', 'prune_runs',
        'flow_shape', 'compare_flow_shape', 'ensure_flow_compiled', 'delete_flow'])) $$,
   'the extension has no function outside its API: no internal helper in any schema');
 

@@ -1,0 +1,382 @@
+//! `pgflow`: runs and flows from the command line. Exit codes: 0 done; 1 the database refused the
+//! call, or a watched run did not complete; 2 a usage error.
+
+use std::io::{IsTerminal, Write};
+use std::process::ExitCode;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use clap::{Parser, Subcommand};
+use pgflow_client::{Client, Error, Run, RunFilter, StepProgress};
+use uuid::Uuid;
+
+#[derive(Parser)]
+#[command(name = "pgflow", version, about = "Watch and manage pgflow runs")]
+struct Cli {
+    /// postgres://user@host/db, or key=value pairs (host=/socket dbname=db).
+    #[arg(long, env = "DATABASE_URL", global = true, hide_env_values = true)]
+    database_url: Option<String>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Figures per flow: active runs, queue, lag, throughput.
+    Status,
+    /// Top-level runs, newest first.
+    Runs {
+        #[arg(long)]
+        flow: Option<String>,
+        /// started, completed, failed or cancelled.
+        #[arg(long)]
+        status: Option<String>,
+        /// Started within this long: 90s, 15m, 2h, 7d.
+        #[arg(long, value_parser = parse_duration)]
+        since: Option<Duration>,
+        #[arg(long, default_value_t = 50)]
+        limit: i32,
+    },
+    /// A run: its steps, failures and sub-runs.
+    Show { run_id: Uuid },
+    /// Live progress of a run until it ends; exits 0 if it completed, 1 otherwise.
+    Watch { run_id: Uuid },
+    /// Cancels runs (and the runs below them).
+    Cancel {
+        #[arg(required = true)]
+        run_ids: Vec<Uuid>,
+    },
+    /// Starts failed or cancelled runs again where they stopped.
+    Redrive {
+        #[arg(required = true)]
+        run_ids: Vec<Uuid>,
+    },
+    /// Deletes finished runs that ended more than `--older-than` ago.
+    Prune {
+        #[arg(long, value_parser = parse_duration)]
+        older_than: Duration,
+        #[arg(long)]
+        flow: Option<String>,
+        #[arg(long, default_value_t = 1000)]
+        max_runs: i32,
+    },
+}
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let Some(url) = cli.database_url else {
+        eprintln!("pgflow: no database: pass --database-url or set DATABASE_URL");
+        return ExitCode::from(2);
+    };
+    let client = match Client::connect(&url).await {
+        Ok(client) => client,
+        Err(error) => return fail(&error),
+    };
+    let outcome = match cli.command {
+        Command::Status => status(&client).await,
+        Command::Runs { flow, status, since, limit } => runs(&client, flow, status, since, limit).await,
+        Command::Show { run_id } => show(&client, run_id).await,
+        Command::Watch { run_id } => watch(&client, run_id).await,
+        Command::Cancel { run_ids } => each_run(&client, run_ids, true).await,
+        Command::Redrive { run_ids } => each_run(&client, run_ids, false).await,
+        Command::Prune { older_than, flow, max_runs } => prune(&client, older_than, flow, max_runs).await,
+    };
+    match outcome {
+        Ok(code) => code,
+        Err(error) => fail(&error),
+    }
+}
+
+fn fail(error: &Error) -> ExitCode {
+    eprintln!("pgflow: {error}");
+    ExitCode::from(1)
+}
+
+async fn status(client: &Client) -> Result<ExitCode, Error> {
+    let mut table =
+        Table::new(&["FLOW", "ACTIVE", "WAITING", "FAN-OUTS", "QUEUED", "RUNNING", "LAG", "DONE/MIN", "FAILED/MIN"]);
+    for flow in client.stats().await? {
+        table.row(vec![
+            flow.flow_slug,
+            flow.active_runs.to_string(),
+            flow.waiting_runs.to_string(),
+            flow.active_fanouts.to_string(),
+            flow.queued_tasks.to_string(),
+            flow.running_tasks.to_string(),
+            flow.oldest_queued_age.map_or_else(|| "-".into(), human),
+            flow.completed_last_minute.to_string(),
+            flow.failed_last_minute.to_string(),
+        ]);
+    }
+    table.print();
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn runs(
+    client: &Client,
+    flow: Option<String>,
+    status: Option<String>,
+    since: Option<Duration>,
+    limit: i32,
+) -> Result<ExitCode, Error> {
+    let filter = RunFilter {
+        flow_slug: flow,
+        status,
+        started_since: since.map(|since| SystemTime::now() - since),
+        max_rows: Some(limit),
+        before_run_id: None,
+    };
+    let mut table = Table::new(&["RUN", "FLOW", "STATUS", "STARTED (UTC)", "TOOK", "KEY"]);
+    for run in client.list_runs(&filter).await? {
+        let took = run.finished_at.unwrap_or_else(SystemTime::now).duration_since(run.started_at).unwrap_or_default();
+        table.row(vec![
+            run.run_id.to_string(),
+            run.flow_slug,
+            run.status,
+            utc(run.started_at),
+            human(took),
+            run.run_key.unwrap_or_else(|| "-".into()),
+        ]);
+    }
+    table.print();
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn show(client: &Client, run_id: Uuid) -> Result<ExitCode, Error> {
+    let run = client.run(run_id).await?;
+    println!(
+        "run {}  flow {}  {}  priority {}  redrives {}",
+        run.run_id, run.flow_slug, run.status, run.priority, run.redrive_count
+    );
+    if let Some(error) = &run.error_message {
+        println!("error: {error}");
+    }
+    println!();
+    let steps = client.progress(run_id).await?;
+    let mut table =
+        Table::new(&["STEP", "TYPE", "STATUS", "TOTAL", "QUEUED", "RUNNING", "COMPLETED", "FAILED", "CANCELLED"]);
+    for step in &steps {
+        table.row(vec![
+            step.step_slug.clone(),
+            step.step_type.clone(),
+            step.status.clone(),
+            step.total.map_or_else(|| "-".into(), |t| t.to_string()),
+            step.queued.to_string(),
+            step.running.to_string(),
+            step.completed.to_string(),
+            step.failed.to_string(),
+            step.cancelled.to_string(),
+        ]);
+    }
+    table.print();
+    for step in steps.iter().filter(|step| step.failed > 0) {
+        println!("\nfailed items of {} (the first 10):", step.step_slug);
+        let mut shown = 0;
+        let mut after = 0;
+        'pages: loop {
+            let page = client.read_results(run_id, &step.step_slug, after, 1000).await?;
+            let Some(last) = page.last() else { break };
+            after = last.seq;
+            for result in page.iter().filter(|r| r.status == "failed") {
+                println!("  {}: {}", result.task_index, result.error_message.as_deref().unwrap_or(""));
+                shown += 1;
+                if shown == 10 {
+                    break 'pages;
+                }
+            }
+        }
+    }
+    let tree = client.run_tree(run_id).await?;
+    if tree.len() > 1 {
+        println!("\nsub-runs:");
+        for child in &tree[1..] {
+            println!(
+                "{}{} {} {} {}[{}] {}/{} done, {} failed",
+                "  ".repeat(child.depth as usize),
+                child.run_id,
+                child.flow_slug,
+                child.status,
+                child.parent_step_slug.as_deref().unwrap_or(""),
+                child.parent_task_index.unwrap_or_default(),
+                child.completed_tasks,
+                child.total_tasks,
+                child.failed_tasks,
+            );
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Redraws the run's progress bars whenever the engine announces the end of one of its steps, and
+/// at least twice a second, until the run ends.
+async fn watch(client: &Client, run_id: Uuid) -> Result<ExitCode, Error> {
+    let mut announcements = client.announcements().await?;
+    let terminal = std::io::stdout().is_terminal();
+    let mut drawn = 0;
+    loop {
+        let run = client.run(run_id).await?;
+        let steps = client.progress(run_id).await?;
+        let lines = bars(&run, &steps);
+        let mut out = std::io::stdout().lock();
+        if terminal && drawn > 0 {
+            let _ = write!(out, "\x1b[{drawn}A\x1b[J");
+        }
+        for line in &lines {
+            let _ = writeln!(out, "{line}");
+        }
+        let _ = out.flush();
+        drawn = lines.len();
+        if run.is_finished() {
+            if let Some(error) = &run.error_message {
+                eprintln!("pgflow: run {run_id} {}: {error}", run.status);
+            }
+            return Ok(if run.status == "completed" { ExitCode::SUCCESS } else { ExitCode::from(1) });
+        }
+        let _ = tokio::time::timeout(Duration::from_millis(500), announcements.recv()).await;
+    }
+}
+
+fn bars(run: &Run, steps: &[StepProgress]) -> Vec<String> {
+    let width = steps.iter().map(|s| s.step_slug.len()).max().unwrap_or(4);
+    let mut lines = vec![format!("run {} ({}) {}", run.run_id, run.flow_slug, run.status)];
+    for step in steps {
+        let total = step.total.unwrap_or(0).max(0);
+        let done = step.completed + step.failed + step.cancelled;
+        let filled = if total == 0 {
+            if step.status == "completed" {
+                30
+            } else {
+                0
+            }
+        } else {
+            (done as i64 * 30 / total as i64) as usize
+        };
+        lines.push(format!(
+            "{:width$}  [{}{}] {}/{} completed {} failed {} running {} queued  {}",
+            step.step_slug,
+            "#".repeat(filled.min(30)),
+            ".".repeat(30 - filled.min(30)),
+            step.completed,
+            step.total.map_or_else(|| "?".into(), |t| t.to_string()),
+            step.failed,
+            step.running,
+            step.queued,
+            step.status,
+        ));
+    }
+    lines
+}
+
+async fn each_run(client: &Client, run_ids: Vec<Uuid>, cancel: bool) -> Result<ExitCode, Error> {
+    let mut code = ExitCode::SUCCESS;
+    for run_id in run_ids {
+        let outcome = if cancel { client.cancel_run(run_id).await } else { client.redrive_run(run_id).await };
+        match outcome {
+            Ok(run) => println!("{} {}", run.run_id, run.status),
+            Err(error) => {
+                eprintln!("pgflow: run {run_id}: {error}");
+                code = ExitCode::from(1);
+            }
+        }
+    }
+    Ok(code)
+}
+
+async fn prune(client: &Client, older_than: Duration, flow: Option<String>, max_runs: i32) -> Result<ExitCode, Error> {
+    let pruned = client.prune_runs(older_than, flow.as_deref(), max_runs).await?;
+    println!("pruned {pruned} run(s) that ended more than {} ago", human(older_than));
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `90s`, `15m`, `2h`, `7d`, `1w` (a number alone is seconds).
+fn parse_duration(text: &str) -> Result<Duration, String> {
+    let text = text.trim();
+    let split = text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let number: u64 = number.parse().map_err(|_| format!("{text:?} is not a duration such as 90s, 15m, 2h or 7d"))?;
+    let seconds = match unit {
+        "" | "s" => 1,
+        "m" => 60,
+        "h" => 3600,
+        "d" => 86_400,
+        "w" => 604_800,
+        _ => return Err(format!("{text:?}: unknown unit {unit:?} (s, m, h, d or w)")),
+    };
+    Ok(Duration::from_secs(number * seconds))
+}
+
+/// A duration the way a person reads it: 850ms, 42s, 3m05s, 2h10m, 3d4h.
+fn human(duration: Duration) -> String {
+    let s = duration.as_secs();
+    match s {
+        0 => format!("{}ms", duration.as_millis()),
+        1..=59 => format!("{s}s"),
+        60..=3599 => format!("{}m{:02}s", s / 60, s % 60),
+        3600..=86_399 => format!("{}h{:02}m", s / 3600, s % 3600 / 60),
+        _ => format!("{}d{}h", s / 86_400, s % 86_400 / 3600),
+    }
+}
+
+/// A time as `YYYY-MM-DD HH:MM:SS` in UTC.
+fn utc(time: SystemTime) -> String {
+    let secs = time.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs()) as i64;
+    let (days, rest) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
+    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!("{year:04}-{month:02}-{day:02} {:02}:{:02}:{:02}", rest / 3600, rest % 3600 / 60, rest % 60)
+}
+
+/// Columns padded to their widest cell.
+struct Table {
+    rows: Vec<Vec<String>>,
+}
+
+impl Table {
+    fn new(header: &[&str]) -> Self {
+        Table { rows: vec![header.iter().map(|h| h.to_string()).collect()] }
+    }
+
+    fn row(&mut self, cells: Vec<String>) {
+        self.rows.push(cells);
+    }
+
+    fn print(&self) {
+        let columns = self.rows[0].len();
+        let widths: Vec<usize> = (0..columns)
+            .map(|c| self.rows.iter().map(|r| r.get(c).map_or(0, String::len)).max().unwrap_or(0))
+            .collect();
+        for row in &self.rows {
+            let cells: Vec<String> = row.iter().zip(&widths).map(|(cell, width)| format!("{cell:width$}")).collect();
+            println!("{}", cells.join("  ").trim_end());
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_read_and_print_as_people_write_them() {
+        assert_eq!(parse_duration("7d"), Ok(Duration::from_secs(7 * 86_400)));
+        assert_eq!(parse_duration("90"), Ok(Duration::from_secs(90)));
+        assert!(parse_duration("7x").is_err());
+        assert!(parse_duration("soon").is_err());
+        assert_eq!(human(Duration::from_secs(185)), "3m05s");
+        assert_eq!(human(Duration::from_millis(850)), "850ms");
+    }
+
+    #[test]
+    fn times_print_in_utc() {
+        assert_eq!(utc(UNIX_EPOCH + Duration::from_secs(1_764_000_000)), "2025-11-24 16:00:00");
+        assert_eq!(utc(UNIX_EPOCH), "1970-01-01 00:00:00");
+    }
+}

@@ -1,0 +1,206 @@
+//! The client and the worker against the extension, on the private cluster of scripts/test.sh
+//! (PGFLOW_TEST_DATABASE_URL; PGFLOW_TEST_RESTART restarts its server at once, as after a crash).
+//! Each test defines flows of its own, so they run side by side.
+
+use std::collections::HashSet;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures_util::StreamExt;
+use pgflow_client::{Client, Error, Worker, WorkerStats};
+use serde_json::{json, Value};
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+fn database_url() -> String {
+    std::env::var("PGFLOW_TEST_DATABASE_URL")
+        .expect("PGFLOW_TEST_DATABASE_URL is not set: run these tests through scripts/test.sh (make test T=client)")
+}
+
+/// Defines a flow through the extension's SQL functions.
+async fn define(statements: &[&str]) {
+    let (client, connection) = tokio_postgres::connect(&database_url(), tokio_postgres::NoTls).await.unwrap();
+    tokio::spawn(connection);
+    for statement in statements {
+        client.batch_execute(statement).await.unwrap();
+    }
+}
+
+/// A worker running until the returned sender is used or dropped.
+fn spawn_worker(
+    worker: pgflow_client::WorkerBuilder,
+) -> (oneshot::Sender<()>, JoinHandle<pgflow_client::Result<WorkerStats>>) {
+    let (stop, stopped) = oneshot::channel::<()>();
+    let handle = tokio::spawn(worker.run(async move {
+        let _ = stopped.await;
+    }));
+    (stop, handle)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_run_is_started_waited_for_streamed_and_watched() {
+    define(&[
+        "select pgflow.create_flow('rc_basic')",
+        "select pgflow.add_step('rc_basic', 'list')",
+        "select pgflow.add_step('rc_basic', 'each', array['list'], step_type => 'fanout')",
+        "select pgflow.add_step('rc_basic', 'total', array['each'])",
+    ])
+    .await;
+    let worker = Worker::builder(database_url(), "rc_basic")
+        .step("list", |input: Value, _ctx| async move {
+            let n = input["run"]["n"].as_i64().unwrap_or(0);
+            Ok::<_, String>((0..n).collect::<Vec<_>>())
+        })
+        .step("each", |item: i64, _ctx| async move { Ok::<_, String>(item * 2) })
+        .step("total", |input: Value, _ctx| async move {
+            Ok::<_, String>(
+                input["each"].as_array().map_or(0, |each| each.iter().filter_map(Value::as_i64).sum::<i64>()),
+            )
+        })
+        .concurrency(20)
+        .batch_size(50);
+    let (stop, worker) = spawn_worker(worker);
+
+    let client = Client::connect(&database_url()).await.unwrap();
+    let run = client.start_flow("rc_basic", json!({"n": 500})).run_key("rc-basic-1").priority(5).send().await.unwrap();
+    assert_eq!(run.priority, 5);
+    let again = client.start_flow("rc_basic", json!({"n": 1})).run_key("rc-basic-1").send().await.unwrap();
+    assert_eq!(again.run_id, run.run_id, "a second start with the same key returns the first run");
+
+    let done = client.wait_for_run(run.run_id, Duration::from_secs(60)).await.unwrap();
+    assert_eq!(done.status, "completed");
+    assert_eq!(done.output, Some(json!({"total": (0..500).map(|i| i * 2).sum::<i64>()})));
+
+    let results: Vec<_> = client.stream_results(run.run_id, "each").collect().await;
+    let results: Vec<_> = results.into_iter().map(Result::unwrap).collect();
+    assert_eq!(results.len(), 500, "the stream gives every item once, then ends");
+    let indexes: HashSet<i32> = results.iter().map(|r| r.task_index).collect();
+    assert_eq!(indexes.len(), 500);
+    assert!(results.iter().all(|r| r.output == Some(json!(r.task_index as i64 * 2))));
+    assert!(results.windows(2).all(|pair| pair[0].seq < pair[1].seq), "in the order the items finished");
+
+    let progress = client.progress(run.run_id).await.unwrap();
+    assert_eq!(
+        progress.iter().map(|s| (s.step_slug.as_str(), s.status.as_str(), s.completed)).collect::<Vec<_>>(),
+        vec![("list", "completed", 1), ("each", "completed", 500), ("total", "completed", 1)]
+    );
+    let stats = client.stats().await.unwrap();
+    assert!(stats.iter().any(|s| s.flow_slug == "rc_basic" && s.active_runs == 0));
+    let tree = client.run_tree(run.run_id).await.unwrap();
+    assert_eq!(tree.len(), 1);
+    assert_eq!((tree[0].depth, tree[0].total_tasks, tree[0].completed_tasks), (0, 502, 502));
+
+    stop.send(()).unwrap();
+    let stats = worker.await.unwrap().unwrap();
+    assert_eq!(stats.completed, 502);
+    assert_eq!(stats.failed, 0);
+}
+
+#[tokio::test]
+async fn errors_keep_the_extension_sqlstate() {
+    let client = Client::connect(&database_url()).await.unwrap();
+    let unknown_flow = client.start_flow("rc_nowhere", json!({})).send().await.unwrap_err();
+    assert_eq!(unknown_flow.sqlstate(), Some("42704"), "{unknown_flow}");
+    assert!(unknown_flow.to_string().contains("flow 'rc_nowhere' does not exist"));
+    let unknown_run = client.run(uuid::Uuid::nil()).await.unwrap_err();
+    assert_eq!(unknown_run.sqlstate(), Some("P0002"));
+    let timeout = client.wait_for_run(uuid::Uuid::nil(), Duration::from_millis(10)).await.unwrap_err();
+    assert!(matches!(timeout, Error::Database { .. }), "an unknown run is refused before any wait: {timeout}");
+    let worker =
+        Worker::builder(database_url(), "rc_nowhere").step("x", |v: Value, _| async move { Ok::<_, String>(v) });
+    assert_eq!(worker.run(async {}).await.unwrap_err().sqlstate(), Some("42704"));
+    let bad_url = Client::connect("not a connection string ===").await.unwrap_err();
+    assert!(matches!(bad_url, Error::Config(_)), "{bad_url}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_failed_run_is_redriven_and_a_running_one_cancelled() {
+    define(&[
+        "select pgflow.create_flow('rc_redrive', max_attempts => 1)",
+        "select pgflow.add_step('rc_redrive', 'each', step_type => 'fanout')",
+    ])
+    .await;
+    let broken = Arc::new(AtomicBool::new(true));
+    let calls = Arc::new(AtomicU64::new(0));
+    let (b, c) = (Arc::clone(&broken), Arc::clone(&calls));
+    let worker = Worker::builder(database_url(), "rc_redrive").step("each", move |item: i64, _ctx| {
+        let (broken, calls) = (Arc::clone(&b), Arc::clone(&c));
+        async move {
+            calls.fetch_add(1, Ordering::SeqCst);
+            if item == 3 && broken.load(Ordering::SeqCst) {
+                return Err(format!("item {item} is broken"));
+            }
+            if item >= 100 {
+                tokio::time::sleep(Duration::from_secs(30)).await;
+            }
+            Ok(item)
+        }
+    });
+    let (stop, worker) = spawn_worker(worker.concurrency(5));
+    let client = Client::connect(&database_url()).await.unwrap();
+
+    let run = client.start_flow("rc_redrive", json!([0, 1, 2, 3, 4])).send().await.unwrap();
+    let failed = client.wait_for_run(run.run_id, Duration::from_secs(30)).await.unwrap();
+    assert_eq!(failed.status, "failed");
+    assert!(failed.error_message.unwrap_or_default().contains("item 3 is broken"));
+    broken.store(false, Ordering::SeqCst);
+    let before = calls.load(Ordering::SeqCst);
+    let redriven = client.redrive_run(run.run_id).await.unwrap();
+    assert_eq!((redriven.status.as_str(), redriven.redrive_count), ("started", 1));
+    let done = client.wait_for_run(run.run_id, Duration::from_secs(30)).await.unwrap();
+    assert_eq!(done.output, Some(json!({"each": [0, 1, 2, 3, 4]})));
+    assert!(calls.load(Ordering::SeqCst) - before < 5, "the items that had completed did not run again");
+
+    let slow = client.start_flow("rc_redrive", json!([100, 101])).send().await.unwrap();
+    let cancelled = client.cancel_run(slow.run_id).await.unwrap();
+    assert_eq!(cancelled.status, "cancelled");
+    assert_eq!(client.cancel_run(done.run_id).await.unwrap_err().sqlstate(), Some("55000"));
+    assert_eq!(client.prune_runs(Duration::ZERO, Some("rc_redrive"), 100).await.unwrap(), 2);
+
+    stop.send(()).unwrap();
+    worker.await.unwrap().unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_worker_survives_a_restart_of_postgres_in_the_middle_of_a_fanout() {
+    let restart = std::env::var("PGFLOW_TEST_RESTART")
+        .expect("PGFLOW_TEST_RESTART is not set: run these tests through scripts/test.sh (make test T=client)");
+    define(&[
+        "select pgflow.create_flow('rc_restart')",
+        "select pgflow.add_step('rc_restart', 'each', step_type => 'fanout')",
+    ])
+    .await;
+    const N: i64 = 10_000;
+    let worker = Worker::builder(database_url(), "rc_restart")
+        .step("each", |item: i64, _ctx| async move {
+            tokio::time::sleep(Duration::from_millis(1)).await;
+            Ok::<_, String>(item + 1)
+        })
+        .concurrency(20)
+        .batch_size(20)
+        .lease_seconds(3);
+    let (stop, worker) = spawn_worker(worker);
+    let client = Client::connect(&database_url()).await.unwrap();
+    let run = client.start_flow("rc_restart", (0..N).collect::<Vec<_>>()).send().await.unwrap();
+
+    // Restart once a third of the items are done.
+    loop {
+        let progress = client.progress(run.run_id).await.unwrap();
+        if progress[0].completed >= (N / 3) as i32 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let status = tokio::process::Command::new("sh").arg("-c").arg(&restart).status().await.unwrap();
+    assert!(status.success(), "{restart} failed");
+
+    // The client's pooled connections died with the server: a fresh client waits.
+    let client = Client::connect(&database_url()).await.unwrap();
+    let done = client.wait_for_run(run.run_id, Duration::from_secs(120)).await.unwrap();
+    assert_eq!(done.status, "completed");
+    assert_eq!(done.output, Some(json!({"each": (1..=N).collect::<Vec<_>>()})), "every output, in item order");
+    stop.send(()).unwrap();
+    let stats = worker.await.unwrap().unwrap();
+    assert!(stats.reconnects >= 1, "the worker reconnected by itself: {stats:?}");
+}
