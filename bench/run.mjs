@@ -407,6 +407,35 @@ async function shippedWorker(admin) {
            carried: shipped.stats.reduce((sum, s) => sum + s.carriedCompletions, 0) };
 }
 
+// The Rust worker of client/ (client/examples/noop_worker.rs), two processes with the shipped
+// worker's defaults (batch 10, concurrency 10), against the dsl-ts worker and the raw driver, at
+// N = 10,000 and 100,000.
+const RUST_WORKER = process.env.BENCH_RUST_WORKER;
+async function rustWorker(admin) {
+  const { spawn } = await import('node:child_process');
+  await admin`select pgflow.ensure_flow_compiled('shipped', ${admin.json(flowShape(noOp))})`;
+  const url = `host=${process.env.PGHOST} port=${process.env.PGPORT} user=${process.env.PGUSER} dbname=${process.env.PGDATABASE}`;
+  const rows = [];
+  for (const n of quick ? [10_000] : [10_000, 100_000]) {
+    const input = Array.from({ length: n }, (_, i) => ({ i }));
+    await extension.reset(admin);
+    const workers = [1, 2].map(() => spawn(RUST_WORKER, [url, 'shipped', 'work', '10', '10'], { stdio: ['ignore', 'ignore', 'inherit'] }));
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    let t = now();
+    const runId = await startRun(noOp, input, { sql: admin });
+    await waitForRun(noOp, runId, { sql: admin, timeoutMs: CAP_MS });
+    const rustMs = now() - t;
+    for (const w of workers) w.kill('SIGTERM');
+    await Promise.all(workers.map((w) => new Promise((resolve) => w.on('exit', resolve))));
+    await extension.reset(admin);
+    const shipped = await runWithShippedWorkers(admin, noOp, input, [1, 2]);
+    await extension.reset(admin);
+    const raw = await extension.run(n, 2, 10, now() + CAP_MS);
+    rows.push({ n, rust: n / (rustMs / 1000), shipped: n / (shipped.ms / 1000), raw: rate(raw) });
+  }
+  return rows;
+}
+
 // Hours, not seconds: consecutive runs with the shipped worker (two workers, batches of 100) on
 // one database, finished runs kept, as a service would run for a day. The last runs' throughput
 // against the first ones', and what the queue's table and indexes weigh at the end.
@@ -525,6 +554,8 @@ const watchOnly = args.includes('--watch-only');
 const soakOnly = args.includes('--soak-only');
 // --grid-only: the configurations alone, printed (for profiling one of them with pg_stat_statements).
 const gridOnly = args.includes('--grid-only');
+// --workers-only: the Rust worker beside the dsl-ts worker and the raw driver, printed.
+const workersOnly = args.includes('--workers-only');
 // --shapes-only: the shapes of fan-out alone, printed.
 const shapesOnly = args.includes('--shapes-only');
 const results = [];
@@ -538,7 +569,7 @@ const settings = await admin`
   where name in ('shared_buffers', 'synchronous_commit', 'fsync', 'max_connections', 'work_mem', 'wal_level')
   order by name`;
 
-for (const n of watchOnly || soakOnly || shapesOnly ? [] : SIZES) for (const w of WORKERS) for (const b of BATCHES) {
+for (const n of watchOnly || soakOnly || shapesOnly || workersOnly ? [] : SIZES) for (const w of WORKERS) for (const b of BATCHES) {
   const row = { n, w, b };
   for (const system of systems) {
     const declined = system.declines?.(n, w, b);
@@ -560,6 +591,11 @@ let watching = null;
 let queue = null;
 let shapes = null;
 if (gridOnly) { await admin.end(); process.exit(0); }
+if (workersOnly) {
+  for (const r of await rustWorker(admin)) console.log(`N=${r.n}, W=2, B=10: Rust worker ${Math.round(r.rust)}/s, dsl-ts worker ${Math.round(r.shipped)}/s, raw driver ${Math.round(r.raw)}/s`);
+  await admin.end();
+  process.exit(0);
+}
 if (!watchOnly && !soakOnly && (only === null || only.includes('pgflow-rs'))) {
   shapes = await shapesOfFanout(admin);
   for (const line of shapesLines(shapes)) if (line.startsWith('|') || line.startsWith('A sub-flow')) console.log(line);
@@ -570,11 +606,13 @@ if (!watchOnly && (only === null || only.includes('pgflow-rs'))) {
   console.log(`shipped dsl-ts worker, N=${shipped.n}, W=2, defaults: ${Math.round(shipped.shippedRate)}/s; raw driver W=2 B=10: ${Math.round(shipped.rawRate)}/s (${(shipped.shippedRate / shipped.rawRate).toFixed(2)}x; ${shipped.carried} answers carried by polls)`);
   const spawn = only === null || only.includes('floor') ? await spawnCost(admin) : null;
   if (spawn) console.log(`spawn of ${spawn.n}: engine ${spawn.engineMs.toFixed(0)} ms (after ${spawn.buildMs.toFixed(0)} ms to build the array), floor INSERT ${spawn.floorMs.toFixed(0)} ms (${(spawn.engineMs / spawn.floorMs).toFixed(2)}x)`);
+  const rust = RUST_WORKER ? await rustWorker(admin) : [];
+  for (const r of rust) console.log(`N=${r.n}, W=2, B=10: Rust worker ${Math.round(r.rust)}/s, dsl-ts worker ${Math.round(r.shipped)}/s, raw driver ${Math.round(r.raw)}/s`);
   const soaked = await soak(admin);
   console.log(`soak: first 3 runs ${Math.round(soaked.first)}/s, last 3 ${Math.round(soaked.last)}/s (${(soaked.last / soaked.first).toFixed(2)}x); ` +
     `step_tasks ${Math.round(soaked.sizes.heap / 2 ** 20)} MiB, queued idx ${Math.round(soaked.sizes.queued_idx / 2 ** 20)} MiB, leased idx ${Math.round(soaked.sizes.leased_idx / 2 ** 20)} MiB, ` +
     `${soaked.sizes.dead} dead / ${soaked.sizes.live} live, ${soaked.sizes.autovacuums} autovacuums`);
-  queue = { shipped, soaked, spawn };
+  queue = { shipped, soaked, spawn, rust };
 }
 if (soakOnly) { await admin.end(); process.exit(0); }
 if (only === null || only.includes('pgflow-rs')) {
@@ -653,7 +691,7 @@ if (queue) {
     if (small && r['pgflow-rs'].finished && small['pgflow-rs'].finished) flat.push({ w: r.w, b: r.b, f: rate(r['pgflow-rs']) / rate(small['pgflow-rs']) });
   }
   const speedups = results.filter((r) => r.pgflow?.finished && r.pgflow.done > 0).map((r) => rate(r['pgflow-rs']) / rate(r.pgflow));
-  const { shipped, soaked, spawn } = queue;
+  const { shipped, soaked, spawn, rust } = queue;
   lines.push('## Targets', '', 'Each target of the issue "beyond the floor", measured in this run:', '');
   lines.push('| target | measured | |', '|---|---|---|');
   lines.push(`| batched, W = 2 and 4, B = 100, N = 10,000 and 100,000: 1.0x the floor or more | ${span(batched, ratio)}x | ${met(batched, ratio, 1.0)} |`);
@@ -664,6 +702,12 @@ if (queue) {
   lines.push(`| soak (${SOAK_RUNS} runs of ${SOAK_N} tasks, the shipped worker): the last runs at 0.95x the first or better | ${(soaked.last / soaked.first).toFixed(2)}x | ${soaked.last / soaked.first >= 0.95 ? 'met' : 'not met'} |`);
   lines.push(`| pgflow 0.8.1 in the same run: the speed-up wherever it finishes | ${speedups.length ? `${Math.min(...speedups).toFixed(1)}x to ${Math.max(...speedups).toFixed(1)}x` : '-'} | reported |`);
   lines.push('', `The shipped worker's answers rode on its polls (\`complete_tasks_and_poll\`): ${shipped.carried} of ${shipped.n}.`, '');
+  if (rust.length > 0) {
+    lines.push('## Workers', '', 'No-op handlers, two workers of batch 10 and concurrency 10 each (the dsl-ts defaults), against the raw driver (W = 2, B = 10):', '');
+    lines.push('| N | Rust worker (`client/`) tasks/s | dsl-ts worker tasks/s | raw driver tasks/s | Rust / raw | dsl-ts / raw |', '|---:|---:|---:|---:|---:|---:|');
+    for (const r of rust) lines.push(`| ${r.n} | ${Math.round(r.rust)} | ${Math.round(r.shipped)} | ${Math.round(r.raw)} | ${(r.rust / r.raw).toFixed(2)} | ${(r.shipped / r.raw).toFixed(2)} |`);
+    lines.push('');
+  }
   lines.push('## The queue over hours', '', `${SOAK_RUNS} consecutive runs of ${SOAK_N} tasks on one database, finished runs kept, ` +
     'run by the shipped dsl-ts worker (two workers, batchSize 100, concurrency 100). Tasks/s per run:', '');
   lines.push(soaked.rates.map((r) => Math.round(r)).join(', '), '');

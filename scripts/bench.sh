@@ -11,6 +11,9 @@ scripts/npm-ci-if-needed.sh bench
 # The soak runs the shipped dsl-ts worker.
 scripts/npm-ci-if-needed.sh dsl-ts
 (cd dsl-ts && npm run --silent build)
+# The Rust worker of client/, measured beside the dsl-ts worker.
+cargo build --release --locked --manifest-path client/Cargo.toml --example noop_worker
+export BENCH_RUST_WORKER=$ROOT/client/target/release/examples/noop_worker
 # pgflow from npm needs pgmq: its install script comes from the pgmq crate's source (cargo fetch
 # unpacks it into the cargo registry) and is installed as an extension with a control file.
 cargo fetch --locked --manifest-path bench/pgmq-source/Cargo.toml

@@ -178,35 +178,41 @@ impl WorkerBuilder {
             .build()
             .map_err(|error| Error::Config(format!("connection pool: {error}")))?;
         let mut connection = Reconnecting::new(config);
-        check_steps(connection.get().await?, &self.flow_slug, &self.handlers).await?;
-        let mut run = Running::new(self, heartbeats);
+        let steps = check_steps(connection.get().await?, &self.flow_slug, &self.handlers).await?;
+        let mut run = Running::new(self, heartbeats, steps);
         let result = run.work(&mut connection, shutdown).await;
         run.stats.reconnects = connection.reconnects;
         result.map(|()| run.into_stats())
     }
 }
 
-/// Refuses handlers for steps the flow does not have (`42704` for an unknown flow).
+/// Refuses handlers for steps the flow does not have (`42704` for an unknown flow). Returns the
+/// steps to claim: None when the handlers cover every step workers run (a claim of all steps
+/// costs the extension no check of the list).
 async fn check_steps(
     client: &tokio_postgres::Client,
     flow_slug: &str,
     handlers: &HashMap<String, Handler>,
-) -> Result<()> {
+) -> Result<Option<Vec<String>>> {
     let row = client.query_one("select pgflow.flow_shape($1)", &[&flow_slug]).await?;
     let shape: Value = row.try_get(0)?;
-    let steps: Vec<&str> = shape["steps"]
-        .as_array()
-        .map(|steps| steps.iter().filter_map(|step| step["slug"].as_str()).collect())
-        .unwrap_or_default();
+    let steps: Vec<&Value> = shape["steps"].as_array().map(|steps| steps.iter().collect()).unwrap_or_default();
+    let slugs: Vec<&str> = steps.iter().filter_map(|step| step["slug"].as_str()).collect();
     for step in handlers.keys() {
-        if !steps.contains(&step.as_str()) {
+        if !slugs.contains(&step.as_str()) {
             return Err(Error::Config(format!(
                 "flow '{flow_slug}' has no step '{step}' (it has: {})",
-                steps.join(", ")
+                slugs.join(", ")
             )));
         }
     }
-    Ok(())
+    // Sub-flow steps are run by child runs, never claimed.
+    let all = steps
+        .iter()
+        .filter(|step| step.get("subflow").is_none())
+        .filter_map(|step| step["slug"].as_str())
+        .all(|slug| handlers.contains_key(slug));
+    Ok(if all { None } else { Some(handlers.keys().cloned().collect()) })
 }
 
 /// A connection that is made again, with backoff, after it is lost.
@@ -269,7 +275,8 @@ struct Answer {
 
 struct Running {
     builder: WorkerBuilder,
-    steps: Vec<String>,
+    /// The steps to claim (None: every step).
+    steps: Option<Vec<String>>,
     heartbeats: Pool,
     heartbeat_count: Arc<AtomicU64>,
     answers_tx: mpsc::UnboundedSender<Answer>,
@@ -283,9 +290,8 @@ struct Running {
 const CLAIM_COLUMNS: &str = "flow_slug, run_id, step_slug, task_index, input, flow_input";
 
 impl Running {
-    fn new(builder: WorkerBuilder, heartbeats: Pool) -> Self {
+    fn new(builder: WorkerBuilder, heartbeats: Pool, steps: Option<Vec<String>>) -> Self {
         let (answers_tx, answers) = mpsc::unbounded_channel();
-        let steps = builder.handlers.keys().cloned().collect();
         Running {
             builder,
             steps,
@@ -337,10 +343,17 @@ impl Running {
                 }
                 Err(error) => return Err(error),
             };
-            // Failures go at once, in their own call: a failure that exhausts a task takes its
-            // run's lock, which answers in the same call would already hold shared.
+            // Failures go at once, in their own call (a failure that exhausts a task takes its
+            // run's lock, which answers in the same call would already hold shared), after the
+            // completions waiting beside them: a failure may end the run, and what completed
+            // before it is then kept.
             if !self.failures.is_empty() {
-                match self.report_failures(client).await {
+                let reported = if self.completions.is_empty() { Ok(()) } else { self.report_completions(client).await };
+                let reported = match reported {
+                    Ok(()) => self.report_failures(client).await,
+                    Err(error) => Err(error),
+                };
+                match reported {
                     Ok(()) => {}
                     Err(error) if error.is_connection() => {
                         connection.lost().await;
@@ -350,7 +363,10 @@ impl Running {
                 }
             }
             let free = if stopping { 0 } else { self.builder.concurrency - self.running };
-            if free > 0 {
+            // With handlers running, claim only once half a batch of slots is free: the answers
+            // that freed them then ride on one claim instead of one claim each.
+            let refill = (self.builder.batch_size as usize).min(self.builder.concurrency).div_ceil(2);
+            if free > 0 && (self.running == 0 || free >= refill) {
                 let qty = self.builder.batch_size.min(free as i32);
                 let claimed = match self.claim(client, qty).await {
                     Ok(claimed) => claimed,
@@ -378,7 +394,7 @@ impl Running {
                 }
             }
             // Wait for a handler to end, the stop, or (idle) the poll interval.
-            let idle = free > 0;
+            let idle = self.running == 0 && free > 0;
             let wait_until = match stop_by {
                 Some(deadline) => deadline,
                 None if idle => Instant::now() + self.builder.poll_interval,

@@ -129,6 +129,8 @@ async fn a_failed_run_is_redriven_and_a_running_one_cancelled() {
         async move {
             calls.fetch_add(1, Ordering::SeqCst);
             if item == 3 && broken.load(Ordering::SeqCst) {
+                // After the other items, so that what they completed is recorded before the run fails.
+                tokio::time::sleep(Duration::from_millis(300)).await;
                 return Err(format!("item {item} is broken"));
             }
             if item >= 100 {
