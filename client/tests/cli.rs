@@ -55,6 +55,16 @@ async fn each_command_prints_what_it_did_and_exits_with_its_code() {
     assert!(lines.iter().any(|l| l.starts_with(FAILED) && l.contains(" failed ")));
     let failed_only = pgflow(&["runs", "--flow", "cli_flow", "--status", "failed", "--since", "1h"]).await;
     assert_eq!(stdout(&failed_only).lines().count(), 2);
+    let first_page = pgflow(&["runs", "--flow", "cli_flow", "--limit", "1"]).await;
+    let first = stdout(&first_page).lines().nth(1).unwrap().split(' ').next().unwrap().to_string();
+    let next_page = pgflow(&["runs", "--flow", "cli_flow", "--limit", "1", "--before", &first]).await;
+    let next = stdout(&next_page).lines().nth(1).unwrap().split(' ').next().unwrap().to_string();
+    assert_eq!(
+        [first.as_str(), next.as_str()].iter().filter(|id| [DONE, FAILED].contains(id)).count(),
+        2,
+        "two pages of one run: both runs, once each"
+    );
+    assert_ne!(first, next);
 
     let show = pgflow(&["show", FAILED]).await;
     assert!(show.status.success(), "{}", stderr(&show));

@@ -35,6 +35,9 @@ enum Command {
         since: Option<Duration>,
         #[arg(long, default_value_t = 50)]
         limit: i32,
+        /// The next page: the runs after this one (the last of the previous page).
+        #[arg(long)]
+        before: Option<Uuid>,
     },
     /// A run: its steps, failures and sub-runs.
     Show { run_id: Uuid },
@@ -74,7 +77,16 @@ async fn main() -> ExitCode {
     };
     let outcome = match cli.command {
         Command::Status => status(&client).await,
-        Command::Runs { flow, status, since, limit } => runs(&client, flow, status, since, limit).await,
+        Command::Runs { flow, status, since, limit, before } => {
+            let filter = RunFilter {
+                flow_slug: flow,
+                status,
+                started_since: since.map(|since| SystemTime::now() - since),
+                max_rows: Some(limit),
+                before_run_id: before,
+            };
+            runs(&client, &filter).await
+        }
         Command::Show { run_id } => show(&client, run_id).await,
         Command::Watch { run_id } => watch(&client, run_id).await,
         Command::Cancel { run_ids } => each_run(&client, run_ids, true).await,
@@ -112,22 +124,9 @@ async fn status(client: &Client) -> Result<ExitCode, Error> {
     Ok(ExitCode::SUCCESS)
 }
 
-async fn runs(
-    client: &Client,
-    flow: Option<String>,
-    status: Option<String>,
-    since: Option<Duration>,
-    limit: i32,
-) -> Result<ExitCode, Error> {
-    let filter = RunFilter {
-        flow_slug: flow,
-        status,
-        started_since: since.map(|since| SystemTime::now() - since),
-        max_rows: Some(limit),
-        before_run_id: None,
-    };
+async fn runs(client: &Client, filter: &RunFilter) -> Result<ExitCode, Error> {
     let mut table = Table::new(&["RUN", "FLOW", "STATUS", "STARTED (UTC)", "TOOK", "KEY"]);
-    for run in client.list_runs(&filter).await? {
+    for run in client.list_runs(filter).await? {
         let took = run.finished_at.unwrap_or_else(SystemTime::now).duration_since(run.started_at).unwrap_or_default();
         table.row(vec![
             run.run_id.to_string(),
