@@ -10,12 +10,13 @@
 use std::collections::HashMap;
 use std::fmt::Display;
 use std::future::Future;
+use std::panic::AssertUnwindSafe;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
 use deadpool_postgres::{Manager, Pool};
-use futures_util::future::BoxFuture;
+use futures_util::future::{BoxFuture, FutureExt};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::Value;
@@ -521,7 +522,17 @@ impl Running {
         tokio::spawn(async move {
             let work = async {
                 match handler {
-                    Some(handler) => handler(input, context).await,
+                    // A handler that panics fails its attempt, and its slot is freed, as with an error.
+                    Some(handler) => {
+                        AssertUnwindSafe(handler(input, context)).catch_unwind().await.unwrap_or_else(|panic| {
+                            let message = panic
+                                .downcast_ref::<&str>()
+                                .map(|s| s.to_string())
+                                .or_else(|| panic.downcast_ref::<String>().cloned())
+                                .unwrap_or_default();
+                            Err(format!("the handler panicked: {message}"))
+                        })
+                    }
                     None => Err(format!("this worker has no handler for step '{}'", context.step_slug)),
                 }
             };

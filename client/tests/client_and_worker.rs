@@ -133,6 +133,9 @@ async fn a_failed_run_is_redriven_and_a_running_one_cancelled() {
                 tokio::time::sleep(Duration::from_millis(300)).await;
                 return Err(format!("item {item} is broken"));
             }
+            if item == 7 {
+                panic!("item 7 panics");
+            }
             if item >= 100 {
                 tokio::time::sleep(Duration::from_secs(30)).await;
             }
@@ -154,11 +157,16 @@ async fn a_failed_run_is_redriven_and_a_running_one_cancelled() {
     assert_eq!(done.output, Some(json!({"each": [0, 1, 2, 3, 4]})));
     assert!(calls.load(Ordering::SeqCst) - before < 5, "the items that had completed did not run again");
 
+    let panicking = client.start_flow("rc_redrive", json!([0, 7])).send().await.unwrap();
+    let failed = client.wait_for_run(panicking.run_id, Duration::from_secs(30)).await.unwrap();
+    assert_eq!(failed.status, "failed", "a handler that panics fails its attempt");
+    assert!(failed.error_message.unwrap_or_default().contains("the handler panicked: item 7 panics"));
+
     let slow = client.start_flow("rc_redrive", json!([100, 101])).send().await.unwrap();
     let cancelled = client.cancel_run(slow.run_id).await.unwrap();
     assert_eq!(cancelled.status, "cancelled");
     assert_eq!(client.cancel_run(done.run_id).await.unwrap_err().sqlstate(), Some("55000"));
-    assert_eq!(client.prune_runs(Duration::ZERO, Some("rc_redrive"), 100).await.unwrap(), 2);
+    assert_eq!(client.prune_runs(Duration::ZERO, Some("rc_redrive"), 100).await.unwrap(), 3);
 
     stop.send(()).unwrap();
     worker.await.unwrap().unwrap();
