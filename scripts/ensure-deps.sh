@@ -8,7 +8,8 @@ PGRX_VERSION=0.18.1
 major=${PG_CONFIG:+$("$PG_CONFIG" --version | sed -E 's/^PostgreSQL ([0-9]+).*/\1/')}
 major=${major:-15}
 
-pkgs=(pgtap clang libclang-dev pkg-config build-essential sudo "postgresql-$major-pgtap")
+# chromium: the dashboard's browser test (headless, driven by playwright-core).
+pkgs=(pgtap clang libclang-dev pkg-config build-essential sudo chromium "postgresql-$major-pgtap")
 [ -n "${PG_CONFIG:-}" ] || pkgs+=("postgresql-$major" "postgresql-server-dev-$major")
 missing=()
 for p in "${pkgs[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done

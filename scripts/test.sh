@@ -97,6 +97,12 @@ rust_client() {
   PGFLOW_TEST_DATABASE_URL="host=$PGHOST port=$PGPORT user=postgres dbname=rust_client" \
     PGFLOW_TEST_RESTART="env PGFLOW_PORT=$PGPORT $ROOT/scripts/cluster.sh crash-restart" \
     cargo test --release --locked --manifest-path client/Cargo.toml
+  step "the dashboard in headless Chromium"
+  cargo build --release --locked --manifest-path client/Cargo.toml --bins --example noop_worker
+  scripts/npm-ci-if-needed.sh client/tests/browser
+  PGFLOW_BIN=$ROOT/client/target/release/pgflow PGFLOW_NOOP_WORKER=$ROOT/client/target/release/examples/noop_worker \
+    PGFLOW_TEST_DATABASE_URL="host=$PGHOST port=$PGPORT user=postgres dbname=rust_client" \
+    PGFLOW_SCREENSHOTS=$ROOT/target/dashboard PGDATABASE=rust_client node client/tests/browser/dashboard.mjs
 }
 
 case "${1:-all}" in

@@ -1,6 +1,6 @@
 //! The benchmark's Rust worker (bench/run.mjs): a worker of FLOW whose handler for STEP returns its
-//! item, with BATCH tasks per claim and CONCURRENCY handlers, until SIGTERM.
-//! Usage: noop_worker URL FLOW STEP BATCH CONCURRENCY
+//! item (after NOOP_DELAY_MS milliseconds, 0 by default), with BATCH tasks per claim and CONCURRENCY
+//! handlers, until SIGTERM. Usage: noop_worker URL FLOW STEP BATCH CONCURRENCY
 
 use pgflow_client::Worker;
 use serde_json::Value;
@@ -11,8 +11,15 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let [_, url, flow, step, batch, concurrency] = args.as_slice() else {
         return Err("usage: noop_worker URL FLOW STEP BATCH CONCURRENCY".into());
     };
+    let delay =
+        std::time::Duration::from_millis(std::env::var("NOOP_DELAY_MS").ok().and_then(|d| d.parse().ok()).unwrap_or(0));
     let stats = Worker::builder(url.as_str(), flow.as_str())
-        .step(step.as_str(), |item: Value, _ctx| async move { Ok::<_, String>(item) })
+        .step(step.as_str(), move |item: Value, _ctx| async move {
+            if !delay.is_zero() {
+                tokio::time::sleep(delay).await;
+            }
+            Ok::<_, String>(item)
+        })
         .batch_size(batch.parse()?)
         .concurrency(concurrency.parse()?)
         .run_until_signal()

@@ -78,6 +78,8 @@ pub struct StepProgress {
     pub completed: i32,
     pub failed: i32,
     pub cancelled: i32,
+    pub started_at: Option<SystemTime>,
+    pub finished_at: Option<SystemTime>,
     pub tasks_per_second: Option<f64>,
     pub eta: Option<Duration>,
 }
@@ -242,7 +244,8 @@ impl Client {
         let rows = self
             .query(
                 "select step_slug, step_type, status, total, queued, running, completed, failed, cancelled, \
-                        tasks_per_second::float8, extract(epoch from eta)::float8 from pgflow.progress($1)",
+                        tasks_per_second::float8, extract(epoch from eta)::float8, started_at, finished_at \
+                   from pgflow.progress($1)",
                 &[&run_id],
             )
             .await?;
@@ -260,6 +263,8 @@ impl Client {
                     cancelled: row.try_get(8)?,
                     tasks_per_second: row.try_get(9)?,
                     eta: seconds(row.try_get(10)?),
+                    started_at: row.try_get(11)?,
+                    finished_at: row.try_get(12)?,
                 })
             })
             .collect()
@@ -432,6 +437,12 @@ impl Client {
             }
         });
         Ok(receiver)
+    }
+
+    /// The flow's definition in pgflow's FlowShape JSON, with this extension's options.
+    pub async fn flow_shape(&self, flow_slug: &str) -> Result<Value> {
+        let rows = self.query("select pgflow.flow_shape($1)", &[&flow_slug]).await?;
+        Ok(rows.first().map(|row| row.try_get::<_, Value>(0)).transpose()?.unwrap_or(Value::Null))
     }
 
     /// The run and every run below it, depth first.

@@ -6,6 +6,8 @@ use std::process::ExitCode;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use clap::{Parser, Subcommand};
+
+mod dashboard;
 use pgflow_client::{Client, Error, Run, RunFilter, StepProgress};
 use uuid::Uuid;
 
@@ -53,6 +55,18 @@ enum Command {
         #[arg(required = true)]
         run_ids: Vec<Uuid>,
     },
+    /// A live web page of runs: lists, graphs, progress, failures, trees, actions.
+    Dashboard {
+        /// Where to listen; an address other than loopback needs --token.
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        listen: std::net::SocketAddr,
+        /// A secret every action must carry (X-Pgflow-Token).
+        #[arg(long, env = "PGFLOW_DASHBOARD_TOKEN", hide_env_values = true)]
+        token: Option<String>,
+        /// Show, never act: no cancel or redrive.
+        #[arg(long)]
+        read_only: bool,
+    },
     /// Deletes finished runs that ended more than `--older-than` ago.
     Prune {
         #[arg(long, value_parser = parse_duration)]
@@ -92,6 +106,15 @@ async fn main() -> ExitCode {
         Command::Cancel { run_ids } => each_run(&client, run_ids, true).await,
         Command::Redrive { run_ids } => each_run(&client, run_ids, false).await,
         Command::Prune { older_than, flow, max_runs } => prune(&client, older_than, flow, max_runs).await,
+        Command::Dashboard { listen, token, read_only } => {
+            return match dashboard::serve(client, dashboard::Options { listen, token, read_only }).await {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(message) => {
+                    eprintln!("pgflow dashboard: {message}");
+                    ExitCode::from(2)
+                }
+            };
+        }
     };
     match outcome {
         Ok(code) => code,

@@ -1,0 +1,125 @@
+// The dashboard in a real browser (Debian's headless Chromium, driven by playwright-core), against
+// the private cluster of scripts/test.sh (PG* variables; PGFLOW_TEST_DATABASE_URL for the command).
+// While a 5,000-item fan-out runs, the page shows its bar advancing without a reload and its graph;
+// a second run is cancelled with the page's button (and found cancelled in the database); a
+// cross-origin action and a read-only dashboard's action are refused; a non-loopback address
+// without a token is refused. Screenshots go to target/dashboard/.
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { once } from 'node:events';
+import { chromium } from 'playwright-core';
+
+const BIN = process.env.PGFLOW_BIN;
+const WORKER = process.env.PGFLOW_NOOP_WORKER;
+const URL = process.env.PGFLOW_TEST_DATABASE_URL;
+const SHOTS = process.env.PGFLOW_SCREENSHOTS;
+for (const [name, value] of Object.entries({ PGFLOW_BIN: BIN, PGFLOW_NOOP_WORKER: WORKER, PGFLOW_TEST_DATABASE_URL: URL, PGFLOW_SCREENSHOTS: SHOTS })) {
+  if (!value) throw new Error(`${name} is not set: run this through scripts/test.sh (make test T=client)`);
+}
+mkdirSync(SHOTS, { recursive: true });
+const sql = (query) => execFileSync('psql', ['-X', '-q', '-t', '-A', '-v', 'ON_ERROR_STOP=1', '-d', 'rust_client', '-c', query], { encoding: 'utf8' }).trim();
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+let failures = 0;
+const check = (ok, what) => { console.log(`${ok ? 'ok' : 'not ok'} - ${what}`); if (!ok) failures += 1; };
+
+/** Starts `pgflow dashboard` and resolves with its address once it listens. */
+async function dashboard(args) {
+  const child = spawn(BIN, ['dashboard', ...args], { env: { ...process.env, DATABASE_URL: URL }, stdio: ['ignore', 'ignore', 'pipe'] });
+  let text = '';
+  child.stderr.setEncoding('utf8');
+  const address = await new Promise((resolve, reject) => {
+    child.stderr.on('data', (chunk) => { text += chunk; const m = text.match(/pgflow dashboard on (http:\/\/\S+)/); if (m) resolve(m[1]); });
+    child.on('exit', (code) => reject(new Error(`the dashboard exited (${code}): ${text}`)));
+  });
+  return { child, address };
+}
+
+sql(`select pgflow.create_flow('dash', max_attempts => 1)`);
+sql(`select pgflow.add_step('dash', 'each', step_type => 'fanout')`);
+sql(`select pgflow.add_step('dash', 'total', array['each'])`);
+sql(`select pgflow.create_flow('dash_idle')`);
+sql(`select pgflow.add_step('dash_idle', 'wait')`);
+const big = sql(`select run_id from pgflow.start_flow('dash', (select jsonb_agg(i) from generate_series(1, 5000) i))`);
+const idle = sql(`select run_id from pgflow.start_flow('dash_idle', '{}')`);
+const kept = sql(`select run_id from pgflow.start_flow('dash_idle', '{}')`);
+// One worker of the big run, 10 handlers of 10 ms each: about 5 s of work.
+const worker = spawn(WORKER, [URL, 'dash', 'each', '10', '10'], { env: { ...process.env, NOOP_DELAY_MS: '10' }, stdio: 'ignore' });
+const totalWorker = spawn(WORKER, [URL, 'dash', 'total', '10', '10'], { stdio: 'ignore' });
+
+const { child, address } = await dashboard(['--listen', '127.0.0.1:0']);
+const browser = await chromium.launch({
+  executablePath: '/usr/bin/chromium',
+  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+         '--disable-component-update', '--disable-sync'],
+});
+try {
+  const page = await browser.newPage({ viewport: { width: 1500, height: 1000 } });
+  await page.goto(address);
+  await page.waitForSelector(`tr.run[data-run="${big}"]`);
+  const loadedAt = await page.evaluate(() => window.pageLoadedAt);
+  await page.click(`tr.run[data-run="${big}"] td:nth-child(2)`);
+  const bar = page.locator('.bar[data-step="each"]');
+  await bar.waitFor();
+  const completedInDb = () => Number(sql(`select completed_tasks from pgflow.step_states where run_id = '${big}' and step_slug = 'each'`));
+  const first = Number(await bar.getAttribute('data-completed'));
+  const firstInDb = completedInDb();
+  await sleep(1500);
+  const second = Number(await bar.getAttribute('data-completed'));
+  const secondInDb = completedInDb();
+  check(second > first && second < 5000,
+    `the progress bar advanced while the fan-out ran (${first} -> ${second} of 5000; the database: ${firstInDb} -> ${secondInDb})`);
+  check((await page.evaluate(() => window.pageLoadedAt)) === loadedAt, 'without a reload of the page');
+  check(await page.locator('#graph g.node[data-step="each"]').count() === 1 && await page.locator('#graph line').count() === 1,
+    'the run\'s graph shows its steps and their dependency');
+  await page.screenshot({ path: `${SHOTS}/run.png`, fullPage: true });
+  await page.waitForFunction(() => document.querySelector('.bar[data-step="each"]')?.dataset.completed === '5000', null, { timeout: 60_000 });
+  check(true, 'the bar reached 5000 live');
+
+  await page.click(`tr.run[data-run="${idle}"] td:nth-child(2)`);
+  await page.waitForSelector('#run-cancel');
+  page.once('dialog', (dialog) => dialog.accept());
+  await page.click('#run-cancel');
+  let status = '';
+  for (let i = 0; i < 50 && status !== 'cancelled'; i++) { await sleep(100); status = sql(`select status from pgflow.runs where run_id = '${idle}'`); }
+  check(status === 'cancelled', 'the Cancel button, confirmed, cancelled the run in the database');
+
+  const forged = await fetch(`${address}/api/actions/cancel`, {
+    method: 'POST', headers: { 'content-type': 'application/json', origin: 'http://evil.example' }, body: JSON.stringify({ run_ids: [kept] }),
+  });
+  check(forged.status === 403, `a cross-origin action is refused (${forged.status})`);
+  const other = await browser.newPage();
+  await other.goto('data:text/html,<p>elsewhere</p>');
+  const fromPage = await other.evaluate(async (target) => {
+    try { const r = await fetch(target, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: '{"run_ids": []}' }); return r.status; }
+    catch { return 'blocked'; }
+  }, `${address}/api/actions/cancel`);
+  check(sql(`select status from pgflow.runs where run_id = '${kept}'`) === 'started', `a page of another origin could not cancel anything (${fromPage})`);
+  await page.screenshot({ path: `${SHOTS}/cancelled.png`, fullPage: true });
+} finally {
+  child.kill();
+  worker.kill('SIGTERM');
+  totalWorker.kill('SIGTERM');
+}
+
+const readOnly = await dashboard(['--listen', '127.0.0.1:0', '--read-only']);
+try {
+  const page = await browser.newPage();
+  await page.goto(readOnly.address);
+  await page.waitForSelector(`tr.run[data-run="${kept}"]`);
+  await page.click(`tr.run[data-run="${kept}"] td:nth-child(2)`);
+  await page.waitForSelector('#graph');
+  const buttons = await page.locator('#run-cancel, #run-redrive, #bulk-cancel, #bulk-redrive').count();
+  const refusal = await fetch(`${readOnly.address}/api/actions/cancel`, {
+    method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ run_ids: [kept] }),
+  });
+  check(buttons === 0 && refusal.status === 403, `--read-only hides the actions (${buttons} shown) and refuses them (${refusal.status})`);
+} finally {
+  readOnly.child.kill();
+  await browser.close();
+}
+const exposed = spawn(BIN, ['dashboard', '--listen', '0.0.0.0:0'], { env: { ...process.env, DATABASE_URL: URL }, stdio: ['ignore', 'ignore', 'pipe'] });
+let exposedText = '';
+exposed.stderr.on('data', (chunk) => { exposedText += chunk; });
+const [code] = await once(exposed, 'exit');
+check(code === 2 && exposedText.includes('needs --token'), 'listening beyond loopback without --token is refused');
+if (failures > 0) process.exit(1);
