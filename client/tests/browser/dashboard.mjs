@@ -2,8 +2,8 @@
 // the private cluster of scripts/test.sh (PG* variables; PGFLOW_TEST_DATABASE_URL for the command).
 // While a 5,000-item fan-out runs, the page shows its bar advancing without a reload and its graph;
 // a second run is cancelled with the page's button (and found cancelled in the database); a
-// cross-origin action and a read-only dashboard's action are refused; a non-loopback address
-// without a token is refused. Screenshots go to target/dashboard/.
+// cross-origin action, a read-only dashboard's action and an action without the dashboard's token
+// are refused; a non-loopback address without a token is refused. Screenshots go to target/dashboard/.
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { once } from 'node:events';
@@ -116,6 +116,21 @@ try {
 } finally {
   readOnly.child.kill();
   await browser.close();
+}
+const guarded = await dashboard(['--listen', '127.0.0.1:0', '--token', 's3cret']);
+try {
+  const post = (headers) => fetch(`${guarded.address}/api/actions/cancel`, {
+    method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ run_ids: [kept] }),
+  });
+  const without = await post({});
+  const wrong = await post({ 'x-pgflow-token': 'guess' });
+  check(without.status === 401 && wrong.status === 401 && sql(`select status from pgflow.runs where run_id = '${kept}'`) === 'started',
+    `with --token, an action without it or with another is refused (${without.status}, ${wrong.status})`);
+  const right = await post({ 'x-pgflow-token': 's3cret' });
+  check(right.status === 200 && sql(`select status from pgflow.runs where run_id = '${kept}'`) === 'cancelled',
+    'and one carrying it is done');
+} finally {
+  guarded.child.kill();
 }
 const exposed = spawn(BIN, ['dashboard', '--listen', '0.0.0.0:0'], { env: { ...process.env, DATABASE_URL: URL }, stdio: ['ignore', 'ignore', 'pipe'] });
 let exposedText = '';
