@@ -284,9 +284,14 @@ struct Running {
     answers: mpsc::UnboundedReceiver<Answer>,
     running: usize,
     completions: Vec<Answer>,
+    /// When the oldest of `completions` arrived.
+    completions_since: Instant,
     failures: Vec<Answer>,
     stats: WorkerStats,
 }
+
+/// The longest a completion waits for others to ride with it on one claim.
+const MAX_HOLD: Duration = Duration::from_millis(50);
 
 const CLAIM_COLUMNS: &str = "flow_slug, run_id, step_slug, task_index, input, flow_input";
 
@@ -302,6 +307,7 @@ impl Running {
             answers,
             running: 0,
             completions: Vec::new(),
+            completions_since: Instant::now(),
             failures: Vec::new(),
             stats: WorkerStats::default(),
         }
@@ -315,7 +321,12 @@ impl Running {
     fn absorb(&mut self, answer: Answer) {
         self.running -= 1;
         match &answer.outcome {
-            Some(Ok(_)) => self.completions.push(answer),
+            Some(Ok(_)) => {
+                if self.completions.is_empty() {
+                    self.completions_since = Instant::now();
+                }
+                self.completions.push(answer)
+            }
             Some(Err(_)) => self.failures.push(answer),
             None => self.stats.leases_lost += 1,
         }
@@ -366,8 +377,11 @@ impl Running {
             let free = if stopping { 0 } else { self.builder.concurrency - self.running };
             // With handlers running, claim only once half a batch of slots is free: the answers
             // that freed them then ride on one claim instead of one claim each.
+            // ... but not for long: a completion waiting for others must be reported well within
+            // its task's lease, however long the other handlers run.
             let refill = (self.builder.batch_size as usize).min(self.builder.concurrency).div_ceil(2);
-            if free > 0 && (self.running == 0 || free >= refill) {
+            let held_too_long = !self.completions.is_empty() && self.completions_since.elapsed() >= MAX_HOLD;
+            if free > 0 && (self.running == 0 || free >= refill || held_too_long) {
                 let qty = self.builder.batch_size.min(free as i32);
                 let claimed = match self.claim(client, qty).await {
                     Ok(claimed) => claimed,
@@ -399,6 +413,7 @@ impl Running {
             let wait_until = match stop_by {
                 Some(deadline) => deadline,
                 None if idle => Instant::now() + self.builder.poll_interval,
+                None if !self.completions.is_empty() => self.completions_since + MAX_HOLD,
                 None => Instant::now() + Duration::from_secs(3600),
             };
             tokio::select! {

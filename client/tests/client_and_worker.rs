@@ -1,5 +1,5 @@
 //! The client and the worker against the extension, on the private cluster of scripts/test.sh
-//! (PGFLOW_TEST_DATABASE_URL; PGFLOW_TEST_RESTART restarts its server at once, as after a crash).
+//! (PGFLOW_TEST_DATABASE_URL); the restart test is in tests/restart.rs.
 //! Each test defines flows of its own, so they run side by side.
 
 use std::collections::HashSet;
@@ -8,35 +8,12 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use futures_util::StreamExt;
-use pgflow_client::{Client, Error, Worker, WorkerStats};
+use pgflow_client::{Client, Error, Worker};
 use serde_json::{json, Value};
-use tokio::sync::oneshot;
-use tokio::task::JoinHandle;
 
-fn database_url() -> String {
-    std::env::var("PGFLOW_TEST_DATABASE_URL")
-        .expect("PGFLOW_TEST_DATABASE_URL is not set: run these tests through scripts/test.sh (make test T=client)")
-}
+mod common;
 
-/// Defines a flow through the extension's SQL functions.
-async fn define(statements: &[&str]) {
-    let (client, connection) = tokio_postgres::connect(&database_url(), tokio_postgres::NoTls).await.unwrap();
-    tokio::spawn(connection);
-    for statement in statements {
-        client.batch_execute(statement).await.unwrap();
-    }
-}
-
-/// A worker running until the returned sender is used or dropped.
-fn spawn_worker(
-    worker: pgflow_client::WorkerBuilder,
-) -> (oneshot::Sender<()>, JoinHandle<pgflow_client::Result<WorkerStats>>) {
-    let (stop, stopped) = oneshot::channel::<()>();
-    let handle = tokio::spawn(worker.run(async move {
-        let _ = stopped.await;
-    }));
-    (stop, handle)
-}
+use common::{database_url, define, spawn_worker};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_run_is_started_waited_for_streamed_and_watched() {
@@ -173,44 +150,41 @@ async fn a_failed_run_is_redriven_and_a_running_one_cancelled() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn a_worker_survives_a_restart_of_postgres_in_the_middle_of_a_fanout() {
-    let restart = std::env::var("PGFLOW_TEST_RESTART")
-        .expect("PGFLOW_TEST_RESTART is not set: run these tests through scripts/test.sh (make test T=client)");
+async fn completions_do_not_wait_behind_long_handlers() {
     define(&[
-        "select pgflow.create_flow('rc_restart')",
-        "select pgflow.add_step('rc_restart', 'each', step_type => 'fanout')",
+        "select pgflow.create_flow('rc_hold')",
+        "select pgflow.add_step('rc_hold', 'each', step_type => 'fanout')",
     ])
     .await;
-    const N: i64 = 10_000;
-    let worker = Worker::builder(database_url(), "rc_restart")
-        .step("each", |item: i64, _ctx| async move {
-            tokio::time::sleep(Duration::from_millis(1)).await;
-            Ok::<_, String>(item + 1)
-        })
-        .concurrency(20)
-        .batch_size(20)
-        .lease_seconds(3);
-    let (stop, worker) = spawn_worker(worker);
+    let calls = Arc::new(AtomicU64::new(0));
+    // Eight items run 5 s, two finish at once; leases are 2 s. The two answers must not wait for
+    // the slow ones (whose leases heartbeats keep): the other worker would find their leases run
+    // out, claim them and run them again.
+    let worker = |calls: Arc<AtomicU64>| {
+        Worker::builder(database_url(), "rc_hold")
+            .step("each", move |item: i64, _ctx| {
+                let calls = Arc::clone(&calls);
+                async move {
+                    calls.fetch_add(1, Ordering::SeqCst);
+                    if item < 8 {
+                        tokio::time::sleep(Duration::from_secs(5)).await;
+                    }
+                    Ok::<_, String>(item)
+                }
+            })
+            .concurrency(10)
+            .batch_size(10)
+            .lease_seconds(2)
+    };
+    let (stop_one, one) = spawn_worker(worker(Arc::clone(&calls)));
+    let (stop_two, two) = spawn_worker(worker(Arc::clone(&calls)));
     let client = Client::connect(&database_url()).await.unwrap();
-    let run = client.start_flow("rc_restart", (0..N).collect::<Vec<_>>()).send().await.unwrap();
-
-    // Restart once a third of the items are done.
-    loop {
-        let progress = client.progress(run.run_id).await.unwrap();
-        if progress[0].completed >= (N / 3) as i32 {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    let status = tokio::process::Command::new("sh").arg("-c").arg(&restart).status().await.unwrap();
-    assert!(status.success(), "{restart} failed");
-
-    // The client's pooled connections died with the server: a fresh client waits.
-    let client = Client::connect(&database_url()).await.unwrap();
-    let done = client.wait_for_run(run.run_id, Duration::from_secs(120)).await.unwrap();
-    assert_eq!(done.status, "completed");
-    assert_eq!(done.output, Some(json!({"each": (1..=N).collect::<Vec<_>>()})), "every output, in item order");
-    stop.send(()).unwrap();
-    let stats = worker.await.unwrap().unwrap();
-    assert!(stats.reconnects >= 1, "the worker reconnected by itself: {stats:?}");
+    let run = client.start_flow("rc_hold", (0..10).collect::<Vec<i64>>()).send().await.unwrap();
+    let done = client.wait_for_run(run.run_id, Duration::from_secs(30)).await.unwrap();
+    assert_eq!(done.output, Some(json!({"each": (0..10).collect::<Vec<i64>>()})));
+    assert_eq!(calls.load(Ordering::SeqCst), 10, "each item ran once");
+    stop_one.send(()).unwrap();
+    stop_two.send(()).unwrap();
+    let heartbeats = one.await.unwrap().unwrap().heartbeats + two.await.unwrap().unwrap().heartbeats;
+    assert!(heartbeats >= 8, "the slow items' leases were extended ({heartbeats} heartbeats)");
 }
