@@ -1,9 +1,11 @@
 /**
  * A worker: claims a flow's tasks, runs each with its step's handler, and reports the answers.
  *
- * At most `concurrency` handlers run at once, and the worker polls again as soon as a slot frees,
- * asking for as many tasks as there are free slots (at most `batchSize`). Answers are reported as
- * they come: while one report is on its way the next ones gather, and they go as one batch call.
+ * At most `concurrency` handlers run at once. The worker polls again once half a batch of slots is
+ * free (or a completion has waited 50 ms for others, or nothing runs), asking for as many tasks as
+ * there are free slots (at most `batchSize`); the completions that freed them ride on that poll.
+ * Other answers are reported as they come: while one report is on its way the next ones gather,
+ * and they go as one batch call.
  */
 import { randomUUID } from 'node:crypto';
 
@@ -145,6 +147,9 @@ export class LeaseLostError extends Error {
   override readonly name = 'LeaseLostError';
 }
 
+/** The longest a completion waits for others to ride with it on one poll. */
+const MAX_HOLD_MS = 50;
+
 /** The extension's default `timeout` of a flow, in seconds. */
 const EXTENSION_DEFAULT_TIMEOUT = 60;
 
@@ -168,6 +173,7 @@ export function startWorker(options: WorkerOptions): Worker {
   const visibilityTimeout =
     options.visibilityTimeout === undefined ? null : positiveInteger('visibilityTimeout', options.visibilityTimeout, 1);
   const heartbeat = options.heartbeat ?? true;
+  const refill = Math.ceil(Math.min(batchSize, concurrency) / 2);
   // What the extension leases a task of each step for when the poll gives no lease.
   const leaseSeconds = (stepSlug: string): number =>
     visibilityTimeout ?? flow.getStep(stepSlug)?.options.timeout ?? flow.options.timeout ?? EXTENSION_DEFAULT_TIMEOUT;
@@ -295,10 +301,17 @@ export function startWorker(options: WorkerOptions): Worker {
     await ready;
     while (!stopping) {
       const free = concurrency - running.size;
-      if (free <= 0) {
+      // With handlers running, poll once half a batch of slots is free, so that the completions
+      // that freed them ride on one poll; but a completion waits at most MAX_HOLD_MS for others,
+      // well within its task's lease, however long the other handlers run.
+      const heldSince = reports.oldestHeld();
+      const gather = free > 0 && running.size > 0 && free < refill && heldSince !== undefined &&
+        Date.now() - heldSince < MAX_HOLD_MS;
+      if (free <= 0 || gather) {
         // The completions that free a slot go with the poll that fills it: one call, one commit.
         reports.holdCompletions = queue.completeAndPoll !== undefined;
-        await new Promise<void>((resolve) => {
+        if (gather) await sleep(MAX_HOLD_MS - (Date.now() - (heldSince ?? Date.now())));
+        else await new Promise<void>((resolve) => {
           wakeLoop = resolve;
         });
         continue;
@@ -443,10 +456,17 @@ class Reporter {
 
   /** While set, completions wait for the worker's next poll to carry them. */
   holdCompletions = false;
+  private heldSince: number | undefined;
 
   complete(completion: Completion): void {
+    if (this.completions.length === 0) this.heldSince = Date.now();
     this.completions.push(completion);
     if (!this.holdCompletions) this.flush();
+  }
+
+  /** When the oldest completion waiting for a poll arrived; undefined when none waits. */
+  oldestHeld(): number | undefined {
+    return this.flushing === undefined && this.completions.length > 0 ? this.heldSince : undefined;
   }
 
   /** The completions waiting and not on their way, for a poll to carry. */
