@@ -221,7 +221,7 @@ impl Client {
     /// the run only at the start and when its end is announced: no polling.
     pub async fn wait_for_run(&self, run_id: Uuid, timeout: Duration) -> Result<Run> {
         let deadline = Instant::now() + timeout;
-        let (_listener, mut announcements) = listen(&self.config).await?;
+        let mut announcements = self.announcements().await?;
         loop {
             let run = self.run(run_id).await?;
             if run.is_finished() {
@@ -422,21 +422,42 @@ impl Client {
             .collect()
     }
 
+    /// The step's first `max` items that failed for good, in the order they finished: its results
+    /// read a page at a time until that many are found or none is left.
+    pub async fn failed_items(&self, run_id: Uuid, step_slug: &str, max: usize) -> Result<Vec<TaskResult>> {
+        let mut failed = Vec::new();
+        let mut after = 0;
+        while failed.len() < max {
+            let page = self.read_results(run_id, step_slug, after, 1000).await?;
+            let Some(last) = page.last() else { break };
+            after = last.seq;
+            failed.extend(page.into_iter().filter(|result| result.status == "failed"));
+        }
+        failed.truncate(max);
+        Ok(failed)
+    }
+
     /// A listener on the `pgflow` channel: each payload the extension announces (a run's or a
     /// step's end). Ends when its connection is lost.
-    pub async fn announcements(&self) -> Result<mpsc::UnboundedReceiver<String>> {
-        let (listener, mut payloads) = listen(&self.config).await?;
-        let (sender, receiver) = mpsc::unbounded_channel();
+    pub async fn announcements(&self) -> Result<Announcements> {
+        let (connection, mut driver) = self.config.connect(NoTls).await?;
+        let (sender, payloads) = mpsc::unbounded_channel();
         tokio::spawn(async move {
-            // Holds the connection as long as someone reads.
-            let _listener = listener;
-            while let Some(payload) = payloads.recv().await {
-                if sender.send(payload).is_err() {
-                    break;
+            let mut messages = stream::poll_fn(move |context| driver.poll_message(context));
+            while let Some(message) = messages.next().await {
+                match message {
+                    Ok(AsyncMessage::Notification(notification)) => {
+                        if sender.send(notification.payload().to_string()).is_err() {
+                            break;
+                        }
+                    }
+                    Ok(_) => {}
+                    Err(_) => break,
                 }
             }
         });
-        Ok(receiver)
+        connection.batch_execute("listen pgflow").await?;
+        Ok(Announcements { _connection: connection, payloads })
     }
 
     /// The flow's definition in pgflow's FlowShape JSON, with this extension's options.
@@ -519,29 +540,19 @@ fn ends_run(payload: &str, run_id: Uuid) -> bool {
         && fields.get("run_id").and_then(Value::as_str).and_then(|id| id.parse::<Uuid>().ok()) == Some(run_id)
 }
 
-/// A connection listening on the `pgflow` channel, and the payloads it receives. The receiver
-/// ends when the connection is lost.
-pub(crate) async fn listen(
-    config: &tokio_postgres::Config,
-) -> Result<(tokio_postgres::Client, mpsc::UnboundedReceiver<String>)> {
-    let (client, mut connection) = config.connect(NoTls).await?;
-    let (sender, receiver) = mpsc::unbounded_channel();
-    tokio::spawn(async move {
-        let mut messages = stream::poll_fn(move |context| connection.poll_message(context));
-        while let Some(message) = messages.next().await {
-            match message {
-                Ok(AsyncMessage::Notification(notification)) => {
-                    if sender.send(notification.payload().to_string()).is_err() {
-                        break;
-                    }
-                }
-                Ok(_) => {}
-                Err(_) => break,
-            }
-        }
-    });
-    client.batch_execute("listen pgflow").await?;
-    Ok((client, receiver))
+/// What the engine announces on the `pgflow` channel, from a connection of its own that closes
+/// when this is dropped.
+pub struct Announcements {
+    _connection: tokio_postgres::Client,
+    payloads: mpsc::UnboundedReceiver<String>,
+}
+
+impl Announcements {
+    /// The next payload, as `{"run_id", "flow_slug", "step_slug", "status"}` JSON text; None once
+    /// the connection is lost.
+    pub async fn recv(&mut self) -> Option<String> {
+        self.payloads.recv().await
+    }
 }
 
 #[cfg(test)]

@@ -22,6 +22,8 @@ mod client;
 mod error;
 mod worker;
 
-pub use client::{Client, FlowStats, Run, RunFilter, RunSummary, StartFlow, StepProgress, TaskResult, TreeRun};
+pub use client::{
+    Announcements, Client, FlowStats, Run, RunFilter, RunSummary, StartFlow, StepProgress, TaskResult, TreeRun,
+};
 pub use error::{Error, Result};
 pub use worker::{TaskContext, Worker, WorkerBuilder, WorkerStats};

@@ -438,10 +438,7 @@ impl Running {
             let sql = format!("select {CLAIM_COLUMNS} from pgflow.poll_for_tasks($1, $2, $3, 0, 100, $4, $5)");
             client.query(&sql, &[&b.flow_slug, &b.lease_seconds, &qty, &b.worker_id, &self.steps]).await?
         } else {
-            let (run_ids, step_slugs, task_indexes, outputs) = keys_and(&self.completions, |outcome| match outcome {
-                Some(Ok(output)) => output.clone(),
-                _ => Value::Null,
-            });
+            let (run_ids, step_slugs, task_indexes, outputs) = keys_and(&self.completions, output_of);
             let sql = format!(
                 "select {CLAIM_COLUMNS} from pgflow.complete_tasks_and_poll($1, $2, $3, $4, $5, $6, $7, $8, $9)"
             );
@@ -483,10 +480,7 @@ impl Running {
     }
 
     async fn report_completions(&mut self, client: &tokio_postgres::Client) -> Result<()> {
-        let (run_ids, step_slugs, task_indexes, outputs) = keys_and(&self.completions, |outcome| match outcome {
-            Some(Ok(output)) => output.clone(),
-            _ => Value::Null,
-        });
+        let (run_ids, step_slugs, task_indexes, outputs) = keys_and(&self.completions, output_of);
         client
             .query(
                 "select 1 from pgflow.complete_tasks($1, $2, $3, $4, $5)",
@@ -602,6 +596,14 @@ fn keys_and<T>(
         answers.iter().map(|a| a.task_index).collect(),
         answers.iter().map(|a| fourth(&a.outcome)).collect(),
     )
+}
+
+/// A completion's output, for the batch calls (`completions` hold only successful outcomes).
+fn output_of(outcome: &Option<std::result::Result<Value, String>>) -> Value {
+    match outcome {
+        Some(Ok(output)) => output.clone(),
+        _ => Value::Null,
+    }
 }
 
 /// What a handler is given: a fan-out task's item, a batch's items (and the index of the first),

@@ -166,22 +166,12 @@ async fn run(State(d): State<Arc<Dashboard>>, Path(run_id): Path<Uuid>) -> Respo
         };
     let mut failures = Vec::new();
     for step in steps.iter().filter(|s| s.failed > 0 || s.status == "failed") {
-        let mut after = 0;
-        let mut items = Vec::new();
-        while items.len() < 20 {
-            let page = match c.read_results(run_id, &step.step_slug, after, 1000).await {
-                Ok(page) => page,
-                Err(error) => return failed(error),
-            };
-            let Some(last) = page.last() else { break };
-            after = last.seq;
-            items.extend(
-                page.into_iter()
-                    .filter(|r| r.status == "failed")
-                    .map(|r| json!({ "task_index": r.task_index, "error": r.error_message })),
-            );
-        }
-        items.truncate(20);
+        let items = match c.failed_items(run_id, &step.step_slug, 20).await {
+            Ok(items) => items,
+            Err(error) => return failed(error),
+        };
+        let items: Vec<Value> =
+            items.iter().map(|r| json!({ "task_index": r.task_index, "error": r.error_message })).collect();
         failures.push(json!({ "step_slug": step.step_slug, "items": items }));
     }
     Json(json!({

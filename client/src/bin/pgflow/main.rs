@@ -193,19 +193,8 @@ async fn show(client: &Client, run_id: Uuid) -> Result<ExitCode, Error> {
     table.print();
     for step in steps.iter().filter(|step| step.failed > 0) {
         println!("\nfailed items of {} (the first 10):", step.step_slug);
-        let mut shown = 0;
-        let mut after = 0;
-        'pages: loop {
-            let page = client.read_results(run_id, &step.step_slug, after, 1000).await?;
-            let Some(last) = page.last() else { break };
-            after = last.seq;
-            for result in page.iter().filter(|r| r.status == "failed") {
-                println!("  {}: {}", result.task_index, result.error_message.as_deref().unwrap_or(""));
-                shown += 1;
-                if shown == 10 {
-                    break 'pages;
-                }
-            }
+        for result in client.failed_items(run_id, &step.step_slug, 10).await? {
+            println!("  {}: {}", result.task_index, result.error_message.as_deref().unwrap_or(""));
         }
     }
     let tree = client.run_tree(run_id).await?;
