@@ -101,7 +101,25 @@ try {
   totalWorker.kill('SIGTERM');
 }
 
+/** POSTs a cancel of `runIds` to a dashboard; resolves with the status and the refusal it gave. */
+async function cancelThrough(address, runIds, headers = {}) {
+  const response = await fetch(`${address}/api/actions/cancel`, {
+    method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ run_ids: runIds }),
+  });
+  const body = await response.json().catch(() => ({}));
+  return `${response.status}${body.error ? ` ${body.error}` : ''}`;
+}
+/** Stops a dashboard and waits for it to be gone, so no later one can answer on its address. */
+async function stop(dashboardChild) {
+  if (dashboardChild.exitCode === null && dashboardChild.signalCode === null) {
+    dashboardChild.kill();
+    await once(dashboardChild, 'exit');
+  }
+}
+
+// Both run at once, so each has an address of its own.
 const readOnly = await dashboard(['--listen', '127.0.0.1:0', '--read-only']);
+const guarded = await dashboard(['--listen', '127.0.0.1:0', '--token', 's3cret']);
 try {
   const page = await browser.newPage();
   await page.goto(readOnly.address);
@@ -109,28 +127,21 @@ try {
   await page.click(`tr.run[data-run="${kept}"] td:nth-child(2)`);
   await page.waitForSelector('#graph');
   const buttons = await page.locator('#run-cancel, #run-redrive, #bulk-cancel, #bulk-redrive').count();
-  const refusal = await fetch(`${readOnly.address}/api/actions/cancel`, {
-    method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ run_ids: [kept] }),
-  });
-  check(buttons === 0 && refusal.status === 403, `--read-only hides the actions (${buttons} shown) and refuses them (${refusal.status})`);
+  const refusal = await cancelThrough(readOnly.address, [kept]);
+  check(buttons === 0 && refusal.startsWith('403 refused: this dashboard is read-only'),
+    `--read-only hides the actions (${buttons} shown) and refuses them (${refusal})`);
+
+  const without = await cancelThrough(guarded.address, [kept]);
+  const wrong = await cancelThrough(guarded.address, [kept], { 'x-pgflow-token': 'guess' });
+  check(without.startsWith('401 ') && wrong.startsWith('401 ') && sql(`select status from pgflow.runs where run_id = '${kept}'`) === 'started',
+    `with --token, an action without it or with another is refused (${without}; ${wrong})`);
+  const right = await cancelThrough(guarded.address, [kept], { 'x-pgflow-token': 's3cret' });
+  check(right === '200' && sql(`select status from pgflow.runs where run_id = '${kept}'`) === 'cancelled',
+    `and one carrying it is done (${right})`);
 } finally {
-  readOnly.child.kill();
+  await stop(readOnly.child);
+  await stop(guarded.child);
   await browser.close();
-}
-const guarded = await dashboard(['--listen', '127.0.0.1:0', '--token', 's3cret']);
-try {
-  const post = (headers) => fetch(`${guarded.address}/api/actions/cancel`, {
-    method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ run_ids: [kept] }),
-  });
-  const without = await post({});
-  const wrong = await post({ 'x-pgflow-token': 'guess' });
-  check(without.status === 401 && wrong.status === 401 && sql(`select status from pgflow.runs where run_id = '${kept}'`) === 'started',
-    `with --token, an action without it or with another is refused (${without.status}, ${wrong.status})`);
-  const right = await post({ 'x-pgflow-token': 's3cret' });
-  check(right.status === 200 && sql(`select status from pgflow.runs where run_id = '${kept}'`) === 'cancelled',
-    'and one carrying it is done');
-} finally {
-  guarded.child.kill();
 }
 const exposed = spawn(BIN, ['dashboard', '--listen', '0.0.0.0:0'], { env: { ...process.env, DATABASE_URL: URL }, stdio: ['ignore', 'ignore', 'pipe'] });
 let exposedText = '';
