@@ -22,13 +22,14 @@ const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 let failures = 0;
 const check = (ok, what) => { console.log(`${ok ? 'ok' : 'not ok'} - ${what}`); if (!ok) failures += 1; };
 
-/** Starts `pgflow dashboard` and resolves with its address once it listens. */
+/** Starts `pgflow dashboard` and resolves with its address once it listens (the whole line: a
+ * chunk of stderr may end inside the port). */
 async function dashboard(args) {
   const child = spawn(BIN, ['dashboard', ...args], { env: { ...process.env, DATABASE_URL: URL }, stdio: ['ignore', 'ignore', 'pipe'] });
   let text = '';
   child.stderr.setEncoding('utf8');
   const address = await new Promise((resolve, reject) => {
-    child.stderr.on('data', (chunk) => { text += chunk; const m = text.match(/pgflow dashboard on (http:\/\/\S+)/); if (m) resolve(m[1]); });
+    child.stderr.on('data', (chunk) => { text += chunk; const m = text.match(/pgflow dashboard on (http:\/\/\S+)\n/); if (m) resolve(m[1]); });
     child.on('exit', (code) => reject(new Error(`the dashboard exited (${code}): ${text}`)));
   });
   return { child, address };

@@ -8,6 +8,7 @@
 //! comes from another origin (its `Origin` or `Sec-Fetch-Site` says so), which a page elsewhere
 //! cannot forge; `--read-only` hides and refuses them.
 
+use std::io::Write;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -68,7 +69,9 @@ pub async fn serve(client: Client, options: Options) -> Result<(), String> {
         .with_state(state);
     let listener =
         tokio::net::TcpListener::bind(options.listen).await.map_err(|e| format!("{}: {e}", options.listen))?;
-    eprintln!("pgflow dashboard on http://{}", listener.local_addr().map_err(|e| e.to_string())?);
+    // One write, so that a reader of stderr never sees the address cut short.
+    let line = format!("pgflow dashboard on http://{}\n", listener.local_addr().map_err(|e| e.to_string())?);
+    std::io::stderr().write_all(line.as_bytes()).map_err(|e| e.to_string())?;
     axum::serve(listener, app).await.map_err(|e| e.to_string())
 }
 
