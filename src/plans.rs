@@ -73,6 +73,7 @@ statements! {
     REGISTER_WAITER = "register_waiter" (INT4OID);
     // Transitions (src/engine/machine.rs; the table is in docs/architecture.md)
     LOCK_RUNS = "lock_runs" (UUIDARRAYOID);
+    LOCK_ANSWERED_TASKS = "lock_answered_tasks" (UUIDARRAYOID, TEXTARRAYOID, INT4ARRAYOID, UUIDOID);
     CREATE_RUN = "create_run" (TEXTOID, JSONBOID, UUIDOID, TEXTOID, INT4OID);
     START_READY_STEPS = "start_ready_steps" (UUIDARRAYOID);
     START_CHILD_RUNS = "start_child_runs" (UUIDOID, TEXTOID, INT4ARRAYOID);
@@ -80,7 +81,7 @@ statements! {
     RESUME_CHILD_RUNS = "resume_child_runs" (UUIDOID);
     SPAWN_FANOUT_TASKS = "spawn_fanout_tasks" (UUIDOID, TEXTOID);
     CLAIM_TASKS = "claim_tasks" (TEXTOID, INT4OID, INT4OID, UUIDOID, TEXTARRAYOID, BOOLOID);
-    LOCK_FLOW_CAPACITY = "lock_flow_capacity" (TEXTOID);
+    LOCK_FLOW_CAPACITY = "lock_flow_capacity" (TEXTOID, BOOLOID);
     REQUEUE_EXPIRED_LEASES = "requeue_expired_leases" (TEXTOID);
     EXPIRED_LAST_ATTEMPTS = "expired_last_attempts" (TEXTOID);
     EXTEND_LEASE = "extend_lease" (UUIDOID, TEXTOID, INT4OID, INT4OID, UUIDOID);

@@ -1,25 +1,33 @@
 -- $1 run_id, $2 step_slug, $3 task_index, $4 output, $5 worker_id. complete_tasks.sql for one
--- answer, in the same result shape and with the same locks (the run's lock shared, then its step,
--- then the task). Kept apart from it because one answer is the commonest call of all, and the
+-- answer, in the same result shape and with the same locks (the run's lock shared, then the task,
+-- then its step). Kept apart from it because one answer is the commonest call of all, and the
 -- batch statement's unnest, sort and grouping nearly double its cost (10,000 single answers:
 -- 1.98 s through the batch statement, 1.15 s through this one). Under the step's max_concurrency
 -- the task leaves its slot to the next waiting task of its step and run, as there.
-with step_locked as materialized (
+with task_locked as materialized (
+  -- The run tree's lock (lock_runs.sql), shared, then the task, then its step: the order of
+  -- complete_tasks.sql.
+  select t.task_index
+  from pgflow.step_tasks t
+  where t.run_id = $1 and t.step_slug = $2 and t.task_index = $3
+    -- IS NOT DISTINCT FROM: see complete_tasks.sql.
+    and t.status is not distinct from 'started' and ($5::uuid is null or t.worker_id = $5)
+    and (select count(pg_advisory_xact_lock_shared(1885824620, hashtext(r.root_run_id::text)))
+           from pgflow.runs r where r.run_id = $1) >= 0
+  for update of t
+), step_locked as materialized (
   select ss.run_id
   from pgflow.step_states ss
   where ss.run_id = $1 and ss.step_slug = $2 and ss.status = 'started'
-    -- The run tree's lock (lock_runs.sql), shared.
-    and (select count(pg_advisory_xact_lock_shared(1885824620, hashtext(r.root_run_id::text)))
-           from pgflow.runs r where r.run_id = $1) >= 0
+    and (select count(*) from task_locked) > 0
   for update of ss
 ), task as (
   update pgflow.step_tasks t
   set status = 'completed', output = $4, completed_at = clock_timestamp(),
-      -- Taken under the step's lock (the InitPlan below runs first), so a step's result_seq grows
-      -- in commit order: see read_results.sql.
+      -- Taken under the step's lock (the InitPlan below runs first, after the task's), so a
+      -- step's result_seq grows in commit order: see read_results.sql.
       result_seq = nextval('pgflow.step_tasks_result_seq')
   where t.run_id = $1 and t.step_slug = $2 and t.task_index = $3
-    -- IS NOT DISTINCT FROM: see complete_tasks.sql.
     and t.status is not distinct from 'started' and ($5::uuid is null or t.worker_id = $5)
     -- A batch's output must be an array with one output per item (else: wrong_batch_answers.sql).
     and case when t.first_index is null then true

@@ -8,9 +8,10 @@
 -- as many as it holds). Under a step's max_concurrency each completed task leaves its slot to the
 -- next waiting task of its step and run.
 -- Locks, in this order: each run tree's lock, shared (an InitPlan, taken before any row is read; see
--- lock_runs.sql), then the answered steps' states, then tasks, each in key order, so that
--- concurrent batches cannot deadlock. The steps are locked before the tasks so that each task's
--- result_seq is taken under its step's lock: a step's result_seq then grows in commit order, which
+-- lock_runs.sql), then the answered tasks, then their steps' states, each in key order, so that
+-- concurrent batches cannot deadlock (complete_task.sql and lock_answered_tasks.sql keep the same
+-- order: a task is never waited for by one who holds a step). Each task's result_seq is taken
+-- under its step's lock, after both: a step's result_seq then grows in commit order, which
 -- read_results.sql relies on.
 with answer as (
   select distinct on (a.run_id, a.step_slug, a.task_index) a.run_id, a.step_slug, a.task_index, a.output
@@ -20,13 +21,6 @@ with answer as (
            from (select distinct r.root_run_id from pgflow.runs r
                   where r.run_id = any ($1::uuid[]) order by 1) k) >= 0
   order by a.run_id, a.step_slug, a.task_index, a.ord
-), step_locked as materialized (
-  select ss.run_id, ss.step_slug
-  from pgflow.step_states ss
-  where (ss.run_id, ss.step_slug) in (select distinct a.run_id, a.step_slug from answer a)
-    and ss.status = 'started'
-  order by ss.run_id, ss.step_slug
-  for update of ss
 ), locked as materialized (
   -- Each answer locks its task, found by primary key, in key order. IS NOT DISTINCT FROM rather
   -- than = for the status keeps the lease index (whose predicate is status = 'started') out of
@@ -40,8 +34,13 @@ with answer as (
       and t.status is not distinct from 'started' and ($5::uuid is null or t.worker_id = $5)
     for update of t
   ) t
-  -- An InitPlan: every step is locked before the first task is.
-  where (select count(*) from step_locked) >= 0
+), step_locked as materialized (
+  select ss.run_id, ss.step_slug
+  from pgflow.step_states ss
+  where (ss.run_id, ss.step_slug) in (select distinct l.run_id, l.step_slug from locked l)
+    and ss.status = 'started'
+  order by ss.run_id, ss.step_slug
+  for update of ss
 ), task as (
   update pgflow.step_tasks t
   set status = 'completed', output = a.output, completed_at = clock_timestamp(),
@@ -49,6 +48,9 @@ with answer as (
   from locked l
   join answer a using (run_id, step_slug, task_index)
   where t.run_id = l.run_id and t.step_slug = l.step_slug and t.task_index = l.task_index
+    -- An InitPlan: every step is locked before the first task is written, and after every task
+    -- was locked (step_locked reads all of locked first).
+    and (select count(*) from step_locked) >= 0
     and case when t.first_index is null then true
              when jsonb_typeof(a.output) <> 'array' then false
              else jsonb_array_length(a.output) = jsonb_array_length(t.item) end

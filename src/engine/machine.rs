@@ -524,10 +524,12 @@ pub fn claim<'conn>(
     plans::run(client, &plans::CLAIM_TASKS, &args)
 }
 
-/// Takes the flow's capacity lock until the transaction ends if the flow has a max_concurrency;
-/// returns whether it did (false: the flow has no cap, and claims need no lock).
-pub fn lock_flow_capacity(client: &mut SpiClient<'_>, flow_slug: &str) -> Result<bool> {
-    Ok(plans::first::<bool>(client, &plans::LOCK_FLOW_CAPACITY, &[flow_slug.into()], "capped")?.unwrap_or(false))
+/// Takes the flow's capacity lock until the transaction ends if the flow has a max_concurrency,
+/// waiting for it when `wait`; returns whether the caller holds it (false: the flow has no cap, and
+/// claims need no lock, or another holds it and `wait` was false).
+pub fn lock_flow_capacity(client: &mut SpiClient<'_>, flow_slug: &str, wait: bool) -> Result<bool> {
+    let args: [DatumWithOid; 2] = [flow_slug.into(), wait.into()];
+    Ok(plans::first::<bool>(client, &plans::LOCK_FLOW_CAPACITY, &args, "locked")?.unwrap_or(false))
 }
 
 /// The tasks a claim returned.
@@ -573,8 +575,17 @@ pub fn extend_lease(client: &mut SpiClient<'_>, args: &[DatumWithOid<'_>; 5]) ->
     plans::first::<TimestampWithTimeZone>(client, &plans::EXTEND_LEASE, args, "lease_ends_at")
 }
 
+/// The locks a batch of answers takes first (`lock_answered_tasks.sql`): the runs' lock shared, then
+/// the tasks, writing nothing. `complete_tasks` then takes the steps' rows and writes; between the
+/// two the caller may claim (complete_tasks_and_poll), so that a step's row, which every answer of
+/// the step locks, is held from the last statement to the commit rather than through the claim.
+pub fn lock_answered_tasks(client: &mut SpiClient<'_>, args: &[DatumWithOid<'_>; 4]) -> Result<()> {
+    plans::run(client, &plans::LOCK_ANSWERED_TASKS, args)?;
+    Ok(())
+}
+
 /// `complete`: answers one task (`complete_task.sql`) or a batch (`complete_tasks.sql`), which take
-/// the runs' lock shared, then ends the steps whose last unfinished task was answered, each with
+/// the runs' lock shared, then the tasks, then their steps, then ends the steps whose last unfinished task was answered, each with
 /// its cascade. `args` are the statement's: keys (arrays for a batch), outputs, worker. Returns
 /// how many tasks it completed, and their rows when `keep_rows` (a caller that returns them).
 pub fn complete_tasks(

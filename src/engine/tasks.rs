@@ -162,7 +162,7 @@ fn look(client: &mut SpiClient<'_>, flow_slug: &str, poll: &Poll, plain: bool) -
         let claimed = machine::claim(client, flow_slug, lease, poll.qty, worker_arg(poll.worker_id), steps(), false)?;
         // An uncapped flow's claim is the only statement; a capped one's takes nothing without
         // the lock, and is made again under it.
-        if !claimed.is_empty() || !machine::lock_flow_capacity(client, flow_slug)? {
+        if !claimed.is_empty() || !machine::lock_flow_capacity(client, flow_slug, true)? {
             return Ok(claimed);
         }
         held_capacity = true;
@@ -178,10 +178,15 @@ fn look(client: &mut SpiClient<'_>, flow_slug: &str, poll: &Poll, plain: bool) -
     Ok(Look { claimed: Some(machine::claimed_tasks(claimed)?), held_capacity })
 }
 
-/// `complete_tasks`, then one look for tasks to claim, in one call and one transaction: the claim
-/// sees the tasks the answers released (a fan-out spawned, a dependent started). It never waits:
-/// the answers' locks are held until the caller commits. Nothing claimable, it returns no task and
-/// the answers stand.
+/// `complete_tasks` and one look for tasks to claim, in one call and one transaction, in three
+/// statements: the answers' locks (the runs' shared, then the tasks), the claim, then the answers
+/// written and counted off their steps. A step's row, which every answer of the step locks, is
+/// then held only from the last statement to the commit, not through the claim: with the claim
+/// last, a step's answers ran one at a time under many workers (BENCHMARKS.md, "Where the time
+/// goes"). The claim still gets what the answers released (a dependent started, a fan-out spawned,
+/// a capped task let go): when it took fewer than it asked for, it claims again after them. It
+/// never waits: every lock is held until the caller commits. Nothing claimable, it returns no task
+/// and the answers stand.
 pub fn complete_tasks_and_poll(
     client: &mut SpiClient<'_>,
     function: &str,
@@ -191,17 +196,34 @@ pub fn complete_tasks_and_poll(
     poll: Poll,
 ) -> Result<Vec<RawTaskRecord>> {
     check_poll(client, &format!("{function} on flow '{flow_slug}'"), flow_slug, &poll)?;
-    // Before the answers lock any task, as in poll_for_tasks.
-    if poll.qty > 0 {
-        check_due_work(client, flow_slug)?;
-    }
-    answer_batch(client, function, tasks, outputs, false)?;
     if poll.qty == 0 {
+        answer_batch(client, function, tasks, outputs, false)?;
         return Ok(Vec::new());
     }
+    // Before the answers lock any task, as in poll_for_tasks.
+    check_due_work(client, flow_slug)?;
+    let answers = check_batch(function, tasks, ("outputs", &outputs))?;
+    if answers > 0 {
+        let [run_ids, step_slugs, task_indexes] = tasks.keys();
+        machine::lock_answered_tasks(client, &[run_ids, step_slugs, task_indexes, copy(&tasks.worker_id)])?;
+    }
     // Plain: a task this look locks without claiming it stays locked only until the caller's
-    // commit, which follows at once (there is no sleep to outlast).
-    Ok(look(client, flow_slug, &poll, true)?.claimed.unwrap_or_default())
+    // commit, which follows at once (there is no sleep to outlast). Such a task is another
+    // worker's; its answer locks tasks before steps, so it never holds a step this call waits for.
+    let mut claimed = look(client, flow_slug, &poll, true)?.claimed.unwrap_or_default();
+    let completed = answer_batch(client, function, tasks, outputs, false)?.0;
+    let short = poll.qty as usize - claimed.len().min(poll.qty as usize);
+    if short > 0 && completed > 0 {
+        // A capped flow's lock is taken only if free (else the claim takes nothing): this
+        // transaction now holds steps' rows, and a holder of that lock may be waiting for them.
+        let holds_capacity = machine::lock_flow_capacity(client, flow_slug, false)?;
+        let lease = poll.lease_seconds;
+        let steps = plans::optional(poll.step_slugs.clone(), TEXTARRAYOID);
+        let worker = worker_arg(poll.worker_id);
+        let more = machine::claim(client, flow_slug, lease, short as i32, worker, steps, holds_capacity)?;
+        claimed.extend(machine::claimed_tasks(more)?);
+    }
+    Ok(claimed)
 }
 
 /// The tasks a batch of answers is about, as parallel arrays (the fourth array, outputs or error
@@ -281,17 +303,17 @@ pub fn complete_tasks(
     tasks: &TaskRefs<'_>,
     outputs: DatumWithOid<'_>,
 ) -> Result<Vec<RawStepTask>> {
-    answer_batch(client, function, tasks, outputs, true)
+    Ok(answer_batch(client, function, tasks, outputs, true)?.1)
 }
 
-/// A checked batch of completions; the completed rows when `keep_rows`.
+/// A checked batch of completions: how many tasks it completed, and their rows when `keep_rows`.
 fn answer_batch(
     client: &mut SpiClient<'_>,
     function: &str,
     tasks: &TaskRefs<'_>,
     outputs: DatumWithOid<'_>,
     keep_rows: bool,
-) -> Result<Vec<RawStepTask>> {
+) -> Result<(usize, Vec<RawStepTask>)> {
     let answers = check_batch(function, tasks, ("outputs", &outputs))?;
     let [run_ids, step_slugs, task_indexes] = tasks.keys();
     let args = [run_ids, step_slugs, task_indexes, outputs, copy(&tasks.worker_id)];
@@ -302,7 +324,7 @@ fn answer_batch(
             ensure_tasks_exist(client, tasks)?;
         }
     }
-    Ok(completed)
+    Ok((count, completed))
 }
 
 /// Completes one task: `complete_tasks` without arrays.
