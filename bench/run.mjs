@@ -26,6 +26,8 @@ const connect = (database, options = {}) =>
   postgres({ max: 1, onnotice: () => {}, prepare: true, ...(database ? { database } : {}), ...options });
 // pgflow's calls can each take longer than the cap at large N: its workers' statements are cut off
 // at the cap, and the configuration is reported as capped with what finished.
+// The grid's worker connections, by name, for the wait profile (waitProfile).
+const WORKER_CONNECTION = { connection: { application_name: 'bench-worker' } };
 const cappedConnect = (database) => connect(database, { connection: { statement_timeout: String(CAP_MS) } });
 const now = () => performance.now();
 const listOutput = (n) => Array.from({ length: n }, (_, i) => ({ i }));
@@ -97,7 +99,7 @@ const extension = {
     // (complete_tasks_and_poll); it polls, waiting, only when that claim came back empty. The
     // answer of `list` goes alone (complete_task), so that the spawn it causes is timed alone.
     const worker = async () => {
-      const sql = connect();
+      const sql = connect(undefined, WORKER_CONNECTION);
       try {
         let tasks = [];
         while (!progress.done && now() < deadline) {
@@ -239,7 +241,7 @@ const floor = {
     const spawnMs = now() - spawnStart;
     let completed = 0;
     const worker = async () => {
-      const sql = connect();
+      const sql = connect(undefined, WORKER_CONNECTION);
       try {
         while (completed < n && now() < deadline) {
           const tasks = await sql`
@@ -297,6 +299,51 @@ async function progressCost(admin, n) {
     times.push(now() - t);
   }
   return { n, medianMs: median(times), p99Ms: percentile(times, 99) };
+}
+
+// What bounds the configurations that miss their targets: a run of each again, while another
+// connection samples what the workers' backends are doing every 5 ms (pg_stat_activity): running,
+// waiting for a lock another transaction holds (a row or an advisory lock), flushing WAL at
+// commit, other waits, or idle (the driver's side of the round trip). The runs are slower than the
+// grid's by the sampler's share of the two cores; the shares are what they show.
+const PROFILED = [{ n: 100_000, w: 2, b: 100 }, { n: 100_000, w: 4, b: 100 }, { n: 10_000, w: 2, b: 1 }, { n: 10_000, w: 4, b: 1 }];
+async function waitProfile(admin) {
+  const rows = [];
+  for (const c of quick ? PROFILED.map((p) => ({ ...p, n: Math.min(p.n, 10_000) })) : PROFILED) {
+    for (const system of [extension, floor]) {
+      await system.reset(admin);
+      const sampler = connect();
+      const counts = { running: 0, lock: 0, wal: 0, other: 0, idle: 0 };
+      const others = {};
+      let sampling = true;
+      const sampling_done = (async () => {
+        while (sampling) {
+          const states = await sampler`
+            select state, wait_event_type, wait_event from pg_stat_activity
+            where application_name = 'bench-worker' and backend_type = 'client backend'`;
+          for (const a of states) {
+            if (a.state !== 'active') counts.idle++;
+            else if (a.wait_event_type === null) counts.running++;
+            else if (a.wait_event_type === 'Lock') counts.lock++;
+            else if (/^WAL/.test(a.wait_event ?? '')) counts.wal++;
+            else { counts.other++; const e = `${a.wait_event_type}:${a.wait_event}`; others[e] = (others[e] ?? 0) + 1; }
+          }
+          await new Promise((r) => setTimeout(r, 5));
+        }
+      })();
+      const r = await system.run(c.n, c.w, c.b, now() + CAP_MS);
+      sampling = false;
+      await sampling_done;
+      await sampler.end();
+      const total = Object.values(counts).reduce((a, x) => a + x, 0) || 1;
+      const share = Object.fromEntries(Object.entries(counts).map(([k, v]) => [k, (100 * v) / total]));
+      const commonest = Object.entries(others).sort((x, y) => y[1] - x[1])[0]?.[0] ?? '-';
+      rows.push({ ...c, system: system.name, rate: rate(r), share, commonest });
+      console.log(`profile ${system.name} N=${c.n} W=${c.w} B=${c.b}: ${Math.round(rate(r))}/s; ` +
+        Object.entries(share).map(([k, v]) => `${k} ${v.toFixed(1)}%`).join(', ') + `; commonest other wait ${commonest}`);
+    }
+  }
+  return rows;
 }
 
 async function throughputWithReader(admin, withReader) {
@@ -621,7 +668,8 @@ if (only === null || only.includes('pgflow-rs')) {
   const withReader = await throughputWithReader(admin, true);
   const wake = await wakeLatency(admin);
   const claims = await bigClaims(admin);
-  watching = { cost, without, withReader, wake, claims };
+  const profile = await waitProfile(admin);
+  watching = { cost, without, withReader, wake, claims, profile };
   for (const c of claims) console.log(`a claim of ${c.qty} of ${BIG_N} queued: ${c.claimed} in ${c.ms.toFixed(0)} ms, ${c.usPerTask.toFixed(2)} us per task`);
   for (const c of cost) console.log(`progress at N=${c.n}: median ${c.medianMs.toFixed(3)} ms, p99 ${c.p99Ms.toFixed(3)} ms`);
   console.log(`N=${WATCH_N} W=2 B=100: ${Math.round(without.rate)}/s without a reader, ${Math.round(withReader.rate)}/s with progress every 200 ms (${withReader.reads} reads)`);
@@ -736,6 +784,20 @@ if (watching) {
   for (const c of watching.claims) lines.push(`| ${c.qty} | ${c.claimed} | ${c.ms.toFixed(0)} | ${c.usPerTask.toFixed(2)} |`);
   const [small, big] = watching.claims;
   lines.push('', `Cost per task of the big claim against the small one: ${(big.usPerTask / small.usPerTask).toFixed(2)}x.`, '');
+}
+if (watching) {
+  lines.push('## What bounds the targets not met', '',
+    'Configurations of the targets run again (pgflow-rs and the floor), while another connection samples the workers\' ' +
+    'backends every 5 ms in `pg_stat_activity`: running; waiting for a lock another transaction holds (for pgflow-rs, ' +
+    'the row of the step being answered, which every answer locks to count itself off the step until its commit); ' +
+    'flushing WAL; other waits; idle (the driver\'s side of each round trip). Shares of the samples; tasks/s are lower ' +
+    'than the grid\'s by the sampler\'s share of the two cores.', '');
+  lines.push('| N | W | B | system | tasks/s | running | lock wait | WAL | other waits (commonest) | idle |', '|---:|---:|---:|---|---:|---:|---:|---:|---|---:|');
+  for (const p of watching.profile) {
+    const f = (k) => `${p.share[k].toFixed(1)}%`;
+    lines.push(`| ${p.n} | ${p.w} | ${p.b} | ${p.system} | ${Math.round(p.rate)} | ${f('running')} | ${f('lock')} | ${f('wal')} | ${f('other')} (${p.commonest}) | ${f('idle')} |`);
+  }
+  lines.push('');
 }
 lines.push('## Where the time goes', '', 'pg_stat_statements over the whole run (top level and nested statements; a ' +
   'pgflow function\'s time includes the engine queries listed under it).', '');
