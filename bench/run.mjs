@@ -492,10 +492,22 @@ async function soak(admin) {
   await extension.reset(admin);
   const input = Array.from({ length: SOAK_N }, (_, i) => ({ i }));
   const rates = [];
+  // Blocks of step_tasks and its indexes read from outside shared buffers, per run: what a queue
+  // that keeps its finished runs costs once it outgrows them.
+  const reads = [];
+  const blocksRead = async () => {
+    const [r] = await admin`select (coalesce(heap_blks_read, 0) + coalesce(idx_blks_read, 0))::float8 as n
+                            from pg_statio_user_tables where relid = 'pgflow.step_tasks'::regclass`;
+    return r.n;
+  };
   for (let i = 0; i < SOAK_RUNS; i++) {
+    const before = await blocksRead();
     const r = await runWithShippedWorkers(admin, noOp, input, [1, 2], { batchSize: 100, concurrency: 100 });
     rates.push(SOAK_N / (r.ms / 1000));
-    console.log(`soak run ${i + 1}/${SOAK_RUNS}: ${Math.round(rates.at(-1))} tasks/s`);
+    // The statistics collector's counts arrive within its 500 ms flush; read them after it.
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    reads.push((await blocksRead()) - before);
+    console.log(`soak run ${i + 1}/${SOAK_RUNS}: ${Math.round(rates.at(-1))} tasks/s, ${reads.at(-1)} blocks read`);
   }
   const [sizes] = await admin`
     select pg_relation_size('pgflow.step_tasks') as heap,
@@ -506,7 +518,14 @@ async function soak(admin) {
            (select n_live_tup from pg_stat_user_tables where relid = 'pgflow.step_tasks'::regclass) as live,
            (select autovacuum_count from pg_stat_user_tables where relid = 'pgflow.step_tasks'::regclass) as autovacuums`;
   const avg = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length;
-  return { rates, first: avg(rates.slice(0, 3)), last: avg(rates.slice(-3)), sizes };
+  // The least-squares line through the runs, at the first run and the last: a trend, where the
+  // first and last three also carry each run's noise.
+  const mid = (SOAK_RUNS - 1) / 2;
+  const mean = avg(rates);
+  const slope = rates.reduce((a, r, i) => a + (i - mid) * (r - mean), 0) / rates.reduce((a, _, i) => a + (i - mid) ** 2, 0);
+  return { rates, reads, first: avg(rates.slice(0, 3)), last: avg(rates.slice(-3)), sizes,
+           fitFirst: mean - slope * mid, fitLast: mean + slope * mid,
+           readsFirst: avg(reads.slice(0, 3)), readsLast: avg(reads.slice(-3)) };
 }
 
 // Spawn alone: a root fan-out of SPAWN_N items started from an array built in the server (less the
@@ -658,7 +677,8 @@ if (!watchOnly && (only === null || only.includes('pgflow-rs'))) {
   const soaked = await soak(admin);
   console.log(`soak: first 3 runs ${Math.round(soaked.first)}/s, last 3 ${Math.round(soaked.last)}/s (${(soaked.last / soaked.first).toFixed(2)}x); ` +
     `step_tasks ${Math.round(soaked.sizes.heap / 2 ** 20)} MiB, queued idx ${Math.round(soaked.sizes.queued_idx / 2 ** 20)} MiB, leased idx ${Math.round(soaked.sizes.leased_idx / 2 ** 20)} MiB, ` +
-    `${soaked.sizes.dead} dead / ${soaked.sizes.live} live, ${soaked.sizes.autovacuums} autovacuums`);
+    `${soaked.sizes.dead} dead / ${soaked.sizes.live} live, ${soaked.sizes.autovacuums} autovacuums; ` +
+    `trend ${(soaked.fitLast / soaked.fitFirst).toFixed(2)}x, blocks read per run ${Math.round(soaked.readsFirst)} -> ${Math.round(soaked.readsLast)}`);
   queue = { shipped, soaked, spawn, rust };
 }
 if (soakOnly) { await admin.end(); process.exit(0); }
@@ -763,6 +783,10 @@ if (queue) {
   lines.push(`First three runs ${Math.round(soaked.first)} tasks/s, last three ${Math.round(soaked.last)} (${(soaked.last / soaked.first).toFixed(2)}x). ` +
     `At the end: \`step_tasks\` ${mib(soaked.sizes.heap)} MiB for ${soaked.sizes.live} live rows (${soaked.sizes.dead} dead), primary key ${mib(soaked.sizes.pkey)} MiB, ` +
     `queue index ${mib(soaked.sizes.queued_idx)} MiB, lease index ${mib(soaked.sizes.leased_idx)} MiB; autovacuum visited the table ${soaked.sizes.autovacuums} times.`, '');
+  lines.push(`The least-squares line through the ${SOAK_RUNS} runs: ${Math.round(soaked.fitFirst)} tasks/s at the first, ` +
+    `${Math.round(soaked.fitLast)} at the last (${(soaked.fitLast / soaked.fitFirst).toFixed(2)}x). Blocks of \`step_tasks\` and its indexes ` +
+    `read from outside shared buffers (${settings.find((x) => x.name === 'shared_buffers')?.setting} pages) per run: ` +
+    `${Math.round(soaked.readsFirst)} in the first three, ${Math.round(soaked.readsLast)} in the last three.`, '');
 }
 if (shapes) lines.push(...shapesLines(shapes));
 if (watching) {
