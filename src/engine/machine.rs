@@ -585,8 +585,8 @@ pub fn lock_answered_tasks(client: &mut SpiClient<'_>, args: &[DatumWithOid<'_>;
 }
 
 /// `complete`: answers one task (`complete_task.sql`) or a batch (`complete_tasks.sql`), which take
-/// the runs' lock shared, then the tasks, then their steps, then ends the steps whose last unfinished task was answered, each with
-/// its cascade. `args` are the statement's: keys (arrays for a batch), outputs, worker. Returns
+/// the runs' lock shared, then the tasks, then their steps; then ends the steps whose last
+/// unfinished task was answered, each with its cascade. `args` are the statement's: keys (arrays for a batch), outputs, worker. Returns
 /// how many tasks it completed, and their rows when `keep_rows` (a caller that returns them).
 pub fn complete_tasks(
     client: &mut SpiClient<'_>,

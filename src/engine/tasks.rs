@@ -182,8 +182,7 @@ fn look(client: &mut SpiClient<'_>, flow_slug: &str, poll: &Poll, plain: bool) -
 /// statements: the answers' locks (the runs' shared, then the tasks), the claim, then the answers
 /// written and counted off their steps. A step's row, which every answer of the step locks, is
 /// then held only from the last statement to the commit, not through the claim: with the claim
-/// last, a step's answers ran one at a time under many workers (BENCHMARKS.md, "Where the time
-/// goes"). The claim still gets what the answers released (a dependent started, a fan-out spawned,
+/// last, a step's answers ran one at a time under many workers (docs/architecture.md, *Locks*). The claim still gets what the answers released (a dependent started, a fan-out spawned,
 /// a capped task let go): when it took fewer than it asked for, it claims again after them. It
 /// never waits: every lock is held until the caller commits. Nothing claimable, it returns no task
 /// and the answers stand.
