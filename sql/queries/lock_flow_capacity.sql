@@ -5,8 +5,8 @@
 -- rows that the holder may be waiting for). A separate statement: the claim that follows counts
 -- with a snapshot taken after the lock was granted, which sees every lease the previous holder
 -- committed.
-select f.max_concurrency is not null and
-       case when $2 then pg_advisory_xact_lock(1885824623, hashtext(f.flow_slug)) is not null
+select case when f.max_concurrency is null then false
+            when $2 then pg_advisory_xact_lock(1885824623, hashtext(f.flow_slug)) is not null
             else pg_try_advisory_xact_lock(1885824623, hashtext(f.flow_slug)) end as locked
 from pgflow.flows f
 where f.flow_slug = $1

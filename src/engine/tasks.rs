@@ -94,7 +94,7 @@ pub fn poll_for_tasks(client: &mut SpiClient<'_>, flow_slug: &str, poll: Poll) -
     // returns at once. Every other look runs in a subtransaction, undone when it claims nothing.
     let mut plain = !holds_anything();
     loop {
-        let look = look(client, flow_slug, &poll, plain)?;
+        let look = look(client, flow_slug, &poll, plain, true)?;
         if let Some(claimed) = look.claimed {
             return Ok(claimed);
         }
@@ -150,8 +150,8 @@ struct Look {
 /// claim; for a flow with max_concurrency, a claim under its capacity lock. Not `plain`, it runs
 /// in a subtransaction that is undone when it claims nothing, so that an empty look leaves no lock
 /// behind.
-fn look(client: &mut SpiClient<'_>, flow_slug: &str, poll: &Poll, plain: bool) -> Result<Look> {
-    let requeue = due_check_turn(DueWork::ExpiredLeases, flow_slug);
+fn look(client: &mut SpiClient<'_>, flow_slug: &str, poll: &Poll, plain: bool, may_requeue: bool) -> Result<Look> {
+    let requeue = may_requeue && due_check_turn(DueWork::ExpiredLeases, flow_slug);
     let mut held_capacity = false;
     let mut once = || -> Result<_> {
         if requeue {
@@ -182,10 +182,11 @@ fn look(client: &mut SpiClient<'_>, flow_slug: &str, poll: &Poll, plain: bool) -
 /// statements: the answers' locks (the runs' shared, then the tasks), the claim, then the answers
 /// written and counted off their steps. A step's row, which every answer of the step locks, is
 /// then held only from the last statement to the commit, not through the claim: with the claim
-/// last, a step's answers ran one at a time under many workers (docs/architecture.md, *Locks*). The claim still gets what the answers released (a dependent started, a fan-out spawned,
-/// a capped task let go): when it took fewer than it asked for, it claims again after them. It
-/// never waits: every lock is held until the caller commits. Nothing claimable, it returns no task
-/// and the answers stand.
+/// last, a step's answers ran one at a time under many workers (docs/architecture.md, *Locks*).
+/// Expired leases are requeued after the answers. The call still gets what the answers released
+/// (a dependent started, a fan-out spawned, a capped task let go) or the requeue returned: when
+/// its claim took fewer than it asked for, it claims again after them. It never waits: every lock
+/// is held until the caller commits. Nothing claimable, it returns no task and the answers stand.
 pub fn complete_tasks_and_poll(
     client: &mut SpiClient<'_>,
     function: &str,
@@ -209,10 +210,16 @@ pub fn complete_tasks_and_poll(
     // Plain: a task this look locks without claiming it stays locked only until the caller's
     // commit, which follows at once (there is no sleep to outlast). Such a task is another
     // worker's; its answer locks tasks before steps, so it never holds a step this call waits for.
-    let mut claimed = look(client, flow_slug, &poll, true)?.claimed.unwrap_or_default();
+    // No requeue yet: it would take back an answered task whose lease ran out, whose row this
+    // transaction holds (SKIP LOCKED skips only others' locks), and the answer would be lost.
+    let mut claimed = look(client, flow_slug, &poll, true, false)?.claimed.unwrap_or_default();
     let completed = answer_batch(client, function, tasks, outputs, false)?.0;
+    let requeued = due_check_turn(DueWork::ExpiredLeases, flow_slug);
+    if requeued {
+        machine::requeue_expired_leases(client, flow_slug)?;
+    }
     let short = poll.qty as usize - claimed.len().min(poll.qty as usize);
-    if short > 0 && completed > 0 {
+    if short > 0 && (completed > 0 || requeued) {
         // A capped flow's lock is taken only if free (else the claim takes nothing): this
         // transaction now holds steps' rows, and a holder of that lock may be waiting for them.
         let holds_capacity = machine::lock_flow_capacity(client, flow_slug, false)?;
