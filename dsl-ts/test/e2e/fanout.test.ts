@@ -89,7 +89,8 @@ describe('a compiled flow run by two workers', () => {
     expect(workers.every((worker) => worker.stats.reportCalls < worker.stats.completed)).toBe(true);
     // With every slot busy, answers rode on the poll that claimed the next tasks
     // (pgflow.complete_tasks_and_poll): one call and one commit for both.
-    expect(workers.every((worker) => worker.stats.carriedCompletions > 0)).toBe(true);
+    // Which worker's poll comes at such a moment is timing: one of them, at least.
+    expect(workers.some((worker) => worker.stats.carriedCompletions > 0)).toBe(true);
   });
 
   test('items that fail once are retried and the run still completes in order', async () => {
