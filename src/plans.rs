@@ -55,6 +55,7 @@ statements! {
     // Reading runs
     START_FLOW_CHECK = "start_flow_check" (TEXTOID, JSONBOID);
     RUN_EXISTS = "run_exists" (UUIDOID);
+    FLOW_EXISTS = "flow_exists" (TEXTOID);
     FIND_RUN_BY_KEY = "find_run_by_key" (TEXTOID, TEXTOID);
     RUN_STATUS = "run_status" (UUIDOID);
     GET_RUN = "get_run" (UUIDOID);
@@ -168,6 +169,12 @@ pub fn first_row<'conn>(
 pub fn get<T: FromDatum + IntoDatum>(row: &SpiHeapTupleData<'_>, column: &str) -> Result<Option<T>> {
     row.get_by_name::<T, _>(column)
         .map_err(|error| PgflowError::Internal(format!("pgflow could not read column {column}: {error}")))
+}
+
+/// A column of a statement's row that the statement never leaves NULL.
+pub fn get_required<T: FromDatum + IntoDatum>(row: &SpiHeapTupleData<'_>, column: &str) -> Result<T> {
+    get(row, column)?
+        .ok_or_else(|| PgflowError::Internal(format!("pgflow read a NULL {column} where a value is required")))
 }
 
 /// Another handle on the same argument datum (`DatumWithOid` is not `Clone`); the datum it

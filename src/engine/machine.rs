@@ -18,7 +18,7 @@ use pgrx::Uuid;
 
 use super::{wait, Row};
 use crate::error::{reason, PgflowError, Result};
-use crate::plans::{self, get, optional};
+use crate::plans::{self, get, get_required, optional};
 use crate::raw::{RawJsonb, RawStepTask, RawTaskRecord};
 
 /// What to do when a fan-out's source turns out not to be an array. A direct call refuses it; a
@@ -60,7 +60,7 @@ pub fn start_run(
     let Some(row) = plans::first_row(client, &plans::CREATE_RUN, &args)? else {
         return Ok(None);
     };
-    let run_id = required_column::<Uuid>(get(&row, "run_id")?, "run_id")?;
+    let run_id = get_required::<Uuid>(&row, "run_id")?;
     if get::<i32>(&row, "remaining_steps")? == Some(0) {
         complete_run(client, run_id)?; // a flow without steps
     } else {
@@ -77,7 +77,7 @@ fn complete_run(client: &mut SpiClient<'_>, run_id: Uuid) -> Result<RunState> {
     if let Some(task) = ParentTask::of(&row)? {
         // `child completed`: the task the child run worked for completes with its output, as a
         // worker's answer would (held by the child: an earlier attempt's child answers nothing).
-        let output = required_column::<RawJsonb>(get(&row, "output")?, "output")?;
+        let output = get_required::<RawJsonb>(&row, "output")?;
         let args =
             [task.run_id.into(), task.step_slug.as_str().into(), task.task_index.into(), output.into(), run_id.into()];
         complete_tasks(client, false, &args, false)?;
@@ -175,7 +175,7 @@ fn cancel_children(client: &mut SpiClient<'_>, run_id: Uuid, step_slug: Option<&
     let args = [run_id.into(), optional(step_slug, TEXTOID)];
     for row in plans::run(client, &plans::CANCEL_DESCENDANT_RUNS, &args)? {
         pgrx::check_for_interrupts!();
-        wait::wake_at_commit(required_column::<Uuid>(get(&row, "run_id")?, "run_id")?);
+        wait::wake_at_commit(get_required::<Uuid>(&row, "run_id")?);
     }
     Ok(())
 }
@@ -201,7 +201,7 @@ pub fn redrive_run(client: &mut SpiClient<'_>, run_id: Uuid) -> Result<()> {
     // finished items kept); a task without one gets a new child.
     let mut children = Vec::new();
     for row in plans::run(client, &plans::RESUME_CHILD_RUNS, &[run_id.into()])? {
-        children.push(required_column::<Uuid>(get(&row, "run_id")?, "run_id")?);
+        children.push(get_required::<Uuid>(&row, "run_id")?);
     }
     for child in children {
         pgrx::check_for_interrupts!();
@@ -256,8 +256,8 @@ fn start_ready_steps_of(
     let table = plans::run(client, &plans::START_READY_STEPS, &[run_ids.into()])?;
     let mut started = Vec::with_capacity(table.len());
     for row in table {
-        let run_id = required_column::<Uuid>(get(&row, "run_id")?, "run_id")?;
-        let step_slug = required_column::<String>(get(&row, "step_slug")?, "step_slug")?;
+        let run_id = get_required::<Uuid>(&row, "run_id")?;
+        let step_slug = get_required::<String>(&row, "step_slug")?;
         let on_failure = get::<String>(&row, "on_failure")?.unwrap_or_default();
         let unmet = match get::<bool>(&row, "unmet")? {
             Some(true) => Some(reason::condition_unmet(
@@ -316,7 +316,7 @@ fn start_children(
     }
     let (mut empty, mut children) = (Vec::new(), Vec::new());
     for row in table {
-        let child = required_column::<Uuid>(get(&row, "run_id")?, "run_id")?;
+        let child = get_required::<Uuid>(&row, "run_id")?;
         if get::<i64>(&row, "remaining_steps")? == Some(0) {
             empty.push(child);
         } else {
@@ -559,7 +559,7 @@ pub fn fail_expired_last_attempts(client: &mut SpiClient<'_>, flow_slug: &str) -
     }
     let (mut run_ids, mut step_slugs, mut indexes, mut messages) = (vec![], vec![], vec![], vec![]);
     for row in table {
-        run_ids.push(required_column::<Uuid>(get(&row, "run_id")?, "run_id")?);
+        run_ids.push(get_required::<Uuid>(&row, "run_id")?);
         step_slugs.push(get::<String>(&row, "step_slug")?.unwrap_or_default());
         indexes.push(get::<i32>(&row, "task_index")?.unwrap_or_default());
         messages.push(reason::lease_expired(get::<i32>(&row, "attempts_count")?.unwrap_or_default()));
@@ -608,10 +608,8 @@ pub fn complete_tasks(
                 completed.extend(get::<RawStepTask>(&row, "task")?);
             }
         } else {
-            finished_steps.push((
-                required_column::<Uuid>(get(&row, "run_id")?, "run_id")?,
-                get::<String>(&row, "step_slug")?.unwrap_or_default(),
-            ));
+            finished_steps
+                .push((get_required::<Uuid>(&row, "run_id")?, get::<String>(&row, "step_slug")?.unwrap_or_default()));
         }
     }
     for (run_id, step_slug) in finished_steps {
@@ -631,7 +629,7 @@ pub fn fail_wrong_batch_answers(client: &mut SpiClient<'_>, args: &[DatumWithOid
     }
     let (mut run_ids, mut step_slugs, mut indexes, mut messages) = (vec![], vec![], vec![], vec![]);
     for row in table {
-        run_ids.push(required_column::<Uuid>(get(&row, "run_id")?, "run_id")?);
+        run_ids.push(get_required::<Uuid>(&row, "run_id")?);
         step_slugs.push(get::<String>(&row, "step_slug")?.unwrap_or_default());
         indexes.push(get::<i32>(&row, "task_index")?.unwrap_or_default());
         messages.push(get::<String>(&row, "message")?.unwrap_or_default());
@@ -672,7 +670,7 @@ pub fn fail_tasks(
         pgrx::check_for_interrupts!();
         if get::<bool>(&row, "exhausted")? == Some(true) {
             exhausted_tasks.push((
-                required_column::<Uuid>(get(&row, "run_id")?, "run_id")?,
+                get_required::<Uuid>(&row, "run_id")?,
                 get::<String>(&row, "step_slug")?.unwrap_or_default(),
                 get::<i32>(&row, "task_index")?.unwrap_or_default(),
                 get::<i32>(&row, "items")?.unwrap_or(1),
@@ -725,7 +723,7 @@ pub fn enforce_deadlines(client: &mut SpiClient<'_>, flow_slug: Option<&str>) ->
     let mut due = Vec::with_capacity(table.len());
     for row in table {
         due.push((
-            required_column::<Uuid>(get(&row, "run_id")?, "run_id")?,
+            get_required::<Uuid>(&row, "run_id")?,
             get::<String>(&row, "kind")?.unwrap_or_default() != "run",
             get::<String>(&row, "step_slug")?,
             get::<i32>(&row, "timeout_seconds")?.unwrap_or(0),
@@ -777,10 +775,6 @@ fn step_timed_out(client: &mut SpiClient<'_>, run_id: Uuid, step_slug: &str) -> 
         step_failed(client, run_id, step_slug, &when_exhausted, &message)?;
     }
     Ok(true)
-}
-
-fn required_column<T>(value: Option<T>, column: &str) -> Result<T> {
-    value.ok_or_else(|| PgflowError::Internal(format!("pgflow read a NULL {column} where a value is required")))
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -7,7 +7,7 @@ use pgrx::spi::SpiClient;
 use pgrx::{AnyNumeric, Uuid};
 
 use crate::error::{PgflowError, Result};
-use crate::plans::{self, get, optional};
+use crate::plans::{self, get, get_required, optional};
 use crate::raw::RawJsonb;
 
 pub type Progress = (
@@ -103,8 +103,12 @@ pub struct RunFilter<'a> {
     pub before_run_id: Option<Uuid>,
 }
 
-fn required_uuid(value: Option<Uuid>) -> Result<Uuid> {
-    value.ok_or_else(|| PgflowError::Internal("list_runs read a run without an id".into()))
+/// Refuses a flow that is not defined (42704), without locking one that is.
+fn ensure_flow_exists(client: &mut SpiClient<'_>, flow_slug: &str) -> Result<()> {
+    match plans::first::<bool>(client, &plans::FLOW_EXISTS, &[flow_slug.into()], "found")? {
+        Some(true) => Ok(()),
+        _ => Err(PgflowError::UnknownFlow(flow_slug.to_string())),
+    }
 }
 
 /// Top-level runs, newest first, a page at a time (`list_runs.sql`).
@@ -119,9 +123,7 @@ pub fn list_runs(client: &mut SpiClient<'_>, filter: RunFilter<'_>) -> Result<Ve
         }
     }
     if let Some(flow_slug) = filter.flow_slug {
-        if plans::first_row(client, &plans::FIND_FLOW, &[flow_slug.into()])?.is_none() {
-            return Err(PgflowError::UnknownFlow(flow_slug.to_string()));
-        }
+        ensure_flow_exists(client, flow_slug)?;
     }
     if let Some(run_id) = filter.before_run_id {
         super::runs::run_status(client, run_id)?;
@@ -137,11 +139,10 @@ pub fn list_runs(client: &mut SpiClient<'_>, filter: RunFilter<'_>) -> Result<Ve
     for row in plans::run(client, &plans::LIST_RUNS, &args)? {
         pgrx::check_for_interrupts!();
         rows.push((
-            required_uuid(get::<Uuid>(&row, "run_id")?)?,
+            get_required::<Uuid>(&row, "run_id")?,
             get::<String>(&row, "flow_slug")?.unwrap_or_default(),
             get::<String>(&row, "status")?.unwrap_or_default(),
-            get::<TimestampWithTimeZone>(&row, "started_at")?
-                .ok_or_else(|| PgflowError::Internal("a run without started_at".into()))?,
+            get_required::<TimestampWithTimeZone>(&row, "started_at")?,
             get::<TimestampWithTimeZone>(&row, "finished_at")?,
             get::<i32>(&row, "remaining_steps")?.unwrap_or(0),
             get::<String>(&row, "error_message")?,
@@ -158,9 +159,7 @@ pub type Stats = (String, i64, i64, i64, i64, i64, Option<Interval>, i64, i64, i
 /// `pgflow.stats`: one row per flow (or for the one flow named).
 pub fn stats(client: &mut SpiClient<'_>, flow_slug: Option<&str>) -> Result<Vec<Stats>> {
     if let Some(flow_slug) = flow_slug {
-        if plans::first_row(client, &plans::FIND_FLOW, &[flow_slug.into()])?.is_none() {
-            return Err(PgflowError::UnknownFlow(flow_slug.to_string()));
-        }
+        ensure_flow_exists(client, flow_slug)?;
     }
     let table = plans::run(client, &plans::STATS, &[optional(flow_slug, TEXTOID)])?;
     let mut rows = Vec::with_capacity(table.len());
