@@ -316,7 +316,7 @@ async function waitProfile(admin) {
       const counts = { running: 0, lock: 0, wal: 0, other: 0, idle: 0 };
       const others = {};
       let sampling = true;
-      const sampling_done = (async () => {
+      const samplingDone = (async () => {
         while (sampling) {
           const states = await sampler`
             select state, wait_event_type, wait_event from pg_stat_activity
@@ -333,7 +333,7 @@ async function waitProfile(admin) {
       })();
       const r = await system.run(c.n, c.w, c.b, now() + CAP_MS);
       sampling = false;
-      await sampling_done;
+      await samplingDone;
       await sampler.end();
       const total = Object.values(counts).reduce((a, x) => a + x, 0) || 1;
       const share = Object.fromEntries(Object.entries(counts).map(([k, v]) => [k, (100 * v) / total]));

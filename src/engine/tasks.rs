@@ -196,13 +196,13 @@ pub fn complete_tasks_and_poll(
     poll: Poll,
 ) -> Result<Vec<RawTaskRecord>> {
     check_poll(client, &format!("{function} on flow '{flow_slug}'"), flow_slug, &poll)?;
+    let answers = check_batch(function, tasks, ("outputs", &outputs))?;
     if poll.qty == 0 {
-        answer_batch(client, function, tasks, outputs, false)?;
+        write_answers(client, tasks, outputs, answers, false)?;
         return Ok(Vec::new());
     }
     // Before the answers lock any task, as in poll_for_tasks.
     check_due_work(client, flow_slug)?;
-    let answers = check_batch(function, tasks, ("outputs", &outputs))?;
     if answers > 0 {
         let [run_ids, step_slugs, task_indexes] = tasks.keys();
         machine::lock_answered_tasks(client, &[run_ids, step_slugs, task_indexes, copy(&tasks.worker_id)])?;
@@ -213,7 +213,7 @@ pub fn complete_tasks_and_poll(
     // No requeue yet: it would take back an answered task whose lease ran out, whose row this
     // transaction holds (SKIP LOCKED skips only others' locks), and the answer would be lost.
     let mut claimed = look(client, flow_slug, &poll, true, false)?.claimed.unwrap_or_default();
-    let completed = answer_batch(client, function, tasks, outputs, false)?.0;
+    let completed = write_answers(client, tasks, outputs, answers, false)?.0;
     let requeued = due_check_turn(DueWork::ExpiredLeases, flow_slug);
     if requeued {
         machine::requeue_expired_leases(client, flow_slug)?;
@@ -341,18 +341,19 @@ pub fn complete_tasks(
     tasks: &TaskRefs<'_>,
     outputs: DatumWithOid<'_>,
 ) -> Result<Vec<RawStepTask>> {
-    Ok(answer_batch(client, function, tasks, outputs, true)?.1)
+    let answers = check_batch(function, tasks, ("outputs", &outputs))?;
+    Ok(write_answers(client, tasks, outputs, answers, true)?.1)
 }
 
-/// A checked batch of completions: how many tasks it completed, and their rows when `keep_rows`.
-fn answer_batch(
+/// A batch of `answers` completions, checked by `check_batch`: how many tasks it completed, and
+/// their rows when `keep_rows`.
+fn write_answers(
     client: &mut SpiClient<'_>,
-    function: &str,
     tasks: &TaskRefs<'_>,
     outputs: DatumWithOid<'_>,
+    answers: i64,
     keep_rows: bool,
 ) -> Result<(usize, Vec<RawStepTask>)> {
-    let answers = check_batch(function, tasks, ("outputs", &outputs))?;
     let [run_ids, step_slugs, task_indexes] = tasks.keys();
     let args = [run_ids, step_slugs, task_indexes, outputs, copy(&tasks.worker_id)];
     let (count, completed) = if answers == 1 {
