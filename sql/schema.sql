@@ -192,6 +192,24 @@ create table pgflow.step_states (
 create index step_states_started_idx on pgflow.step_states (flow_slug, step_slug, started_at)
   where status = 'started';
 
+-- Added in 0.6.0: the counters of a big fan-out, in 16 parts (a task's part is its task_index
+-- mod 16), so that workers answering one step at once do not all update its step_states row: an
+-- answer counts itself on its part, and only the answer (or failure) that ends a part's last item
+-- moves the part's completions to the step's row. A fan-out of fewer than 64 tasks has no parts
+-- and counts on its row. remaining: the part's items not yet completed or failed; completed: its
+-- items completed since it was made (or reset by a redrive or a repair), already counted on the
+-- step's row once remaining is 0. So a step's completed items are completed_tasks plus its parts'
+-- completed where remaining > 0, and its unfinished ones remaining_tasks minus those.
+create table pgflow.step_parts (
+  run_id    uuid not null,
+  step_slug text not null,
+  part      int not null,
+  remaining int not null,
+  completed int not null default 0,
+  constraint step_parts_pkey primary key (run_id, step_slug, part),
+  constraint step_parts_remaining_nonnegative check (remaining >= 0)
+);
+
 create sequence pgflow.step_tasks_message_id_seq as bigint;
 
 -- No foreign key to step_states on purpose: an RI trigger fires once per inserted row, which would
@@ -271,13 +289,14 @@ create type pgflow.step_task_record as (
 -- Storage for a queue. Every claim and answer leaves a dead version of a task row (a status change
 -- cannot be a HOT update: status is in the queue indexes' predicates), so autovacuum visits the
 -- queue after 2% of it has changed instead of the default 20%, without cost-based pauses, and
--- keeps the dead index entries of claims from piling up. The counters of step_states and runs
--- change on every answer without touching an indexed column: room left on their pages lets
+-- keeps the dead index entries of claims from piling up. The counters of step_parts, step_states
+-- and runs change often without touching an indexed column: room left on their pages lets
 -- those updates stay HOT (no new index entry, the old version pruned in place).
 -- (BENCHMARKS.md: the soak of 20 runs of 50,000 tasks.)
 alter table pgflow.step_tasks set (autovacuum_vacuum_scale_factor = 0.02, autovacuum_vacuum_threshold = 1000,
   autovacuum_vacuum_insert_scale_factor = 0.02, autovacuum_analyze_scale_factor = 0.02, autovacuum_vacuum_cost_delay = 0);
 alter table pgflow.step_states set (fillfactor = 70, autovacuum_vacuum_scale_factor = 0.02, autovacuum_vacuum_cost_delay = 0);
+alter table pgflow.step_parts set (fillfactor = 50, autovacuum_vacuum_scale_factor = 0.02, autovacuum_vacuum_cost_delay = 0);
 alter table pgflow.runs set (fillfactor = 70, autovacuum_vacuum_scale_factor = 0.02, autovacuum_vacuum_cost_delay = 0);
 
 -- Rows of extension tables are left out of pg_dump unless registered here.
@@ -286,6 +305,7 @@ select pg_catalog.pg_extension_config_dump('pgflow.steps', '');
 select pg_catalog.pg_extension_config_dump('pgflow.deps', '');
 select pg_catalog.pg_extension_config_dump('pgflow.runs', '');
 select pg_catalog.pg_extension_config_dump('pgflow.step_states', '');
+select pg_catalog.pg_extension_config_dump('pgflow.step_parts', '');
 select pg_catalog.pg_extension_config_dump('pgflow.step_tasks', '');
 select pg_catalog.pg_extension_config_dump('pgflow.step_tasks_message_id_seq', '');
 select pg_catalog.pg_extension_config_dump('pgflow.step_tasks_result_seq', '');

@@ -3,16 +3,17 @@
 -- that worker); the others are late or stale answers and stay as they are, and so does a task of a
 -- batched fan-out whose output is not an array with one output per item (wrong_batch_answers.sql
 -- finds those, which fail).
--- Counts the completed tasks off their started steps and returns them, then the steps left with
--- no unfinished task, which the caller completes. The steps' counters count items (a batch counts
--- as many as it holds). Under a step's max_concurrency each completed task leaves its slot to the
--- next waiting task of its step and run.
+-- Counts the completed items (a batch counts as many as it holds) on their steps' parts (see
+-- step_parts in schema.sql), and on the steps' rows only for a part whose last item this ends, or
+-- for a step without parts; returns the completed tasks, then the steps left with no unfinished
+-- item, which the caller completes. Under a step's max_concurrency each completed task leaves its
+-- slot to the next waiting task of its step and run.
 -- Locks, in this order: each run tree's lock, shared (an InitPlan, taken before any row is read; see
--- lock_runs.sql), then the answered tasks, then their steps' states, each in key order, so that
--- concurrent batches cannot deadlock (complete_task.sql and lock_answered_tasks.sql keep the same
--- order: a task is never waited for by one who holds a step). Each task's result_seq is taken
--- under its step's lock, after both: a step's result_seq then grows in commit order, which
--- read_results.sql relies on.
+-- lock_runs.sql), then the answered tasks, then their parts, then the steps' rows that a part's end
+-- counts on, each in key order, so that concurrent batches cannot deadlock (complete_task.sql and
+-- lock_answered_tasks.sql keep the same order: a task is never waited for by one who holds a part
+-- or a step). result_seq is taken under the run tree's lock, which read_results waits for (see
+-- read_results_horizon.sql).
 with answer as (
   select distinct on (a.run_id, a.step_slug, a.task_index) a.run_id, a.step_slug, a.task_index, a.output
   from unnest($1::uuid[], $2::text[], $3::int[], $4::jsonb[]) with ordinality
@@ -34,13 +35,6 @@ with answer as (
       and t.status is not distinct from 'started' and ($5::uuid is null or t.worker_id = $5)
     for update of t
   ) t
-), step_locked as materialized (
-  select ss.run_id, ss.step_slug
-  from pgflow.step_states ss
-  where (ss.run_id, ss.step_slug) in (select distinct l.run_id, l.step_slug from locked l)
-    and ss.status = 'started'
-  order by ss.run_id, ss.step_slug
-  for update of ss
 ), task as (
   update pgflow.step_tasks t
   set status = 'completed', output = a.output, completed_at = clock_timestamp(),
@@ -48,20 +42,50 @@ with answer as (
   from locked l
   join answer a using (run_id, step_slug, task_index)
   where t.run_id = l.run_id and t.step_slug = l.step_slug and t.task_index = l.task_index
-    -- An InitPlan: every step is locked before the first task is written, and after every task
-    -- was locked (step_locked reads all of locked first).
-    and (select count(*) from step_locked) >= 0
     and case when t.first_index is null then true
              when jsonb_typeof(a.output) <> 'array' then false
              else jsonb_array_length(a.output) = jsonb_array_length(t.item) end
   returning row(t.run_id, t.step_slug, t.task_index, t.flow_slug, t.status, t.item, t.attempts_count,
                 t.output, t.error_message, t.visible_at, t.message_id, t.queued_at, t.started_at,
                 t.completed_at, t.failed_at, t.worker_id, t.result_seq, t.priority, t.first_index)::pgflow.step_tasks as task,
-            t.run_id, t.step_slug, t.flow_slug,
+            t.run_id, t.step_slug, t.task_index, t.flow_slug,
             case when t.first_index is null then 1 else jsonb_array_length(t.item) end as items
+), counted_parts as (
+  select t.run_id, t.step_slug, t.task_index % 16 as part, sum(t.items)::int as items
+  from task t group by 1, 2, 3
 ), counted as (
   select t.run_id, t.step_slug, t.flow_slug, count(*)::int as n, sum(t.items)::int as items
   from task t group by 1, 2, 3
+), part_locked as materialized (
+  select p.run_id, p.step_slug, p.part
+  from pgflow.step_parts p
+  where (p.run_id, p.step_slug, p.part) in (select c.run_id, c.step_slug, c.part from counted_parts c)
+  order by p.run_id, p.step_slug, p.part
+  for update of p
+), part as (
+  update pgflow.step_parts p
+  set remaining = p.remaining - c.items, completed = p.completed + c.items
+  from counted_parts c
+  where p.run_id = c.run_id and p.step_slug = c.step_slug and p.part = c.part
+    -- An InitPlan: every part is locked, in key order, before the first is written.
+    and (select count(*) from part_locked) >= 0
+  returning p.run_id, p.step_slug, p.remaining, p.completed
+), ended as (
+  -- What the steps' rows count now: a part's completions once its last item ended, and a step
+  -- without parts its own at once.
+  select e.run_id, e.step_slug, sum(e.items)::int as items
+  from (select p.run_id, p.step_slug, p.completed as items from part p where p.remaining = 0
+        union all
+        select c.run_id, c.step_slug, c.items from counted c
+        where not exists (select from part p where p.run_id = c.run_id and p.step_slug = c.step_slug)) e
+  group by 1, 2
+), step_locked as materialized (
+  select ss.run_id, ss.step_slug
+  from pgflow.step_states ss
+  where (ss.run_id, ss.step_slug) in (select e.run_id, e.step_slug from ended e)
+    and ss.status = 'started'
+  order by ss.run_id, ss.step_slug
+  for update of ss
 ), released as (
   update pgflow.step_tasks w
   set visible_at = clock_timestamp()
@@ -78,10 +102,11 @@ with answer as (
     where s.max_concurrency is not null))
 ), step as (
   update pgflow.step_states ss
-  set remaining_tasks = ss.remaining_tasks - c.items,
-      completed_tasks = ss.completed_tasks + c.items
-  from counted c
-  where ss.run_id = c.run_id and ss.step_slug = c.step_slug and ss.status = 'started'
+  set remaining_tasks = ss.remaining_tasks - e.items,
+      completed_tasks = ss.completed_tasks + e.items
+  from ended e
+  where ss.run_id = e.run_id and ss.step_slug = e.step_slug and ss.status = 'started'
+    and (select count(*) from step_locked) >= 0
   returning ss.run_id, ss.step_slug, ss.remaining_tasks
 )
 select t.task, true as is_task, null::uuid as run_id, null::text as step_slug from task t

@@ -1,12 +1,31 @@
--- $1 run_id, $2 step_slug, $3 how many items its tasks that just ran out of attempts held (one per
--- task, a batch's items for a batch), $4 how many tasks those were. Counts the items off the
--- step (if it is still started) and returns what its failure policy needs to decide: the counters,
--- the policy, and for `threshold` the most failures the step survives, floor(N * (1 - threshold)).
--- Under max_concurrency each of them leaves its slot to the step's next waiting task.
-with counted as (
+-- $1 run_id, $2 step_slug, $3 task_indexes of its tasks that just ran out of attempts, $4 the items
+-- each held (one, or a batch's). The caller holds the run's lock exclusively. Counts the items off
+-- the step (if it is still started) and off their parts (see step_parts in schema.sql; a part this
+-- ends moves its completions to the step's row), and returns what the step's failure policy needs
+-- to decide: the counters, the policy, and for `threshold` the most failures the step survives,
+-- floor(N * (1 - threshold)). Under max_concurrency each of them leaves its slot to the step's next
+-- waiting task.
+with lost as (
+  select x.task_index % 16 as part, sum(x.items)::int as items
+  from unnest($3::int[], $4::int[]) as x (task_index, items)
+  group by 1
+), part as (
+  update pgflow.step_parts p
+  set remaining = p.remaining - l.items
+  from lost l
+  where p.run_id = $1 and p.step_slug = $2 and p.part = l.part
+    and exists (select from pgflow.step_states ss where ss.run_id = $1 and ss.step_slug = $2 and ss.status = 'started')
+  returning p.remaining, p.completed
+), ended as (
+  select coalesce(sum(p.completed) filter (where p.remaining = 0), 0)::int as completed,
+         coalesce((select sum(l.items) from lost l), 0)::int as failed
+  from part p
+), counted as (
   update pgflow.step_states ss
-  set failed_tasks = ss.failed_tasks + $3,
-      remaining_tasks = ss.remaining_tasks - $3
+  set failed_tasks = ss.failed_tasks + e.failed,
+      completed_tasks = ss.completed_tasks + e.completed,
+      remaining_tasks = ss.remaining_tasks - e.failed - e.completed
+  from ended e
   where ss.run_id = $1 and ss.step_slug = $2 and ss.status = 'started'
   returning ss.flow_slug, ss.initial_tasks, ss.failed_tasks, ss.remaining_tasks
 ), released as (
@@ -20,7 +39,7 @@ with counted as (
       select q.ctid from pgflow.step_tasks q
       where q.run_id = $1 and q.step_slug = $2 and q.status = 'queued' and q.visible_at = 'infinity'
       order by q.task_index
-      limit $4
+      limit cardinality($3::int[])
       for update skip locked) q
     where s.max_concurrency is not null))
 )

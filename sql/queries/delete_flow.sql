@@ -10,6 +10,8 @@ with tree as materialized (
   where r.flow_slug = $1
 ), tasks as (
   delete from pgflow.step_tasks t where t.run_id = any (array(select run_id from tree))
+), parts as (
+  delete from pgflow.step_parts p where p.run_id = any (array(select run_id from tree))
 ), step_states as (
   delete from pgflow.step_states ss where ss.run_id = any (array(select run_id from tree))
 ), runs as (

@@ -1,10 +1,9 @@
 -- $1 run_ids, $2 step_slugs, $3 task_indexes (parallel arrays, as complete_tasks.sql takes them),
 -- $4 worker_id. complete_tasks_and_poll's first statement: takes the locks complete_tasks.sql
 -- takes first, each run tree's lock shared and then each answered task, in key order, and writes
--- nothing. Its claim comes next, and complete_tasks.sql last, so that the answered steps' rows,
--- which every answer of a step must lock to count it, are held only from that last statement to
--- the commit: under many workers they were held through the claim as well, and the answers of one
--- step ran one at a time. Returns how many tasks it locked.
+-- nothing. Its claim comes next, and complete_tasks.sql last, so that the parts and steps' rows
+-- the answers count on are held only from that last statement to the commit: under many workers
+-- they were held through the claim as well, and the answers of one step ran one at a time. Returns how many tasks it locked.
 select count(*)::int as locked
 from (select distinct a.run_id, a.step_slug, a.task_index
         from unnest($1::uuid[], $2::text[], $3::int[]) as a (run_id, step_slug, task_index)

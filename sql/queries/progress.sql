@@ -11,8 +11,10 @@ with leased as (
     and t.run_id::text = $1::text
   group by t.step_slug
 ), step as (
+  -- A step's completions not yet on its row wait in its parts (see step_parts in schema.sql).
   select ss.step_slug, s.step_type, s.step_index, ss.status, ss.initial_tasks as total,
-         ss.remaining_tasks, ss.completed_tasks, ss.failed_tasks, ss.started_at,
+         ss.remaining_tasks - u.completed as remaining_tasks, ss.completed_tasks + u.completed as completed_tasks,
+         ss.failed_tasks, ss.started_at,
          case when ss.status in ('completed', 'failed', 'skipped', 'cancelled')
               then coalesce(ss.completed_at, ss.failed_at, r.cancelled_at, r.failed_at) end as finished_at,
          coalesce(l.running, 0) as running
@@ -20,6 +22,10 @@ with leased as (
   join pgflow.steps s on s.flow_slug = ss.flow_slug and s.step_slug = ss.step_slug
   join pgflow.runs r on r.run_id = ss.run_id
   left join leased l on l.step_slug = ss.step_slug
+  cross join lateral (
+    select coalesce(sum(p.completed) filter (where p.remaining > 0), 0)::int as completed
+    from pgflow.step_parts p
+    where p.run_id = ss.run_id and p.step_slug = ss.step_slug) u
   where ss.run_id = $1
 ), rated as (
   select st.*,

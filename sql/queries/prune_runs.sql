@@ -30,6 +30,8 @@ with candidate as materialized (
   select d.run_id from victim v join pgflow.runs d on d.root_run_id = v.run_id and d.parent_run_id is not null
 ), tasks as (
   delete from pgflow.step_tasks t where t.run_id = any (array(select run_id from tree))
+), parts as (
+  delete from pgflow.step_parts p where p.run_id = any (array(select run_id from tree))
 ), states as (
   delete from pgflow.step_states ss where ss.run_id = any (array(select run_id from tree))
 ), deleted as (

@@ -22,14 +22,27 @@ with requeued as (
   where t.run_id = $1 and t.step_slug = r.step_slug and t.task_index = r.task_index
     and t.status in ('failed', 'cancelled')
   returning t.step_slug
-), task_count as (
+), item as (
   -- In items, as the counters keep them (a batch counts its items).
+  select t.step_slug, t.task_index, t.status,
+         case when t.first_index is null then 1 else jsonb_array_length(t.item) end as items
+  from pgflow.step_tasks t where t.run_id = $1
+), task_count as (
   select t.step_slug, sum(t.items)::int as total,
          coalesce(sum(t.items) filter (where t.status = 'completed'), 0)::int as completed
-  from (select t.step_slug, t.status,
-               case when t.first_index is null then 1 else jsonb_array_length(t.item) end as items
-          from pgflow.step_tasks t where t.run_id = $1) t
+  from item t
   group by t.step_slug
+), parts_reset as (
+  -- A restarted step's parts (see step_parts in schema.sql) count its items not completed, and no
+  -- completion: its row counts them all (completed_tasks below).
+  update pgflow.step_parts p
+  set remaining = pc.remaining, completed = 0
+  from (select t.step_slug, t.task_index % 16 as part,
+               coalesce(sum(t.items) filter (where t.status <> 'completed'), 0)::int as remaining
+          from item t group by 1, 2) pc
+  join pgflow.step_states ss on ss.run_id = $1 and ss.step_slug = pc.step_slug
+  where p.run_id = $1 and p.step_slug = pc.step_slug and p.part = pc.part
+    and ss.status not in ('completed', 'skipped')
 ), restarted as (
   update pgflow.step_states ss
   set status = case when c.total > 0 then 'started' else 'created' end,

@@ -1,15 +1,15 @@
 -- $1 run_id (the caller holds its lock exclusively). Sets every counter and status of the run that
 -- disagrees with its tasks (the source of truth) to what they say, as verify_run.sql computes it:
 -- per step the task counts, remaining_tasks and remaining_deps, initial_tasks, a completed
--- step's output; a step not started (or completed) while it has unfinished tasks in a started run
--- is started again; unfinished tasks of an ended run or of an ended step are cancelled; then the
+-- step's output, its parts (see step_parts in schema.sql); a step not started (or completed) while
+-- it has unfinished tasks in a started run is started again; unfinished tasks of an ended run or of an ended step are cancelled; then the
 -- run's remaining_steps. What finishing or failing the steps so repaired entails is the caller's
 -- (the state machine's) next move. Returns each change as (subject, what, was, now).
 with item as (
   -- The run's items: a task of one item as it is, a batch as one row per item (its index, its
   -- own output), so that counts and outputs are the items' as the counters and finish_step.sql
   -- keep them.
-  select t.step_slug, t.status, t.error_message, t.attempts_count,
+  select t.step_slug, t.status, t.error_message, t.attempts_count, t.task_index % 16 as part,
          coalesce(t.first_index + i.ord - 1, t.task_index)::int as task_index,
          case when t.first_index is null then t.output else t.output -> (i.ord - 1)::int end as output
   from pgflow.step_tasks t
@@ -30,9 +30,21 @@ with item as (
                             order by t.task_index), '[]') as envelopes
   from item t
   group by t.step_slug
+), part_live as (
+  -- What each of the run's parts (see step_parts in schema.sql) should hold: its unfinished items.
+  select p.step_slug, p.part, p.remaining, coalesce(l.live, 0) as live
+  from pgflow.step_parts p
+  left join (select i.step_slug, i.part, count(*)::int as live from item i
+              where i.status in ('queued', 'started') group by 1, 2) l
+    on l.step_slug = p.step_slug and l.part = p.part
+  where p.run_id = $1
 ), state as (
-  select ss.step_slug, ss.status, ss.remaining_deps, ss.initial_tasks, ss.remaining_tasks,
-         ss.completed_tasks, ss.failed_tasks, ss.output, r.status as run_status,
+  -- completed_tasks and remaining_tasks as they count, with the completions that wait in the
+  -- step's parts; parts_wrong: a started step's part that does not hold its unfinished items.
+  select ss.step_slug, ss.status, ss.remaining_deps, ss.initial_tasks, ss.remaining_tasks - u.completed as remaining_tasks,
+         ss.completed_tasks + u.completed as completed_tasks, ss.failed_tasks, ss.output, r.status as run_status,
+         ss.status = 'started' and exists (select from part_live pl where pl.step_slug = ss.step_slug and pl.remaining <> pl.live)
+           as parts_wrong,
          s.step_type, s.fanout_policy, s.aggregate, s.step_index,
          coalesce(tc.total, 0) as total, coalesce(tc.completed, 0) as completed,
          coalesce(tc.failed, 0) as failed, coalesce(tc.live, 0) as live, tc.first_output,
@@ -46,6 +58,9 @@ with item as (
   join pgflow.steps s on s.flow_slug = ss.flow_slug and s.step_slug = ss.step_slug
   join pgflow.runs r on r.run_id = ss.run_id
   left join task_count tc on tc.step_slug = ss.step_slug
+  cross join lateral (
+    select coalesce(sum(p.completed) filter (where p.remaining > 0), 0)::int as completed
+    from pgflow.step_parts p where p.run_id = $1 and p.step_slug = ss.step_slug) u
   where ss.run_id = $1
 ), target as (
   select st.*,
@@ -67,6 +82,20 @@ with item as (
               when t.fanout_policy <> 'fail_fast' then t.envelopes
               else t.outputs end as new_output
   from target t
+), fixed_step as (
+  select f.* from fixed f
+  where f.parts_wrong
+     or (f.status, f.initial_tasks, f.remaining_tasks, f.completed_tasks, f.failed_tasks, f.remaining_deps, f.output)
+        is distinct from
+        (f.new_status, f.new_initial, f.new_remaining, f.completed, f.failed, f.new_deps, f.new_output)
+), changed_parts as (
+  -- A step's row rewritten counts all its completions, so its parts hold none, and its
+  -- unfinished items.
+  update pgflow.step_parts p
+  set remaining = pl.live, completed = 0
+  from part_live pl
+  join fixed_step f on f.step_slug = pl.step_slug
+  where p.run_id = $1 and p.step_slug = pl.step_slug and p.part = pl.part
 ), changed_steps as (
   update pgflow.step_states ss
   set status = f.new_status,
@@ -78,11 +107,8 @@ with item as (
       failed_tasks = f.failed,
       remaining_deps = f.new_deps,
       output = f.new_output
-  from fixed f
+  from fixed_step f
   where ss.run_id = $1 and ss.step_slug = f.step_slug
-    and (ss.status, ss.initial_tasks, ss.remaining_tasks, ss.completed_tasks, ss.failed_tasks, ss.remaining_deps, ss.output)
-        is distinct from
-        (f.new_status, f.new_initial, f.new_remaining, f.completed, f.failed, f.new_deps, f.new_output)
 ), cancelled_tasks as (
   update pgflow.step_tasks t
   set status = 'cancelled', result_seq = nextval('pgflow.step_tasks_result_seq')
@@ -112,6 +138,11 @@ with item as (
     (8, 'unfinished tasks', f.live::text, case when f.cancel_live then '0 (cancelled)' else f.live::text end)
   ) as c (ord, what, was, now)
   where c.was is distinct from c.now
+  union all
+  select format('step %s part %s', f.step_slug, pl.part), 'remaining', pl.remaining::text, pl.live::text, f.step_index, 9
+  from fixed f
+  join part_live pl on pl.step_slug = f.step_slug
+  where f.parts_wrong and pl.remaining <> pl.live
   union all
   select 'run', 'remaining_steps', rf.was::text, rf.now::text, -1, 0
   from run_fix rf

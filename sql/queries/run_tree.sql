@@ -18,7 +18,11 @@ select t.run_id, t.parent_run_id, t.depth, r.flow_slug::text, r.status, r.parent
 from tree t
 join pgflow.runs r on r.run_id = t.run_id
 cross join lateral (
-  select sum(ss.initial_tasks) as total, sum(ss.completed_tasks) as completed, sum(ss.failed_tasks) as failed
+  select sum(ss.initial_tasks) as total,
+         -- With the completions that wait in the steps' parts (see step_parts in schema.sql).
+         sum(ss.completed_tasks) + (select coalesce(sum(p.completed) filter (where p.remaining > 0), 0)
+                                      from pgflow.step_parts p where p.run_id = t.run_id) as completed,
+         sum(ss.failed_tasks) as failed
   from pgflow.step_states ss
   where ss.run_id = t.run_id
 ) n

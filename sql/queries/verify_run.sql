@@ -2,16 +2,26 @@
 -- reports each disagreement as (subject, what, stored, expected). No row: the run is consistent.
 with run as (
   select r.* from pgflow.runs r where r.run_id = $1
+), part as (
+  select p.step_slug, p.part, p.remaining, p.completed from pgflow.step_parts p where p.run_id = $1
 ), state as (
-  select ss.*, s.step_type, s.fanout_policy, s.when_exhausted, s.aggregate
+  -- completed_tasks and remaining_tasks as they count: with the completions that wait in the
+  -- step's parts (see step_parts in schema.sql).
+  select ss.run_id, ss.flow_slug, ss.step_slug, ss.status, ss.remaining_deps, ss.initial_tasks,
+         ss.remaining_tasks - u.completed as remaining_tasks, ss.completed_tasks + u.completed as completed_tasks,
+         ss.failed_tasks, ss.output,
+         s.step_type, s.fanout_policy, s.when_exhausted, s.aggregate
   from pgflow.step_states ss
   join pgflow.steps s on s.flow_slug = ss.flow_slug and s.step_slug = ss.step_slug
+  cross join lateral (
+    select coalesce(sum(p.completed) filter (where p.remaining > 0), 0)::int as completed
+    from part p where p.step_slug = ss.step_slug) u
   where ss.run_id = $1
 ), item as (
   -- The run's items: a task of one item as it is, a batch as one row per item (its index, its
   -- own output), so that counts and outputs are the items' as the counters and finish_step.sql
   -- keep them.
-  select t.step_slug, t.status, t.error_message, t.attempts_count,
+  select t.step_slug, t.status, t.error_message, t.attempts_count, t.task_index % 16 as part,
          coalesce(t.first_index + i.ord - 1, t.task_index)::int as task_index,
          case when t.first_index is null then t.output else t.output -> (i.ord - 1)::int end as output
   from pgflow.step_tasks t
@@ -92,6 +102,14 @@ with run as (
          (s.total - s.completed - s.failed)::text
   from step s
   where s.status = 'started' and s.total > 0 and s.remaining_tasks is distinct from s.total - s.completed - s.failed
+  union all
+  select format('step %s part %s', s.step_slug, p.part), 'remaining', p.remaining::text, coalesce(l.live, 0)::text
+  from part p
+  join step s on s.step_slug = p.step_slug
+  left join (select i.step_slug, i.part, count(*)::int as live from item i
+              where i.status in ('queued', 'started') group by 1, 2) l
+    on l.step_slug = p.step_slug and l.part = p.part
+  where s.status = 'started' and p.remaining <> coalesce(l.live, 0)
   union all
   select format('step %s', s.step_slug), 'task_index', s.max_index::text, format('0 to %s without gaps', s.total - 1)
   from step s

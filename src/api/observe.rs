@@ -76,7 +76,8 @@ fn stats(
 
 /// The step's tasks that reached a terminal state, in the order they did, after the cursor
 /// `after_seq` (pass the last `seq` read to get the next page).
-#[pg_extern(stable, parallel_safe)]
+// Volatile: it waits for the run's changes in flight (read_results_horizon.sql) in a subtransaction.
+#[pg_extern(volatile, parallel_unsafe)]
 #[search_path(pg_catalog, @extschema@, pg_temp)]
 #[allow(clippy::type_complexity)]
 fn read_results(

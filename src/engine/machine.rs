@@ -441,11 +441,11 @@ fn step_failed(
     }
 }
 
-/// How many items and tasks of a step ran out of attempts (a batch holds several items).
-#[derive(Clone, Copy, Default)]
+/// The tasks of a step that ran out of attempts, and the items each held (a batch holds several).
+#[derive(Clone, Default)]
 struct Lost {
-    items: i32,
-    tasks: i32,
+    task_indexes: Vec<i32>,
+    items: Vec<i32>,
 }
 
 /// `tasks exhausted`: counts the items of tasks that ran out of attempts off their steps, then
@@ -459,7 +459,8 @@ fn tasks_exhausted(client: &mut SpiClient<'_>, exhausted: Vec<((Uuid, String), L
         if ended.contains(&run_id) {
             continue;
         }
-        let args: [DatumWithOid; 4] = [run_id.into(), step_slug.as_str().into(), lost.items.into(), lost.tasks.into()];
+        let args: [DatumWithOid; 4] =
+            [run_id.into(), step_slug.as_str().into(), lost.task_indexes.into(), lost.items.into()];
         let Some(row) = plans::first_row(client, &plans::COUNT_EXHAUSTED, &args)? else {
             continue; // the step ended meanwhile
         };
@@ -683,14 +684,14 @@ pub fn fail_tasks(
     // What each step lost, steps in the order their first task came.
     let mut exhausted: Vec<((Uuid, String), Lost)> = Vec::new();
     let mut position: HashMap<(Uuid, String), usize> = HashMap::new();
-    for (run_id, step_slug, _, items) in &exhausted_tasks {
+    for (run_id, step_slug, task_index, items) in &exhausted_tasks {
         let key = (*run_id, step_slug.clone());
         let i = *position.entry(key.clone()).or_insert_with(|| {
             exhausted.push((key, Lost::default()));
             exhausted.len() - 1
         });
-        exhausted[i].1.items += items;
-        exhausted[i].1.tasks += 1;
+        exhausted[i].1.task_indexes.push(*task_index);
+        exhausted[i].1.items.push(*items);
     }
     // A task claimed again on its last attempt between the look and the answer (an answer
     // without a worker id): its run is locked now, late but before anything is cancelled.

@@ -3,11 +3,13 @@
 
 use pgrx::datum::{DatumWithOid, Interval, TimestampWithTimeZone};
 use pgrx::pg_sys::BuiltinOid::{TEXTOID, TIMESTAMPTZOID, UUIDOID};
+use pgrx::pg_sys;
 use pgrx::spi::SpiClient;
 use pgrx::{AnyNumeric, Uuid};
 
 use crate::error::{PgflowError, Result};
 use crate::plans::{self, get, get_required, optional};
+use crate::subtransaction;
 use crate::raw::RawJsonb;
 
 pub type Progress = (
@@ -185,7 +187,8 @@ pub fn stats(client: &mut SpiClient<'_>, flow_slug: Option<&str>) -> Result<Vec<
 /// (seq, task_index, status, output, error_message)
 pub type TaskResult = (i64, i32, String, Option<RawJsonb>, Option<String>);
 
-/// `pgflow.read_results`: the step's finished tasks after the cursor, in the order they finished.
+/// `pgflow.read_results`: the step's finished tasks after the cursor, in the order they finished,
+/// up to the horizon of results no change in flight can still precede (read_results_horizon.sql).
 pub fn read_results(
     client: &mut SpiClient<'_>,
     run_id: Uuid,
@@ -203,7 +206,22 @@ pub fn read_results(
         super::runs::run_status(client, run_id)?;
         return Err(PgflowError::UnknownStepOfRun { run_id: run_id.to_string(), step_slug: step_slug.to_string() });
     }
-    let args: [DatumWithOid; 4] = [run_id.into(), step_slug.into(), after_seq.into(), max_rows.into()];
+    // SAFETY: a plain read of the backend's isolation level.
+    if unsafe { pg_sys::XactIsoLevel } >= pg_sys::XACT_REPEATABLE_READ as i32 {
+        return Err(PgflowError::WrongState(format!(
+            "read_results of step '{step_slug}' of run {run_id} needs READ COMMITTED: a REPEATABLE READ or \
+             SERIALIZABLE transaction reads an older snapshot than the horizon it waits for, and its cursor \
+             could skip results committed in between"
+        )));
+    }
+    // The lock it waits for is released with the subtransaction, at once.
+    let horizon = subtransaction::run(
+        || plans::first::<i64>(client, &plans::READ_RESULTS_HORIZON, &[run_id.into()], "horizon"),
+        |_| false,
+    )?
+    .unwrap_or(0);
+    let args: [DatumWithOid; 5] =
+        [run_id.into(), step_slug.into(), after_seq.into(), max_rows.into(), horizon.into()];
     let table = plans::run(client, &plans::READ_RESULTS, &args)?;
     let mut rows = Vec::with_capacity(table.len());
     for row in table {

@@ -8,6 +8,8 @@
 #     has leased fan-out tasks whose answers, after the upgrade, start a single step claimed with
 #     the new record (flow_input) from the renamed queue column (message_id); 0.4.0's has leased
 #     and queued fan-out tasks, claimed after the upgrade through the new queue index (lanes);
+#     0.5.0's is a fan-out of 100 (too early for counter parts) with leased tasks, answered after
+#     the upgrade on the step's row, while a run started after it counts on parts;
 #  2. the released 0.1.0 script (frozen here) upgraded through every script to the current
 #     version: its catalog, and the in-flight databases', must match a fresh install's line for line;
 #  3. the whole pgTAP suite against the database upgraded from 0.1.0.
@@ -17,11 +19,12 @@ cd "$ROOT"
 . scripts/pg-config.sh
 SHAREDIR=$("$PG_CONFIG" --sharedir)
 OUT=$ROOT/target/upgrade
-# The last commits of releases 0.1.1, 0.2.0, 0.3.0 and 0.4.0.
+# The last commits of releases 0.1.1, 0.2.0, 0.3.0, 0.4.0 and 0.5.0.
 RELEASE_0_1_1=5b67a8d72da933d64b941f03bc0ce8ea470e793d
 RELEASE_0_2_0=0b94c377bd1f293b12d8ab34e765653da2c0a843
 RELEASE_0_3_0=a39f5308538cffe0de650ca8e160b264897cf973
 RELEASE_0_4_0=a491ebfff7a30b163110fdaf13c180fc66884797
+RELEASE_0_5_0=99c3fdeb3d3662f4d1a09d73bac4aeb80a8b9042
 mkdir -p "$OUT"
 q() { psql -X -q -v ON_ERROR_STOP=1 "$@"; }
 # The released builds below share target/ and overwrite the library there, which cargo does not
@@ -122,6 +125,19 @@ SQL
 )
 echo "ok - under 0.4.0: run $run4 started, two of its four fan-out tasks leased (one answered), two queued"
 
+# 1e. Under 0.5.0: items (a fan-out of 100 over the run input); all leased, 40 answered.
+run5=$(start_under 0.5.0 "$RELEASE_0_5_0" pgflow_inflight_0_5_0 <<SQL
+select pgflow.create_flow('kept');
+select pgflow.add_step('kept', 'items', step_type => 'fanout');
+select run_id from pgflow.start_flow('kept', (select jsonb_agg(i) from generate_series(0, 99) i)) \gset
+select count(*) from pgflow.poll_for_tasks('kept', 300, 100, 0, 100, '$worker');
+select count(*) from pgflow.complete_tasks(array_fill(:'run_id'::uuid, array[40]), array_fill('items'::text, array[40]),
+                                           array(select generate_series(0, 39)), array(select to_jsonb(i) from generate_series(0, 39) i),
+                                           '$worker');
+SQL
+)
+echo "ok - under 0.5.0: run $run5 started, its 100 fan-out tasks leased, 40 answered"
+
 install_current
 q -d pgflow_inflight -c "alter extension pgflow update"
 result=$(q -d pgflow_inflight -t -A <<SQL
@@ -188,11 +204,34 @@ expected=$(printf '%s\n' "$current" 1 '2 3' 2 1 1 'completed {"total": 100}' '0 
 [ "$result" = "$expected" ] || { printf 'after the upgrade from 0.4.0:\n%s\nexpected:\n%s\n' "$result" "$expected" >&2; exit 1; }
 echo "ok - upgraded from 0.4.0 to $current with the run in flight; its queued tasks were claimed through the new queue index, its leases answered, and it completed as the root of its own tree, consistent"
 
+q -d pgflow_inflight_0_5_0 -c "alter extension pgflow update"
+result=$(q -d pgflow_inflight_0_5_0 -t -A <<SQL
+select extversion from pg_extension where extname = 'pgflow';
+select count(*) from pgflow.step_parts;
+select count(*) from pgflow.complete_tasks(array_fill('$run5'::uuid, array[60]), array_fill('items'::text, array[60]),
+                                           array(select generate_series(40, 99)), array(select to_jsonb(i) from generate_series(40, 99) i),
+                                           '$worker');
+select count(*) from pgflow.read_results('$run5', 'items');
+select status || ' ' || (output -> 'items' = (select jsonb_agg(i) from generate_series(0, 99) i)) from pgflow.runs where run_id = '$run5';
+select count(*) from pgflow.verify_run('$run5');
+select run_id from pgflow.start_flow('kept', (select jsonb_agg(i) from generate_series(0, 99) i)) \gset
+select count(*) from pgflow.step_parts where run_id = :'run_id';
+select count(*) from pgflow.poll_for_tasks('kept', 300, 100, 0);
+select count(*) from pgflow.complete_tasks(array_fill(:'run_id'::uuid, array[100]), array_fill('items'::text, array[100]),
+                                           array(select generate_series(0, 99)), array(select to_jsonb(i) from generate_series(0, 99) i));
+select status from pgflow.runs where run_id = :'run_id';
+select count(*) from pgflow.verify_run(:'run_id');
+SQL
+)
+expected=$(printf '%s\n' "$current" 0 60 100 'completed true' 0 16 100 100 completed 0)
+[ "$result" = "$expected" ] || { printf 'after the upgrade from 0.5.0:\n%s\nexpected:\n%s\n' "$result" "$expected" >&2; exit 1; }
+echo "ok - upgraded from 0.5.0 to $current with the run in flight; its leases were answered on the step's row and it completed, consistent; a run started after the upgrade counted on parts"
+
 # 2. Catalogs. The 0.1.0 install script is frozen here; its definition functions have other
 #    signatures than the installed library's, so that database gets no flow before the update.
 install -m 644 tests/upgrade/pgflow--0.1.0.sql "$SHAREDIR/extension/pgflow--0.1.0.sql"
 for script in pgflow--0.1.0--0.1.1.sql pgflow--0.1.1--0.2.0.sql pgflow--0.2.0--0.3.0.sql pgflow--0.3.0--0.4.0.sql \
-              pgflow--0.4.0--0.5.0.sql; do
+              pgflow--0.4.0--0.5.0.sql pgflow--0.5.0--0.6.0.sql; do
   test -f "$SHAREDIR/extension/$script" || { echo "the upgrade script $script is not installed" >&2; exit 1; }
 done
 createdb pgflow_upgraded
@@ -200,14 +239,15 @@ q -d pgflow_upgraded -c "create extension pgflow version '0.1.0'" -c "alter exte
 createdb pgflow_fresh
 q -d pgflow_fresh -c 'create extension pgflow'
 q -d pgflow_fresh -f tests/upgrade/catalog.sql > "$OUT/fresh.txt"
-for db in pgflow_upgraded pgflow_inflight pgflow_inflight_0_2_0 pgflow_inflight_0_3_0 pgflow_inflight_0_4_0; do
+for db in pgflow_upgraded pgflow_inflight pgflow_inflight_0_2_0 pgflow_inflight_0_3_0 pgflow_inflight_0_4_0 \
+          pgflow_inflight_0_5_0; do
   q -d "$db" -f tests/upgrade/catalog.sql > "$OUT/$db.txt"
   if ! diff -u "$OUT/fresh.txt" "$OUT/$db.txt"; then
     echo "the catalog of $db differs from a fresh install's (- fresh, + upgraded)" >&2
     exit 1
   fi
 done
-echo "ok - upgraded from 0.1.0, 0.1.1, 0.2.0, 0.3.0 and 0.4.0, the catalog matches a fresh install's ($(wc -l < "$OUT/fresh.txt") lines)"
+echo "ok - upgraded from 0.1.0, 0.1.1, 0.2.0, 0.3.0, 0.4.0 and 0.5.0, the catalog matches a fresh install's ($(wc -l < "$OUT/fresh.txt") lines)"
 
 # 3. The suite expects an empty database, as a fresh one is.
 q -d pgflow_upgraded -c 'create extension pgtap' -f tests/fixtures.sql

@@ -12,15 +12,15 @@ select functions_are('pgflow', array[
 select is_empty(
   $$ select p.proname from pg_proc p join pg_namespace n on n.oid = p.pronamespace
      where n.nspname = 'pgflow' and p.provolatile <> 'v'
-       and p.proname not in ('verify_run', 'progress', 'stats', 'read_results', 'run_tree', 'list_runs', 'flow_shape', 'compare_flow_shape') $$,
-  'every function of the API that writes is volatile');
+       and p.proname not in ('verify_run', 'progress', 'stats', 'run_tree', 'list_runs', 'flow_shape', 'compare_flow_shape') $$,
+  'every function of the API that writes or waits is volatile (read_results waits for the answers in flight)');
 select is(
   array(select p.provolatile::text from pg_proc p
         where p.oid in ('pgflow.verify_run'::regproc, 'pgflow.progress'::regproc, 'pgflow.stats'::regproc,
-                        'pgflow.read_results'::regproc, 'pgflow.flow_shape'::regproc,
+                        'pgflow.flow_shape'::regproc,
                         'pgflow.compare_flow_shape'::regproc, 'pgflow.run_tree'::regproc, 'pgflow.list_runs'::regproc)),
-  array['s', 's', 's', 's', 's', 's', 's', 's'],
-  'verify_run, progress, stats, read_results, run_tree, list_runs, flow_shape and compare_flow_shape only read, so they are stable');
+  array['s', 's', 's', 's', 's', 's', 's'],
+  'verify_run, progress, stats, run_tree, list_runs, flow_shape and compare_flow_shape only read, so they are stable');
 select is_empty(
   $$ select n.nspname, p.proname from pg_proc p join pg_namespace n on n.oid = p.pronamespace
      join pg_depend d on d.objid = p.oid and d.deptype = 'e'

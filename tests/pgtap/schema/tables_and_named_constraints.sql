@@ -1,7 +1,7 @@
 begin;
 select plan(14);
 
-select tables_are('pgflow', array['flows', 'steps', 'deps', 'runs', 'step_states', 'step_tasks']);
+select tables_are('pgflow', array['flows', 'steps', 'deps', 'runs', 'step_states', 'step_parts', 'step_tasks']);
 select col_is_pk('pgflow', 'step_tasks', array['run_id', 'step_slug', 'task_index'], 'a task is keyed by run, step and index');
 select has_type('pgflow', 'step_task_record', 'the claim record type exists');
 select has_index('pgflow', 'step_tasks', 'step_tasks_queued_idx', 'the queue index exists');
