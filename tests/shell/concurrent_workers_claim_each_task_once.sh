@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
-# Four worker sessions drain one 2,000-item fan-out at the same time, one transaction per batch;
-# workers 1 and 3 answer task by task (complete_task), 2 and 4 a batch at a time (complete_tasks).
+# Four worker sessions drain one 2,000-item fan-out at the same time; workers 2 and 4 claim and
+# answer a batch at a time (complete_tasks) in one transaction, workers 1 and 3 claim a batch, then
+# answer task by task (complete_task), each answer in a transaction of its own (several answers
+# to one big fan-out in one transaction, one call each, could deadlock with a batch: see
+# docs/architecture.md, Locks).
 # Every task must be claimed exactly once (no lease expires here), and the output must be complete
 # and in order.
 set -euo pipefail
@@ -17,13 +20,15 @@ q "select pgflow.create_flow('fan');
    select pgflow.add_step('fan', 'list');
    select pgflow.add_step('fan', 'fetch', array['list'], step_type => 'fanout');
    select pgflow.add_step('fan', 'save', array['fetch'])" >/dev/null
-# A worker: claim up to 10 tasks, complete them, commit; stop after 2 s with nothing to claim.
+# A worker: claim up to 10 tasks and complete them; stop after 2 s with nothing to claim.
 q "create table claims (worker int, run_id uuid, step_slug text, task_index int);
    create procedure work(worker int) language plpgsql as \$\$
-   declare got int;
+   declare got int; answer record;
    begin
+     create temp table answers (run_id uuid, step_slug text, task_index int, output jsonb);
      loop
-       create temp table answers on commit drop as
+       truncate answers;
+       insert into answers
          select t.run_id, t.step_slug, t.task_index, case t.step_slug
                   when 'list' then (select jsonb_agg(i) from generate_series(0, $N - 1) i)
                   when 'fetch' then t.input -> 'item'
@@ -34,7 +39,11 @@ q "create table claims (worker int, run_id uuid, step_slug text, task_index int)
          perform pgflow.complete_tasks(array_agg(run_id), array_agg(step_slug), array_agg(task_index), array_agg(output))
            from answers having count(*) > 0;
        else
-         perform pgflow.complete_task(run_id, step_slug, task_index, output) from answers;
+         commit;
+         for answer in select * from answers loop
+           perform pgflow.complete_task(answer.run_id, answer.step_slug, answer.task_index, answer.output);
+           commit;
+         end loop;
        end if;
        select count(*) into got from answers;
        commit;
