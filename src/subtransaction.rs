@@ -1,5 +1,6 @@
-//! Subtransactions, for the one place the engine needs to undo part of a call: a poll iteration
-//! that claimed nothing.
+//! Subtransactions, for the two places the engine needs to undo part of a call: a poll iteration
+//! that claimed nothing, and read_results' wait for the run's answers in flight (whose lock it
+//! releases at once).
 
 use pgrx::pg_sys;
 

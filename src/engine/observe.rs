@@ -2,15 +2,15 @@
 //! of them read counters and indexes, never a step's whole task list.
 
 use pgrx::datum::{DatumWithOid, Interval, TimestampWithTimeZone};
-use pgrx::pg_sys::BuiltinOid::{TEXTOID, TIMESTAMPTZOID, UUIDOID};
 use pgrx::pg_sys;
+use pgrx::pg_sys::BuiltinOid::{TEXTOID, TIMESTAMPTZOID, UUIDOID};
 use pgrx::spi::SpiClient;
 use pgrx::{AnyNumeric, Uuid};
 
 use crate::error::{PgflowError, Result};
 use crate::plans::{self, get, get_required, optional};
-use crate::subtransaction;
 use crate::raw::RawJsonb;
+use crate::subtransaction;
 
 pub type Progress = (
     String,
@@ -220,8 +220,7 @@ pub fn read_results(
         |_| false,
     )?
     .unwrap_or(0);
-    let args: [DatumWithOid; 5] =
-        [run_id.into(), step_slug.into(), after_seq.into(), max_rows.into(), horizon.into()];
+    let args: [DatumWithOid; 5] = [run_id.into(), step_slug.into(), after_seq.into(), max_rows.into(), horizon.into()];
     let table = plans::run(client, &plans::READ_RESULTS, &args)?;
     let mut rows = Vec::with_capacity(table.len());
     for row in table {
