@@ -88,7 +88,7 @@ const extension = {
     await sql`select pgflow.add_step('bench', 'total', array['work'])`;
   },
   async reset(sql) {
-    await sql`truncate pgflow.step_tasks, pgflow.step_states, pgflow.runs`;
+    await sql`truncate pgflow.step_tasks, pgflow.step_parts, pgflow.step_states, pgflow.runs`;
     await sql`vacuum analyze pgflow.step_tasks`;
   },
   async run(n, w, b, deadline) {
