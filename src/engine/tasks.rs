@@ -203,6 +203,16 @@ pub fn complete_tasks_and_poll(
     }
     // Before the answers lock any task, as in poll_for_tasks.
     check_due_work(client, flow_slug)?;
+    if answers == 1 {
+        // One answer locks one task and one part of its step (see step_parts in schema.sql; a
+        // step of fewer than 64 tasks, its row): held through the claim, that keeps almost no one
+        // waiting, and the claim, made after it, sees what it released. One statement fewer.
+        write_answers(client, tasks, outputs, answers, false)?;
+        if due_check_turn(DueWork::ExpiredLeases, flow_slug) {
+            machine::requeue_expired_leases(client, flow_slug)?;
+        }
+        return claim_without_waiting(client, flow_slug, &poll, poll.qty);
+    }
     if answers > 0 {
         let [run_ids, step_slugs, task_indexes] = tasks.keys();
         machine::lock_answered_tasks(client, &[run_ids, step_slugs, task_indexes, copy(&tasks.worker_id)])?;
@@ -220,16 +230,39 @@ pub fn complete_tasks_and_poll(
     }
     let short = poll.qty as usize - claimed.len().min(poll.qty as usize);
     if short > 0 && (completed > 0 || requeued) {
-        // A capped flow's lock is taken only if free (else the claim takes nothing): this
-        // transaction now holds steps' rows, and a holder of that lock may be waiting for them.
-        let holds_capacity = machine::lock_flow_capacity(client, flow_slug, false)?;
-        let lease = poll.lease_seconds;
-        let steps = plans::optional(poll.step_slugs.clone(), TEXTARRAYOID);
-        let worker = worker_arg(poll.worker_id);
-        let more = machine::claim(client, flow_slug, lease, short as i32, worker, steps, holds_capacity)?;
-        claimed.extend(machine::claimed_tasks(more)?);
+        claimed.extend(claim_without_waiting(client, flow_slug, &poll, short as i32)?);
     }
     Ok(claimed)
+}
+
+/// A claim of up to `qty` made after answers were written, which never waits: a capped flow's
+/// capacity lock is taken only if free (else it claims nothing), since this transaction holds
+/// the answers' parts and steps' rows, and a holder of that lock may be waiting for them.
+fn claim_without_waiting(
+    client: &mut SpiClient<'_>,
+    flow_slug: &str,
+    poll: &Poll,
+    qty: i32,
+) -> Result<Vec<RawTaskRecord>> {
+    let attempt = |client: &mut SpiClient<'_>, holds_capacity: bool| {
+        let steps = plans::optional(poll.step_slugs.clone(), TEXTARRAYOID);
+        let table = machine::claim(
+            client,
+            flow_slug,
+            poll.lease_seconds,
+            qty,
+            worker_arg(poll.worker_id),
+            steps,
+            holds_capacity,
+        )?;
+        machine::claimed_tasks(table)
+    };
+    // An uncapped flow's claim is the only statement; a capped one's takes nothing without the lock.
+    let claimed = attempt(client, false)?;
+    if !claimed.is_empty() || !machine::lock_flow_capacity(client, flow_slug, false)? {
+        return Ok(claimed);
+    }
+    attempt(client, true)
 }
 
 /// The tasks a batch of answers is about, as parallel arrays (the fourth array, outputs or error
