@@ -53,6 +53,10 @@ async function outcome(admin, runId, n) {
 // What the workers of one run have done, shared by both engines' drivers: the run counts from
 // before start_flow to the answer of `total`; spawn is the answer of `list`, which creates the N
 // tasks. Workers still waiting in a poll when the run finished must not count.
+// Set when a run's last task is answered: the wait profile stops sampling there, before the
+// workers still asleep in a poll (for up to a second) return.
+let runEnded = false;
+
 class Progress {
   constructor() {
     this.t0 = now();
@@ -65,7 +69,7 @@ class Progress {
   answered(stepSlug, started) {
     if (stepSlug === 'list') this.spawnMs = now() - started;
     if (stepSlug === 'work') this.completedWork++;
-    if (stepSlug === 'total') { this.done = true; this.finishedAt = now(); }
+    if (stepSlug === 'total') { this.done = true; this.finishedAt = now(); runEnded = true; }
   }
 
   async result(admin, runId, n) {
@@ -304,7 +308,8 @@ async function progressCost(admin, n) {
 // What bounds the configurations that miss their targets: a run of each again, while another
 // connection samples what the workers' backends are doing every 5 ms (pg_stat_activity): running,
 // waiting for a lock another transaction holds (a row or an advisory lock), flushing WAL at
-// commit, other waits, or idle (the driver's side of the round trip). The runs are slower than the
+// commit, other waits, or idle (the driver's side of the round trip), until the run's last task is
+// answered. The runs are slower than the
 // grid's by the sampler's share of the two cores; the shares are what they show.
 const PROFILED = [{ n: 100_000, w: 2, b: 100 }, { n: 100_000, w: 4, b: 100 }, { n: 10_000, w: 2, b: 1 }, { n: 10_000, w: 4, b: 1 }];
 async function waitProfile(admin) {
@@ -316,8 +321,9 @@ async function waitProfile(admin) {
       const counts = { running: 0, lock: 0, wal: 0, other: 0, idle: 0 };
       const others = {};
       let sampling = true;
+      runEnded = false;
       const samplingDone = (async () => {
-        while (sampling) {
+        while (sampling && !runEnded) {
           const states = await sampler`
             select state, wait_event_type, wait_event from pg_stat_activity
             where application_name = 'bench-worker' and backend_type = 'client backend'`;
@@ -812,10 +818,12 @@ if (watching) {
 if (watching) {
   lines.push('## What bounds the targets not met', '',
     'Configurations of the targets run again (pgflow-rs and the floor), while another connection samples the workers\' ' +
-    'backends every 5 ms in `pg_stat_activity`: running; waiting for a lock another transaction holds (for pgflow-rs, ' +
-    'the row of the step being answered, which every answer locks to count itself off the step until its commit); ' +
-    'flushing WAL; other waits; idle (the driver\'s side of each round trip). Shares of the samples; tasks/s are lower ' +
-    'than the grid\'s by the sampler\'s share of the two cores.', '');
+    'backends every 5 ms in `pg_stat_activity`, from the start until the run\'s last task is answered: running; ' +
+    'waiting for a lock another transaction holds (for pgflow-rs, the counter part or the row of the step being ' +
+    'answered, which an answer locks until its commit); flushing WAL; other waits (for pgflow-rs, `Extension` is a ' +
+    'worker asleep in `poll_for_tasks`, with nothing to claim while a transaction spawns the fan-out or aggregates ' +
+    'it); idle (the driver\'s side of each round trip). Shares of the samples; tasks/s are lower than the grid\'s by ' +
+    'the sampler\'s share of the two cores.', '');
   lines.push('| N | W | B | system | tasks/s | running | lock wait | WAL | other waits (commonest) | idle |', '|---:|---:|---:|---|---:|---:|---:|---:|---|---:|');
   for (const p of watching.profile) {
     const f = (k) => `${p.share[k].toFixed(1)}%`;
