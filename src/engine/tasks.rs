@@ -178,15 +178,17 @@ fn look(client: &mut SpiClient<'_>, flow_slug: &str, poll: &Poll, plain: bool, m
     Ok(Look { claimed: Some(machine::claimed_tasks(claimed)?), held_capacity })
 }
 
-/// `complete_tasks` and one look for tasks to claim, in one call and one transaction, in three
-/// statements: the answers' locks (the runs' shared, then the tasks), the claim, then the answers
-/// written and counted off their steps. A step's row, which every answer of the step locks, is
-/// then held only from the last statement to the commit, not through the claim: with the claim
-/// last, a step's answers ran one at a time under many workers (docs/architecture.md, *Locks*).
-/// Expired leases are requeued after the answers. The call still gets what the answers released
-/// (a dependent started, a fan-out spawned, a capped task let go) or the requeue returned: when
-/// its claim took fewer than it asked for, it claims again after them. It never waits: every lock
-/// is held until the caller commits. Nothing claimable, it returns no task and the answers stand.
+/// `complete_tasks` and one look for tasks to claim, in one call and one transaction. A batch
+/// takes three statements: the answers' locks (the runs' shared, then the tasks), the claim, then
+/// the answers written and counted on their steps' parts and rows. Those, which a batch of one
+/// step's answers locks nearly all of, are then held only from the last statement to the commit,
+/// not through the claim: with the claim last, a step's batches ran one at a time under many
+/// workers (docs/architecture.md, *Locks*). One answer is written first and the claim follows:
+/// it locks one task and one part, which few others wait for. Expired leases are requeued after
+/// the answers. The call still gets what the answers released (a dependent started, a fan-out
+/// spawned, a capped task let go) or the requeue returned: a batch whose claim took fewer than it
+/// asked for claims again after them. It never waits: every lock is held until the caller
+/// commits. Nothing claimable, it returns no task and the answers stand.
 pub fn complete_tasks_and_poll(
     client: &mut SpiClient<'_>,
     function: &str,
