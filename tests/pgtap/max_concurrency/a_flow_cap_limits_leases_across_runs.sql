@@ -1,5 +1,5 @@
 begin;
-select plan(7);
+select plan(8);
 
 select pgflow.create_flow('api', max_concurrency => 4);
 select pgflow.add_step('api', 'calls', step_type => 'fanout');
@@ -19,6 +19,10 @@ select is((select count(*)::int from pgflow.complete_tasks_and_poll(
     (select array_agg(run_id) from claimed where task_index in (1, 2)), array['calls', 'calls'],
     (select array_agg(task_index) from claimed where task_index in (1, 2)), array['1', '1']::jsonb[], 'api', 30, 10)), 2,
   'complete_tasks_and_poll claims what its answers freed');
+-- One answer is written before the claim, which takes the flow's capacity lock only if it is free.
+select is((select count(*)::int from pgflow.complete_tasks_and_poll(
+    array[:'two']::uuid[], array['calls'], array[3], array['1']::jsonb[], 'api', 30, 10)), 1,
+  'one answer through complete_tasks_and_poll frees the lease its own claim takes');
 
 select is(pgflow.flow_shape('api') -> 'options' -> 'maxConcurrency', '4'::jsonb, 'the shape carries the cap');
 select throws_ok($$ select pgflow.create_flow('api', max_concurrency => 5) $$, '42710',
