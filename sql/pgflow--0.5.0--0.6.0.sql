@@ -1,7 +1,7 @@
 -- pgflow 0.5.0 -> 0.6.0: many workers on one fan-out.
 -- Fixes: every answer to a step updated that step's step_states row and held it to its commit, so
 -- workers answering one fan-out one task at a time waited for each other (with 4 workers a third
--- of their time). A fan-out of 64 tasks or more now counts its items in 16 parts (step_parts, by
+-- of their time). A fan-out of 64 tasks or more (not a sub-flow one) now counts its items in 16 parts (step_parts, by
 -- task_index mod 16), and only the answer that ends a part's last item counts on the step's row.
 -- progress, run_tree, the summary of an aggregate-false fan-out, verify_run, repair_run and redrive_run read
 -- and keep the parts. Answers to one step so no longer commit in the order of their result_seq:

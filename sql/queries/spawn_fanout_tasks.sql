@@ -9,7 +9,7 @@
 -- items claimed among the big one's next ones, not once it has drained.
 -- Under batch_size each task holds up to that many consecutive items (item is their array,
 -- first_index the first one's index); the step's counters count items all the same. A fan-out of
--- 64 tasks or more also gets its 16 counter parts (step_parts).
+-- 64 tasks or more (but a sub-flow fan-out) also gets its 16 counter parts (step_parts).
 -- Under max_concurrency only the first that many tasks are queued to be claimed; the others wait
 -- (visible_at 'infinity') until a task of the step leaves its slot (release_waiting below).
 -- Returns the array's JSON type (NULL: nothing at the path), the dependency slug (NULL for a root
@@ -65,7 +65,9 @@ with source as materialized (
 ), parted as (
   -- A fan-out of 64 tasks or more counts its items in 16 parts, by task_index mod 16 (see
   -- step_parts in schema.sql): part p holds tasks p, p + 16, ... of the m tasks, each of bs items
-  -- but the last, which holds the rest of the n items.
+  -- but the last, which holds the rest of the n items. Not a sub-flow fan-out: its tasks are
+  -- answered by their child runs' ends, several of which one worker's batch of answers may
+  -- cascade into, one call each, in no key order; on the step's row they cannot deadlock.
   insert into pgflow.step_parts (run_id, step_slug, part, remaining)
   select $1, $2, p.part,
          ((t.m + 15 - p.part) / 16) * t.bs - case when (t.m - 1) % 16 = p.part then t.m * t.bs - c.n else 0 end
@@ -73,7 +75,7 @@ with source as materialized (
   cross join lateral (select coalesce(c.batch_size, 1) as bs,
                              (c.n + coalesce(c.batch_size, 1) - 1) / coalesce(c.batch_size, 1) as m) t
   cross join generate_series(0, 15) as p (part)
-  where c.arr_type = 'array' and t.m >= 64
+  where c.arr_type = 'array' and t.m >= 64 and c.subflow is null
 ), sized as (
   update pgflow.step_states ss
   set initial_tasks = c.n, remaining_tasks = c.n

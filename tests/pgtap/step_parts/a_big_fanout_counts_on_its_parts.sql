@@ -2,13 +2,17 @@
 -- step's row only when a part's last item ends; what reads the counters adds the completions
 -- still in the parts.
 begin;
-select plan(22);
+select plan(23);
 
 select pgflow.create_flow('parted', max_attempts => 1);
 select pgflow.add_step('parted', 'items', step_type => 'fanout', fanout_policy => 'collect_all');
 select pgflow.add_step('parted', 'total', array['items']);
 select pgflow.create_flow('small');
 select pgflow.add_step('small', 'items', step_type => 'fanout');
+select pgflow.create_flow('child');
+select pgflow.add_step('child', 'only');
+select pgflow.create_flow('parent');
+select pgflow.add_step('parent', 'children', step_type => 'fanout', subflow => 'child');
 select pgflow.create_flow('batched');
 select pgflow.add_step('batched', 'items', step_type => 'fanout', batch_size => 7);
 
@@ -22,6 +26,11 @@ select is((select array_agg(remaining order by part) from pgflow.step_parts wher
           '100 tasks: 16 parts, part p holding tasks p, p + 16, ...');
 select is((select count(*)::int from pgflow.step_parts where run_id = (select small from r)), 0,
           'a fan-out of 63 tasks has no parts');
+-- A sub-flow fan-out's tasks are answered by its children's ends, which one worker's batch may
+-- cascade into several at once, in no key order: they count on the step's row.
+select is((select count(*)::int from pgflow.step_parts
+            where run_id = (select run_id from pgflow.start_flow('parent', (select jsonb_agg(i) from generate_series(0, 99) i)))),
+          0, 'a sub-flow fan-out of 100 children has no parts');
 select is((select sum(remaining)::int from pgflow.step_parts where run_id = (select batched from r)), 500,
           '72 batches of 7 (the last of 3) have parts that count their 500 items');
 select is((select remaining from pgflow.step_parts where run_id = (select batched from r) and part = 7), 4 * 7 + 3,
