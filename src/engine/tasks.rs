@@ -11,7 +11,7 @@ use pgrx::array::RawArray;
 use pgrx::datum::{DatumWithOid, TimestampWithTimeZone};
 use pgrx::pg_sys;
 use pgrx::pg_sys::BuiltinOid::{INT4OID, JSONBOID, TEXTARRAYOID, TEXTOID, UUIDOID};
-use pgrx::spi::SpiClient;
+use pgrx::spi::{SpiClient, SpiTupleTable};
 use pgrx::Uuid;
 
 use super::{machine, wait};
@@ -151,22 +151,14 @@ struct Look {
 /// in a subtransaction that is undone when it claims nothing, so that an empty look leaves no lock
 /// behind.
 fn look(client: &mut SpiClient<'_>, flow_slug: &str, poll: &Poll, plain: bool, may_requeue: bool) -> Result<Look> {
-    let requeue = may_requeue && due_check_turn(DueWork::ExpiredLeases, flow_slug);
     let mut held_capacity = false;
     let mut once = || -> Result<_> {
-        if requeue {
-            machine::requeue_expired_leases(client, flow_slug)?;
+        if may_requeue {
+            requeue_on_turn(client, flow_slug)?;
         }
-        let steps = || plans::optional(poll.step_slugs.clone(), TEXTARRAYOID);
-        let lease = poll.lease_seconds;
-        let claimed = machine::claim(client, flow_slug, lease, poll.qty, worker_arg(poll.worker_id), steps(), false)?;
-        // An uncapped flow's claim is the only statement; a capped one's takes nothing without
-        // the lock, and is made again under it.
-        if !claimed.is_empty() || !machine::lock_flow_capacity(client, flow_slug, true)? {
-            return Ok(claimed);
-        }
-        held_capacity = true;
-        machine::claim(client, flow_slug, lease, poll.qty, worker_arg(poll.worker_id), steps(), true)
+        let (claimed, took_capacity) = claim_under_cap(client, flow_slug, poll, poll.qty, true)?;
+        held_capacity = took_capacity;
+        Ok(claimed)
     };
     // The rows are read after a subtransaction ends: what reading them takes must belong to the
     // call, not to the subtransaction.
@@ -210,9 +202,7 @@ pub fn complete_tasks_and_poll(
         // step of fewer than 64 tasks, its row): held through the claim, that keeps almost no one
         // waiting, and the claim, made after it, sees what it released. One statement fewer.
         write_answers(client, tasks, outputs, answers, false)?;
-        if due_check_turn(DueWork::ExpiredLeases, flow_slug) {
-            machine::requeue_expired_leases(client, flow_slug)?;
-        }
+        requeue_on_turn(client, flow_slug)?;
         return claim_without_waiting(client, flow_slug, &poll, poll.qty);
     }
     if answers > 0 {
@@ -226,10 +216,7 @@ pub fn complete_tasks_and_poll(
     // transaction holds (SKIP LOCKED skips only others' locks), and the answer would be lost.
     let mut claimed = look(client, flow_slug, &poll, true, false)?.claimed.unwrap_or_default();
     let completed = write_answers(client, tasks, outputs, answers, false)?.0;
-    let requeued = due_check_turn(DueWork::ExpiredLeases, flow_slug);
-    if requeued {
-        machine::requeue_expired_leases(client, flow_slug)?;
-    }
+    let requeued = requeue_on_turn(client, flow_slug)?;
     let short = poll.qty as usize - claimed.len().min(poll.qty as usize);
     if short > 0 && (completed > 0 || requeued) {
         claimed.extend(claim_without_waiting(client, flow_slug, &poll, short as i32)?);
@@ -246,25 +233,37 @@ fn claim_without_waiting(
     poll: &Poll,
     qty: i32,
 ) -> Result<Vec<RawTaskRecord>> {
-    let attempt = |client: &mut SpiClient<'_>, holds_capacity: bool| {
-        let steps = plans::optional(poll.step_slugs.clone(), TEXTARRAYOID);
-        let table = machine::claim(
-            client,
-            flow_slug,
-            poll.lease_seconds,
-            qty,
-            worker_arg(poll.worker_id),
-            steps,
-            holds_capacity,
-        )?;
-        machine::claimed_tasks(table)
-    };
-    // An uncapped flow's claim is the only statement; a capped one's takes nothing without the lock.
-    let claimed = attempt(client, false)?;
-    if !claimed.is_empty() || !machine::lock_flow_capacity(client, flow_slug, false)? {
-        return Ok(claimed);
+    machine::claimed_tasks(claim_under_cap(client, flow_slug, poll, qty, false)?.0)
+}
+
+/// A claim of up to `qty` of `poll`'s steps. An uncapped flow's claim is the only statement; a
+/// capped one's takes nothing without the flow's capacity lock, so it takes the lock (waiting for
+/// it when `wait`, else only if it is free) and claims again under it. Returns the claim's rows and
+/// whether it took the lock.
+fn claim_under_cap<'conn>(
+    client: &mut SpiClient<'conn>,
+    flow_slug: &str,
+    poll: &Poll,
+    qty: i32,
+    wait: bool,
+) -> Result<(SpiTupleTable<'conn>, bool)> {
+    let steps = || plans::optional(poll.step_slugs.clone(), TEXTARRAYOID);
+    let lease = poll.lease_seconds;
+    let claimed = machine::claim(client, flow_slug, lease, qty, worker_arg(poll.worker_id), steps(), false)?;
+    if !claimed.is_empty() || !machine::lock_flow_capacity(client, flow_slug, wait)? {
+        return Ok((claimed, false));
     }
-    attempt(client, true)
+    Ok((machine::claim(client, flow_slug, lease, qty, worker_arg(poll.worker_id), steps(), true)?, true))
+}
+
+/// Expired leases back to the queue, on this backend's turn (see due_check_turn); returns whether
+/// it was its turn.
+fn requeue_on_turn(client: &mut SpiClient<'_>, flow_slug: &str) -> Result<bool> {
+    let turn = due_check_turn(DueWork::ExpiredLeases, flow_slug);
+    if turn {
+        machine::requeue_expired_leases(client, flow_slug)?;
+    }
+    Ok(turn)
 }
 
 /// The tasks a batch of answers is about, as parallel arrays (the fourth array, outputs or error
