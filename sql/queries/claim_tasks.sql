@@ -8,7 +8,7 @@
 -- skipped one is left out), and its flow_input the run input (NULL for a fan-out task, whose run
 -- input may be the array it fans out).
 -- The queue is read lane by lane (a lane: the queued tasks of one step and one priority, see
--- step_tasks_queued_idx), highest priority first and, within a priority, the lane whose oldest
+-- step_tasks_queued_idx, whose key names the step by a hash of its slugs), highest priority first and, within a priority, the lane whose oldest
 -- claimable task is the oldest first. The lanes are found by a loose index scan, one probe per
 -- lane, so a claim reads what it returns plus a probe per lane, whatever is queued, and a claim of
 -- some steps never reads the others' tasks.
@@ -25,7 +25,8 @@ with recursive lane (step_slug, priority, head) as (
   cross join lateral (
     select q.step_slug, q.priority, q.visible_at
     from pgflow.step_tasks q
-    where q.flow_slug = $1 and q.step_slug = s.step_slug and q.status = 'queued'
+    where hashtextextended(q.flow_slug || '/' || q.step_slug, 0) = hashtextextended($1 || '/' || s.step_slug, 0)
+      and q.flow_slug = $1 and q.step_slug = s.step_slug and q.status = 'queued'
     order by q.priority desc, q.visible_at
     limit 1) h
   -- A sub-flow fan-out's tasks are held by child runs, never claimed.
@@ -36,7 +37,8 @@ with recursive lane (step_slug, priority, head) as (
   cross join lateral (
     select q.step_slug, q.priority, q.visible_at
     from pgflow.step_tasks q
-    where q.flow_slug = $1 and q.step_slug = l.step_slug and q.status = 'queued' and q.priority < l.priority
+    where hashtextextended(q.flow_slug || '/' || q.step_slug, 0) = hashtextextended($1 || '/' || l.step_slug, 0)
+      and q.flow_slug = $1 and q.step_slug = l.step_slug and q.status = 'queued' and q.priority < l.priority
     order by q.priority desc, q.visible_at
     limit 1) h
 ), claimed as (
@@ -60,7 +62,8 @@ with recursive lane (step_slug, priority, head) as (
       cross join lateral (
         select q.ctid
         from pgflow.step_tasks q
-        where q.flow_slug = $1 and q.step_slug = l.step_slug and q.status = 'queued' and q.priority = l.priority
+        where hashtextextended(q.flow_slug || '/' || q.step_slug, 0) = hashtextextended($1 || '/' || l.step_slug, 0)
+          and q.flow_slug = $1 and q.step_slug = l.step_slug and q.status = 'queued' and q.priority = l.priority
           -- A subquery, evaluated once, so that the bound is an index condition (clock_timestamp()
           -- itself is volatile and would be a filter applied to every entry of the lane).
           and q.visible_at <= (select clock_timestamp())

@@ -41,7 +41,9 @@ with source as materialized (
          case when jsonb_typeof(src.arr) = 'array' then jsonb_array_length(src.arr) end as n,
          case when src.start_delay > 0 then now() + make_interval(secs => src.start_delay)
               else least(now(), (select q.visible_at from pgflow.step_tasks q
-                                  where q.flow_slug = src.flow_slug and q.step_slug = $2 and q.status = 'queued'
+                                  where hashtextextended(q.flow_slug || '/' || q.step_slug, 0)
+                                          = hashtextextended(src.flow_slug || '/' || $2, 0)
+                                    and q.flow_slug = src.flow_slug and q.step_slug = $2 and q.status = 'queued'
                                     and q.priority = src.priority
                                   order by q.visible_at limit 1)) end as visible_at
   from source src

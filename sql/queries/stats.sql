@@ -1,6 +1,7 @@
 -- $1 flow_slug (NULL: every flow). One row per flow. Each figure is read through an index:
--- started runs and steps through their partial indexes, queued and running tasks through the
--- queue and lease indexes (so they cost what is waiting or running, not what has finished), the
+-- started runs and steps through their partial indexes, queued tasks through the queue index
+-- (one lane key per step of the flow), running ones through the lease index (so they cost what is
+-- waiting or running, not what has finished), the
 -- queue lag from the oldest head of the queue index's lanes, finished runs through runs_finished_idx. Tasks
 -- finished in the last minute are read from the runs that were started or finished in that minute.
 select f.flow_slug::text,
@@ -12,8 +13,12 @@ select f.flow_slug::text,
        (select count(*) from pgflow.step_states ss
           join pgflow.steps s on s.flow_slug = ss.flow_slug and s.step_slug = ss.step_slug
          where ss.flow_slug = f.flow_slug and ss.status = 'started' and s.step_type = 'fanout') as active_fanouts,
-       (select count(*) from pgflow.step_tasks t
-         where t.flow_slug = f.flow_slug and t.status = 'queued') as queued_tasks,
+       (select coalesce(sum(q.n), 0) from pgflow.steps s
+          cross join lateral (
+            select count(*) as n from pgflow.step_tasks t
+            where hashtextextended(t.flow_slug || '/' || t.step_slug, 0) = hashtextextended(f.flow_slug || '/' || s.step_slug, 0)
+              and t.flow_slug = f.flow_slug and t.step_slug = s.step_slug and t.status = 'queued') q
+         where s.flow_slug = f.flow_slug)::bigint as queued_tasks,
        (select count(*) from pgflow.step_tasks t
          where t.flow_slug = f.flow_slug and t.status = 'started') as running_tasks,
        -- The oldest head among the queue's lanes (claim_tasks.sql), found the way claims find them.
@@ -22,7 +27,8 @@ select f.flow_slug::text,
           from pgflow.steps s
           cross join lateral (
             select q.step_slug, q.priority, q.visible_at from pgflow.step_tasks q
-            where q.flow_slug = f.flow_slug and q.step_slug = s.step_slug and q.status = 'queued'
+            where hashtextextended(q.flow_slug || '/' || q.step_slug, 0) = hashtextextended(f.flow_slug || '/' || s.step_slug, 0)
+              and q.flow_slug = f.flow_slug and q.step_slug = s.step_slug and q.status = 'queued'
             order by q.priority desc, q.visible_at limit 1) h
           where s.flow_slug = f.flow_slug
           union all
@@ -30,7 +36,8 @@ select f.flow_slug::text,
           from lane l
           cross join lateral (
             select q.step_slug, q.priority, q.visible_at from pgflow.step_tasks q
-            where q.flow_slug = f.flow_slug and q.step_slug = l.step_slug and q.status = 'queued'
+            where hashtextextended(q.flow_slug || '/' || q.step_slug, 0) = hashtextextended(f.flow_slug || '/' || l.step_slug, 0)
+              and q.flow_slug = f.flow_slug and q.step_slug = l.step_slug and q.status = 'queued'
               and q.priority < l.priority
             order by q.priority desc, q.visible_at limit 1) h)
         select clock_timestamp() - min(l.head) from lane l where l.head <= clock_timestamp()) as oldest_queued_age,

@@ -3,9 +3,10 @@
 \pset format unaligned
 \pset tuples_only on
 select line from (
-  select format('column %s.%s %s %s%s', c.relname, a.attname, format_type(a.atttypid, a.atttypmod),
+  select format('column %s.%s %s %s%s%s', c.relname, a.attname, format_type(a.atttypid, a.atttypmod),
                 case when a.attnotnull then 'not null' else 'null' end,
-                coalesce(' default ' || pg_get_expr(d.adbin, d.adrelid), '')) as line,
+                coalesce(' default ' || pg_get_expr(d.adbin, d.adrelid), ''),
+                case a.attcompression when 'l' then ' compression lz4' when 'p' then ' compression pglz' else '' end) as line,
          1 as kind, c.relname as name, a.attnum as pos
   from pg_class c
   join pg_namespace n on n.oid = c.relnamespace and n.nspname = 'pgflow'
@@ -17,6 +18,11 @@ select line from (
   from pg_class c
   join pg_namespace n on n.oid = c.relnamespace and n.nspname = 'pgflow'
   where c.reloptions is not null
+  union all
+  select format('sequence %s %s cache %s', c.relname, format_type(s.seqtypid, null), s.seqcache), 1, c.relname, -2
+  from pg_sequence s
+  join pg_class c on c.oid = s.seqrelid
+  join pg_namespace n on n.oid = c.relnamespace and n.nspname = 'pgflow'
   union all
   select format('constraint %s.%s %s', c.relname, k.conname, pg_get_constraintdef(k.oid)), 2, k.conname, 0
   from pg_constraint k

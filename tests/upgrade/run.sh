@@ -9,7 +9,9 @@
 #     the new record (flow_input) from the renamed queue column (message_id); 0.4.0's has leased
 #     and queued fan-out tasks, claimed after the upgrade through the new queue index (lanes);
 #     0.5.0's is a fan-out of 100 (too early for counter parts) with leased tasks, answered after
-#     the upgrade on the step's row, while a run started after it counts on parts;
+#     the upgrade on the step's row, while a run started after it counts on parts; 0.6.0's has
+#     queued tasks of two priorities and leased ones, claimed after the upgrade through the queue
+#     index keyed by a hash of the slugs (in lane order), while a new run spawns under lz4;
 #  2. the released 0.1.0 script (frozen here) upgraded through every script to the current
 #     version: its catalog, and the in-flight databases', must match a fresh install's line for line;
 #  3. the whole pgTAP suite against the database upgraded from 0.1.0.
@@ -19,12 +21,13 @@ cd "$ROOT"
 . scripts/pg-config.sh
 SHAREDIR=$("$PG_CONFIG" --sharedir)
 OUT=$ROOT/target/upgrade
-# The last commits of releases 0.1.1, 0.2.0, 0.3.0, 0.4.0 and 0.5.0.
+# The last commits of releases 0.1.1, 0.2.0, 0.3.0, 0.4.0, 0.5.0 and 0.6.0.
 RELEASE_0_1_1=5b67a8d72da933d64b941f03bc0ce8ea470e793d
 RELEASE_0_2_0=0b94c377bd1f293b12d8ab34e765653da2c0a843
 RELEASE_0_3_0=a39f5308538cffe0de650ca8e160b264897cf973
 RELEASE_0_4_0=a491ebfff7a30b163110fdaf13c180fc66884797
 RELEASE_0_5_0=99c3fdeb3d3662f4d1a09d73bac4aeb80a8b9042
+RELEASE_0_6_0=dbcd52adc7755ed0be5dd69abb8be3ac69ef7088
 mkdir -p "$OUT"
 q() { psql -X -q -v ON_ERROR_STOP=1 "$@"; }
 # The released builds below share target/ and overwrite the library there, which cargo does not
@@ -138,6 +141,18 @@ SQL
 )
 echo "ok - under 0.5.0: run $run5 started, its 100 fan-out tasks leased, 40 answered"
 
+# 1f. Under 0.6.0: a fan-out of 100 at priority 0 with 30 tasks leased, and one of 3 at priority 5
+#     (started later, so claimed first), all of it queued under the old queue index.
+run6=$(start_under 0.6.0 "$RELEASE_0_6_0" pgflow_inflight_0_6_0 <<SQL
+select pgflow.create_flow('kept');
+select pgflow.add_step('kept', 'items', step_type => 'fanout');
+select run_id from pgflow.start_flow('kept', (select jsonb_agg(i) from generate_series(0, 99) i)) \gset
+select count(*) from pgflow.poll_for_tasks('kept', 300, 30, 0, 100, '$worker');
+select pgflow.start_flow('kept', '[1000, 1001, 1002]', priority => 5) is not null;
+SQL
+)
+echo "ok - under 0.6.0: run $run6 started, 30 of its 100 fan-out tasks leased; a run of priority 5 queued"
+
 install_current
 q -d pgflow_inflight -c "alter extension pgflow update"
 result=$(q -d pgflow_inflight -t -A <<SQL
@@ -227,11 +242,40 @@ expected=$(printf '%s\n' "$current" 0 60 100 'completed true' 0 16 100 100 compl
 [ "$result" = "$expected" ] || { printf 'after the upgrade from 0.5.0:\n%s\nexpected:\n%s\n' "$result" "$expected" >&2; exit 1; }
 echo "ok - upgraded from 0.5.0 to $current with the run in flight; its leases were answered on the step's row and it completed, consistent; a run started after the upgrade counted on parts"
 
+q -d pgflow_inflight_0_6_0 -c "alter extension pgflow update"
+result=$(q -d pgflow_inflight_0_6_0 -t -A <<SQL
+select extversion from pg_extension where extname = 'pgflow';
+select queued_tasks || ' ' || running_tasks from pgflow.stats('kept');
+select string_agg(input ->> 'item', ' ' order by task_index) from pgflow.poll_for_tasks('kept', 300, 5, 0, 100, '$worker');
+select count(*) from pgflow.complete_tasks(array_fill('$run6'::uuid, array[32]), array_fill('items'::text, array[32]),
+                                           array(select generate_series(0, 31)), array(select to_jsonb(i) from generate_series(0, 31) i),
+                                           '$worker');
+select count(*) from pgflow.poll_for_tasks('kept', 300, 100, 0, 100, '$worker');
+select count(*) from pgflow.complete_tasks(array_fill('$run6'::uuid, array[68]), array_fill('items'::text, array[68]),
+                                           array(select generate_series(32, 99)), array(select to_jsonb(i) from generate_series(32, 99) i),
+                                           '$worker');
+select status || ' ' || (output -> 'items' = (select jsonb_agg(i) from generate_series(0, 99) i)) from pgflow.runs where run_id = '$run6';
+select count(*) from pgflow.verify_run('$run6');
+select run_id from pgflow.start_flow('kept', (select jsonb_agg(jsonb_build_object('i', i, 'pad', repeat('x', 40))) from generate_series(0, 9999) i)) \gset
+select pg_column_compression(input) from pgflow.runs where run_id = :'run_id';
+select count(*) from pgflow.step_tasks where run_id = :'run_id' and status = 'queued';
+SQL
+)
+# lz4 where the server was built with it, else pglz.
+compression=$(q -d pgflow_inflight_0_6_0 -t -A -c "create temp table probe (t text compression lz4)" -c "select 'lz4'" 2>/dev/null || echo pglz)
+expected=$(printf '%s\n' "$current" '73 30' '1000 1001 1002 30 31' 32 68 68 'completed true' 0 "$compression" 10000)
+[ "$result" = "$expected" ] || { printf 'after the upgrade from 0.6.0:
+%s
+expected:
+%s
+' "$result" "$expected" >&2; exit 1; }
+echo "ok - upgraded from 0.6.0 to $current with the runs in flight; their queued tasks were claimed through the re-keyed queue index in lane order, its leases answered, and it completed, consistent; a new run's input stored with $compression"
+
 # 2. Catalogs. The 0.1.0 install script is frozen here; its definition functions have other
 #    signatures than the installed library's, so that database gets no flow before the update.
 install -m 644 tests/upgrade/pgflow--0.1.0.sql "$SHAREDIR/extension/pgflow--0.1.0.sql"
 for script in pgflow--0.1.0--0.1.1.sql pgflow--0.1.1--0.2.0.sql pgflow--0.2.0--0.3.0.sql pgflow--0.3.0--0.4.0.sql \
-              pgflow--0.4.0--0.5.0.sql pgflow--0.5.0--0.6.0.sql; do
+              pgflow--0.4.0--0.5.0.sql pgflow--0.5.0--0.6.0.sql pgflow--0.6.0--0.7.0.sql; do
   test -f "$SHAREDIR/extension/$script" || { echo "the upgrade script $script is not installed" >&2; exit 1; }
 done
 createdb pgflow_upgraded
@@ -240,14 +284,14 @@ createdb pgflow_fresh
 q -d pgflow_fresh -c 'create extension pgflow'
 q -d pgflow_fresh -f tests/upgrade/catalog.sql > "$OUT/fresh.txt"
 for db in pgflow_upgraded pgflow_inflight pgflow_inflight_0_2_0 pgflow_inflight_0_3_0 pgflow_inflight_0_4_0 \
-          pgflow_inflight_0_5_0; do
+          pgflow_inflight_0_5_0 pgflow_inflight_0_6_0; do
   q -d "$db" -f tests/upgrade/catalog.sql > "$OUT/$db.txt"
   if ! diff -u "$OUT/fresh.txt" "$OUT/$db.txt"; then
     echo "the catalog of $db differs from a fresh install's (- fresh, + upgraded)" >&2
     exit 1
   fi
 done
-echo "ok - upgraded from 0.1.0, 0.1.1, 0.2.0, 0.3.0, 0.4.0 and 0.5.0, the catalog matches a fresh install's ($(wc -l < "$OUT/fresh.txt") lines)"
+echo "ok - upgraded from 0.1.0, 0.1.1, 0.2.0, 0.3.0, 0.4.0, 0.5.0 and 0.6.0, the catalog matches a fresh install's ($(wc -l < "$OUT/fresh.txt") lines)"
 
 # 3. The suite expects an empty database, as a fresh one is.
 q -d pgflow_upgraded -c 'create extension pgtap' -f tests/fixtures.sql
