@@ -26,10 +26,10 @@ with answer as (
   -- Each answer locks its task, found by primary key, in key order. IS NOT DISTINCT FROM rather
   -- than = for the status keeps the lease index (whose predicate is status = 'started') out of
   -- the lookup, whatever a plan made while the queue was small thinks of its size.
-  select t.run_id, t.step_slug, t.task_index
+  select t.ctid
   from answer a
   cross join lateral (
-    select t.run_id, t.step_slug, t.task_index
+    select t.ctid
     from pgflow.step_tasks t
     where t.run_id = a.run_id and t.step_slug = a.step_slug and t.task_index = a.task_index
       and t.status is not distinct from 'started' and ($5::uuid is null or t.worker_id = $5)
@@ -39,9 +39,10 @@ with answer as (
   update pgflow.step_tasks t
   set status = 'completed', output = a.output, completed_at = clock_timestamp(),
       result_seq = nextval('pgflow.step_tasks_result_seq')
-  from locked l
-  join answer a using (run_id, step_slug, task_index)
-  where t.run_id = l.run_id and t.step_slug = l.step_slug and t.task_index = l.task_index
+  from answer a
+  -- The locked rows by ctid (a TID scan; the lock keeps them as they are): no second lookup by key.
+  where t.ctid = any (array(select l.ctid from locked l))
+    and t.run_id = a.run_id and t.step_slug = a.step_slug and t.task_index = a.task_index
     and case when t.first_index is null then true
              when jsonb_typeof(a.output) <> 'array' then false
              else jsonb_array_length(a.output) = jsonb_array_length(t.item) end
