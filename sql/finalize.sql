@@ -46,6 +46,21 @@ alter function pgflow.prune_runs set enable_seqscan = off;
 alter function pgflow.run_tree set enable_seqscan = off;
 alter function pgflow.list_runs set enable_seqscan = off;
 
+-- No JIT in any function of the engine (since 0.7.0). Its statements read few rows, but the
+-- estimates of some plans grow with step_tasks: a step's end, which may aggregate a fan-out's
+-- outputs, was estimated past jit_above_cost once the queue held 100,000 tasks, and every call
+-- then compiled its expressions with LLVM again, about 300 ms for each step that ended, a single
+-- step included (BENCHMARKS.md: the aggregate of 100,000 outputs).
+do $$
+declare
+  f regprocedure;
+begin
+  for f in select p.oid::regprocedure from pg_catalog.pg_proc p where p.pronamespace = 'pgflow'::regnamespace loop
+    execute format('alter function %s set jit = off', f);
+  end loop;
+end
+$$;
+
 -- Least privilege. pgflow_worker may claim, complete and fail tasks and nothing else: no table
 -- privilege, EXECUTE on the task functions, enforce_deadlines, and flow_shape and
 -- compare_flow_shape (which read only a flow's definition, for a worker checking its flow at start)

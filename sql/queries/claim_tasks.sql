@@ -8,10 +8,10 @@
 -- skipped one is left out), and its flow_input the run input (NULL for a fan-out task, whose run
 -- input may be the array it fans out).
 -- The queue is read lane by lane (a lane: the queued tasks of one step and one priority, see
--- step_tasks_queued_idx, whose key names the step by a hash of its slugs), highest priority first and, within a priority, the lane whose oldest
--- claimable task is the oldest first. The lanes are found by a loose index scan, one probe per
--- lane, so a claim reads what it returns plus a probe per lane, whatever is queued, and a claim of
--- some steps never reads the others' tasks.
+-- step_tasks_queued_idx, whose key names the step by a hash of its slugs), highest priority first
+-- and, within a priority, the lane whose oldest claimable task is the oldest first. The lanes are
+-- found by a loose index scan, one probe per lane, so a claim reads what it returns plus a probe
+-- per lane, whatever is queued, and a claim of some steps never reads the others' tasks.
 -- A flow with max_concurrency claims nothing unless the caller holds its capacity lock ($6), and
 -- then no more than the cap leaves; the leases are counted after that lock was taken, so two
 -- claims cannot both take the last slots.

@@ -1,9 +1,9 @@
 -- $1 flow_slug (NULL: every flow). One row per flow. Each figure is read through an index:
 -- started runs and steps through their partial indexes, queued tasks through the queue index
 -- (one lane key per step of the flow), running ones through the lease index (so they cost what is
--- waiting or running, not what has finished), the
--- queue lag from the oldest head of the queue index's lanes, finished runs through runs_finished_idx. Tasks
--- finished in the last minute are read from the runs that were started or finished in that minute.
+-- waiting or running, not what has finished), the queue lag from the oldest head of the queue
+-- index's lanes, finished runs through runs_finished_idx. Tasks finished in the last minute are
+-- read from the runs that were started or finished in that minute.
 select f.flow_slug::text,
        (select count(*) from pgflow.runs r
          where r.flow_slug = f.flow_slug and r.status = 'started') as active_runs,

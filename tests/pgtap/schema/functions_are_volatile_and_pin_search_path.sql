@@ -1,5 +1,5 @@
 begin;
-select plan(6);
+select plan(7);
 
 select functions_are('pgflow', array[
   'create_flow', 'add_step', 'start_flow', 'start_ready_steps', 'spawn_fanout_tasks',
@@ -38,6 +38,13 @@ select is_empty(
      where n.nspname = 'pgflow'
        and not exists (select from unnest(p.proconfig) c where c like 'search_path=%') $$,
   'every function pins its search_path');
+-- Some plans' estimates grow with the queue: past jit_above_cost each call would compile its
+-- expressions with LLVM again (about 300 ms per step that ended, at 100,000 tasks).
+select is_empty(
+  $$ select p.proname from pg_proc p join pg_namespace n on n.oid = p.pronamespace
+     where n.nspname = 'pgflow'
+       and not exists (select from unnest(p.proconfig) c where c = 'jit=off') $$,
+  'every function runs without JIT');
 
 -- The task functions and enforce_deadlines are the only way pgflow_worker touches the queue, and
 -- flow_shape and compare_flow_shape the only way it reads a definition (see src/api/tasks.rs,
