@@ -264,11 +264,7 @@ SQL
 # lz4 where the server was built with it, else pglz.
 compression=$(q -d pgflow_inflight_0_6_0 -t -A -c "create temp table probe (t text compression lz4)" -c "select 'lz4'" 2>/dev/null || echo pglz)
 expected=$(printf '%s\n' "$current" '73 30' '1000 1001 1002 30 31' 32 68 68 'completed true' 0 "$compression" 10000)
-[ "$result" = "$expected" ] || { printf 'after the upgrade from 0.6.0:
-%s
-expected:
-%s
-' "$result" "$expected" >&2; exit 1; }
+[ "$result" = "$expected" ] || { printf 'after the upgrade from 0.6.0:\n%s\nexpected:\n%s\n' "$result" "$expected" >&2; exit 1; }
 echo "ok - upgraded from 0.6.0 to $current with the runs in flight; their queued tasks were claimed through the re-keyed queue index in lane order, its leases answered, and it completed, consistent; a new run's input stored with $compression"
 
 # 2. Catalogs. The 0.1.0 install script is frozen here; its definition functions have other
