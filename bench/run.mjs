@@ -560,6 +560,9 @@ async function spawnCost(admin) {
   const engineMs = median(times.engine) - median(times.build);
   return { n: SPAWN_N, engineMs, floorMs: median(times.floor), buildMs: median(times.build) };
 }
+// The printed line of spawnCost's result.
+const spawnSummary = (spawn) =>
+  `spawn of ${spawn.n}: engine ${spawn.engineMs.toFixed(0)} ms (after ${spawn.buildMs.toFixed(0)} ms to build the array), floor INSERT ${spawn.floorMs.toFixed(0)} ms (${(spawn.engineMs / spawn.floorMs).toFixed(2)}x)`;
 
 // Shapes of fan-out, each run end to end by the shipped dsl-ts worker (two workers, batchSize 10,
 // concurrency 10, no-op handlers): a fan-out capped at 20 per run and a flow capped at 20 against
@@ -669,7 +672,7 @@ let shapes = null;
 if (gridOnly) { await admin.end(); process.exit(0); }
 if (spawnOnly) {
   const spawn = await spawnCost(admin);
-  console.log(`spawn of ${spawn.n}: engine ${spawn.engineMs.toFixed(0)} ms (after ${spawn.buildMs.toFixed(0)} ms to build the array), floor INSERT ${spawn.floorMs.toFixed(0)} ms (${(spawn.engineMs / spawn.floorMs).toFixed(2)}x)`);
+  console.log(spawnSummary(spawn));
   await admin.end();
   process.exit(0);
 }
@@ -687,7 +690,7 @@ if (!watchOnly && (only === null || only.includes('pgflow-rs'))) {
   const shipped = await shippedWorker(admin);
   console.log(`shipped dsl-ts worker, N=${shipped.n}, W=2, defaults: ${Math.round(shipped.shippedRate)}/s; raw driver W=2 B=10: ${Math.round(shipped.rawRate)}/s (${(shipped.shippedRate / shipped.rawRate).toFixed(2)}x; ${shipped.carried} answers carried by polls)`);
   const spawn = only === null || only.includes('floor') ? await spawnCost(admin) : null;
-  if (spawn) console.log(`spawn of ${spawn.n}: engine ${spawn.engineMs.toFixed(0)} ms (after ${spawn.buildMs.toFixed(0)} ms to build the array), floor INSERT ${spawn.floorMs.toFixed(0)} ms (${(spawn.engineMs / spawn.floorMs).toFixed(2)}x)`);
+  if (spawn) console.log(spawnSummary(spawn));
   const rust = RUST_WORKER ? await rustWorker(admin) : [];
   for (const r of rust) console.log(`N=${r.n}, W=2, B=10: Rust worker ${Math.round(r.rust)}/s, dsl-ts worker ${Math.round(r.shipped)}/s, raw driver ${Math.round(r.raw)}/s`);
   const soaked = await soak(admin);
