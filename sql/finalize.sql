@@ -1,61 +1,30 @@
--- Generic plans for every query the engine keeps: all of them are key lookups whose best plan
--- does not depend on the values, and a custom plan would be re-planned on every call (the plan
--- cache keeps choosing custom plans for array parameters), which costs more than running them.
-alter function pgflow.create_flow set plan_cache_mode = force_generic_plan;
-alter function pgflow.add_step set plan_cache_mode = force_generic_plan;
-alter function pgflow.start_flow set plan_cache_mode = force_generic_plan;
-alter function pgflow.start_ready_steps set plan_cache_mode = force_generic_plan;
-alter function pgflow.spawn_fanout_tasks set plan_cache_mode = force_generic_plan;
-alter function pgflow.poll_for_tasks set plan_cache_mode = force_generic_plan;
-alter function pgflow.complete_task set plan_cache_mode = force_generic_plan;
-alter function pgflow.complete_tasks set plan_cache_mode = force_generic_plan;
-alter function pgflow.complete_tasks_and_poll set plan_cache_mode = force_generic_plan;
-alter function pgflow.fail_task set plan_cache_mode = force_generic_plan;
-alter function pgflow.fail_tasks set plan_cache_mode = force_generic_plan;
-alter function pgflow.cancel_run set plan_cache_mode = force_generic_plan;
-alter function pgflow.verify_run set plan_cache_mode = force_generic_plan;
-alter function pgflow.extend_lease set plan_cache_mode = force_generic_plan;
-alter function pgflow.redrive_run set plan_cache_mode = force_generic_plan;
-alter function pgflow.enforce_deadlines set plan_cache_mode = force_generic_plan;
-alter function pgflow.progress set plan_cache_mode = force_generic_plan;
-alter function pgflow.stats set plan_cache_mode = force_generic_plan;
-alter function pgflow.read_results set plan_cache_mode = force_generic_plan;
-alter function pgflow.wait_for_run set plan_cache_mode = force_generic_plan;
-alter function pgflow.repair_run set plan_cache_mode = force_generic_plan;
-alter function pgflow.prune_runs set plan_cache_mode = force_generic_plan;
-alter function pgflow.run_tree set plan_cache_mode = force_generic_plan;
-alter function pgflow.list_runs set plan_cache_mode = force_generic_plan;
-
--- The queue's size swings from empty to millions of rows within one backend's life, and every
--- plan is kept for that life: a plan made while step_tasks was nearly empty (a sequential scan)
--- would still run when it holds millions, one full scan per claim. Every query of the task
--- functions has an index that serves it at any size, so they never scan sequentially.
-alter function pgflow.poll_for_tasks set enable_seqscan = off;
-alter function pgflow.complete_task set enable_seqscan = off;
-alter function pgflow.complete_tasks set enable_seqscan = off;
-alter function pgflow.complete_tasks_and_poll set enable_seqscan = off;
-alter function pgflow.fail_task set enable_seqscan = off;
-alter function pgflow.fail_tasks set enable_seqscan = off;
-alter function pgflow.extend_lease set enable_seqscan = off;
-alter function pgflow.enforce_deadlines set enable_seqscan = off;
-alter function pgflow.progress set enable_seqscan = off;
-alter function pgflow.stats set enable_seqscan = off;
-alter function pgflow.read_results set enable_seqscan = off;
-alter function pgflow.wait_for_run set enable_seqscan = off;
-alter function pgflow.prune_runs set enable_seqscan = off;
-alter function pgflow.run_tree set enable_seqscan = off;
-alter function pgflow.list_runs set enable_seqscan = off;
-
--- No JIT in any function of the engine (since 0.7.0). Its statements read few rows, but the
--- estimates of some plans grow with step_tasks: a step's end, which may aggregate a fan-out's
--- outputs, was estimated past jit_above_cost once the queue held 100,000 tasks, and every call
--- then compiled its expressions with LLVM again, about 300 ms for each step that ended, a single
--- step included (BENCHMARKS.md: the aggregate of 100,000 outputs).
+-- Planner settings of every function of the engine (since 0.8.0 the same for all; a statement is
+-- prepared once per backend, by whichever function runs it first, and then serves every other).
+-- - plan_cache_mode = force_generic_plan: every statement is a key lookup or an ordered probe
+--   whose best plan does not depend on the values, and a custom plan would be planned again on
+--   every call (the plan cache keeps choosing custom plans for array parameters), which costs more
+--   than running it.
+-- - enable_seqscan and enable_bitmapscan off: the queue's size swings from empty to millions of
+--   rows within one backend's life, its statistics are always behind it, and every plan is kept
+--   for that life. A plan made from statistics of a small queue would read a whole lane for each
+--   claim: a sequential scan, or a bitmap scan of a lane's queued tasks and a sort where an index
+--   scan stops at the lane's first row (0.7.0: 14,000 buffers per claim at 600,000 tasks). Every
+--   statement has an index scan that serves it at any size, shaped to stop early (LIMIT in the
+--   index's order, lateral probes led by the few rows that drive them), so these leave the planner
+--   only plans whose cost does not depend on the queue's size
+--   (tests/shell/hot_paths_read_bounded_buffers_whatever_the_statistics.sh).
+-- - jit = off (since 0.7.0): some estimates grow with step_tasks, and past jit_above_cost every
+--   call compiled its expressions with LLVM again: about 300 ms for each step that ended, a single
+--   step included, once the queue held 100,000 tasks (BENCHMARKS.md: the aggregate of 100,000
+--   outputs).
 do $$
 declare
   f regprocedure;
 begin
   for f in select p.oid::regprocedure from pg_catalog.pg_proc p where p.pronamespace = 'pgflow'::regnamespace loop
+    execute format('alter function %s set plan_cache_mode = force_generic_plan', f);
+    execute format('alter function %s set enable_seqscan = off', f);
+    execute format('alter function %s set enable_bitmapscan = off', f);
     execute format('alter function %s set jit = off', f);
   end loop;
 end

@@ -192,14 +192,16 @@ create table pgflow.step_states (
 create index step_states_started_idx on pgflow.step_states (flow_slug, step_slug, started_at)
   where status = 'started';
 
--- Added in 0.6.0: the counters of a big fan-out, in 16 parts (a task's part is its task_index
--- mod 16), so that workers answering one step at once do not all update its step_states row: an
--- answer counts itself on its part, and only the answer (or failure) that ends a part's last item
--- moves the part's completions to the step's row. A fan-out of fewer than 64 tasks has no parts
--- and counts on its row. remaining: the part's items not yet completed or failed; completed: its
--- items completed since it was made (or reset by a redrive or a repair), already counted on the
--- step's row once remaining is 0. So a step's completed items are completed_tasks plus its parts'
--- completed where remaining > 0, and its unfinished ones remaining_tasks minus those.
+-- Added in 0.6.0: the counters of a big fan-out, in 16 parts, so that workers answering one step
+-- at once do not all update its step_states row: an answer counts itself on its part, and only the
+-- answer (or failure) that ends a part's last item moves the part's completions to the step's row.
+-- A task's part is its shard (step_tasks.shard, since 0.8.0; before, its task_index mod 16), the
+-- shard a claim takes it from, so a worker's batch of answers counts on one part and workers on
+-- other shards count on others. A fan-out of fewer than 64 tasks has no parts and counts on its
+-- row. remaining: the part's items not yet completed or failed; completed: its items completed
+-- since it was made (or reset by a redrive or a repair), already counted on the step's row once
+-- remaining is 0. So a step's completed items are completed_tasks plus its parts' completed where
+-- remaining > 0, and its unfinished ones remaining_tasks minus those.
 create table pgflow.step_parts (
   run_id    uuid not null,
   step_slug text not null,
@@ -253,15 +255,24 @@ create table pgflow.step_tasks (
   priority       int not null default 0,
   -- Added in 0.5.0: a task of a batched fan-out holds several items (item is their array) and
   -- this is the index of the first; NULL for a task of one item.
-  first_index    int
+  first_index    int,
+  -- Added in 0.8.0: which of its lane's 16 shards the task queues in, and its part (see
+  -- step_parts). Blocks of 64 consecutive tasks share a shard (blocks 0, 16, 32, ... shard 0), so
+  -- a claim from one shard takes neighbouring rows (a few heap and index pages) and its answers
+  -- count on one part. A single step's task and a fan-out of up to 64 tasks are all in shard 0,
+  -- so among them claims keep the strict order of the queue (priority, then the oldest, item by
+  -- item across runs). Written once here, read everywhere from the column.
+  shard          smallint not null generated always as ((task_index >> 6) & 15) stored
 );
 alter sequence pgflow.step_tasks_message_id_seq owned by pgflow.step_tasks.message_id;
 create sequence pgflow.step_tasks_result_seq as bigint owned by pgflow.step_tasks.result_seq;
 
--- The queue: queued tasks per step of a flow, in lanes of one priority each, by the time they
--- become claimable, then by item index (a fan-out that joins a backlog interleaves with it: see
--- spawn_fanout_tasks.sql). Claims read only this, one lane after another (claim_tasks.sql), so a
--- claim of some steps never reads another step's tasks.
+-- The queue: queued tasks per step of a flow, in lanes of one priority each, each lane in 16
+-- shards (step_tasks.shard), each shard by the time its tasks become claimable, then by item index
+-- (a fan-out that joins a backlog interleaves with it: see spawn_fanout_tasks.sql). Claims read
+-- only this, one lane and shard after another (claim_tasks.sql), so a claim of some steps never
+-- reads another step's tasks, and workers that start at different shards (each backend starts at
+-- its own, and moves on one shard a claim) do not meet at one head of the queue.
 -- Since 0.7.0 a lane's step is keyed by one 8-byte hash of 'flow_slug/step_slug' (slugs have no
 -- '/') rather than the two texts: every spawned task writes an entry here, and a fixed-width key
 -- is narrower and compares without walking variable-width columns (a spawn of 100,000 tasks,
@@ -269,7 +280,7 @@ create sequence pgflow.step_tasks_result_seq as bigint owned by pgflow.step_task
 -- slug conditions, which a hash collision would need. Keys are unique but for a collision, so
 -- the deduplication pass, run on every full leaf page, would never find anything to merge.
 create index step_tasks_queued_idx on pgflow.step_tasks
-  (hashtextextended(flow_slug || '/' || step_slug, 0), priority desc, visible_at, task_index)
+  (hashtextextended(flow_slug || '/' || step_slug, 0), priority desc, shard, visible_at, task_index)
   with (deduplicate_items = off)
   where status = 'queued';
 -- Tasks of a capped fan-out waiting for a slot (queued, visible_at 'infinity'), per step of a

@@ -82,7 +82,7 @@ statements! {
     CANCEL_DESCENDANT_RUNS = "cancel_descendant_runs" (UUIDOID, TEXTOID);
     RESUME_CHILD_RUNS = "resume_child_runs" (UUIDOID);
     SPAWN_FANOUT_TASKS = "spawn_fanout_tasks" (UUIDOID, TEXTOID);
-    CLAIM_TASKS = "claim_tasks" (TEXTOID, INT4OID, INT4OID, UUIDOID, TEXTARRAYOID, BOOLOID);
+    CLAIM_TASKS = "claim_tasks" (TEXTOID, INT4OID, INT4OID, UUIDOID, TEXTARRAYOID, BOOLOID, INT4OID);
     LOCK_FLOW_CAPACITY = "lock_flow_capacity" (TEXTOID, BOOLOID);
     REQUEUE_EXPIRED_LEASES = "requeue_expired_leases" (TEXTOID);
     EXPIRED_LAST_ATTEMPTS = "expired_last_attempts" (TEXTOID);

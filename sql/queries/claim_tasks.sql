@@ -1,6 +1,7 @@
 -- $1 flow_slug, $2 lease seconds (NULL: each task's step timeout, else the flow's), $3 how many,
 -- $4 worker_id (who holds the claims; may be NULL), $5 step slugs (NULL: every step of the flow),
--- $6 whether the caller holds the flow's capacity lock (lock_flow_capacity.sql).
+-- $6 whether the caller holds the flow's capacity lock (lock_flow_capacity.sql), $7 the shard it
+-- starts at (0 to 15: each backend its own, one further at each claim; see machine::start_shard).
 -- Claims queued tasks whose time has come: those of higher-priority runs first, then the oldest.
 -- Each claim counts an attempt and hides the task for the lease. A fan-out task's payload is its
 -- own element ({"item": ...}), or for a batched fan-out its items ({"items": [...], "first_index":
@@ -8,10 +9,19 @@
 -- skipped one is left out), and its flow_input the run input (NULL for a fan-out task, whose run
 -- input may be the array it fans out).
 -- The queue is read lane by lane (a lane: the queued tasks of one step and one priority, see
--- step_tasks_queued_idx, whose key names the step by a hash of its slugs), highest priority first
--- and, within a priority, the lane whose oldest claimable task is the oldest first. The lanes are
--- found by a loose index scan, one probe per lane, so a claim reads what it returns plus a probe
--- per lane, whatever is queued, and a claim of some steps never reads the others' tasks.
+-- step_tasks_queued_idx, whose key names the step by a hash of its slugs), highest priority first,
+-- and each lane shard by shard (step_tasks.shard), from the shard $7 on: a claim takes what the
+-- lanes of the highest priority hold in its first shard (the oldest first, and of two lanes the
+-- one whose first entry is the older first), then in the next shard, and so on, then the next
+-- priority. Workers that start at different shards so take tasks from different places of the
+-- queue (different index and heap pages, different parts of a fan-out's counters) instead of all
+-- taking the same oldest tasks, skipping each other's locked rows; and as each claim starts one
+-- shard further, every shard is read within 16 claims of any worker: none starves.
+-- The lanes are found by a loose index scan, one probe per lane, so a claim reads what it returns
+-- plus a probe per lane and per empty shard it passes, whatever is queued, and a claim of some
+-- steps never reads the others' tasks. Every probe is an index scan in the index's order that stops
+-- at its first row or at the limit; the functions run with enable_seqscan and enable_bitmapscan
+-- off (finalize.sql), so that no plan made from statistics of a small queue reads a whole lane.
 -- A flow with max_concurrency claims nothing unless the caller holds its capacity lock ($6), and
 -- then no more than the cap leaves; the leases are counted after that lock was taken, so two
 -- claims cannot both take the last slots.
@@ -27,7 +37,7 @@ with recursive lane (step_slug, priority, head) as (
     from pgflow.step_tasks q
     where hashtextextended(q.flow_slug || '/' || q.step_slug, 0) = hashtextextended($1 || '/' || s.step_slug, 0)
       and q.flow_slug = $1 and q.step_slug = s.step_slug and q.status = 'queued'
-    order by q.priority desc, q.visible_at
+    order by q.priority desc, q.shard, q.visible_at, q.task_index
     limit 1) h
   -- A sub-flow fan-out's tasks are held by child runs, never claimed.
   where s.flow_slug = $1 and s.subflow is null and ($5::text[] is null or s.step_slug = any ($5::text[]))
@@ -39,7 +49,7 @@ with recursive lane (step_slug, priority, head) as (
     from pgflow.step_tasks q
     where hashtextextended(q.flow_slug || '/' || q.step_slug, 0) = hashtextextended($1 || '/' || l.step_slug, 0)
       and q.flow_slug = $1 and q.step_slug = l.step_slug and q.status = 'queued' and q.priority < l.priority
-    order by q.priority desc, q.visible_at
+    order by q.priority desc, q.shard, q.visible_at, q.task_index
     limit 1) h
 ), claimed as (
   update pgflow.step_tasks t
@@ -54,22 +64,23 @@ with recursive lane (step_slug, priority, head) as (
       worker_id = $4
   where t.ctid = any (array(
       select x.ctid
-      -- offset 0: the lanes stay in this order through the nested loop below, which the limit
-      -- stops as soon as it has enough (a lane's tasks are locked only as they are taken).
-      from (select l.step_slug, l.priority from lane l
-             where l.head <= (select clock_timestamp())
-             order by l.priority desc, l.head, l.step_slug offset 0) l
+      -- offset 0: the lanes' shards stay in this order through the nested loop below, which the
+      -- limit stops as soon as it has enough (a shard's tasks are locked only as they are taken).
+      from (select l.step_slug, l.priority, (($7 + sh.n) & 15)::smallint as shard
+              from lane l cross join generate_series(0, 15) as sh (n)
+             order by l.priority desc, sh.n, l.head, l.step_slug offset 0) l
       cross join lateral (
         select q.ctid
         from pgflow.step_tasks q
         where hashtextextended(q.flow_slug || '/' || q.step_slug, 0) = hashtextextended($1 || '/' || l.step_slug, 0)
           and q.flow_slug = $1 and q.step_slug = l.step_slug and q.status = 'queued' and q.priority = l.priority
+          and q.shard = l.shard
           -- A subquery, evaluated once, so that the bound is an index condition (clock_timestamp()
           -- itself is volatile and would be a filter applied to every entry of the lane).
           and q.visible_at <= (select clock_timestamp())
         order by q.visible_at, q.task_index
         -- Never more than the claim takes; it also makes this an ordered index scan that stops
-        -- early rather than a sort of the whole lane.
+        -- early rather than a sort of the whole shard.
         limit $3
         for update skip locked) x
       limit coalesce((

@@ -29,8 +29,8 @@ with task_locked as materialized (
     and (select count(*) from task_locked) > 0
   returning row(t.run_id, t.step_slug, t.task_index, t.flow_slug, t.status, t.item, t.attempts_count,
                 t.output, t.error_message, t.visible_at, t.message_id, t.queued_at, t.started_at,
-                t.completed_at, t.failed_at, t.worker_id, t.result_seq, t.priority, t.first_index)::pgflow.step_tasks as task,
-            t.flow_slug, case when t.first_index is null then 1 else jsonb_array_length(t.item) end as items
+                t.completed_at, t.failed_at, t.worker_id, t.result_seq, t.priority, t.first_index, t.shard)::pgflow.step_tasks as task,
+            t.flow_slug, t.shard, case when t.first_index is null then 1 else jsonb_array_length(t.item) end as items
 ), released as (
   update pgflow.step_tasks w
   set visible_at = clock_timestamp()
@@ -50,7 +50,7 @@ with task_locked as materialized (
   update pgflow.step_parts p
   set remaining = p.remaining - task.items, completed = p.completed + task.items
   from task
-  where p.run_id = $1 and p.step_slug = $2 and p.part = $3 % 16
+  where p.run_id = $1 and p.step_slug = $2 and p.part = task.shard
   returning p.remaining, p.completed
 ), step as (
   -- The step's row counts the part's completions once its last item ended, and the task's own

@@ -48,11 +48,11 @@ with answer as (
              else jsonb_array_length(a.output) = jsonb_array_length(t.item) end
   returning row(t.run_id, t.step_slug, t.task_index, t.flow_slug, t.status, t.item, t.attempts_count,
                 t.output, t.error_message, t.visible_at, t.message_id, t.queued_at, t.started_at,
-                t.completed_at, t.failed_at, t.worker_id, t.result_seq, t.priority, t.first_index)::pgflow.step_tasks as task,
-            t.run_id, t.step_slug, t.task_index, t.flow_slug,
+                t.completed_at, t.failed_at, t.worker_id, t.result_seq, t.priority, t.first_index, t.shard)::pgflow.step_tasks as task,
+            t.run_id, t.step_slug, t.task_index, t.flow_slug, t.shard,
             case when t.first_index is null then 1 else jsonb_array_length(t.item) end as items
 ), counted_parts as (
-  select t.run_id, t.step_slug, t.task_index % 16 as part, sum(t.items)::int as items
+  select t.run_id, t.step_slug, t.shard as part, sum(t.items)::int as items
   from task t group by 1, 2, 3
 ), counted as (
   select t.run_id, t.step_slug, t.flow_slug, count(*)::int as n, sum(t.items)::int as items

@@ -6,8 +6,10 @@
 -- floor(N * (1 - threshold)). Under max_concurrency each of them leaves its slot to the step's next
 -- waiting task.
 with lost as (
-  select x.task_index % 16 as part, sum(x.items)::int as items
+  -- A task's part is its shard (see step_parts in schema.sql).
+  select t.shard as part, sum(x.items)::int as items
   from unnest($3::int[], $4::int[]) as x (task_index, items)
+  join pgflow.step_tasks t on t.run_id = $1 and t.step_slug = $2 and t.task_index = x.task_index
   group by 1
 ), part as (
   update pgflow.step_parts p

@@ -42,6 +42,6 @@ from task
 where t.run_id = task.run_id and t.step_slug = task.step_slug and t.task_index = task.task_index
 returning row(t.run_id, t.step_slug, t.task_index, t.flow_slug, t.status, t.item, t.attempts_count,
               t.output, t.error_message, t.visible_at, t.message_id, t.queued_at, t.started_at,
-              t.completed_at, t.failed_at, t.worker_id, t.result_seq, t.priority, t.first_index)::pgflow.step_tasks as task,
+              t.completed_at, t.failed_at, t.worker_id, t.result_seq, t.priority, t.first_index, t.shard)::pgflow.step_tasks as task,
           t.run_id, t.step_slug, t.task_index, t.error_message, not task.retried as exhausted,
           case when t.first_index is null then 1 else jsonb_array_length(t.item) end as items

@@ -24,7 +24,7 @@ with requeued as (
   returning t.step_slug
 ), item as (
   -- In items, as the counters keep them (a batch counts its items).
-  select t.step_slug, t.task_index, t.status,
+  select t.step_slug, t.task_index, t.shard, t.status,
          case when t.first_index is null then 1 else jsonb_array_length(t.item) end as items
   from pgflow.step_tasks t where t.run_id = $1
 ), task_count as (
@@ -37,7 +37,7 @@ with requeued as (
   -- completion: its row counts them all (completed_tasks below).
   update pgflow.step_parts p
   set remaining = pc.remaining, completed = 0
-  from (select t.step_slug, t.task_index % 16 as part,
+  from (select t.step_slug, t.shard as part,
                coalesce(sum(t.items) filter (where t.status <> 'completed'), 0)::int as remaining
           from item t group by 1, 2) pc
   join pgflow.step_states ss on ss.run_id = $1 and ss.step_slug = pc.step_slug

@@ -4,12 +4,14 @@
 -- when its dependency was skipped), all in this one statement, each task holding its own element
 -- so that claiming it never reads the whole array again. Creates nothing when it is not an array.
 -- Fairness: tasks without a start delay join their lane (step and priority) at the time of its
--- oldest queued task, not now, so that they are ordered by item index among that backlog's tasks
--- instead of after all of them: a run started beside a big fan-out of the same step gets its
--- items claimed among the big one's next ones, not once it has drained.
+-- oldest queued task (the oldest of its 16 shards' heads), not now, so that they are ordered by
+-- item index among that backlog's tasks instead of after all of them: a run started beside a big
+-- fan-out of the same step gets its items claimed among the big one's next ones, not once it has
+-- drained.
 -- Under batch_size each task holds up to that many consecutive items (item is their array,
 -- first_index the first one's index); the step's counters count items all the same. A fan-out of
--- 64 tasks or more (but a sub-flow fan-out) also gets its 16 counter parts (step_parts).
+-- 64 tasks or more (but a sub-flow fan-out) also gets its counter parts (step_parts), one per shard
+-- its tasks are in.
 -- Under max_concurrency only the first that many tasks are queued to be claimed; the others wait
 -- (visible_at 'infinity') until a task of the step leaves its slot (release_waiting below).
 -- Returns the array's JSON type (NULL: nothing at the path), the dependency slug (NULL for a root
@@ -40,12 +42,14 @@ with source as materialized (
          src.arr, jsonb_typeof(src.arr) as arr_type,
          case when jsonb_typeof(src.arr) = 'array' then jsonb_array_length(src.arr) end as n,
          case when src.start_delay > 0 then now() + make_interval(secs => src.start_delay)
-              else least(now(), (select q.visible_at from pgflow.step_tasks q
-                                  where hashtextextended(q.flow_slug || '/' || q.step_slug, 0)
-                                          = hashtextextended(src.flow_slug || '/' || $2, 0)
-                                    and q.flow_slug = src.flow_slug and q.step_slug = $2 and q.status = 'queued'
-                                    and q.priority = src.priority
-                                  order by q.visible_at limit 1)) end as visible_at
+              else least(now(), (select min(h.visible_at) from generate_series(0, 15) as sh (shard)
+                                  cross join lateral (
+                                    select q.visible_at from pgflow.step_tasks q
+                                    where hashtextextended(q.flow_slug || '/' || q.step_slug, 0)
+                                            = hashtextextended(src.flow_slug || '/' || $2, 0)
+                                      and q.flow_slug = src.flow_slug and q.step_slug = $2 and q.status = 'queued'
+                                      and q.priority = src.priority and q.shard = sh.shard
+                                    order by q.visible_at limit 1) h)) end as visible_at
   from source src
 ), spawned as (
   insert into pgflow.step_tasks (flow_slug, run_id, step_slug, task_index, item, priority, visible_at)
@@ -65,19 +69,25 @@ with source as materialized (
     group by 1) b
   where c.arr_type = 'array' and c.batch_size is not null
 ), parted as (
-  -- A fan-out of 64 tasks or more counts its items in 16 parts, by task_index mod 16 (see
-  -- step_parts in schema.sql): part p holds tasks p, p + 16, ... of the m tasks, each of bs items
-  -- but the last, which holds the rest of the n items. Not a sub-flow fan-out: its tasks are
-  -- answered by their child runs' ends, several of which one worker's batch of answers may
-  -- cascade into, one call each, in no key order; on the step's row they cannot deadlock.
+  -- A fan-out of 64 tasks or more counts its items in parts, a part per shard of its tasks (see
+  -- step_parts in schema.sql), each part created with the items its tasks hold: shard p holds
+  -- the tasks of blocks p, p + 16, ... of 64 consecutive tasks of the m, each of bs items but the
+  -- last, which holds the rest of the n items (as step_tasks.shard says: verify_run.sql checks
+  -- the parts against the tasks' shards, and the tests call it on every run). Not a sub-flow
+  -- fan-out: its tasks are answered by their child runs' ends, several of which one worker's
+  -- batch of answers may cascade into, one call each, in no key order; on the step's row they
+  -- cannot deadlock.
   insert into pgflow.step_parts (run_id, step_slug, part, remaining)
-  select $1, $2, p.part,
-         ((t.m + 15 - p.part) / 16) * t.bs - case when (t.m - 1) % 16 = p.part then t.m * t.bs - c.n else 0 end
+  select $1, $2, b.part, b.items
   from checked c
   cross join lateral (select coalesce(c.batch_size, 1) as bs,
                              (c.n + coalesce(c.batch_size, 1) - 1) / coalesce(c.batch_size, 1) as m) t
   cross join generate_series(0, 15) as p (part)
-  where c.arr_type = 'array' and t.m >= 64 and c.subflow is null
+  cross join lateral (
+    select p.part,
+           ((t.m / 1024) * 64 + least(64, greatest(0, t.m % 1024 - 64 * p.part))) * t.bs
+             - case when ((t.m - 1) >> 6) & 15 = p.part then t.m * t.bs - c.n else 0 end as items) b
+  where c.arr_type = 'array' and t.m >= 64 and c.subflow is null and b.items > 0
 ), sized as (
   update pgflow.step_states ss
   set initial_tasks = c.n, remaining_tasks = c.n

@@ -21,7 +21,8 @@ select f.flow_slug::text,
          where s.flow_slug = f.flow_slug)::bigint as queued_tasks,
        (select count(*) from pgflow.step_tasks t
          where t.flow_slug = f.flow_slug and t.status = 'started') as running_tasks,
-       -- The oldest head among the queue's lanes (claim_tasks.sql), found the way claims find them.
+       -- The oldest head among the queue's lanes (claim_tasks.sql), found the way claims find them,
+       -- then in each lane the oldest of its shards' heads.
        (with recursive lane (step_slug, priority, head) as (
           select h.step_slug, h.priority, h.visible_at
           from pgflow.steps s
@@ -29,7 +30,7 @@ select f.flow_slug::text,
             select q.step_slug, q.priority, q.visible_at from pgflow.step_tasks q
             where hashtextextended(q.flow_slug || '/' || q.step_slug, 0) = hashtextextended(f.flow_slug || '/' || s.step_slug, 0)
               and q.flow_slug = f.flow_slug and q.step_slug = s.step_slug and q.status = 'queued'
-            order by q.priority desc, q.visible_at limit 1) h
+            order by q.priority desc, q.shard, q.visible_at, q.task_index limit 1) h
           where s.flow_slug = f.flow_slug
           union all
           select h.step_slug, h.priority, h.visible_at
@@ -39,8 +40,17 @@ select f.flow_slug::text,
             where hashtextextended(q.flow_slug || '/' || q.step_slug, 0) = hashtextextended(f.flow_slug || '/' || l.step_slug, 0)
               and q.flow_slug = f.flow_slug and q.step_slug = l.step_slug and q.status = 'queued'
               and q.priority < l.priority
-            order by q.priority desc, q.visible_at limit 1) h)
-        select clock_timestamp() - min(l.head) from lane l where l.head <= clock_timestamp()) as oldest_queued_age,
+            order by q.priority desc, q.shard, q.visible_at, q.task_index limit 1) h)
+        select clock_timestamp() - min(h.visible_at)
+        from lane l
+        cross join generate_series(0, 15) as sh (shard)
+        cross join lateral (
+          select q.visible_at from pgflow.step_tasks q
+          where hashtextextended(q.flow_slug || '/' || q.step_slug, 0) = hashtextextended(f.flow_slug || '/' || l.step_slug, 0)
+            and q.flow_slug = f.flow_slug and q.step_slug = l.step_slug and q.status = 'queued'
+            and q.priority = l.priority and q.shard = sh.shard
+          order by q.visible_at limit 1) h
+        where h.visible_at <= clock_timestamp()) as oldest_queued_age,
        recent.completed_last_minute,
        recent.failed_last_minute,
        (select count(*) from pgflow.runs r

@@ -21,7 +21,7 @@ with run as (
   -- The run's items: a task of one item as it is, a batch as one row per item (its index, its
   -- own output), so that counts and outputs are the items' as the counters and finish_step.sql
   -- keep them.
-  select t.step_slug, t.status, t.error_message, t.attempts_count, t.task_index % 16 as part,
+  select t.step_slug, t.status, t.error_message, t.attempts_count, t.shard as part,
          coalesce(t.first_index + i.ord - 1, t.task_index)::int as task_index,
          case when t.first_index is null then t.output else t.output -> (i.ord - 1)::int end as output
   from pgflow.step_tasks t

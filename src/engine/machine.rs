@@ -510,7 +510,7 @@ fn tasks_exhausted(client: &mut SpiClient<'_>, exhausted: Vec<((Uuid, String), L
 /// NULL. A flow with max_concurrency claims nothing unless `holds_capacity` (the caller took
 /// `lock_flow_capacity` first). Returns the statement's result, which `claimed_tasks` reads (apart,
 /// so that the claim can run in a subtransaction and its rows be read, with the type references
-/// that takes, after it).
+/// that takes, after it). The claim reads the queue from the shard `start_shard` gives.
 pub fn claim<'conn>(
     client: &mut SpiClient<'conn>,
     flow_slug: &str,
@@ -520,9 +520,35 @@ pub fn claim<'conn>(
     step_slugs: DatumWithOid<'_>,
     holds_capacity: bool,
 ) -> Result<SpiTupleTable<'conn>> {
-    let args =
-        [flow_slug.into(), optional(lease_seconds, INT4OID), qty.into(), worker_id, step_slugs, holds_capacity.into()];
+    let args = [
+        flow_slug.into(),
+        optional(lease_seconds, INT4OID),
+        qty.into(),
+        worker_id,
+        step_slugs,
+        holds_capacity.into(),
+        start_shard().into(),
+    ];
     plans::run(client, &plans::CLAIM_TASKS, &args)
+}
+
+thread_local! {
+    static CLAIMS: std::cell::Cell<u32> = const { std::cell::Cell::new(0) };
+}
+
+/// The shard of the queue's lanes a claim starts at (see claim_tasks.sql): the backend's pid plus
+/// the claims it made, mod 16. Workers connect one after another, so their pids, and their first
+/// shards, differ; moving on one shard a claim keeps them apart and reads every shard within 16
+/// claims, so that no shard's tasks wait for another's to drain.
+fn start_shard() -> i32 {
+    // SAFETY: MyProcPid is set once when the backend starts and only read afterwards.
+    let pid = unsafe { pgrx::pg_sys::MyProcPid } as u32;
+    let claims = CLAIMS.with(|claims| {
+        let n = claims.get();
+        claims.set(n.wrapping_add(1));
+        n
+    });
+    (pid.wrapping_add(claims) & 15) as i32
 }
 
 /// Takes the flow's capacity lock until the transaction ends if the flow has a max_concurrency,

@@ -1,5 +1,5 @@
 -- What a spawn writes: one queue entry per task under a fixed-width lane key (a hash of the
--- slugs), claimed in lane order; task ids unique; the array a fan-out spawns from, stored with
+-- slugs) and its shard, claimed in lane and shard order; task ids unique; the array a fan-out spawns from, stored with
 -- lz4 where the server has it (else pglz), and read back whole.
 begin;
 select plan(9);
@@ -28,9 +28,9 @@ end
 $$;
 
 select is((select array_agg(pg_get_indexdef('pgflow.step_tasks_queued_idx'::regclass, k, true) order by k)
-             from generate_series(1, 4) k),
-          array['hashtextextended((flow_slug || ''/''::text) || step_slug, 0::bigint)', 'priority', 'visible_at', 'task_index'],
-          'the queue index keys a lane''s step by one hash of its slugs, then priority, visible_at and task_index');
+             from generate_series(1, 5) k),
+          array['hashtextextended((flow_slug || ''/''::text) || step_slug, 0::bigint)', 'priority', 'shard', 'visible_at', 'task_index'],
+          'the queue index keys a lane''s step by one hash of its slugs, then priority, shard, visible_at and task_index');
 select is((select reloptions from pg_class where oid = 'pgflow.step_tasks_queued_idx'::regclass),
           array['deduplicate_items=off'], 'its keys being unique, it does not deduplicate');
 select is((select count(*) from pgflow.step_tasks
@@ -44,11 +44,15 @@ select is((select pg_column_compression(input) from pgflow.runs where run_id = (
 select is((select jsonb_array_length(input) from pgflow.runs where run_id = (select big from r)), 10000,
           'and read back whole');
 
--- Claims read the lanes apart: all of other's, none of narrow's, then narrow's in item order.
+-- Claims read the lanes apart: all of other's, none of narrow's, then narrow's in item order
+-- within the shard the claim starts at (blocks of 64 items: see step_tasks.shard).
 select is((select array_agg((input ->> 'item')::int order by task_index) from pgflow.poll_for_tasks('other', 30, 10, 0)),
           array[1, 2, 3], 'a claim of the other flow takes its own lane''s tasks only');
-select is((select array_agg(task_index order by task_index) from pgflow.poll_for_tasks('narrow', 30, 3, 0)),
-          array[0, 1, 2], 'a claim of narrow takes its lane''s first items');
+create temp table narrow_claim as select task_index from pgflow.poll_for_tasks('narrow', 30, 3, 0);
+-- Shard p's first items are those of block p: 64 * p, 64 * p + 1, ...
+select is((select array_agg(task_index order by task_index) from narrow_claim),
+          (select array[m, m + 1, m + 2] from (select min(task_index) as m from narrow_claim) x where m % 64 = 0 and m < 1024),
+          'a claim of narrow takes the first items of the shard it starts at');
 
 -- A dependency's array output, stored on its step's row, is compressed the same way.
 select count(*) from pgflow.poll_for_tasks('narrow', 30, 10000, 0);

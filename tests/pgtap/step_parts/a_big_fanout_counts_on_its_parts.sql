@@ -1,8 +1,9 @@
--- A fan-out of 64 tasks or more counts its answers on 16 parts (task_index mod 16), and its
+-- A fan-out of 64 tasks or more counts its answers on parts, one per shard of its tasks (blocks
+-- of 64 tasks: task i is in part (i / 64) mod 16), and its
 -- step's row only when a part's last item ends; what reads the counters adds the completions
 -- still in the parts.
 begin;
-select plan(23);
+select plan(25);
 
 select pgflow.create_flow('parted', max_attempts => 1);
 select pgflow.add_step('parted', 'items', step_type => 'fanout', fanout_policy => 'collect_all');
@@ -15,15 +16,22 @@ select pgflow.create_flow('parent');
 select pgflow.add_step('parent', 'children', step_type => 'fanout', subflow => 'child');
 select pgflow.create_flow('batched');
 select pgflow.add_step('batched', 'items', step_type => 'fanout', batch_size => 7);
+select pgflow.create_flow('wide');
+select pgflow.add_step('wide', 'items', step_type => 'fanout');
 
 create temp table r as
-select (select run_id from pgflow.start_flow('parted', (select jsonb_agg(i) from generate_series(0, 99) i))) as parted,
+select (select run_id from pgflow.start_flow('parted', (select jsonb_agg(i) from generate_series(0, 199) i))) as parted,
+       (select run_id from pgflow.start_flow('wide', (select jsonb_agg(i) from generate_series(0, 1099) i))) as wide,
        (select run_id from pgflow.start_flow('small', (select jsonb_agg(i) from generate_series(0, 62) i))) as small,
        (select run_id from pgflow.start_flow('batched', (select jsonb_agg(i) from generate_series(0, 499) i))) as batched;
 
 select is((select array_agg(remaining order by part) from pgflow.step_parts where run_id = (select parted from r)),
-          array[7, 7, 7, 7, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6],
-          '100 tasks: 16 parts, part p holding tasks p, p + 16, ...');
+          array[64, 64, 64, 8],
+          '200 tasks: a part per block of 64 tasks, the last holding the 8 left');
+select is((select array_agg(remaining order by part) from pgflow.step_parts where run_id = (select wide from r)),
+          array[128, 76] || array_fill(64, array[14]),
+          '1,100 tasks: 16 parts, part p holding blocks p, p + 16, ...');
+select is_empty($$ select * from pgflow.verify_run((select wide from r)) $$, 'the tasks'' shards agree with the parts');
 select is((select count(*)::int from pgflow.step_parts where run_id = (select small from r)), 0,
           'a fan-out of 63 tasks has no parts');
 -- A sub-flow fan-out's tasks are answered by its children's ends, which one worker's batch may
@@ -33,40 +41,41 @@ select is((select count(*)::int from pgflow.step_parts
           0, 'a sub-flow fan-out of 100 children has no parts');
 select is((select sum(remaining)::int from pgflow.step_parts where run_id = (select batched from r)), 500,
           '72 batches of 7 (the last of 3) have parts that count their 500 items');
-select is((select remaining from pgflow.step_parts where run_id = (select batched from r) and part = 7), 4 * 7 + 3,
-          'the part holding the last batch counts its 3 items');
+select is((select remaining from pgflow.step_parts where run_id = (select batched from r) and part = 1), 7 * 7 + 3,
+          'the part holding batches 64 to 71 counts the last one''s 3 items');
 
 select count(*) from pgflow.poll_for_tasks('parted', 30, 1000, 0);
 
--- Tasks 0 to 13 of part 0..13: one answer each through complete_task, then a batch.
+-- Tasks 0 to 13 of part 0: one answer each through complete_task, then a batch.
 select pgflow.complete_task((select parted from r), 'items', i, to_jsonb(i)) from generate_series(0, 5) i;
 select pgflow.complete_tasks(array_fill((select parted from r), array[8]), array_fill('items'::text, array[8]),
                              array(select generate_series(6, 13)), array(select to_jsonb(i) from generate_series(6, 13) i));
 select is((select (completed_tasks, remaining_tasks)::text from pgflow.step_states where run_id = (select parted from r) and step_slug = 'items'),
-          '(0,100)', 'no part ended: the step''s row is as it was spawned');
-select is((select sum(completed)::int from pgflow.step_parts where run_id = (select parted from r)), 14,
-          'the 14 answers are on their parts');
+          '(0,200)', 'no part ended: the step''s row is as it was spawned');
+select is((select completed from pgflow.step_parts where run_id = (select parted from r) and part = 0), 14,
+          'the 14 answers are on their part');
 select is((select (completed, queued + running)::text from pgflow.progress((select parted from r)) where step_slug = 'items'),
-          '(14,86)', 'progress counts the answers on the parts');
+          '(14,186)', 'progress counts the answers on the parts');
 select is((select completed_tasks from pgflow.run_tree((select parted from r))), 14::bigint,
           'run_tree counts them too');
 select is_empty($$ select * from pgflow.verify_run((select parted from r)) $$, 'verify_run finds the run consistent');
 
--- Part 0 (tasks 0, 16, ..., 96): its last item ends it, and its completions go to the step's row.
-select pgflow.complete_task((select parted from r), 'items', i, to_jsonb(i)) from generate_series(16, 96, 16) i;
+-- Part 0 (tasks 0 to 63): its last item ends it, and its completions go to the step's row.
+select pgflow.complete_task((select parted from r), 'items', i, to_jsonb(i)) from generate_series(14, 63) i;
+select pgflow.complete_task((select parted from r), 'items', i, to_jsonb(i)) from generate_series(64, 69) i;
 select is((select (remaining, completed)::text from pgflow.step_parts where run_id = (select parted from r) and part = 0),
-          '(0,7)', 'part 0 ended');
+          '(0,64)', 'part 0 ended');
 select is((select (completed_tasks, remaining_tasks)::text from pgflow.step_states where run_id = (select parted from r) and step_slug = 'items'),
-          '(7,93)', 'its 7 completions are on the step''s row, the other parts'' still on theirs');
-select is((select completed from pgflow.progress((select parted from r)) where step_slug = 'items'), 20,
+          '(64,136)', 'its 64 completions are on the step''s row, the other parts'' still on theirs');
+select is((select completed from pgflow.progress((select parted from r)) where step_slug = 'items'), 70,
           'progress counts each completion once');
 
--- Part 1 (tasks 1, 17, ..., 97): a failure for good ends it, and moves its completions along.
-select pgflow.complete_task((select parted from r), 'items', i, to_jsonb(i)) from generate_series(17, 81, 16) i;
-select pgflow.fail_task((select parted from r), 'items', 97, 'boom');
+-- Part 1 (tasks 64 to 127): a failure for good ends it, and moves its completions along.
+select pgflow.complete_task((select parted from r), 'items', i, to_jsonb(i)) from generate_series(70, 126) i;
+select pgflow.fail_task((select parted from r), 'items', 127, 'boom');
 select is((select (completed_tasks, failed_tasks, remaining_tasks)::text from pgflow.step_states
             where run_id = (select parted from r) and step_slug = 'items'),
-          '(13,1,86)', 'a failure that ends a part counts the part''s completions on the step''s row');
+          '(127,1,72)', 'a failure that ends a part counts the part''s completions on the step''s row');
 select is_empty($$ select * from pgflow.verify_run((select parted from r)) $$, 'still consistent');
 
 -- The rest, in one batch: the step ends once, with every item.
@@ -75,10 +84,10 @@ select pgflow.complete_tasks(array_fill((select parted from r), array[count(*)::
 from pgflow.step_tasks where run_id = (select parted from r) and step_slug = 'items' and status = 'started';
 select is((select (status, completed_tasks, failed_tasks, remaining_tasks)::text from pgflow.step_states
             where run_id = (select parted from r) and step_slug = 'items'),
-          '(completed,99,1,0)', 'the step completed when its last part ended');
-select is((select jsonb_array_length(output) from pgflow.step_states where run_id = (select parted from r) and step_slug = 'items'), 100,
+          '(completed,199,1,0)', 'the step completed when its last part ended');
+select is((select jsonb_array_length(output) from pgflow.step_states where run_id = (select parted from r) and step_slug = 'items'), 200,
           'with one envelope per item');
-select is((select output -> 97 ->> 'ok' from pgflow.step_states where run_id = (select parted from r) and step_slug = 'items'), 'false',
+select is((select output -> 127 ->> 'ok' from pgflow.step_states where run_id = (select parted from r) and step_slug = 'items'), 'false',
           'the failed item''s envelope says so');
 select is((select count(*)::int from pgflow.step_tasks where run_id = (select parted from r) and step_slug = 'total'), 1,
           'its dependent started');

@@ -15,28 +15,28 @@ select (select run_id from pgflow.start_flow('parted', (select jsonb_agg(i) from
 select count(*) from pgflow.poll_for_tasks('parted', 30, 1000, 0);
 select count(*) from pgflow.poll_for_tasks('skipping', 30, 1000, 0);
 
--- 29 answers (part 0's 7 among them, which ends it), then a failure fails the run.
-select pgflow.complete_task((select parted from r), 'items', i, to_jsonb(i))
-from generate_series(0, 99) i where i % 16 = 0 or i between 1 and 23 and i % 16 <> 0;
-select pgflow.fail_task((select parted from r), 'items', 50, 'boom');
+-- 71 answers (the 64 of part 0, tasks 0 to 63, which ends it, and 7 of part 1's 36), then a
+-- failure fails the run.
+select pgflow.complete_task((select parted from r), 'items', i, to_jsonb(i)) from generate_series(0, 70) i;
+select pgflow.fail_task((select parted from r), 'items', 80, 'boom');
 select is((select status from pgflow.runs where run_id = (select parted from r)), 'failed', 'the failure failed the run');
-select is((select completed from pgflow.progress((select parted from r)) where step_slug = 'items'), 29,
-          'progress of the failed step counts its 29 completions');
+select is((select completed from pgflow.progress((select parted from r)) where step_slug = 'items'), 71,
+          'progress of the failed step counts its 71 completions');
 
 select pgflow.redrive_run((select parted from r));
 select is((select (completed_tasks, remaining_tasks)::text from pgflow.step_states where run_id = (select parted from r)),
-          '(29,71)', 'the redrive counts every completion on the step''s row');
+          '(71,29)', 'the redrive counts every completion on the step''s row');
 select is((select (sum(remaining), sum(completed))::text from pgflow.step_parts where run_id = (select parted from r)),
-          '(71,0)', 'and its parts the 71 items left, with no completion');
+          '(29,0)', 'and its parts the 29 items left, with no completion');
 select is_empty($$ select * from pgflow.verify_run((select parted from r)) $$, 'verify_run agrees after the redrive');
 
 -- A corrupted part: verify_run names it, repair_run sets it from the tasks.
-update pgflow.step_parts set remaining = 50 where run_id = (select parted from r) and part = 2;
+update pgflow.step_parts set remaining = 50 where run_id = (select parted from r) and part = 1;
 select results_eq($$ select subject, what, stored, expected from pgflow.verify_run((select parted from r)) $$,
-                  $$ values ('step items part 2'::text, 'remaining'::text, '50'::text, '5'::text) $$,
+                  $$ values ('step items part 1'::text, 'remaining'::text, '50'::text, '29'::text) $$,
                   'verify_run names the part and what it should hold');
 select results_eq($$ select subject, what, was, now from pgflow.repair_run((select parted from r)) $$,
-                  $$ values ('step items part 2'::text, 'remaining'::text, '50'::text, '5'::text) $$,
+                  $$ values ('step items part 1'::text, 'remaining'::text, '50'::text, '29'::text) $$,
                   'repair_run sets it');
 select is_empty($$ select * from pgflow.verify_run((select parted from r)) $$, 'the run is consistent again');
 select is_empty($$ select * from pgflow.repair_run((select parted from r)) $$, 'and a second repair changes nothing');
