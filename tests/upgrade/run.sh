@@ -11,7 +11,10 @@
 #     0.5.0's is a fan-out of 100 (too early for counter parts) with leased tasks, answered after
 #     the upgrade on the step's row, while a run started after it counts on parts; 0.6.0's has
 #     queued tasks of two priorities and leased ones, claimed after the upgrade through the queue
-#     index keyed by a hash of the slugs (in lane order), while a new run spawns under lz4;
+#     index keyed by a hash of the slugs (in lane order), while a new run spawns under lz4; 0.7.0's
+#     is a fan-out of 300 on parts by task_index mod 16, 100 tasks leased and 40 of them answered
+#     (on their parts), whose parts are counted again by shard, its leases answered and its queued
+#     tasks claimed through the sharded queue index;
 #  2. the released 0.1.0 script (frozen here) upgraded through every script to the current
 #     version: its catalog, and the in-flight databases', must match a fresh install's line for line;
 #  3. the whole pgTAP suite against the database upgraded from 0.1.0.
@@ -21,13 +24,14 @@ cd "$ROOT"
 . scripts/pg-config.sh
 SHAREDIR=$("$PG_CONFIG" --sharedir)
 OUT=$ROOT/target/upgrade
-# The last commits of releases 0.1.1, 0.2.0, 0.3.0, 0.4.0, 0.5.0 and 0.6.0.
+# The last commits of releases 0.1.1, 0.2.0, 0.3.0, 0.4.0, 0.5.0, 0.6.0 and 0.7.0.
 RELEASE_0_1_1=5b67a8d72da933d64b941f03bc0ce8ea470e793d
 RELEASE_0_2_0=0b94c377bd1f293b12d8ab34e765653da2c0a843
 RELEASE_0_3_0=a39f5308538cffe0de650ca8e160b264897cf973
 RELEASE_0_4_0=a491ebfff7a30b163110fdaf13c180fc66884797
 RELEASE_0_5_0=99c3fdeb3d3662f4d1a09d73bac4aeb80a8b9042
 RELEASE_0_6_0=dbcd52adc7755ed0be5dd69abb8be3ac69ef7088
+RELEASE_0_7_0=9c31722393583058a3236e3f60ed2d80db39584b
 mkdir -p "$OUT"
 q() { psql -X -q -v ON_ERROR_STOP=1 "$@"; }
 # The released builds below share target/ and overwrite the library there, which cargo does not
@@ -153,6 +157,20 @@ SQL
 )
 echo "ok - under 0.6.0: run $run6 started, 30 of its 100 fan-out tasks leased; a run of priority 5 queued"
 
+# 1g. Under 0.7.0: a fan-out of 300 (16 parts, task_index mod 16): tasks 0 to 99 leased, 0 to 39
+#     answered (their completions still on the parts), 200 queued.
+run7=$(start_under 0.7.0 "$RELEASE_0_7_0" pgflow_inflight_0_7_0 <<SQL
+select pgflow.create_flow('kept');
+select pgflow.add_step('kept', 'items', step_type => 'fanout');
+select run_id from pgflow.start_flow('kept', (select jsonb_agg(i) from generate_series(0, 299) i)) \gset
+select count(*) from pgflow.poll_for_tasks('kept', 300, 100, 0, 100, '$worker');
+select count(*) from pgflow.complete_tasks(array_fill(:'run_id'::uuid, array[40]), array_fill('items'::text, array[40]),
+                                           array(select generate_series(0, 39)), array(select to_jsonb(i) from generate_series(0, 39) i),
+                                           '$worker');
+SQL
+)
+echo "ok - under 0.7.0: run $run7 started, 100 of its 300 fan-out tasks leased, 40 answered"
+
 install_current
 q -d pgflow_inflight -c "alter extension pgflow update"
 result=$(q -d pgflow_inflight -t -A <<SQL
@@ -267,11 +285,32 @@ expected=$(printf '%s\n' "$current" '73 30' '1000 1001 1002 30 31' 32 68 68 'com
 [ "$result" = "$expected" ] || { printf 'after the upgrade from 0.6.0:\n%s\nexpected:\n%s\n' "$result" "$expected" >&2; exit 1; }
 echo "ok - upgraded from 0.6.0 to $current with the runs in flight; their queued tasks were claimed through the re-keyed queue index in lane order, its leases answered, and it completed, consistent; a new run's input stored with $compression"
 
+q -d pgflow_inflight_0_7_0 -c "alter extension pgflow update"
+result=$(q -d pgflow_inflight_0_7_0 -t -A <<SQL
+select extversion from pg_extension where extname = 'pgflow';
+select count(*) from pgflow.verify_run('$run7');
+select completed from pgflow.progress('$run7');
+select string_agg(part || ':' || remaining, ' ' order by part) from pgflow.step_parts where run_id = '$run7' and remaining > 0;
+select count(*) from pgflow.complete_tasks(array_fill('$run7'::uuid, array[60]), array_fill('items'::text, array[60]),
+                                           array(select generate_series(40, 99)), array(select to_jsonb(i) from generate_series(40, 99) i),
+                                           '$worker');
+select count(*) from pgflow.poll_for_tasks('kept', 300, 300, 0, 100, '$worker');
+select count(*) from pgflow.complete_tasks(array_fill('$run7'::uuid, array[200]), array_fill('items'::text, array[200]),
+                                           array(select generate_series(100, 299)), array(select to_jsonb(i) from generate_series(100, 299) i),
+                                           '$worker');
+select status || ' ' || (output -> 'items' = (select jsonb_agg(i) from generate_series(0, 299) i)) from pgflow.runs where run_id = '$run7';
+select count(*) from pgflow.verify_run('$run7');
+SQL
+)
+expected=$(printf '%s\n' "$current" 0 40 '0:24 1:64 2:64 3:64 4:44' 60 200 200 'completed true' 0)
+[ "$result" = "$expected" ] || { printf 'after the upgrade from 0.7.0:\n%s\nexpected:\n%s\n' "$result" "$expected" >&2; exit 1; }
+echo "ok - upgraded from 0.7.0 to $current with the run in flight; its parts were counted again by shard, its leases answered, its queued tasks claimed through the sharded queue index, and it completed, consistent"
+
 # 2. Catalogs. The 0.1.0 install script is frozen here; its definition functions have other
 #    signatures than the installed library's, so that database gets no flow before the update.
 install -m 644 tests/upgrade/pgflow--0.1.0.sql "$SHAREDIR/extension/pgflow--0.1.0.sql"
 for script in pgflow--0.1.0--0.1.1.sql pgflow--0.1.1--0.2.0.sql pgflow--0.2.0--0.3.0.sql pgflow--0.3.0--0.4.0.sql \
-              pgflow--0.4.0--0.5.0.sql pgflow--0.5.0--0.6.0.sql pgflow--0.6.0--0.7.0.sql; do
+              pgflow--0.4.0--0.5.0.sql pgflow--0.5.0--0.6.0.sql pgflow--0.6.0--0.7.0.sql pgflow--0.7.0--0.8.0.sql; do
   test -f "$SHAREDIR/extension/$script" || { echo "the upgrade script $script is not installed" >&2; exit 1; }
 done
 createdb pgflow_upgraded
@@ -280,14 +319,14 @@ createdb pgflow_fresh
 q -d pgflow_fresh -c 'create extension pgflow'
 q -d pgflow_fresh -f tests/upgrade/catalog.sql > "$OUT/fresh.txt"
 for db in pgflow_upgraded pgflow_inflight pgflow_inflight_0_2_0 pgflow_inflight_0_3_0 pgflow_inflight_0_4_0 \
-          pgflow_inflight_0_5_0 pgflow_inflight_0_6_0; do
+          pgflow_inflight_0_5_0 pgflow_inflight_0_6_0 pgflow_inflight_0_7_0; do
   q -d "$db" -f tests/upgrade/catalog.sql > "$OUT/$db.txt"
   if ! diff -u "$OUT/fresh.txt" "$OUT/$db.txt"; then
     echo "the catalog of $db differs from a fresh install's (- fresh, + upgraded)" >&2
     exit 1
   fi
 done
-echo "ok - upgraded from 0.1.0, 0.1.1, 0.2.0, 0.3.0, 0.4.0, 0.5.0 and 0.6.0, the catalog matches a fresh install's ($(wc -l < "$OUT/fresh.txt") lines)"
+echo "ok - upgraded from 0.1.0, 0.1.1, 0.2.0, 0.3.0, 0.4.0, 0.5.0, 0.6.0 and 0.7.0, the catalog matches a fresh install's ($(wc -l < "$OUT/fresh.txt") lines)"
 
 # 3. The suite expects an empty database, as a fresh one is.
 q -d pgflow_upgraded -c 'create extension pgtap' -f tests/fixtures.sql
