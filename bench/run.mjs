@@ -564,6 +564,128 @@ async function spawnCost(admin) {
 const spawnSummary = (spawn) =>
   `spawn of ${spawn.n}: engine ${spawn.engineMs.toFixed(0)} ms (after ${spawn.buildMs.toFixed(0)} ms to build the array), floor INSERT ${spawn.floorMs.toFixed(0)} ms (${(spawn.engineMs / spawn.floorMs).toFixed(2)}x)`;
 
+// Huge fan-outs: a root fan-out of N items (integers; the array built in the server and timed apart),
+// spawned by start_flow, then drained for up to the cap by HUGE_W workers claiming HUGE_B at a time
+// (complete_tasks_and_poll, one call and one commit a batch), against the floor's INSERT of N rows
+// and its workers (an UPDATE of the answered batch, a FOR UPDATE SKIP LOCKED claim of the next).
+// Each N twice: with the statistics taken before the spawn (a vacuum analyze of the empty queue,
+// what a worker meets after a quiet night) and after it (an analyze of the full queue); the
+// workers connect after both. N = 100,000 is the reference the larger sizes are compared with.
+const HUGE = list('BENCH_HUGE', quick ? [100_000, 1_000_000] : [100_000, 1_000_000, 10_000_000]);
+const HUGE_W = 2;
+const HUGE_B = 100;
+async function drainRoot(n, deadline) {
+  let done = 0;
+  const worker = async () => {
+    const sql = connect(undefined, WORKER_CONNECTION);
+    try {
+      let tasks = [];
+      while (done < n && now() < deadline) {
+        tasks = tasks.length === 0
+          ? await sql`select run_id, step_slug, task_index from pgflow.poll_for_tasks('bench_root', 60, ${HUGE_B}, 0)`
+          : await sql`
+              select run_id, step_slug, task_index
+              from pgflow.complete_tasks_and_poll(
+                ${sql.array(tasks.map((t) => t.run_id))}::uuid[], ${sql.array(tasks.map((t) => t.step_slug))}::text[],
+                ${sql.array(tasks.map((t) => t.task_index))}::int[],
+                array_fill('{"ok": true}'::jsonb, array[${tasks.length}::int]), 'bench_root', 60, ${HUGE_B})`.then((next) => {
+                done += tasks.length;
+                return next;
+              });
+        if (tasks.length === 0 && done < n) await new Promise((r) => setTimeout(r, 5));
+      }
+    } finally {
+      await sql.end();
+    }
+  };
+  const t = now();
+  await Promise.all(Array.from({ length: HUGE_W }, worker));
+  return { done, ms: now() - t };
+}
+async function drainFloor(n, deadline) {
+  let done = 0;
+  const worker = async () => {
+    const sql = connect(undefined, WORKER_CONNECTION);
+    try {
+      let idx = [];
+      while (done < n && now() < deadline) {
+        if (idx.length > 0) {
+          await sql`update floor_tasks set status = 'completed', output = '{"ok": true}' where run = 1 and idx = any(${sql.array(idx)}::int[])`;
+          done += idx.length;
+        }
+        idx = (await sql`
+          update floor_tasks f set status = 'started'
+          from (select run, idx from floor_tasks where run = 1 and status = 'queued'
+                order by idx limit ${HUGE_B} for update skip locked) c
+          where f.run = c.run and f.idx = c.idx
+          returning f.idx`).map((r) => r.idx);
+        if (idx.length === 0 && done < n) await new Promise((r) => setTimeout(r, 5));
+      }
+    } finally {
+      await sql.end();
+    }
+  };
+  const t = now();
+  await Promise.all(Array.from({ length: HUGE_W }, worker));
+  return { done, ms: now() - t };
+}
+async function hugeFanouts(admin) {
+  await admin`select pgflow.ensure_flow_compiled('bench_root', ${admin.json({ steps: [{ slug: 'work', stepType: 'map' }] })})`;
+  const rows = [];
+  for (const n of HUGE) {
+    for (const stats of ['before', 'after']) {
+      await extension.reset(admin);
+      await floor.reset(admin);
+      await admin`checkpoint`;
+      let t = now();
+      await admin`select jsonb_array_length(jsonb_agg(i)) from generate_series(0, ${n - 1}) i`;
+      const buildMs = now() - t;
+      t = now();
+      await admin`select 1 from pgflow.start_flow('bench_root', (select jsonb_agg(i) from generate_series(0, ${n - 1}) i))`;
+      const spawnMs = now() - t - buildMs;
+      if (stats === 'after') await admin`analyze pgflow.step_tasks`;
+      const engine = await drainRoot(n, now() + CAP_MS);
+      await extension.reset(admin);
+      await admin`checkpoint`;
+      t = now();
+      await admin`insert into floor_tasks (run, idx, item) select 1, i, to_jsonb(i) from generate_series(0, ${n - 1}) i`;
+      const floorSpawnMs = now() - t;
+      if (stats === 'after') await admin`analyze floor_tasks`;
+      const floorRun = await drainFloor(n, now() + CAP_MS);
+      await floor.reset(admin);
+      const row = { n, stats, buildMs, spawnMs, floorSpawnMs, rate: engine.done / (engine.ms / 1000),
+                    floorRate: floorRun.done / (floorRun.ms / 1000), done: engine.done, floorDone: floorRun.done };
+      rows.push(row);
+      console.log(hugeLine(row));
+    }
+  }
+  return rows;
+}
+const hugeLine = (r) =>
+  `huge N=${r.n} statistics ${r.stats} the spawn: spawn ${Math.round(r.spawnMs)} ms (${(1000 * r.spawnMs / r.n).toFixed(2)} us/task; ` +
+  `array built in ${Math.round(r.buildMs)} ms), floor INSERT ${Math.round(r.floorSpawnMs)} ms (${(r.spawnMs / r.floorSpawnMs).toFixed(2)}x); ` +
+  `W=${HUGE_W} B=${HUGE_B}: ${Math.round(r.rate)}/s (${r.done} done), floor ${Math.round(r.floorRate)}/s (${r.floorDone} done), ${(r.rate / r.floorRate).toFixed(2)}x`;
+function hugeLines(rows) {
+  const lines = ['## Huge fan-outs', '',
+    `A root fan-out of N integers (the array built in the server, timed apart and not counted), spawned by \`start_flow\`, ` +
+    `then drained by W = ${HUGE_W} workers of B = ${HUGE_B} (\`complete_tasks_and_poll\`) for up to the cap, against the floor ` +
+    `(an INSERT of N rows into its table with its queue index, then claims with \`FOR UPDATE SKIP LOCKED\`). Each N with the ` +
+    'statistics taken before the spawn (of the empty queue) and after it (of the full queue); the workers connect after both. ' +
+    'The last columns compare with N = 100,000 under the same statistics.', '',
+    '| N | statistics | spawn ms | us per task | floor INSERT ms | spawn / floor | tasks/s | floor tasks/s | tasks/s / floor | spawn us per task / at 100,000 | tasks/s / at 100,000 |',
+    '|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|'];
+  for (const r of rows) {
+    const ref = rows.find((x) => x.n === 100_000 && x.stats === r.stats) ?? r;
+    const perTask = (x) => x.spawnMs / x.n;
+    lines.push(`| ${r.n} | ${r.stats} the spawn | ${Math.round(r.spawnMs)} | ${(1000 * perTask(r)).toFixed(2)} | ${Math.round(r.floorSpawnMs)} | ` +
+      `${(r.spawnMs / r.floorSpawnMs).toFixed(2)}x | ${Math.round(r.rate)}${r.done < r.n ? ` (capped: ${r.done})` : ''} | ` +
+      `${Math.round(r.floorRate)}${r.floorDone < r.n ? ` (capped: ${r.floorDone})` : ''} | ${(r.rate / r.floorRate).toFixed(2)}x | ` +
+      `${(perTask(r) / perTask(ref)).toFixed(2)}x | ${(r.rate / ref.rate).toFixed(2)}x |`);
+  }
+  lines.push('');
+  return lines;
+}
+
 // Shapes of fan-out, each run end to end by the shipped dsl-ts worker (two workers, batchSize 10,
 // concurrency 10, no-op handlers): a fan-out capped at 20 per run and a flow capped at 20 against
 // the same fan-out uncapped (what a cap costs), batches of 10 and 100 items per task against one,
@@ -637,6 +759,8 @@ const workersOnly = args.includes('--workers-only');
 const shapesOnly = args.includes('--shapes-only');
 // --spawn-only: the spawn of SPAWN_N tasks against the floor's INSERT alone, printed.
 const spawnOnly = args.includes('--spawn-only');
+// --huge-only: the huge fan-outs alone, printed.
+const hugeOnly = args.includes('--huge-only');
 const results = [];
 const admin = connect();
 for (const system of systems) await system.setup(admin);
@@ -648,7 +772,7 @@ const settings = await admin`
   where name in ('shared_buffers', 'synchronous_commit', 'fsync', 'max_connections', 'work_mem', 'wal_level')
   order by name`;
 
-for (const n of watchOnly || soakOnly || shapesOnly || workersOnly || spawnOnly ? [] : SIZES) for (const w of WORKERS) for (const b of BATCHES) {
+for (const n of watchOnly || soakOnly || shapesOnly || workersOnly || spawnOnly || hugeOnly ? [] : SIZES) for (const w of WORKERS) for (const b of BATCHES) {
   const row = { n, w, b };
   for (const system of systems) {
     const declined = system.declines?.(n, w, b);
@@ -669,7 +793,12 @@ for (const n of watchOnly || soakOnly || shapesOnly || workersOnly || spawnOnly 
 let watching = null;
 let queue = null;
 let shapes = null;
+let huge = null;
 if (gridOnly) { await admin.end(); process.exit(0); }
+if (hugeOnly || (!watchOnly && !soakOnly && !shapesOnly && !workersOnly && !spawnOnly && only === null)) {
+  huge = await hugeFanouts(admin);
+  if (hugeOnly) { await admin.end(); process.exit(0); }
+}
 if (spawnOnly) {
   const spawn = await spawnCost(admin);
   console.log(spawnSummary(spawn));
@@ -807,6 +936,7 @@ if (queue) {
     `read from outside shared buffers (${settings.find((x) => x.name === 'shared_buffers')?.setting} pages) per run: ` +
     `${Math.round(soaked.readsFirst)} in the first three, ${Math.round(soaked.readsLast)} in the last three.`, '');
 }
+if (huge) lines.push(...hugeLines(huge));
 if (shapes) lines.push(...shapesLines(shapes));
 if (watching) {
   lines.push('## Watching a fan-out', '');
