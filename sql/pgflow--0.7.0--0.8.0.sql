@@ -7,15 +7,16 @@
 -- statement is prepared once per backend, by whichever function runs it first). Deadlines are
 -- found per flow and step with a timeout, never by reading every started run.
 -- New: one fan-out, many workers. Queued tasks are kept in 16 shards per lane (step_tasks.shard:
--- blocks of 64 consecutive tasks), each claim starting at its backend's shard and moving on one
--- shard a claim, so workers no longer all take the oldest tasks at one head of the queue; a
--- fan-out's counter parts are its shards, so a batch of answers counts on one part.
--- Runs in flight: every task gets its shard (step_tasks is rewritten once, under this script's
--- lock), the queue is indexed again, and the parts of every fan-out that has them are counted
--- again by shard: their completions move to their steps' rows first, as a redrive does.
+-- a fan-out's tasks in up to 16 ranges of consecutive tasks), each claim starting at its
+-- backend's shard and moving on one shard a claim, so workers no longer all take the oldest tasks
+-- at one head of the queue; a fan-out's counter parts are its shards, so a batch of answers counts
+-- on one part.
+-- Runs in flight: their tasks are all in shard 0 (the new column's default, written without
+-- rewriting the table), the queue is indexed again, and the parts of every fan-out that has them
+-- are counted again by shard (so all on part 0): their completions move to their steps' rows
+-- first, as a redrive does. Fan-outs spawned from now on are sharded.
 
-alter table pgflow.step_tasks
-  add column shard smallint not null generated always as ((task_index >> 6) & 15) stored;
+alter table pgflow.step_tasks add column shard smallint not null default 0;
 
 drop index pgflow.step_tasks_queued_idx;
 create index step_tasks_queued_idx on pgflow.step_tasks
@@ -32,9 +33,8 @@ from (select run_id, step_slug, sum(completed) filter (where remaining > 0)::int
         from pgflow.step_parts group by 1, 2) p
 where ss.run_id = p.run_id and ss.step_slug = p.step_slug and p.on_parts > 0;
 
--- ... and each part counts again the unfinished items of the tasks in its shard. A step that had
--- parts kept all 16 (every part of a fan-out of 64 tasks or more held some), so every shard of its
--- tasks has one; a part whose shard holds no task is left with nothing to count.
+-- ... and each part counts again the unfinished items of the tasks in its shard: part 0 all of
+-- them, the others none (a step that had parts kept all 16).
 with live as (
   select t.run_id, t.step_slug, t.shard as part,
          sum(case when t.first_index is null then 1 else jsonb_array_length(t.item) end)::int as live

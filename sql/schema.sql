@@ -196,7 +196,7 @@ create index step_states_started_idx on pgflow.step_states (flow_slug, step_slug
 -- at once do not all update its step_states row: an answer counts itself on its part, and only the
 -- answer (or failure) that ends a part's last item moves the part's completions to the step's row.
 -- A task's part is its shard (step_tasks.shard, since 0.8.0; before, its task_index mod 16), the
--- shard a claim takes it from, so a worker's batch of answers counts on one part and workers on
+-- range of the fan-out's tasks a claim takes it from, so a worker's batch of answers counts on one part and workers on
 -- other shards count on others. A fan-out of fewer than 64 tasks has no parts and counts on its
 -- row. remaining: the part's items not yet completed or failed; completed: its items completed
 -- since it was made (or reset by a redrive or a repair), already counted on the step's row once
@@ -257,12 +257,13 @@ create table pgflow.step_tasks (
   -- this is the index of the first; NULL for a task of one item.
   first_index    int,
   -- Added in 0.8.0: which of its lane's 16 shards the task queues in, and its part (see
-  -- step_parts). Blocks of 64 consecutive tasks share a shard (blocks 0, 16, 32, ... shard 0), so
-  -- a claim from one shard takes neighbouring rows (a few heap and index pages) and its answers
-  -- count on one part. A single step's task and a fan-out of up to 64 tasks are all in shard 0,
-  -- so among them claims keep the strict order of the queue (priority, then the oldest, item by
-  -- item across runs). Written once here, read everywhere from the column.
-  shard          smallint not null generated always as ((task_index >> 6) & 15) stored
+  -- step_parts). A fan-out's tasks are cut in up to 16 ranges of consecutive tasks, at least 64
+  -- each (spawn_fanout_tasks.sql, the one place that computes it), so a claim from one shard takes
+  -- neighbouring rows (a few heap and index pages) and its answers count on one part, and a spawn
+  -- writes its queue entries in the index's order. A single step's task and a fan-out of up to
+  -- 64 tasks are all in shard 0, where claims keep the strict order of the queue (priority, then
+  -- the oldest, item by item across runs).
+  shard          smallint not null default 0
 );
 alter sequence pgflow.step_tasks_message_id_seq owned by pgflow.step_tasks.message_id;
 create sequence pgflow.step_tasks_result_seq as bigint owned by pgflow.step_tasks.result_seq;

@@ -41,6 +41,9 @@ with source as materialized (
          src.fanout_path,
          src.arr, jsonb_typeof(src.arr) as arr_type,
          case when jsonb_typeof(src.arr) = 'array' then jsonb_array_length(src.arr) end as n,
+         -- Tasks per shard (step_tasks.shard): the m tasks in up to 16 ranges, at least 64 each.
+         greatest(64, ((case when jsonb_typeof(src.arr) = 'array' then jsonb_array_length(src.arr) end
+                        + coalesce(src.batch_size, 1) - 1) / coalesce(src.batch_size, 1) + 15) / 16) as shard_size,
          case when src.start_delay > 0 then now() + make_interval(secs => src.start_delay)
               else least(now(), (select min(h.visible_at) from generate_series(0, 15) as sh (shard)
                                   cross join lateral (
@@ -52,16 +55,18 @@ with source as materialized (
                                     order by q.visible_at limit 1) h)) end as visible_at
   from source src
 ), spawned as (
-  insert into pgflow.step_tasks (flow_slug, run_id, step_slug, task_index, item, priority, visible_at)
+  insert into pgflow.step_tasks (flow_slug, run_id, step_slug, task_index, item, priority, visible_at, shard)
   select c.flow_slug, $1, $2, (e.ord - 1)::int, e.item, c.priority,
-         case when e.ord > c.max_concurrency then 'infinity'::timestamptz else c.visible_at end
+         case when e.ord > c.max_concurrency then 'infinity'::timestamptz else c.visible_at end,
+         ((e.ord - 1) / c.shard_size)::smallint
   from checked c
   cross join lateral jsonb_array_elements(c.arr) with ordinality as e (item, ord)
   where c.arr_type = 'array' and c.batch_size is null
 ), spawned_batches as (
-  insert into pgflow.step_tasks (flow_slug, run_id, step_slug, task_index, item, first_index, priority, visible_at)
+  insert into pgflow.step_tasks (flow_slug, run_id, step_slug, task_index, item, first_index, priority, visible_at, shard)
   select c.flow_slug, $1, $2, b.batch, b.items, b.batch * c.batch_size, c.priority,
-         case when b.batch >= c.max_concurrency then 'infinity'::timestamptz else c.visible_at end
+         case when b.batch >= c.max_concurrency then 'infinity'::timestamptz else c.visible_at end,
+         (b.batch / c.shard_size)::smallint
   from checked c
   cross join lateral (
     select ((e.ord - 1) / c.batch_size)::int as batch, jsonb_agg(e.item order by e.ord) as items
@@ -70,23 +75,21 @@ with source as materialized (
   where c.arr_type = 'array' and c.batch_size is not null
 ), parted as (
   -- A fan-out of 64 tasks or more counts its items in parts, a part per shard of its tasks (see
-  -- step_parts in schema.sql), each part created with the items its tasks hold: shard p holds
-  -- the tasks of blocks p, p + 16, ... of 64 consecutive tasks of the m, each of bs items but the
-  -- last, which holds the rest of the n items (as step_tasks.shard says: verify_run.sql checks
-  -- the parts against the tasks' shards, and the tests call it on every run). Not a sub-flow
-  -- fan-out: its tasks are answered by their child runs' ends, several of which one worker's
-  -- batch of answers may cascade into, one call each, in no key order; on the step's row they
-  -- cannot deadlock.
+  -- step_parts in schema.sql), each created with the items its tasks hold: part p the tasks
+  -- p * shard_size up to (p + 1) * shard_size of the m, each of bs items but the last, which holds
+  -- the rest of the n items (verify_run.sql checks the parts against the tasks' shards, and the
+  -- tests call it on every run). Not a sub-flow fan-out: its tasks are answered by their child
+  -- runs' ends, several of which one worker's batch of answers may cascade into, one call each,
+  -- in no key order; on the step's row they cannot deadlock.
   insert into pgflow.step_parts (run_id, step_slug, part, remaining)
-  select $1, $2, b.part, b.items
+  select $1, $2, p.part, b.items
   from checked c
   cross join lateral (select coalesce(c.batch_size, 1) as bs,
                              (c.n + coalesce(c.batch_size, 1) - 1) / coalesce(c.batch_size, 1) as m) t
   cross join generate_series(0, 15) as p (part)
   cross join lateral (
-    select p.part,
-           ((t.m / 1024) * 64 + least(64, greatest(0, t.m % 1024 - 64 * p.part))) * t.bs
-             - case when ((t.m - 1) >> 6) & 15 = p.part then t.m * t.bs - c.n else 0 end as items) b
+    select greatest(0, least(t.m, (p.part + 1) * c.shard_size) - p.part * c.shard_size) * t.bs
+             - case when (t.m - 1) / c.shard_size = p.part then t.m * t.bs - c.n else 0 end as items) b
   where c.arr_type = 'array' and t.m >= 64 and c.subflow is null and b.items > 0
 ), sized as (
   update pgflow.step_states ss

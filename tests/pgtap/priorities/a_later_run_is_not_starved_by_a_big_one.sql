@@ -11,7 +11,7 @@ update pgflow.step_tasks set visible_at = visible_at - interval '1 minute' where
 select run_id as small from pgflow.start_flow('root', (select jsonb_agg(i) from generate_series(1, 150) i)) \gset
 
 -- Claims of 100, as a worker makes them. Each starts one shard further (see claim_tasks.sql):
--- the small run's items (blocks 0 to 2 of 64: shards 0, 1 and 2) are all claimed within one round
+-- the small run's items (64 per shard: shards 0, 1 and 2) are all claimed within one round
 -- of 16 claims, not after the big one's 19,800 queued tasks, and each claim that reaches one of
 -- those shards takes the small run's items there first.
 create temp table claims as

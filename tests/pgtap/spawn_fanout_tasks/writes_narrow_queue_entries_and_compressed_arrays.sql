@@ -45,13 +45,13 @@ select is((select jsonb_array_length(input) from pgflow.runs where run_id = (sel
           'and read back whole');
 
 -- Claims read the lanes apart: all of other's, none of narrow's, then narrow's in item order
--- within the shard the claim starts at (blocks of 64 items: see step_tasks.shard).
+-- within the shard the claim starts at (16 ranges of 625 items: see step_tasks.shard).
 select is((select array_agg((input ->> 'item')::int order by task_index) from pgflow.poll_for_tasks('other', 30, 10, 0)),
           array[1, 2, 3], 'a claim of the other flow takes its own lane''s tasks only');
 create temp table narrow_claim as select task_index from pgflow.poll_for_tasks('narrow', 30, 3, 0);
--- Shard p's first items are those of block p: 64 * p, 64 * p + 1, ...
+-- Shard p's first items are 625 * p, 625 * p + 1, ...
 select is((select array_agg(task_index order by task_index) from narrow_claim),
-          (select array[m, m + 1, m + 2] from (select min(task_index) as m from narrow_claim) x where m % 64 = 0 and m < 1024),
+          (select array[m, m + 1, m + 2] from (select min(task_index) as m from narrow_claim) x where m % 625 = 0),
           'a claim of narrow takes the first items of the shard it starts at');
 
 -- A dependency's array output, stored on its step's row, is compressed the same way.

@@ -1,5 +1,5 @@
--- A fan-out of 64 tasks or more counts its answers on parts, one per shard of its tasks (blocks
--- of 64 tasks: task i is in part (i / 64) mod 16), and its
+-- A fan-out of 64 tasks or more counts its answers on parts, one per shard of its tasks (up to 16
+-- ranges of consecutive tasks, at least 64 each), and its
 -- step's row only when a part's last item ends; what reads the counters adds the completions
 -- still in the parts.
 begin;
@@ -27,10 +27,10 @@ select (select run_id from pgflow.start_flow('parted', (select jsonb_agg(i) from
 
 select is((select array_agg(remaining order by part) from pgflow.step_parts where run_id = (select parted from r)),
           array[64, 64, 64, 8],
-          '200 tasks: a part per block of 64 tasks, the last holding the 8 left');
+          '200 tasks: a part per 64 tasks, the last holding the 8 left');
 select is((select array_agg(remaining order by part) from pgflow.step_parts where run_id = (select wide from r)),
-          array[128, 76] || array_fill(64, array[14]),
-          '1,100 tasks: 16 parts, part p holding blocks p, p + 16, ...');
+          array_fill(69, array[15]) || 65,
+          '1,100 tasks: 16 parts of ceil(1,100 / 16) = 69 consecutive tasks, the last holding the 65 left');
 select is_empty($$ select * from pgflow.verify_run((select wide from r)) $$, 'the tasks'' shards agree with the parts');
 select is((select count(*)::int from pgflow.step_parts where run_id = (select small from r)), 0,
           'a fan-out of 63 tasks has no parts');
