@@ -72,6 +72,8 @@ pub enum PgflowError {
     WrongState(String),
     /// An object cannot go while another depends on it (the message names both).
     InUse(String),
+    /// A value past one of PostgreSQL's limits (a step's output past jsonb's 256 MB).
+    TooBig(String),
     /// A failure of the engine itself, not of the caller's input.
     Internal(String),
 }
@@ -92,6 +94,7 @@ impl PgflowError {
             DefinedDifferently { .. } => PgSqlErrorCode::ERRCODE_DUPLICATE_OBJECT,
             WrongState(_) => PgSqlErrorCode::ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE,
             InUse(_) => PgSqlErrorCode::ERRCODE_DEPENDENT_OBJECTS_STILL_EXIST,
+            TooBig(_) => PgSqlErrorCode::ERRCODE_PROGRAM_LIMIT_EXCEEDED,
             Internal(_) => PgSqlErrorCode::ERRCODE_INTERNAL_ERROR,
         }
     }
@@ -106,7 +109,8 @@ impl PgflowError {
             InvalidOption { subject, option, value, minimum } => {
                 format!("{subject}: {option} must be at least {minimum}, got {value}")
             }
-            NullElement(message) | InvalidArgument(message) | WrongState(message) | InUse(message) | Internal(message) => {
+            NullElement(message) | InvalidArgument(message) | WrongState(message) | InUse(message) | TooBig(message)
+            | Internal(message) => {
                 message.clone()
             }
             UnknownFlow(flow) => format!("flow '{flow}' does not exist"),
@@ -197,6 +201,15 @@ pub mod reason {
             None => String::new(),
         };
         format!("{failed} of {total} tasks failed{allowed}{first}")
+    }
+
+    /// A fan-out's outputs do not fit in the one JSON array its output is (`limit`: PostgreSQL's
+    /// message).
+    pub fn output_too_big(limit: &str) -> String {
+        format!(
+            "its items' outputs do not fit in one JSON value ({limit}); add the step with aggregate => false \
+             and read its items with read_results"
+        )
     }
 
     /// What each task a fan-out deadline cancelled records (its envelope's error under collect_all).

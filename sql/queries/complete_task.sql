@@ -64,6 +64,10 @@ with task_locked as materialized (
   where ss.run_id = $1 and ss.step_slug = $2 and ss.status = 'started'
   returning ss.remaining_tasks
 )
-select task.task, true as is_task, null::uuid as run_id, null::text as step_slug from task
+-- aggregated: the finished step's output is its items' outputs in one array (machine::finish_step).
+select task.task, true as is_task, null::uuid as run_id, null::text as step_slug, null::bool as aggregated from task
 union all
-select null, false, $1, $2 from step where step.remaining_tasks = 0
+select null, false, $1, $2,
+       (select s.step_type = 'fanout' and s.aggregate from pgflow.steps s
+         where s.flow_slug = (select task.flow_slug from task) and s.step_slug = $2)
+from step where step.remaining_tasks = 0

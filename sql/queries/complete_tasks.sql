@@ -108,8 +108,12 @@ with answer as (
   from ended e
   where ss.run_id = e.run_id and ss.step_slug = e.step_slug and ss.status = 'started'
     and (select count(*) from step_locked) >= 0
-  returning ss.run_id, ss.step_slug, ss.remaining_tasks
+  returning ss.run_id, ss.step_slug, ss.flow_slug, ss.remaining_tasks
 )
-select t.task, true as is_task, null::uuid as run_id, null::text as step_slug from task t
+-- aggregated: the finished step's output is its items' outputs in one array (machine::finish_step).
+select t.task, true as is_task, null::uuid as run_id, null::text as step_slug, null::bool as aggregated from task t
 union all
-(select null, false, s.run_id, s.step_slug from step s where s.remaining_tasks = 0 order by s.run_id, s.step_slug)
+(select null, false, s.run_id, s.step_slug,
+        (select d.step_type = 'fanout' and d.aggregate from pgflow.steps d
+          where d.flow_slug = s.flow_slug and d.step_slug = s.step_slug)
+ from step s where s.remaining_tasks = 0 order by s.run_id, s.step_slug)

@@ -14,12 +14,13 @@ use std::collections::{HashMap, HashSet};
 use pgrx::datum::{DatumWithOid, TimestampWithTimeZone};
 use pgrx::pg_sys::BuiltinOid::{INT4ARRAYOID, INT4OID, TEXTOID, UUIDOID};
 use pgrx::spi::{SpiClient, SpiTupleTable};
-use pgrx::Uuid;
+use pgrx::{PgSqlErrorCode, Uuid};
 
 use super::{wait, Row};
 use crate::error::{reason, PgflowError, Result};
 use crate::plans::{self, get, get_required, optional};
 use crate::raw::{RawJsonb, RawStepTask, RawTaskRecord};
+use crate::subtransaction;
 
 /// What to do when a fan-out's source turns out not to be an array. A direct call refuses it; a
 /// worker's answer must not be rolled back by it, so there the step fails instead.
@@ -39,7 +40,9 @@ pub enum RunState {
 
 /// How a started step ends without failing its run.
 enum Ending<'a> {
-    Completed,
+    /// All its tasks ended; `aggregated`: its output is its items' outputs in one array (a fan-out
+    /// without `aggregate => false`), which may not fit in one JSON value.
+    Completed { aggregated: bool },
     Skipped(&'a str),
 }
 
@@ -217,7 +220,9 @@ pub fn redrive_run(client: &mut SpiClient<'_>, run_id: Uuid) -> Result<()> {
         }
     }
     for step_slug in finished {
-        if finish_step(client, run_id, &step_slug, Ending::Completed, Strictness::FailStep)? == RunState::Ended {
+        if finish_step(client, run_id, &step_slug, Ending::Completed { aggregated: true }, Strictness::FailStep)?
+            == RunState::Ended
+        {
             return Ok(());
         }
     }
@@ -282,7 +287,9 @@ fn start_ready_steps_of(
                     Spawned::Tasks { subflow: false, .. } => RunState::Going,
                     Spawned::Tasks { subflow: true, .. } => start_children(client, run_id, &step_slug, None)?,
                     // An empty array: the step completes at once, and that may release its dependents.
-                    Spawned::Empty => finish_step(client, run_id, &step_slug, Ending::Completed, strictness)?,
+                    Spawned::Empty => {
+                        finish_step(client, run_id, &step_slug, Ending::Completed { aggregated: false }, strictness)?
+                    }
                     Spawned::NotAnArray(error) => match strictness {
                         Strictness::Raise => return Err(error),
                         Strictness::FailStep => {
@@ -376,7 +383,7 @@ pub fn spawn_by_hand(client: &mut SpiClient<'_>, run_id: Uuid, step_slug: &str) 
             Ok(items)
         }
         Spawned::Empty => {
-            finish_step(client, run_id, step_slug, Ending::Completed, Strictness::Raise)?;
+            finish_step(client, run_id, step_slug, Ending::Completed { aggregated: false }, Strictness::Raise)?;
             Ok(0)
         }
         Spawned::NotAnArray(error) => Err(error),
@@ -392,13 +399,38 @@ fn finish_step(
     ending: Ending<'_>,
     strictness: Strictness,
 ) -> Result<RunState> {
-    let (status, why) = match ending {
-        Ending::Completed => ("completed", None),
-        Ending::Skipped(why) => ("skipped", Some(why)),
+    let (status, why, aggregated) = match ending {
+        Ending::Completed { aggregated } => ("completed", None, aggregated),
+        Ending::Skipped(why) => ("skipped", Some(why), false),
     };
     let args = [run_id.into(), step_slug.into(), status.into(), optional(why, TEXTOID)];
-    let Some(row) = plans::first_row(client, &plans::FINISH_STEP, &args)? else {
-        return Ok(RunState::Going); // not started any more: someone else ended it
+    // A fan-out's output is one JSON array of its items' outputs, which jsonb caps at 256 MB
+    // (54000). Past that the step fails, saying why, rather than the answer that ends it: that
+    // answer would fail again at every try, and the run never end. In a subtransaction, which only
+    // an aggregating fan-out's end takes (a transaction that ends a single step per answer of a big
+    // batch would otherwise take one per answer, past the 64 a backend's subtransaction cache holds).
+    let ended = if aggregated {
+        subtransaction::catching(PgSqlErrorCode::ERRCODE_PROGRAM_LIMIT_EXCEEDED, || {
+            plans::first_row(client, &plans::FINISH_STEP, &args)
+        })?
+    } else {
+        Ok(plans::first_row(client, &plans::FINISH_STEP, &args)?)
+    };
+    let row = match ended {
+        Ok(Some(row)) => row,
+        Ok(None) => return Ok(RunState::Going), // not started any more: someone else ended it
+        Err(limit) => {
+            let message = reason::output_too_big(&limit);
+            return match strictness {
+                Strictness::Raise => Err(PgflowError::TooBig(format!("step '{step_slug}' of run {run_id}: {message}"))),
+                Strictness::FailStep => {
+                    let key: [DatumWithOid; 2] = [run_id.into(), step_slug.into()];
+                    let when_exhausted =
+                        plans::first::<String>(client, &plans::STEP_FOR_SPAWN, &key, "when_exhausted")?.unwrap_or_default();
+                    step_failed(client, run_id, step_slug, &when_exhausted, &message)
+                }
+            };
+        }
     };
     let remaining = get::<i32>(&row, "remaining_steps")?.unwrap_or(1);
     let released = get::<i32>(&row, "released_steps")?.unwrap_or(0);
@@ -491,7 +523,7 @@ fn tasks_exhausted(client: &mut SpiClient<'_>, exhausted: Vec<((Uuid, String), L
             };
             step_failed(client, run_id, &step_slug, &when_exhausted, &message)?
         } else if remaining == 0 {
-            finish_step(client, run_id, &step_slug, Ending::Completed, Strictness::FailStep)?
+            finish_step(client, run_id, &step_slug, Ending::Completed { aggregated: true }, Strictness::FailStep)?
         } else {
             RunState::Going
         };
@@ -635,13 +667,16 @@ pub fn complete_tasks(
                 completed.extend(get::<RawStepTask>(&row, "task")?);
             }
         } else {
-            finished_steps
-                .push((get_required::<Uuid>(&row, "run_id")?, get::<String>(&row, "step_slug")?.unwrap_or_default()));
+            finished_steps.push((
+                get_required::<Uuid>(&row, "run_id")?,
+                get::<String>(&row, "step_slug")?.unwrap_or_default(),
+                get::<bool>(&row, "aggregated")?.unwrap_or(true),
+            ));
         }
     }
-    for (run_id, step_slug) in finished_steps {
+    for (run_id, step_slug, aggregated) in finished_steps {
         pgrx::check_for_interrupts!();
-        finish_step(client, run_id, &step_slug, Ending::Completed, Strictness::FailStep)?;
+        finish_step(client, run_id, &step_slug, Ending::Completed { aggregated }, Strictness::FailStep)?;
     }
     Ok((count, completed))
 }
@@ -796,7 +831,7 @@ fn step_timed_out(client: &mut SpiClient<'_>, run_id: Uuid, step_slug: &str) -> 
     let unfinished = plans::first::<i32>(client, &plans::CANCEL_STEP_TASKS, &args, "cancelled")?.unwrap_or(0);
     cancel_children(client, run_id, Some(step_slug))?;
     if policy == "collect_all" {
-        finish_step(client, run_id, step_slug, Ending::Completed, Strictness::FailStep)?;
+        finish_step(client, run_id, step_slug, Ending::Completed { aggregated: true }, Strictness::FailStep)?;
     } else {
         let message = reason::fanout_timed_out(seconds, unfinished, total);
         step_failed(client, run_id, step_slug, &when_exhausted, &message)?;
