@@ -628,20 +628,35 @@ async function hugeFanouts(admin) {
       let t = now();
       await admin`select jsonb_array_length(jsonb_agg(i)) from generate_series(0, ${n - 1}) i`;
       const buildMs = now() - t;
+      // What a spawn writes per task, the engine's against the floor's: WAL, and the table and its
+      // indexes (what bounds a spawn that the floor's INSERT outruns).
+      const written = async (fn, relations) => {
+        const [{ lsn }] = await admin`select pg_current_wal_lsn()::text as lsn`;
+        await fn();
+        const [w] = await admin`
+          select pg_wal_lsn_diff(pg_current_wal_lsn(), ${lsn}::pg_lsn)::float8 as wal,
+                 (select sum(pg_relation_size(c.oid))::float8 from pg_class c
+                   where c.oid = any(${relations}::regclass[]) or c.oid in (select indexrelid from pg_index where indrelid = any(${relations}::regclass[]))) as bytes`;
+        return { wal: w.wal / n, bytes: w.bytes / n };
+      };
       t = now();
-      await admin`select 1 from pgflow.start_flow('bench_root', (select jsonb_agg(i) from generate_series(0, ${n - 1}) i))`;
+      const engineWrote = await written(
+        () => admin`select 1 from pgflow.start_flow('bench_root', (select jsonb_agg(i) from generate_series(0, ${n - 1}) i))`,
+        ['pgflow.step_tasks']);
       const spawnMs = now() - t - buildMs;
       if (stats === 'after') await admin`analyze pgflow.step_tasks`;
       const engine = await drainRoot(n, now() + CAP_MS);
       await extension.reset(admin);
       await admin`checkpoint`;
       t = now();
-      await admin`insert into floor_tasks (run, idx, item) select 1, i, to_jsonb(i) from generate_series(0, ${n - 1}) i`;
+      const floorWrote = await written(
+        () => admin`insert into floor_tasks (run, idx, item) select 1, i, to_jsonb(i) from generate_series(0, ${n - 1}) i`,
+        ['floor_tasks']);
       const floorSpawnMs = now() - t;
       if (stats === 'after') await admin`analyze floor_tasks`;
       const floorRun = await drainFloor(n, now() + CAP_MS);
       await floor.reset(admin);
-      const row = { n, stats, buildMs, spawnMs, floorSpawnMs, rate: engine.done / (engine.ms / 1000),
+      const row = { n, stats, buildMs, spawnMs, floorSpawnMs, engineWrote, floorWrote, rate: engine.done / (engine.ms / 1000),
                     floorRate: floorRun.done / (floorRun.ms / 1000), done: engine.done, floorDone: floorRun.done };
       rows.push(row);
       console.log(hugeLine(row));
@@ -652,7 +667,8 @@ async function hugeFanouts(admin) {
 const hugeLine = (r) =>
   `huge N=${r.n} statistics ${r.stats} the spawn: spawn ${Math.round(r.spawnMs)} ms (${(1000 * r.spawnMs / r.n).toFixed(2)} us/task; ` +
   `array built in ${Math.round(r.buildMs)} ms), floor INSERT ${Math.round(r.floorSpawnMs)} ms (${(r.spawnMs / r.floorSpawnMs).toFixed(2)}x); ` +
-  `W=${HUGE_W} B=${HUGE_B}: ${Math.round(r.rate)}/s (${r.done} done), floor ${Math.round(r.floorRate)}/s (${r.floorDone} done), ${(r.rate / r.floorRate).toFixed(2)}x`;
+  `W=${HUGE_W} B=${HUGE_B}: ${Math.round(r.rate)}/s (${r.done} done), floor ${Math.round(r.floorRate)}/s (${r.floorDone} done), ${(r.rate / r.floorRate).toFixed(2)}x; ` +
+  `written per task: WAL ${Math.round(r.engineWrote.wal)} B, table and indexes ${Math.round(r.engineWrote.bytes)} B (floor ${Math.round(r.floorWrote.wal)} B, ${Math.round(r.floorWrote.bytes)} B)`;
 function hugeLines(rows) {
   const lines = ['## Huge fan-outs', '',
     `A root fan-out of N integers (the array built in the server, timed apart and not counted), spawned by \`start_flow\`, ` +
@@ -660,13 +676,14 @@ function hugeLines(rows) {
     `(an INSERT of N rows into its table with its queue index, then claims with \`FOR UPDATE SKIP LOCKED\`). Each N with the ` +
     'statistics taken before the spawn (of the empty queue) and after it (of the full queue); the workers connect after both. ' +
     'The last columns compare with N = 100,000 under the same statistics.', '',
-    '| N | statistics | spawn ms | us per task | floor INSERT ms | spawn / floor | tasks/s | floor tasks/s | tasks/s / floor | spawn us per task / at 100,000 | tasks/s / at 100,000 |',
-    '|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|'];
+    '| N | statistics | spawn ms | us per task | floor INSERT ms | spawn / floor | spawn WAL B per task: rs / floor | table and indexes B per task: rs / floor | tasks/s | floor tasks/s | tasks/s / floor | spawn us per task / at 100,000 | tasks/s / at 100,000 |',
+    '|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|'];
   for (const r of rows) {
     const ref = rows.find((x) => x.n === 100_000 && x.stats === r.stats) ?? r;
     const perTask = (x) => x.spawnMs / x.n;
     lines.push(`| ${r.n} | ${r.stats} the spawn | ${Math.round(r.spawnMs)} | ${(1000 * perTask(r)).toFixed(2)} | ${Math.round(r.floorSpawnMs)} | ` +
-      `${(r.spawnMs / r.floorSpawnMs).toFixed(2)}x | ${Math.round(r.rate)}${r.done < r.n ? ` (capped: ${r.done})` : ''} | ` +
+      `${(r.spawnMs / r.floorSpawnMs).toFixed(2)}x | ${Math.round(r.engineWrote.wal)} / ${Math.round(r.floorWrote.wal)} | ` +
+      `${Math.round(r.engineWrote.bytes)} / ${Math.round(r.floorWrote.bytes)} | ${Math.round(r.rate)}${r.done < r.n ? ` (capped: ${r.done})` : ''} | ` +
       `${Math.round(r.floorRate)}${r.floorDone < r.n ? ` (capped: ${r.floorDone})` : ''} | ${(r.rate / r.floorRate).toFixed(2)}x | ` +
       `${(perTask(r) / perTask(ref)).toFixed(2)}x | ${(r.rate / ref.rate).toFixed(2)}x |`);
   }

@@ -45,7 +45,9 @@ pub fn catching<T>(code: PgSqlErrorCode, body: impl FnOnce() -> Result<T>) -> Re
         pg_sys::MemoryContextSwitchTo(context);
         let outcome = PgTryBuilder::new(AssertUnwindSafe(|| Ok(body())))
             .catch_when(code, |caught| match caught {
-                CaughtError::PostgresError(report) | CaughtError::ErrorReport(report) => Err(report.message().to_string()),
+                CaughtError::PostgresError(report) | CaughtError::ErrorReport(report) => {
+                    Err(report.message().to_string())
+                }
                 CaughtError::RustPanic { .. } => caught.rethrow(),
             })
             .execute();

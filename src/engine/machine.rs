@@ -42,7 +42,9 @@ pub enum RunState {
 enum Ending<'a> {
     /// All its tasks ended; `aggregated`: its output is its items' outputs in one array (a fan-out
     /// without `aggregate => false`), which may not fit in one JSON value.
-    Completed { aggregated: bool },
+    Completed {
+        aggregated: bool,
+    },
     Skipped(&'a str),
 }
 
@@ -426,7 +428,8 @@ fn finish_step(
                 Strictness::FailStep => {
                     let key: [DatumWithOid; 2] = [run_id.into(), step_slug.into()];
                     let when_exhausted =
-                        plans::first::<String>(client, &plans::STEP_FOR_SPAWN, &key, "when_exhausted")?.unwrap_or_default();
+                        plans::first::<String>(client, &plans::STEP_FOR_SPAWN, &key, "when_exhausted")?
+                            .unwrap_or_default();
                     step_failed(client, run_id, step_slug, &when_exhausted, &message)
                 }
             };
