@@ -72,8 +72,6 @@ pub enum PgflowError {
     WrongState(String),
     /// An object cannot go while another depends on it (the message names both).
     InUse(String),
-    /// A value past one of PostgreSQL's limits (a step's output past jsonb's 256 MB).
-    TooBig(String),
     /// A failure of the engine itself, not of the caller's input.
     Internal(String),
 }
@@ -94,7 +92,6 @@ impl PgflowError {
             DefinedDifferently { .. } => PgSqlErrorCode::ERRCODE_DUPLICATE_OBJECT,
             WrongState(_) => PgSqlErrorCode::ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE,
             InUse(_) => PgSqlErrorCode::ERRCODE_DEPENDENT_OBJECTS_STILL_EXIST,
-            TooBig(_) => PgSqlErrorCode::ERRCODE_PROGRAM_LIMIT_EXCEEDED,
             Internal(_) => PgSqlErrorCode::ERRCODE_INTERNAL_ERROR,
         }
     }
@@ -109,8 +106,7 @@ impl PgflowError {
             InvalidOption { subject, option, value, minimum } => {
                 format!("{subject}: {option} must be at least {minimum}, got {value}")
             }
-            NullElement(message) | InvalidArgument(message) | WrongState(message) | InUse(message) | TooBig(message)
-            | Internal(message) => {
+            NullElement(message) | InvalidArgument(message) | WrongState(message) | InUse(message) | Internal(message) => {
                 message.clone()
             }
             UnknownFlow(flow) => format!("flow '{flow}' does not exist"),

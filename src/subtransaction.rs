@@ -10,16 +10,19 @@ use pgrx::PgSqlErrorCode;
 use crate::error::Result;
 
 /// Runs `body` in a subtransaction and keeps what it did when `keep` says so; otherwise rolls it
-/// back, and with it every row lock it took. (A PostgreSQL error inside aborts the whole call.)
+/// back, and with it every row lock it took. (A PostgreSQL error inside aborts the whole call,
+/// unless `catching` caught it.)
 pub fn run<T>(body: impl FnOnce() -> Result<T>, keep: impl FnOnce(&T) -> bool) -> Result<T> {
     // SAFETY: the calls PL/pgSQL makes around an exception block. The memory context and resource
-    // owner are put back as they were, so allocations made by `body` outlive the subtransaction.
+    // owner are put back as they were, so allocations made by `body` outlive the subtransaction
+    // (and before the rollback: an error `body` caught may have left another context current).
     unsafe {
         let context = pg_sys::CurrentMemoryContext;
         let owner = pg_sys::CurrentResourceOwner;
         pg_sys::BeginInternalSubTransaction(std::ptr::null());
         pg_sys::MemoryContextSwitchTo(context);
         let result = body();
+        pg_sys::MemoryContextSwitchTo(context);
         match &result {
             Ok(value) if keep(value) => pg_sys::ReleaseCurrentSubTransaction(),
             _ => pg_sys::RollbackAndReleaseCurrentSubTransaction(),
@@ -30,39 +33,22 @@ pub fn run<T>(body: impl FnOnce() -> Result<T>, keep: impl FnOnce(&T) -> bool) -
     }
 }
 
-/// Runs `body` in a subtransaction. A PostgreSQL error of SQLSTATE `code` raised inside rolls the
-/// subtransaction back, with everything `body` did, and comes back as `Ok(Err(message))`, as an
-/// exception block of PL/pgSQL would catch it; any other error aborts the whole call.
+/// Runs `body` in a subtransaction (`run`). A PostgreSQL error of SQLSTATE `code` raised inside
+/// rolls it back, with everything `body` did, and comes back as `Ok(Err(message))`, as an exception
+/// block of PL/pgSQL would catch it (pgrx has copied and flushed the error: it is a Rust panic by
+/// then); any other error aborts the whole call.
 pub fn catching<T>(code: PgSqlErrorCode, body: impl FnOnce() -> Result<T>) -> Result<std::result::Result<T, String>> {
-    // SAFETY: as `run`, and on the error as PL/pgSQL's exception block: pgrx has copied and flushed
-    // the error (it is a Rust panic by now); the subtransaction is rolled back, which releases its
-    // locks and buffers and the SPI state it made, and the memory context and resource owner are
-    // put back.
-    unsafe {
-        let context = pg_sys::CurrentMemoryContext;
-        let owner = pg_sys::CurrentResourceOwner;
-        pg_sys::BeginInternalSubTransaction(std::ptr::null());
-        pg_sys::MemoryContextSwitchTo(context);
-        let outcome = PgTryBuilder::new(AssertUnwindSafe(|| Ok(body())))
-            .catch_when(code, |caught| match caught {
-                CaughtError::PostgresError(report) | CaughtError::ErrorReport(report) => {
-                    Err(report.message().to_string())
-                }
-                CaughtError::RustPanic { .. } => caught.rethrow(),
-            })
-            .execute();
-        match &outcome {
-            Ok(Ok(_)) => pg_sys::ReleaseCurrentSubTransaction(),
-            _ => {
-                pg_sys::MemoryContextSwitchTo(context);
-                pg_sys::RollbackAndReleaseCurrentSubTransaction();
-            }
-        }
-        pg_sys::MemoryContextSwitchTo(context);
-        pg_sys::CurrentResourceOwner = owner;
-        match outcome {
-            Ok(result) => result.map(Ok),
-            Err(message) => Ok(Err(message)),
-        }
-    }
+    run(
+        || {
+            PgTryBuilder::new(AssertUnwindSafe(|| body().map(Ok)))
+                .catch_when(code, |caught| match caught {
+                    CaughtError::PostgresError(report) | CaughtError::ErrorReport(report) => {
+                        Ok(Err(report.message().to_string()))
+                    }
+                    CaughtError::RustPanic { .. } => caught.rethrow(),
+                })
+                .execute()
+        },
+        |outcome| outcome.is_ok(),
+    )
 }

@@ -39,11 +39,9 @@ with source as materialized (
 ), checked as materialized (
   select src.flow_slug, src.start_delay, src.max_concurrency, src.batch_size, src.subflow, src.priority, src.dep_slug,
          src.fanout_path,
-         src.arr, jsonb_typeof(src.arr) as arr_type,
-         case when jsonb_typeof(src.arr) = 'array' then jsonb_array_length(src.arr) end as n,
+         src.arr, jsonb_typeof(src.arr) as arr_type, k.n, k.bs, k.m,
          -- Tasks per shard (step_tasks.shard): the m tasks in up to 16 ranges, at least 64 each.
-         greatest(64, ((case when jsonb_typeof(src.arr) = 'array' then jsonb_array_length(src.arr) end
-                        + coalesce(src.batch_size, 1) - 1) / coalesce(src.batch_size, 1) + 15) / 16) as shard_size,
+         greatest(64, (k.m + 15) / 16) as shard_size,
          case when src.start_delay > 0 then now() + make_interval(secs => src.start_delay)
               else least(now(), (select min(h.visible_at) from generate_series(0, 15) as sh (shard)
                                   cross join lateral (
@@ -54,6 +52,10 @@ with source as materialized (
                                       and q.priority = src.priority and q.shard = sh.shard
                                     order by q.visible_at limit 1) h)) end as visible_at
   from source src
+  -- n items (NULL: not an array) in m tasks of bs items each (the last may hold fewer).
+  cross join lateral (select case when jsonb_typeof(src.arr) = 'array' then jsonb_array_length(src.arr) end as n,
+                             coalesce(src.batch_size, 1) as bs) j
+  cross join lateral (select j.n, j.bs, (j.n + j.bs - 1) / j.bs as m) k
 ), spawned as (
   insert into pgflow.step_tasks (flow_slug, run_id, step_slug, task_index, item, priority, visible_at, shard)
   select c.flow_slug, $1, $2, (e.ord - 1)::int, e.item, c.priority,
@@ -84,13 +86,11 @@ with source as materialized (
   insert into pgflow.step_parts (run_id, step_slug, part, remaining)
   select $1, $2, p.part, b.items
   from checked c
-  cross join lateral (select coalesce(c.batch_size, 1) as bs,
-                             (c.n + coalesce(c.batch_size, 1) - 1) / coalesce(c.batch_size, 1) as m) t
   cross join generate_series(0, 15) as p (part)
   cross join lateral (
-    select greatest(0, least(t.m, (p.part + 1) * c.shard_size) - p.part * c.shard_size) * t.bs
-             - case when (t.m - 1) / c.shard_size = p.part then t.m * t.bs - c.n else 0 end as items) b
-  where c.arr_type = 'array' and t.m >= 64 and c.subflow is null and b.items > 0
+    select greatest(0, least(c.m, (p.part + 1) * c.shard_size) - p.part * c.shard_size) * c.bs
+             - case when (c.m - 1) / c.shard_size = p.part then c.m * c.bs - c.n else 0 end as items) b
+  where c.arr_type = 'array' and c.m >= 64 and c.subflow is null and b.items > 0
 ), sized as (
   update pgflow.step_states ss
   set initial_tasks = c.n, remaining_tasks = c.n

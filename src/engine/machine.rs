@@ -421,18 +421,13 @@ fn finish_step(
     let row = match ended {
         Ok(Some(row)) => row,
         Ok(None) => return Ok(RunState::Going), // not started any more: someone else ended it
+        // Only answers, failures and deadlines end an aggregating fan-out (a direct call ends an
+        // empty one at most), so the step fails whatever the strictness.
         Err(limit) => {
-            let message = reason::output_too_big(&limit);
-            return match strictness {
-                Strictness::Raise => Err(PgflowError::TooBig(format!("step '{step_slug}' of run {run_id}: {message}"))),
-                Strictness::FailStep => {
-                    let key: [DatumWithOid; 2] = [run_id.into(), step_slug.into()];
-                    let when_exhausted =
-                        plans::first::<String>(client, &plans::STEP_FOR_SPAWN, &key, "when_exhausted")?
-                            .unwrap_or_default();
-                    step_failed(client, run_id, step_slug, &when_exhausted, &message)
-                }
-            };
+            let key: [DatumWithOid; 2] = [run_id.into(), step_slug.into()];
+            let when_exhausted =
+                plans::first::<String>(client, &plans::STEP_FOR_SPAWN, &key, "when_exhausted")?.unwrap_or_default();
+            return step_failed(client, run_id, step_slug, &when_exhausted, &reason::output_too_big(&limit));
         }
     };
     let remaining = get::<i32>(&row, "remaining_steps")?.unwrap_or(1);
