@@ -10,11 +10,12 @@ create domain pgflow.slug as text
 create table pgflow.flows (
   flow_slug        pgflow.slug not null,
   opt_max_attempts int not null default 3,
-  opt_base_delay   int not null default 1,
+  opt_base_delay   int not null default 5,
   opt_timeout      int not null default 60,
   created_at       timestamptz not null default now(),
   constraint flows_pkey primary key (flow_slug),
-  constraint flows_max_attempts_positive check (opt_max_attempts >= 1),
+  -- 0, as in pgflow: no retry (the first failure is the last), the same as 1.
+  constraint flows_max_attempts_nonnegative check (opt_max_attempts >= 0),
   constraint flows_base_delay_nonnegative check (opt_base_delay >= 0),
   -- Added in 0.2.0, last so that a fresh install and an upgraded one have the same row layout.
   -- A run not finished this many seconds after it started fails (NULL: no deadline).
@@ -47,7 +48,7 @@ create table pgflow.steps (
   constraint steps_step_type_is_known check (step_type in ('single', 'fanout')),
   constraint steps_fanout_has_at_most_one_dep check (step_type <> 'fanout' or deps_count <= 1),
   constraint steps_deps_count_nonnegative check (deps_count >= 0),
-  constraint steps_max_attempts_positive check (opt_max_attempts >= 1),
+  constraint steps_max_attempts_nonnegative check (opt_max_attempts >= 0),
   constraint steps_base_delay_nonnegative check (opt_base_delay >= 0),
   constraint steps_timeout_positive check (opt_timeout >= 1),
   -- Added in 0.2.0 (last, as above). What a fan-out does when some of its tasks fail: fail_fast
@@ -102,7 +103,12 @@ create table pgflow.steps (
   -- claimed by workers; the child run's tasks are.
   subflow                 text,
   constraint steps_subflow_needs_fanout check (subflow is null or step_type = 'fanout'),
-  constraint steps_subflow_alone check (subflow is null or (max_concurrency is null and batch_size is null))
+  constraint steps_subflow_alone check (subflow is null or (max_concurrency is null and batch_size is null)),
+  -- Added in 0.9.0 under pgflow's names: a condition is a JSON object (what @> is matched with).
+  constraint required_input_pattern_is_object check (
+    required_input_pattern is null or jsonb_typeof(required_input_pattern) = 'object'),
+  constraint forbidden_input_pattern_is_object check (
+    forbidden_input_pattern is null or jsonb_typeof(forbidden_input_pattern) = 'object')
 );
 
 create table pgflow.deps (
@@ -186,8 +192,41 @@ create table pgflow.step_states (
   constraint step_states_status_is_known check (status in ('created', 'started', 'completed', 'failed', 'skipped', 'cancelled')),
   constraint step_states_remaining_deps_nonnegative check (remaining_deps >= 0),
   constraint step_states_initial_tasks_nonnegative check (initial_tasks >= 0),
-  constraint step_states_remaining_tasks_nonnegative check (remaining_tasks >= 0)
+  constraint step_states_remaining_tasks_nonnegative check (remaining_tasks >= 0),
+  -- Added in 0.9.0, with pgflow's names and meaning: why a skipped step was skipped
+  -- ('condition_unmet', 'handler_failed' or 'dependency_skipped'; NULL for any other status) and
+  -- when. A skipped step keeps failed_at as well (its end, as before 0.9.0).
+  skip_reason     text,
+  skipped_at      timestamptz,
+  constraint skip_reason_matches_status check (
+    (status = 'skipped') = (skip_reason is not null)
+    and skip_reason in ('condition_unmet', 'handler_failed', 'dependency_skipped')),
+  constraint output_only_for_completed_or_null check (output is null or status = 'completed')
 );
+-- pgflow's initial_tasks_known_when_started: a started step knows how many tasks it has. A
+-- fan-out starts one statement before it is spawned (in the same transaction), so the check is a
+-- constraint trigger deferred to the commit, where pgflow has a CHECK; it fires only for a step
+-- started without a count (each fan-out's start) and reads that row again.
+create function pgflow._initial_tasks_known_when_started() returns trigger
+language plpgsql
+set search_path = pg_catalog, pgflow, pg_temp
+as $$
+begin
+  if exists (select from pgflow.step_states ss
+              where ss.run_id = new.run_id and ss.step_slug = new.step_slug
+                and ss.status = 'started' and ss.initial_tasks is null) then
+    raise exception 'step ''%'' of run % is started without initial_tasks', new.step_slug, new.run_id
+      using errcode = 'check_violation', constraint = 'initial_tasks_known_when_started',
+            table = 'step_states', schema = 'pgflow';
+  end if;
+  return null;
+end
+$$;
+create constraint trigger initial_tasks_known_when_started
+  after insert or update of status, initial_tasks on pgflow.step_states
+  deferrable initially deferred
+  for each row when (new.status = 'started' and new.initial_tasks is null)
+  execute function pgflow._initial_tasks_known_when_started();
 -- Fan-out deadlines: started steps by start time, per step, read only for steps with a timeout.
 create index step_states_started_idx on pgflow.step_states (flow_slug, step_slug, started_at)
   where status = 'started';
@@ -263,7 +302,9 @@ create table pgflow.step_tasks (
   -- writes its queue entries in the index's order. A single step's task and a fan-out of up to
   -- 64 tasks are all in shard 0, where claims keep the strict order of the queue (priority, then
   -- the oldest, item by item across runs).
-  shard          smallint not null default 0
+  shard          smallint not null default 0,
+  -- Added in 0.9.0 under pgflow's name: only a finished task has an output.
+  constraint output_valid_only_for_completed check (output is null or status in ('completed', 'failed'))
 );
 alter sequence pgflow.step_tasks_message_id_seq owned by pgflow.step_tasks.message_id;
 create sequence pgflow.step_tasks_result_seq as bigint owned by pgflow.step_tasks.result_seq;

@@ -49,6 +49,7 @@ statements! {
     FLOW_DEFINITION = "flow_definition" (TEXTOID);
     LOCK_FLOW_SLUG = "lock_flow_slug" (TEXTOID);
     COUNT_UNFINISHED_RUNS = "count_unfinished_runs" (TEXTOID);
+    UNFINISHED_RUNS = "unfinished_runs" (TEXTOID);
     DELETE_FLOW = "delete_flow" (TEXTOID);
     SUBFLOW_CYCLE = "subflow_cycle" (TEXTOID, TEXTOID);
     SUBFLOW_USERS = "subflow_users" (TEXTOID);
@@ -59,6 +60,7 @@ statements! {
     FIND_RUN_BY_KEY = "find_run_by_key" (TEXTOID, TEXTOID);
     RUN_STATUS = "run_status" (UUIDOID);
     GET_RUN = "get_run" (UUIDOID);
+    RUN_WITH_STATES = "run_with_states" (UUIDOID);
     VERIFY_RUN = "verify_run" (UUIDOID);
     STEP_FOR_SPAWN = "step_for_spawn" (UUIDOID, TEXTOID);
     UNKNOWN_TASK_IN_BATCH = "unknown_task_in_batch" (UUIDARRAYOID, TEXTARRAYOID, INT4ARRAYOID);
@@ -94,7 +96,7 @@ statements! {
     COUNT_EXHAUSTED = "count_exhausted" (UUIDOID, TEXTOID, INT4ARRAYOID, INT4ARRAYOID);
     WRONG_BATCH_ANSWERS = "wrong_batch_answers" (UUIDARRAYOID, TEXTARRAYOID, INT4ARRAYOID, JSONBARRAYOID, UUIDOID);
     FIRST_FAILURE = "first_failure" (UUIDOID, TEXTOID);
-    FINISH_STEP = "finish_step" (UUIDOID, TEXTOID, TEXTOID, TEXTOID);
+    FINISH_STEP = "finish_step" (UUIDOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID);
     SKIP_DOWNSTREAM = "skip_downstream" (UUIDOID, TEXTOID);
     FAIL_STEP = "fail_step" (UUIDOID, TEXTOID, TEXTOID);
     CANCEL_STEP_TASKS = "cancel_step_tasks" (UUIDOID, TEXTOID, TEXTOID);

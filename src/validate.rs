@@ -33,7 +33,32 @@ pub fn slug(what: &'static str, slug: &str) -> Result<()> {
     }
 }
 
-/// An optional option: NULL means "inherit", anything else must be at least `minimum`.
+/// The least value of each numeric option, flow and step alike (the schema's checks say the same).
+/// `max_attempts` 0 is pgflow's "no retry", the same as 1.
+const OPTION_MINIMUMS: &[(&str, i32)] = &[
+    ("max_attempts", 0),
+    ("base_delay", 0),
+    ("timeout", 1),
+    ("run_timeout", 1),
+    ("start_delay", 0),
+    ("fanout_timeout", 1),
+    ("max_delay", 0),
+    ("max_concurrency", 1),
+    ("batch_size", 1),
+];
+
+/// An option of a flow or a step: NULL means "inherit" (or the default), anything else must be
+/// at least its minimum.
+pub fn definition_option(subject: &str, option: &'static str, value: Option<i32>) -> Result<()> {
+    let minimum = OPTION_MINIMUMS
+        .iter()
+        .find(|(name, _)| *name == option)
+        .map(|(_, minimum)| *minimum)
+        .ok_or_else(|| PgflowError::Internal(format!("no minimum is known for option {option}")))?;
+    self::option(subject, option, value, minimum)
+}
+
+/// An optional argument: NULL means "inherit", anything else must be at least `minimum`.
 pub fn option(subject: &str, option: &'static str, value: Option<i32>, minimum: i32) -> Result<()> {
     match value {
         Some(value) if value < minimum => {

@@ -12,7 +12,8 @@
 -- step_tasks_queued_idx, whose key names the step by a hash of its slugs), highest priority first,
 -- and each lane shard by shard (step_tasks.shard), from the shard $7 on: a claim takes what the
 -- lanes of the highest priority hold in its first shard (the oldest first, and of two lanes the
--- one whose first entry is the older first), then in the next shard, and so on, then the next
+-- one whose first entry is the older first, or of two as old, the one queued first: its message
+-- id is the lower, as in pgflow's queue), then in the next shard, and so on, then the next
 -- priority. Workers that start at different shards so take tasks from different places of the
 -- queue (different index and heap pages, different parts of a fan-out's counters) instead of all
 -- taking the same oldest tasks, skipping each other's locked rows; and as each claim starts one
@@ -29,11 +30,11 @@
 -- whose size the generic plan cannot know would hash the whole queue instead, one full scan per
 -- claim. The rows are locked by the subquery, so they cannot change before the update; a status
 -- condition here would only invite a scan of the queue index filtered by ctid.
-with recursive lane (step_slug, priority, head) as (
-  select h.step_slug, h.priority, h.visible_at
+with recursive lane (step_slug, priority, head, head_message_id) as (
+  select h.step_slug, h.priority, h.visible_at, h.message_id
   from pgflow.steps s
   cross join lateral (
-    select q.step_slug, q.priority, q.visible_at
+    select q.step_slug, q.priority, q.visible_at, q.message_id
     from pgflow.step_tasks q
     where hashtextextended(q.flow_slug || '/' || q.step_slug, 0) = hashtextextended($1 || '/' || s.step_slug, 0)
       and q.flow_slug = $1 and q.step_slug = s.step_slug and q.status = 'queued'
@@ -42,10 +43,10 @@ with recursive lane (step_slug, priority, head) as (
   -- A sub-flow fan-out's tasks are held by child runs, never claimed.
   where s.flow_slug = $1 and s.subflow is null and ($5::text[] is null or s.step_slug = any ($5::text[]))
   union all
-  select h.step_slug, h.priority, h.visible_at
+  select h.step_slug, h.priority, h.visible_at, h.message_id
   from lane l
   cross join lateral (
-    select q.step_slug, q.priority, q.visible_at
+    select q.step_slug, q.priority, q.visible_at, q.message_id
     from pgflow.step_tasks q
     where hashtextextended(q.flow_slug || '/' || q.step_slug, 0) = hashtextextended($1 || '/' || l.step_slug, 0)
       and q.flow_slug = $1 and q.step_slug = l.step_slug and q.status = 'queued' and q.priority < l.priority
@@ -68,7 +69,7 @@ with recursive lane (step_slug, priority, head) as (
       -- limit stops as soon as it has enough (a shard's tasks are locked only as they are taken).
       from (select l.step_slug, l.priority, (($7 + sh.n) & 15)::smallint as shard
               from lane l cross join generate_series(0, 15) as sh (n)
-             order by l.priority desc, sh.n, l.head, l.step_slug offset 0) l
+             order by l.priority desc, sh.n, l.head, l.head_message_id offset 0) l
       cross join lateral (
         select q.ctid
         from pgflow.step_tasks q

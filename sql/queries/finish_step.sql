@@ -1,4 +1,5 @@
--- $1 run_id, $2 step_slug, $3 'completed' or 'skipped', $4 why it was skipped (NULL when completed).
+-- $1 run_id, $2 step_slug, $3 'completed' or 'skipped', $4 why it was skipped and $5 pgflow's
+-- skip_reason ('condition_unmet' or 'handler_failed'), both NULL when completed.
 -- Ends a started step, releases its dependents (a skipped dependency counts as done: dependents
 -- run without it) and counts the step off the run.
 -- A completed step's output: a single step's task output; a fail_fast fan-out's task outputs as
@@ -14,6 +15,8 @@ with done as (
   set status = $3,
       completed_at = case when $3 = 'completed' then clock_timestamp() end,
       failed_at = case when $3 = 'skipped' then clock_timestamp() end,
+      skipped_at = case when $3 = 'skipped' then clock_timestamp() end,
+      skip_reason = $5,
       remaining_tasks = case when $3 = 'completed' then 0 else ss.remaining_tasks end,
       error_message = $4,
       output = case

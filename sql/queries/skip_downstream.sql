@@ -12,7 +12,8 @@ with recursive downstream (step_slug) as (
   where d.flow_slug = (select r.flow_slug from pgflow.runs r where r.run_id = $1)
 ), skipped as (
   update pgflow.step_states ss
-  set status = 'skipped', failed_at = clock_timestamp(),
+  set status = 'skipped', failed_at = clock_timestamp(), skipped_at = clock_timestamp(),
+      skip_reason = 'dependency_skipped',
       error_message = format('skipped because step ''%s'' failed', $2)
   where ss.run_id = $1 and ss.step_slug in (select step_slug from downstream) and ss.status = 'created'
   returning ss.step_slug

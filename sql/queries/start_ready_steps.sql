@@ -3,8 +3,9 @@
 -- single step in the same statement. Returns, per run and in definition order, the fan-out steps,
 -- which the caller spawns, and the steps whose condition does not hold (unmet),
 -- which the caller ends at once as their when_unmet says; each with what its failure does to the run.
--- A condition is checked once per step (a fan-out included), against the step's input as a single
--- step sees it: {"run": <run input>, "<dependency>": <its output>, ...}, skipped ones left out.
+-- A condition is checked once per step (a fan-out included), as pgflow checks it (since 0.9.0):
+-- a root step's against the run input itself, a dependent step's against its dependencies'
+-- outputs keyed by their slugs ({"<dependency>": <its output>, ...}, skipped ones left out).
 -- A step without a condition never builds that input.
 with candidate as materialized (
   select ss.run_id, ss.step_slug, ss.flow_slug, s.step_type, s.step_index, s.when_exhausted, s.when_unmet,
@@ -18,7 +19,8 @@ with candidate as materialized (
   join pgflow.runs r on r.run_id = ss.run_id
   cross join lateral (
     select case when s.required_input_pattern is null and s.forbidden_input_pattern is null then null
-                else jsonb_build_object('run', r.input) || coalesce(
+                when s.deps_count = 0 then r.input
+                else coalesce(
                   (select jsonb_object_agg(d.dep_slug, dep.output)
                      from pgflow.deps d
                      join pgflow.step_states dep on dep.run_id = ss.run_id and dep.step_slug = d.dep_slug

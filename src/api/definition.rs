@@ -2,28 +2,29 @@ use pgrx::pg_sys::panic::ErrorReport;
 use pgrx::prelude::*;
 use pgrx::{AnyNumeric, JsonB};
 
-use crate::engine::definition::{self, Condition, FailureOptions, FlowOptions, StepOptions};
+use crate::engine::definition::{self, Condition, FailureOptions, FlowOptions, StepOptions, StepType};
 use crate::error::required;
+use crate::validate;
 
 #[pg_extern(volatile, parallel_unsafe)]
 #[search_path(pg_catalog, @extschema@, pg_temp)]
 fn create_flow(
     flow_slug: Option<String>,
-    max_attempts: default!(Option<i32>, 3),
-    base_delay: default!(Option<i32>, 1),
-    timeout: default!(Option<i32>, 60),
+    max_attempts: default!(Option<i32>, "NULL"),
+    base_delay: default!(Option<i32>, "NULL"),
+    timeout: default!(Option<i32>, "NULL"),
     run_timeout: default!(Option<i32>, "NULL"),
-    max_delay: default!(Option<i32>, 300),
+    max_delay: default!(Option<i32>, "NULL"),
     max_concurrency: default!(Option<i32>, "NULL"),
 ) -> Result<pgrx::composite_type!('static, "flows"), ErrorReport> {
-    const F: &str = "create_flow";
-    let flow_slug = required(flow_slug, F, "flow_slug")?;
+    let flow_slug = required(flow_slug, "create_flow", "flow_slug")?;
+    // As in pgflow, an option passed as NULL takes its default (the defaults live in FlowOptions).
     let options = FlowOptions {
-        max_attempts: required(max_attempts, F, "max_attempts")?,
-        base_delay: required(base_delay, F, "base_delay")?,
-        timeout: required(timeout, F, "timeout")?,
+        max_attempts: max_attempts.unwrap_or(FlowOptions::DEFAULT_MAX_ATTEMPTS),
+        base_delay: base_delay.unwrap_or(FlowOptions::DEFAULT_BASE_DELAY),
+        timeout: timeout.unwrap_or(FlowOptions::DEFAULT_TIMEOUT),
         run_timeout,
-        max_delay: required(max_delay, F, "max_delay")?,
+        max_delay: max_delay.unwrap_or(FlowOptions::DEFAULT_MAX_DELAY),
         max_concurrency,
     };
     Ok(Spi::connect_mut(|client| definition::create_flow(client, &flow_slug, options))?)
@@ -58,11 +59,14 @@ fn add_step(
     const F: &str = "add_step";
     let flow_slug = required(flow_slug, F, "flow_slug")?;
     let step_slug = required(step_slug, F, "step_slug")?;
-    let deps = required(deps_slugs, F, "deps_slugs")?
+    // As in pgflow, an argument passed as NULL takes its default: no dependencies, a single step,
+    // and the failure and condition defaults of FailureOptions and Condition.
+    let deps = deps_slugs
+        .unwrap_or_default()
         .into_iter()
         .map(|dep| required(dep, F, "every element of deps_slugs"))
         .collect::<Result<Vec<String>, _>>()?;
-    let step_type = required(step_type, F, "step_type")?;
+    let step_type = step_type.unwrap_or_else(|| StepType::Single.as_str().to_string());
     let options = StepOptions {
         max_attempts,
         base_delay,
@@ -74,15 +78,15 @@ fn add_step(
         batch_size,
     };
     let failure = FailureOptions {
-        fanout_policy: required(fanout_policy, F, "fanout_policy")?,
+        fanout_policy: fanout_policy.unwrap_or_else(|| FailureOptions::DEFAULT_FANOUT_POLICY.into()),
         success_threshold,
-        when_exhausted: required(when_exhausted, F, "when_exhausted")?,
-        aggregate: required(aggregate, F, "aggregate")?,
+        when_exhausted: when_exhausted.unwrap_or_else(|| FailureOptions::DEFAULT_WHEN_EXHAUSTED.into()),
+        aggregate: aggregate.unwrap_or(true),
     };
     let condition = Condition {
         required: required_input_pattern.map(|p| p.0),
         forbidden: forbidden_input_pattern.map(|p| p.0),
-        when_unmet: required(when_unmet, F, "when_unmet")?,
+        when_unmet: when_unmet.unwrap_or_else(|| Condition::DEFAULT_WHEN_UNMET.into()),
     };
     Ok(Spi::connect_mut(|client| {
         definition::add_step(
@@ -134,7 +138,7 @@ fn ensure_flow_compiled(
     const F: &str = "ensure_flow_compiled";
     let flow_slug = required(flow_slug, F, "flow_slug")?;
     let shape = required(shape, F, "shape")?;
-    let allow_replace = required(allow_replace, F, "allow_replace")?;
+    let allow_replace = allow_replace.unwrap_or(false);
     Ok(JsonB(Spi::connect_mut(|client| definition::ensure_flow_compiled(client, &flow_slug, &shape.0, allow_replace))?))
 }
 
@@ -144,4 +148,46 @@ fn ensure_flow_compiled(
 fn delete_flow(flow_slug: Option<String>) -> Result<(), ErrorReport> {
     let flow_slug = required(flow_slug, "delete_flow", "flow_slug")?;
     Ok(Spi::connect_mut(|client| definition::delete_flow(client, &flow_slug))?)
+}
+
+/// Removes a flow with everything of it, cancelling its unfinished runs first (pgflow's name and
+/// meaning; delete_flow refuses while a run is unfinished instead).
+#[pg_extern(volatile, parallel_unsafe)]
+#[search_path(pg_catalog, @extschema@, pg_temp)]
+fn delete_flow_and_data(flow_slug: Option<String>) -> Result<(), ErrorReport> {
+    let flow_slug = required(flow_slug, "delete_flow_and_data", "flow_slug")?;
+    Ok(Spi::connect_mut(|client| definition::delete_flow_and_data(client, &flow_slug))?)
+}
+
+/// Whether a text is a valid flow or step slug (pgflow's; NULL is not).
+#[pg_extern(immutable, parallel_safe)]
+#[search_path(pg_catalog, @extschema@, pg_temp)]
+fn is_valid_slug(slug: Option<String>) -> bool {
+    slug.is_some_and(|slug| validate::slug_problem(&slug).is_none())
+}
+
+/// pgflow's name for flow_shape.
+#[pg_extern(stable, parallel_safe, name = "_get_flow_shape")]
+#[search_path(pg_catalog, @extschema@, pg_temp)]
+fn get_flow_shape_as_pgflow(p_flow_slug: Option<String>) -> Result<JsonB, ErrorReport> {
+    let flow_slug = required(p_flow_slug, "_get_flow_shape", "p_flow_slug")?;
+    Ok(JsonB(Spi::connect_mut(|client| definition::flow_shape(client, &flow_slug))?))
+}
+
+/// pgflow's: the differences between a local shape and the database's, empty when they agree.
+#[pg_extern(immutable, parallel_safe, name = "_compare_flow_shapes")]
+#[search_path(pg_catalog, @extschema@, pg_temp)]
+fn compare_flow_shapes_as_pgflow(p_local: Option<JsonB>, p_db: Option<JsonB>) -> Result<Vec<String>, ErrorReport> {
+    let local = required(p_local, "_compare_flow_shapes", "p_local")?;
+    let database = required(p_db, "_compare_flow_shapes", "p_db")?;
+    Ok(definition::compare_shapes(&local.0, &database.0)?)
+}
+
+/// pgflow's: creates a flow from a shape.
+#[pg_extern(volatile, parallel_unsafe, name = "_create_flow_from_shape")]
+#[search_path(pg_catalog, @extschema@, pg_temp)]
+fn create_flow_from_shape_as_pgflow(p_flow_slug: Option<String>, p_shape: Option<JsonB>) -> Result<(), ErrorReport> {
+    let flow_slug = required(p_flow_slug, "_create_flow_from_shape", "p_flow_slug")?;
+    let shape = required(p_shape, "_create_flow_from_shape", "p_shape")?;
+    Ok(Spi::connect_mut(|client| definition::create_flow_from_shape(client, &flow_slug, &shape.0))?)
 }

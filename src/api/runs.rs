@@ -1,6 +1,6 @@
 use pgrx::pg_sys::panic::ErrorReport;
 use pgrx::prelude::*;
-use pgrx::Uuid;
+use pgrx::{JsonB, Uuid};
 
 use crate::engine::{machine, runs};
 use crate::error::{required, PgflowError};
@@ -25,6 +25,37 @@ fn start_flow(
         .into());
     }
     Ok(Spi::connect_mut(|client| runs::start_flow(client, &flow_slug, input, run_id, run_key.as_deref(), priority))?)
+}
+
+/// pgflow's, for its client: starts a run and returns it with its steps' states.
+#[pg_extern(volatile, parallel_unsafe)]
+#[search_path(pg_catalog, @extschema@, pg_temp)]
+fn start_flow_with_states(
+    flow_slug: Option<String>,
+    input: Option<RawJsonb>,
+    run_id: default!(Option<Uuid>, "NULL"),
+) -> Result<JsonB, ErrorReport> {
+    let flow_slug = required(flow_slug, "start_flow_with_states", "flow_slug")?;
+    let input = required(input, "start_flow_with_states", "input")?;
+    Ok(JsonB(Spi::connect_mut(|client| runs::start_flow_with_states(client, &flow_slug, input, run_id))?))
+}
+
+/// pgflow's: `{"run": ..., "steps": [...]}`, the run's row and its steps' states; NULL for an
+/// unknown run.
+#[pg_extern(stable, parallel_safe)]
+#[search_path(pg_catalog, @extschema@, pg_temp)]
+fn get_run_with_states(run_id: Option<Uuid>) -> Result<Option<JsonB>, ErrorReport> {
+    let run_id = required(run_id, "get_run_with_states", "run_id")?;
+    Ok(Spi::connect_mut(|client| runs::get_run_with_states(client, run_id))?.map(JsonB))
+}
+
+/// pgflow's: completes a started run with no step left (the engine does so by itself when a run's
+/// last step ends); changes nothing otherwise.
+#[pg_extern(volatile, parallel_unsafe)]
+#[search_path(pg_catalog, @extschema@, pg_temp)]
+fn maybe_complete_run(run_id: Option<Uuid>) -> Result<(), ErrorReport> {
+    let run_id = required(run_id, "maybe_complete_run", "run_id")?;
+    Ok(Spi::connect_mut(|client| runs::maybe_complete_run(client, run_id))?)
 }
 
 /// Cancels a started run: it and its unfinished steps and tasks become `cancelled`, nothing of it

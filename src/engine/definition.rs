@@ -25,6 +25,12 @@ pub struct FlowOptions {
 }
 
 impl FlowOptions {
+    /// pgflow's defaults (a NULL argument or a key missing from a shape takes them), and this
+    /// engine's for its own options. The table defaults in sql/schema.sql are checked against
+    /// these by a test (`defaults_match_the_schema`).
+    pub const DEFAULT_MAX_ATTEMPTS: i32 = 3;
+    pub const DEFAULT_BASE_DELAY: i32 = 5;
+    pub const DEFAULT_TIMEOUT: i32 = 60;
     pub const DEFAULT_MAX_DELAY: i32 = 300;
 }
 
@@ -33,12 +39,12 @@ impl FlowOptions {
 pub fn create_flow(client: &mut SpiClient<'_>, flow_slug: &str, options: FlowOptions) -> Result<Row> {
     validate::slug("flow", flow_slug)?;
     let subject = format!("flow '{flow_slug}'");
-    validate::option(&subject, "max_attempts", Some(options.max_attempts), 1)?;
-    validate::option(&subject, "base_delay", Some(options.base_delay), 0)?;
-    validate::option(&subject, "timeout", Some(options.timeout), 1)?;
-    validate::option(&subject, "run_timeout", options.run_timeout, 1)?;
-    validate::option(&subject, "max_delay", Some(options.max_delay), 0)?;
-    validate::option(&subject, "max_concurrency", options.max_concurrency, 1)?;
+    validate::definition_option(&subject, "max_attempts", Some(options.max_attempts))?;
+    validate::definition_option(&subject, "base_delay", Some(options.base_delay))?;
+    validate::definition_option(&subject, "timeout", Some(options.timeout))?;
+    validate::definition_option(&subject, "run_timeout", options.run_timeout)?;
+    validate::definition_option(&subject, "max_delay", Some(options.max_delay))?;
+    validate::definition_option(&subject, "max_concurrency", options.max_concurrency)?;
     let args: [DatumWithOid; 7] = [
         flow_slug.into(),
         options.max_attempts.into(),
@@ -114,6 +120,9 @@ pub struct FailureOptions {
 }
 
 impl FailureOptions {
+    pub const DEFAULT_FANOUT_POLICY: &'static str = "fail_fast";
+    pub const DEFAULT_WHEN_EXHAUSTED: &'static str = "fail";
+
     fn check(&self, subject: &str, step_type: StepType) -> Result<()> {
         let refuse = |message: String| Err(PgflowError::InvalidArgument(format!("{subject}: {message}")));
         match self.fanout_policy.as_str() {
@@ -124,7 +133,7 @@ impl FailureOptions {
                 ))
             }
         }
-        if step_type == StepType::Single && self.fanout_policy != "fail_fast" {
+        if step_type == StepType::Single && self.fanout_policy != Self::DEFAULT_FANOUT_POLICY {
             return refuse(format!(
                 "fanout_policy '{}' needs a fan-out step; a single step has one task",
                 self.fanout_policy
@@ -158,7 +167,16 @@ pub struct Condition {
 }
 
 impl Condition {
+    pub const DEFAULT_WHEN_UNMET: &'static str = "skip";
+
     fn check(&self, subject: &str) -> Result<()> {
+        for (name, pattern) in [("required_input_pattern", &self.required), ("forbidden_input_pattern", &self.forbidden)] {
+            if let Some(pattern) = pattern.as_ref().filter(|p| !p.is_object()) {
+                return Err(PgflowError::InvalidArgument(format!(
+                    "{subject}: {name} must be a JSON object (matched with @>), got {pattern}"
+                )));
+            }
+        }
         match self.when_unmet.as_str() {
             "skip" | "skip-cascade" | "fail" => Ok(()),
             other => Err(PgflowError::InvalidArgument(format!(
@@ -185,14 +203,14 @@ pub fn add_step(
     validate::slug("step", step_slug)?;
     let step_type = StepType::parse(step_type, flow_slug, step_slug)?;
     let subject = format!("step '{step_slug}' of flow '{flow_slug}'");
-    validate::option(&subject, "max_attempts", options.max_attempts, 1)?;
-    validate::option(&subject, "base_delay", options.base_delay, 0)?;
-    validate::option(&subject, "timeout", options.timeout, 1)?;
-    validate::option(&subject, "start_delay", options.start_delay, 0)?;
-    validate::option(&subject, "fanout_timeout", options.fanout_timeout, 1)?;
-    validate::option(&subject, "max_delay", options.max_delay, 0)?;
-    validate::option(&subject, "max_concurrency", options.max_concurrency, 1)?;
-    validate::option(&subject, "batch_size", options.batch_size, 1)?;
+    validate::definition_option(&subject, "max_attempts", options.max_attempts)?;
+    validate::definition_option(&subject, "base_delay", options.base_delay)?;
+    validate::definition_option(&subject, "timeout", options.timeout)?;
+    validate::definition_option(&subject, "start_delay", options.start_delay)?;
+    validate::definition_option(&subject, "fanout_timeout", options.fanout_timeout)?;
+    validate::definition_option(&subject, "max_delay", options.max_delay)?;
+    validate::definition_option(&subject, "max_concurrency", options.max_concurrency)?;
+    validate::definition_option(&subject, "batch_size", options.batch_size)?;
     for (name, set) in
         [("max_concurrency", options.max_concurrency.is_some()), ("batch_size", options.batch_size.is_some())]
     {
@@ -438,6 +456,23 @@ pub fn ensure_flow_compiled(
     Ok(outcome("replaced", &differences))
 }
 
+/// `pgflow._compare_flow_shapes` (pgflow's): the differences between two shapes, as
+/// ensure_flow_compiled names them (the database's shape is the stored side).
+pub fn compare_shapes(local: &Value, database: &Value) -> Result<Vec<String>> {
+    let wanted = shape::from_shape("(local)", local)?;
+    let stored = shape::from_shape("(database)", database)?;
+    Ok(shape::differences(&stored, &wanted))
+}
+
+/// `pgflow._create_flow_from_shape` (pgflow's): creates a flow from a shape, as
+/// ensure_flow_compiled does for a missing one (an existing equal flow is left as it is; a
+/// different one is refused, naming the differences).
+pub fn create_flow_from_shape(client: &mut SpiClient<'_>, flow_slug: &str, shape: &Value) -> Result<()> {
+    validate::slug("flow", flow_slug)?;
+    let wanted = shape::from_shape(flow_slug, shape)?;
+    create_from_definition(client, flow_slug, wanted)
+}
+
 fn create_from_definition(client: &mut SpiClient<'_>, flow_slug: &str, definition: FlowDefinition) -> Result<()> {
     create_flow(client, flow_slug, definition.options)?;
     for step in definition.steps {
@@ -455,6 +490,25 @@ fn create_from_definition(client: &mut SpiClient<'_>, flow_slug: &str, definitio
         )?;
     }
     Ok(())
+}
+
+/// `pgflow.delete_flow_and_data` (pgflow's): cancels the flow's unfinished runs, then deletes it
+/// with all its runs, as delete_flow does. Like pgflow's, meant for development: what the
+/// cancelled runs were doing is lost. A flow another flow uses as its sub-flow is refused.
+pub fn delete_flow_and_data(client: &mut SpiClient<'_>, flow_slug: &str) -> Result<()> {
+    validate::slug("flow", flow_slug)?;
+    // The flow's row lock first, as delete_flow takes it: no run of it starts meanwhile.
+    if plans::first::<Row>(client, &plans::FIND_FLOW, &[flow_slug.into()], "f")?.is_none() {
+        return Err(PgflowError::UnknownFlow(flow_slug.to_string()));
+    }
+    let unfinished: Vec<pgrx::Uuid> = plans::run(client, &plans::UNFINISHED_RUNS, &[flow_slug.into()])?
+        .map(|row| plans::get_required::<pgrx::Uuid>(&row, "run_id"))
+        .collect::<Result<_>>()?;
+    for run_id in unfinished {
+        pgrx::check_for_interrupts!();
+        machine::cancel_run(client, run_id)?;
+    }
+    delete_flow(client, flow_slug)
 }
 
 /// `pgflow.delete_flow`: removes a flow with its steps, finished runs and their tasks; refused

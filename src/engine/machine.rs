@@ -45,7 +45,25 @@ enum Ending<'a> {
     Completed {
         aggregated: bool,
     },
-    Skipped(&'a str),
+    Skipped(&'a str, Cause),
+}
+
+/// Why a step failed, which a skipped step keeps as its skip_reason (pgflow's words).
+#[derive(Clone, Copy)]
+enum Cause {
+    /// Its input did not meet its condition.
+    ConditionUnmet,
+    /// Its tasks ran out of attempts, its deadline passed, or its output could not be made.
+    HandlerFailed,
+}
+
+impl Cause {
+    fn skip_reason(self) -> &'static str {
+        match self {
+            Cause::ConditionUnmet => "condition_unmet",
+            Cause::HandlerFailed => "handler_failed",
+        }
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -72,6 +90,14 @@ pub fn start_run(
         start_ready_steps(client, run_id, Strictness::Raise)?;
     }
     Ok(Some(run_id))
+}
+
+/// `maybe complete` (pgflow's `maybe_complete_run`, by hand): `run completes` for a started run
+/// with no step left, under the run's lock; nothing otherwise.
+pub fn maybe_complete_run(client: &mut SpiClient<'_>, run_id: Uuid) -> Result<()> {
+    lock_runs(client, vec![run_id].into())?;
+    complete_run(client, run_id)?;
+    Ok(())
 }
 
 fn complete_run(client: &mut SpiClient<'_>, run_id: Uuid) -> Result<RunState> {
@@ -282,7 +308,7 @@ fn start_ready_steps_of(
             continue;
         }
         let state = match unmet {
-            Some(message) => step_failed(client, run_id, &step_slug, &on_failure, &message)?,
+            Some(message) => step_failed(client, run_id, &step_slug, &on_failure, &message, Cause::ConditionUnmet)?,
             None => {
                 let when_exhausted = on_failure;
                 match spawn(client, run_id, &step_slug)? {
@@ -295,7 +321,7 @@ fn start_ready_steps_of(
                     Spawned::NotAnArray(error) => match strictness {
                         Strictness::Raise => return Err(error),
                         Strictness::FailStep => {
-                            step_failed(client, run_id, &step_slug, &when_exhausted, &error.message())?
+                            step_failed(client, run_id, &step_slug, &when_exhausted, &error.message(), Cause::HandlerFailed)?
                         }
                     },
                 }
@@ -401,11 +427,12 @@ fn finish_step(
     ending: Ending<'_>,
     strictness: Strictness,
 ) -> Result<RunState> {
-    let (status, why, aggregated) = match ending {
-        Ending::Completed { aggregated } => ("completed", None, aggregated),
-        Ending::Skipped(why) => ("skipped", Some(why), false),
+    let (status, why, skip_reason, aggregated) = match ending {
+        Ending::Completed { aggregated } => ("completed", None, None, aggregated),
+        Ending::Skipped(why, cause) => ("skipped", Some(why), Some(cause.skip_reason()), false),
     };
-    let args = [run_id.into(), step_slug.into(), status.into(), optional(why, TEXTOID)];
+    let args =
+        [run_id.into(), step_slug.into(), status.into(), optional(why, TEXTOID), optional(skip_reason, TEXTOID)];
     // A fan-out's output is one JSON array of its items' outputs, which jsonb caps at 256 MB
     // (54000). Past that the step fails, saying why, rather than the answer that ends it: that
     // answer would fail again at every try, and the run never end. In a subtransaction, which only
@@ -427,7 +454,8 @@ fn finish_step(
             let key: [DatumWithOid; 2] = [run_id.into(), step_slug.into()];
             let when_exhausted =
                 plans::first::<String>(client, &plans::STEP_FOR_SPAWN, &key, "when_exhausted")?.unwrap_or_default();
-            return step_failed(client, run_id, step_slug, &when_exhausted, &reason::output_too_big(&limit));
+            let message = reason::output_too_big(&limit);
+            return step_failed(client, run_id, step_slug, &when_exhausted, &message, Cause::HandlerFailed);
         }
     };
     let remaining = get::<i32>(&row, "remaining_steps")?.unwrap_or(1);
@@ -450,6 +478,7 @@ fn step_failed(
     step_slug: &str,
     when_exhausted: &str,
     message: &str,
+    cause: Cause,
 ) -> Result<RunState> {
     match when_exhausted {
         "skip" | "skip-cascade" => {
@@ -461,7 +490,7 @@ fn step_failed(
                 let args: [DatumWithOid; 2] = [run_id.into(), step_slug.into()];
                 plans::run(client, &plans::SKIP_DOWNSTREAM, &args)?;
             }
-            finish_step(client, run_id, step_slug, Ending::Skipped(message), Strictness::FailStep)
+            finish_step(client, run_id, step_slug, Ending::Skipped(message, cause), Strictness::FailStep)
         }
         _ => {
             let run_message = reason::step_failed_run(step_slug, message);
@@ -519,7 +548,7 @@ fn tasks_exhausted(client: &mut SpiClient<'_>, exhausted: Vec<((Uuid, String), L
                 ("single", Some((index, error))) => reason::task_failed(index, &error),
                 (_, first) => reason::fanout_failed(failed, total, limit.filter(|_| policy == "threshold"), first),
             };
-            step_failed(client, run_id, &step_slug, &when_exhausted, &message)?
+            step_failed(client, run_id, &step_slug, &when_exhausted, &message, Cause::HandlerFailed)?
         } else if remaining == 0 {
             finish_step(client, run_id, &step_slug, Ending::Completed { aggregated: true }, Strictness::FailStep)?
         } else {
@@ -832,7 +861,7 @@ fn step_timed_out(client: &mut SpiClient<'_>, run_id: Uuid, step_slug: &str) -> 
         finish_step(client, run_id, step_slug, Ending::Completed { aggregated: true }, Strictness::FailStep)?;
     } else {
         let message = reason::fanout_timed_out(seconds, unfinished, total);
-        step_failed(client, run_id, step_slug, &when_exhausted, &message)?;
+        step_failed(client, run_id, step_slug, &when_exhausted, &message, Cause::HandlerFailed)?;
     }
     Ok(true)
 }

@@ -19,6 +19,38 @@ pub fn start_flow(
     run_key: Option<&str>,
     priority: i32,
 ) -> Result<Row> {
+    let run_id = start_flow_run_id(client, flow_slug, input, run_id, run_key, priority)?;
+    get_run(client, run_id)
+}
+
+/// `pgflow.start_flow_with_states` (pgflow's, for its client): starts a run and returns it with
+/// its steps' states, as `get_run_with_states` does.
+pub fn start_flow_with_states(
+    client: &mut SpiClient<'_>,
+    flow_slug: &str,
+    input: RawJsonb,
+    run_id: Option<Uuid>,
+) -> Result<serde_json::Value> {
+    let run_id = start_flow_run_id(client, flow_slug, input, run_id, None, 0)?;
+    get_run_with_states(client, run_id)?.ok_or_else(|| PgflowError::UnknownRun(run_id.to_string()))
+}
+
+/// `pgflow.get_run_with_states` (pgflow's): `{"run": <the run's row>, "steps": [<each step's
+/// state row>, ...]}` in definition order; NULL for an unknown run.
+pub fn get_run_with_states(client: &mut SpiClient<'_>, run_id: Uuid) -> Result<Option<serde_json::Value>> {
+    Ok(plans::first::<pgrx::JsonB>(client, &plans::RUN_WITH_STATES, &[run_id.into()], "run_with_states")?
+        .map(|states| states.0))
+}
+
+/// The run a start_flow call started, or the one its run_key names.
+fn start_flow_run_id(
+    client: &mut SpiClient<'_>,
+    flow_slug: &str,
+    input: RawJsonb,
+    run_id: Option<Uuid>,
+    run_key: Option<&str>,
+    priority: i32,
+) -> Result<Uuid> {
     let check: [DatumWithOid; 2] = [flow_slug.into(), input.into()];
     let Some(row) = plans::first_row(client, &plans::START_FLOW_CHECK, &check)? else {
         return Err(PgflowError::UnknownFlow(flow_slug.to_string()));
@@ -35,7 +67,7 @@ pub fn start_flow(
         }
     }
     if let Some(existing) = find_run_by_key(client, flow_slug, run_key)? {
-        return get_run(client, existing);
+        return Ok(existing);
     }
     if let Some(run_id) = run_id {
         if plans::first::<bool>(client, &plans::RUN_EXISTS, &[run_id.into()], "exists")? == Some(true) {
@@ -43,12 +75,10 @@ pub fn start_flow(
         }
     }
     match machine::start_run(client, flow_slug, input, run_id, run_key, priority)? {
-        Some(run_id) => get_run(client, run_id),
+        Some(run_id) => Ok(run_id),
         // A concurrent start with the same key committed first: its run is the answer.
-        None => match find_run_by_key(client, flow_slug, run_key)? {
-            Some(existing) => get_run(client, existing),
-            None => Err(PgflowError::Internal(format!("run of flow '{flow_slug}' was not created"))),
-        },
+        None => find_run_by_key(client, flow_slug, run_key)?
+            .ok_or_else(|| PgflowError::Internal(format!("run of flow '{flow_slug}' was not created"))),
     }
 }
 
@@ -75,6 +105,13 @@ pub fn start_ready_steps(client: &mut SpiClient<'_>, run_id: Uuid) -> Result<()>
     run_status(client, run_id)?;
     machine::start_ready_steps(client, run_id, Strictness::Raise)?;
     Ok(())
+}
+
+/// `pgflow.maybe_complete_run` (pgflow's): completes a started run that has no step left, as the
+/// engine does by itself when its last step ends; changes nothing otherwise.
+pub fn maybe_complete_run(client: &mut SpiClient<'_>, run_id: Uuid) -> Result<()> {
+    run_status(client, run_id)?;
+    machine::maybe_complete_run(client, run_id)
 }
 
 /// `pgflow.cancel_run`: a started run becomes cancelled with its unfinished steps and tasks.

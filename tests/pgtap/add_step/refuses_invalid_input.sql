@@ -13,7 +13,7 @@ select throws_ok($$ select pgflow.add_step('fan', 'bad-slug') $$, '22023',
   'invalid step slug "bad-slug": it may contain only letters, digits and underscores', 'invalid step slug');
 select throws_ok($$ select pgflow.add_step('fan', 'run') $$, '22023', null, 'reserved step slug');
 select throws_ok($$ select pgflow.add_step('fan', 'x', max_attempts => -1) $$, '22023',
-  'step ''x'' of flow ''fan'': max_attempts must be at least 1, got -1', 'negative max_attempts');
+  'step ''x'' of flow ''fan'': max_attempts must be at least 0, got -1', 'negative max_attempts');
 select throws_ok($$ select pgflow.add_step('fan', 'x', start_delay => -5) $$, '22023',
   'step ''x'' of flow ''fan'': start_delay must be at least 0, got -5', 'negative start_delay');
 select throws_ok($$ select pgflow.add_step('fan', 'x', step_type => 'loop') $$, '22023',

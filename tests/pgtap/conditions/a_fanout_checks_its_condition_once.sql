@@ -1,16 +1,18 @@
 begin;
 select plan(5);
 
--- list -> each (a fan-out over list, only when the run asks for it)
+-- list -> each (a fan-out over list's items, only when list says go; a dependent step's condition
+-- is matched against its dependencies' outputs by slug, as pgflow matches it)
 select pgflow.create_flow('maybe');
 select pgflow.add_step('maybe', 'list');
-select pgflow.add_step('maybe', 'each', array['list'], step_type => 'fanout', required_input_pattern => '{"run": {"go": true}}');
+select pgflow.add_step('maybe', 'each', array['list'], step_type => 'fanout', fanout_path => 'items',
+                       required_input_pattern => '{"list": {"go": true}}');
 select pgflow.add_step('maybe', 'total', array['each']);
 select run_id as go from pgflow.start_flow('maybe', '{"go": true}') \gset
 select run_id as stay from pgflow.start_flow('maybe', '{"go": false}') \gset
 select count(*) from pgflow_tests.poll('maybe');
-select pgflow.complete_task(:'go', 'list', 0, '[1, 2, 3]');
-select pgflow.complete_task(:'stay', 'list', 0, '[1, 2, 3]');
+select pgflow.complete_task(:'go', 'list', 0, '{"go": true, "items": [1, 2, 3]}');
+select pgflow.complete_task(:'stay', 'list', 0, '{"go": false, "items": [1, 2, 3]}');
 
 select is((select count(*)::int from pgflow.step_tasks where run_id = :'go' and step_slug = 'each'), 3,
   'a fan-out whose input meets its condition spawns a task per item');

@@ -3,8 +3,8 @@ select plan(3);
 
 select row_eq(
   $$ select flow_slug::text, opt_max_attempts, opt_base_delay, opt_timeout from pgflow.create_flow('crawl') $$,
-  row('crawl'::text, 3, 1, 60),
-  'defaults are 3 attempts, 1 s base delay, 60 s timeout');
+  row('crawl'::text, 3, 5, 60),
+  'defaults are pgflow''s: 3 attempts, 5 s base delay, 60 s timeout');
 
 select row_eq(
   $$ select opt_max_attempts, opt_base_delay, opt_timeout

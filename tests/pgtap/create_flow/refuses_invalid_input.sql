@@ -11,8 +11,8 @@ select throws_ok($$ select pgflow.create_flow('') $$, '22023',
   'invalid flow slug "": it is empty', 'empty slug');
 select throws_ok(format('select pgflow.create_flow(%L)', repeat('a', 129)), '22023', null, 'slug over 128 characters');
 select lives_ok(format('select pgflow.create_flow(%L)', repeat('a', 128)), 'slug of 128 characters');
-select throws_ok($$ select pgflow.create_flow('f', max_attempts => 0) $$, '22023',
-  'flow ''f'': max_attempts must be at least 1, got 0', 'zero attempts');
+select throws_ok($$ select pgflow.create_flow('f', max_attempts => -1) $$, '22023',
+  'flow ''f'': max_attempts must be at least 0, got -1', 'negative attempts');
 select throws_ok($$ select pgflow.create_flow('f', base_delay => -1) $$, '22023',
   'flow ''f'': base_delay must be at least 0, got -1', 'negative base delay');
 select throws_ok($$ select pgflow.create_flow('f', timeout => 0) $$, '22023',

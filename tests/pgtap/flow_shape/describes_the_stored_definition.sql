@@ -29,7 +29,7 @@ select is(pgflow.flow_shape('tuned'), $${
      "fanoutPolicy": "threshold", "successThreshold": 0.8, "aggregate": false,
      "options": {"maxAttempts": 2, "baseDelay": 3, "timeout": 10, "startDelay": 1, "fanoutTimeout": 120, "maxDelay": 20}}
   ],
-  "options": {"maxAttempts": 5, "baseDelay": 1, "timeout": 60, "runTimeout": 600, "maxDelay": 30}
+  "options": {"maxAttempts": 5, "baseDelay": 5, "timeout": 60, "runTimeout": 600, "maxDelay": 30}
 }$$::jsonb, 'this engine''s options appear beside pgflow''s when they are set');
 
 select throws_ok($$ select pgflow.flow_shape('nope') $$, '42704', 'flow ''nope'' does not exist', 'an unknown flow is refused');

@@ -20,7 +20,7 @@ select throws_ok($$ select pgflow.add_step('chain', 'first', array['third']) $$,
 select is((select count(*)::int from pgflow.deps where flow_slug = 'chain' and step_slug = 'first'), 0,
   'so no cycle first -> third -> second -> first is written');
 select throws_ok($$ select pgflow.add_step('chain', 'x; drop table pgflow.runs') $$, '22023', null, 'an injected slug is refused');
-select throws_ok($$ select pgflow.add_step('chain', 'x', max_attempts => 0) $$, '22023', null, 'zero attempts are refused');
+select throws_ok($$ select pgflow.add_step('chain', 'x', max_attempts => -1) $$, '22023', null, 'negative attempts are refused');
 select throws_ok($$ select pgflow.add_step('chain', 'x', timeout => -1) $$, '22023', null, 'a negative timeout is refused');
 select throws_ok($$ select pgflow.add_step('chain', 'x', base_delay => -2147483648) $$, '22023', null, 'the smallest int is refused');
 select throws_ok($$ select pgflow.create_flow(repeat('x', 100000)) $$, '22023', null, 'a 100,000-character slug is refused');

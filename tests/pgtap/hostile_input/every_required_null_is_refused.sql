@@ -1,7 +1,7 @@
 begin;
 -- One assertion per required argument of every API function (those without a default), found in
 -- the catalog: a function added later without a test here changes the count and fails the plan.
-select plan(54);
+select plan(65);
 
 select pgflow_tests.flow_fanout();
 select run_id as run from pgflow.start_flow('fan', '{}') \gset
@@ -20,8 +20,10 @@ with arg as (
   cross join lateral unnest(p.proargnames[1:p.pronargs], p.proargtypes::oid[]::regtype[]::text[])
        with ordinality as a (name, type_name, position)
 ), required_arg as (
-  -- vt NULL is allowed: each claimed task is then leased for its step's timeout.
+  -- vt NULL is allowed: each claimed task is then leased for its step's timeout. is_valid_slug
+  -- answers false for NULL, as pgflow's does.
   select * from arg where not (fn in ('poll_for_tasks', 'complete_tasks_and_poll') and name = 'vt')
+                      and fn <> 'is_valid_slug'
 ), call as (
   select target.fn, target.name,
          format('select * from pgflow.%I(%s)', target.fn,
@@ -38,6 +40,7 @@ from call order by fn, name;
 
 select is((select count(*)::int from pgflow.runs), 1, 'no refused call created a run');
 select lives_ok($$ select * from pgflow.poll_for_tasks('fan', null, 1, 0) $$, 'poll_for_tasks takes a NULL vt');
+select is(pgflow.is_valid_slug(null), false, 'is_valid_slug says a NULL is no slug');
 
 select * from finish();
 rollback;

@@ -20,8 +20,8 @@ select throws_like(
   $$ insert into pgflow.flows (flow_slug) values ('has-dash') $$,
   '%slug_is_valid%', 'the slug domain refuses characters outside [a-zA-Z0-9_]');
 select throws_like(
-  $$ update pgflow.flows set opt_max_attempts = 0 where flow_slug = 'fan' $$,
-  '%flows_max_attempts_positive%', 'constraints are named');
+  $$ update pgflow.flows set opt_max_attempts = -1 where flow_slug = 'fan' $$,
+  '%flows_max_attempts_nonnegative%', 'constraints are named');
 select throws_like(
   $$ insert into pgflow.step_tasks (run_id, step_slug, task_index, flow_slug, status)
      values (gen_random_uuid(), 's', 0, 'fan', 'sleeping') $$,
