@@ -54,6 +54,43 @@ mod tests {
         });
     }
 
+    /// The defaults of flows and steps are written once, in `engine::definition`; the table
+    /// defaults and add_step's SQL defaults must say the same.
+    #[pg_test]
+    fn defaults_match_the_schema() {
+        use crate::engine::definition::{Condition, FailureOptions, FlowOptions};
+        let column_default = |table: &str, column: &str| {
+            Spi::get_one::<String>(&format!(
+                "select pg_get_expr(d.adbin, d.adrelid) from pg_attrdef d
+                  join pg_attribute a on a.attrelid = d.adrelid and a.attnum = d.adnum
+                 where d.adrelid = 'pgflow.{table}'::regclass and a.attname = '{column}'"
+            ))
+            .unwrap()
+            .unwrap_or_default()
+        };
+        for (column, value) in [
+            ("opt_max_attempts", FlowOptions::DEFAULT_MAX_ATTEMPTS),
+            ("opt_base_delay", FlowOptions::DEFAULT_BASE_DELAY),
+            ("opt_timeout", FlowOptions::DEFAULT_TIMEOUT),
+            ("opt_max_delay", FlowOptions::DEFAULT_MAX_DELAY),
+        ] {
+            assert_eq!(column_default("flows", column), value.to_string(), "flows.{column}");
+        }
+        let add_step_defaults = Spi::get_one::<String>(
+            "select pg_get_expr(proargdefaults, 0) from pg_proc where oid = 'pgflow.add_step'::regproc",
+        )
+        .unwrap()
+        .unwrap_or_default();
+        for (column, value) in [
+            ("fanout_policy", FailureOptions::DEFAULT_FANOUT_POLICY),
+            ("when_exhausted", FailureOptions::DEFAULT_WHEN_EXHAUSTED),
+            ("when_unmet", Condition::DEFAULT_WHEN_UNMET),
+        ] {
+            assert_eq!(column_default("steps", column), format!("'{value}'::text"), "steps.{column}");
+            assert!(add_step_defaults.contains(&format!("'{value}'::text")), "add_step's default for {column}");
+        }
+    }
+
     #[pg_test]
     fn prepared_plans_survive_across_calls() {
         Spi::run("select pgflow.create_flow('kept')").unwrap();

@@ -148,7 +148,9 @@ export interface FlowShape {
 }
 
 /** The extension's defaults of a flow's options, which a shape always states. */
-const FLOW_DEFAULTS = { maxAttempts: 3, baseDelay: 1, timeout: 60 } as const;
+// pgflow's, which the extension uses (src/engine/definition.rs, FlowOptions); a test compiles a
+// flow without options and compares its shape with the database's.
+const FLOW_DEFAULTS = { maxAttempts: 3, baseDelay: 5, timeout: 60 } as const;
 const EXTENSION_DEFAULT_MAX_DELAY = 300;
 
 /**

@@ -73,12 +73,27 @@ export type WhenUnmet = 'skip' | 'skip-cascade' | 'fail';
 /** A JSON object a step's input is matched against (`@>`: the input contains it). */
 export type JsonPattern = { readonly [key: string]: unknown };
 
+/** A value that `@>` can find in a `T`: any part of it, arrays by some of their elements. */
+type ContainmentPattern<T> = T extends readonly (infer E)[]
+  ? readonly ContainmentPattern<E>[]
+  : T extends object
+    ? { readonly [K in keyof T]?: ContainmentPattern<T[K]> }
+    : T;
+
 /**
- * A condition on a step's input (`{ run, ...deps }` as a single step sees it; a fan-out checks
- * once): the step runs only if its input contains `if` and does not contain `ifNot`; otherwise
- * `whenUnmet` (default `skip`) decides. A step that may be skipped so is optional downstream.
+ * What a step's condition may say, as pgflow matches it: a root step's is matched against the run
+ * input, a dependent step's against its dependencies' outputs by slug (`{ [dep]: output }`).
  */
-type ConditionOptions<If extends JsonPattern, IfNot extends JsonPattern, Unmet extends WhenUnmet> = {
+type ConditionPattern<Input, Steps, Deps> = [Deps] extends [never]
+  ? Input extends readonly unknown[] ? never : ContainmentPattern<Input> // @> of an object never finds it in an array
+  : ContainmentPattern<{ [K in Deps & keyof Steps]: Steps[K] }>;
+
+/**
+ * A condition (a fan-out checks it once): the step runs only if what it is matched against (see
+ * `ConditionPattern`) contains `if` and does not contain `ifNot`; otherwise `whenUnmet` (default
+ * `skip`) decides. A step that may be skipped so is optional downstream.
+ */
+type ConditionOptions<If, IfNot, Unmet extends WhenUnmet> = {
   readonly if?: If;
   readonly ifNot?: IfNot;
   readonly whenUnmet?: Unmet;
@@ -255,7 +270,8 @@ function checkSlug(what: string, slug: unknown): asserts slug is string {
 }
 
 const OPTION_MINIMUMS = {
-  maxAttempts: 1,
+  // 0, as in pgflow: no retry.
+  maxAttempts: 0,
   baseDelay: 0,
   timeout: 1,
   startDelay: 0,
@@ -379,7 +395,7 @@ export class Flow<Input, Steps extends StepOutputs = {}, Leaves extends string =
   }
 
   /** A fan-out over the run input, which must be an array: one task per element. */
-  step<Slug extends string, Output, Policy extends FanoutPolicy = 'fail_fast', Exhausted extends WhenExhausted = 'fail', If extends JsonPattern = never, IfNot extends JsonPattern = never, Unmet extends WhenUnmet = 'skip'>(
+  step<Slug extends string, Output, Policy extends FanoutPolicy = 'fail_fast', Exhausted extends WhenExhausted = 'fail', If extends ConditionPattern<Input, Steps, never> = never, IfNot extends ConditionPattern<Input, Steps, never> = never, Unmet extends WhenUnmet = 'skip'>(
     options: { readonly slug: FreshSlug<Slug, Steps>; readonly fanout: true; readonly dependsOn?: readonly [] } & FanoutRuntimeOptions &
       FanoutFailureOptions<Policy, Exhausted> &
       ConditionOptions<If, IfNot, Unmet> &
@@ -393,7 +409,7 @@ export class Flow<Input, Steps extends StepOutputs = {}, Leaves extends string =
     Output,
     Policy extends FanoutPolicy = 'fail_fast',
     Exhausted extends WhenExhausted = 'fail',
-    If extends JsonPattern = never, IfNot extends JsonPattern = never, Unmet extends WhenUnmet = 'skip',
+    If extends ConditionPattern<Input, Steps, Dep> = never, IfNot extends ConditionPattern<Input, Steps, Dep> = never, Unmet extends WhenUnmet = 'skip',
   >(
     options: { readonly slug: FreshSlug<Slug, Steps>; readonly fanout: true; readonly dependsOn: readonly [Dep] } & FanoutRuntimeOptions &
       FanoutFailureOptions<Policy, Exhausted> &
@@ -401,7 +417,7 @@ export class Flow<Input, Steps extends StepOutputs = {}, Leaves extends string =
     handler: (input: { item: ElementOf<Steps[Dep]> }, context: TaskContext) => Output | Promise<Output>,
   ): Flow<Input, WithStep<Steps, Slug, FanoutOutput<Output, Policy>>, Exclude<Leaves, Dep> | Slug, Skippable | SkippedBy<Slug, Exhausted, If, IfNot, Unmet>>;
   /** A single step: one task, given the run input and its dependencies' outputs. */
-  step<Slug extends string, Output, Deps extends keyof Steps & string = never, Exhausted extends WhenExhausted = 'fail', If extends JsonPattern = never, IfNot extends JsonPattern = never, Unmet extends WhenUnmet = 'skip'>(
+  step<Slug extends string, Output, Deps extends keyof Steps & string = never, Exhausted extends WhenExhausted = 'fail', If extends ConditionPattern<Input, Steps, Deps> = never, IfNot extends ConditionPattern<Input, Steps, Deps> = never, Unmet extends WhenUnmet = 'skip'>(
     options: { readonly slug: FreshSlug<Slug, Steps>; readonly fanout?: false; readonly dependsOn?: readonly Deps[] } & StepRuntimeOptions &
       SingleFailureOptions<Exhausted> &
       ConditionOptions<If, IfNot, Unmet>,
@@ -418,7 +434,7 @@ export class Flow<Input, Steps extends StepOutputs = {}, Leaves extends string =
     Output,
     Policy extends FanoutPolicy = 'fail_fast',
     Exhausted extends WhenExhausted = 'fail',
-    If extends JsonPattern = never, IfNot extends JsonPattern = never, Unmet extends WhenUnmet = 'skip',
+    If extends ConditionPattern<Input, Steps, never> = never, IfNot extends ConditionPattern<Input, Steps, never> = never, Unmet extends WhenUnmet = 'skip',
   >(
     options: { readonly slug: FreshSlug<Slug, Steps>; readonly array?: never; readonly path: Path } & FanoutRuntimeOptions &
       FanoutFailureOptions<Policy, Exhausted> &
@@ -433,7 +449,7 @@ export class Flow<Input, Steps extends StepOutputs = {}, Leaves extends string =
     Output,
     Policy extends FanoutPolicy = 'fail_fast',
     Exhausted extends WhenExhausted = 'fail',
-    If extends JsonPattern = never, IfNot extends JsonPattern = never, Unmet extends WhenUnmet = 'skip',
+    If extends ConditionPattern<Input, Steps, Dep> = never, IfNot extends ConditionPattern<Input, Steps, Dep> = never, Unmet extends WhenUnmet = 'skip',
   >(
     options: { readonly slug: FreshSlug<Slug, Steps>; readonly array: Dep; readonly path: Path } & FanoutRuntimeOptions &
       FanoutFailureOptions<Policy, Exhausted> &
@@ -441,7 +457,7 @@ export class Flow<Input, Steps extends StepOutputs = {}, Leaves extends string =
     handler: (item: ElementOf<AtPath<Steps[Dep], Path>>, context: TaskContext) => Output | Promise<Output>,
   ): Flow<Input, WithStep<Steps, Slug, FanoutOutput<Output, Policy>>, Exclude<Leaves, Dep> | Slug, Skippable | SkippedBy<Slug, Exhausted, If, IfNot, Unmet>>;
   /** Sugar for a fan-out whose handler takes the element itself. Without `array`, maps the run input. */
-  map<Slug extends string, Output, Policy extends FanoutPolicy = 'fail_fast', Exhausted extends WhenExhausted = 'fail', If extends JsonPattern = never, IfNot extends JsonPattern = never, Unmet extends WhenUnmet = 'skip'>(
+  map<Slug extends string, Output, Policy extends FanoutPolicy = 'fail_fast', Exhausted extends WhenExhausted = 'fail', If extends ConditionPattern<Input, Steps, never> = never, IfNot extends ConditionPattern<Input, Steps, never> = never, Unmet extends WhenUnmet = 'skip'>(
     options: { readonly slug: FreshSlug<Slug, Steps>; readonly array?: never } & FanoutRuntimeOptions &
       FanoutFailureOptions<Policy, Exhausted> &
       ConditionOptions<If, IfNot, Unmet> &
@@ -454,7 +470,7 @@ export class Flow<Input, Steps extends StepOutputs = {}, Leaves extends string =
     Output,
     Policy extends FanoutPolicy = 'fail_fast',
     Exhausted extends WhenExhausted = 'fail',
-    If extends JsonPattern = never, IfNot extends JsonPattern = never, Unmet extends WhenUnmet = 'skip',
+    If extends ConditionPattern<Input, Steps, Dep> = never, IfNot extends ConditionPattern<Input, Steps, Dep> = never, Unmet extends WhenUnmet = 'skip',
   >(
     options: { readonly slug: FreshSlug<Slug, Steps>; readonly array: Dep } & FanoutRuntimeOptions & FanoutFailureOptions<Policy, Exhausted> &
       ConditionOptions<If, IfNot, Unmet>,
@@ -477,7 +493,7 @@ export class Flow<Input, Steps extends StepOutputs = {}, Leaves extends string =
    * is left) and takes back one output per item, in order: the step's output is still one element
    * per item. Without `array`, over the run input.
    */
-  batch<Slug extends string, Output, Policy extends FanoutPolicy = 'fail_fast', Exhausted extends WhenExhausted = 'fail', If extends JsonPattern = never, IfNot extends JsonPattern = never, Unmet extends WhenUnmet = 'skip'>(
+  batch<Slug extends string, Output, Policy extends FanoutPolicy = 'fail_fast', Exhausted extends WhenExhausted = 'fail', If extends ConditionPattern<Input, Steps, never> = never, IfNot extends ConditionPattern<Input, Steps, never> = never, Unmet extends WhenUnmet = 'skip'>(
     options: { readonly slug: FreshSlug<Slug, Steps>; readonly size: number; readonly array?: never } & FanoutRuntimeOptions &
       FanoutFailureOptions<Policy, Exhausted> &
       ConditionOptions<If, IfNot, Unmet> &
@@ -490,7 +506,7 @@ export class Flow<Input, Steps extends StepOutputs = {}, Leaves extends string =
     Output,
     Policy extends FanoutPolicy = 'fail_fast',
     Exhausted extends WhenExhausted = 'fail',
-    If extends JsonPattern = never, IfNot extends JsonPattern = never, Unmet extends WhenUnmet = 'skip',
+    If extends ConditionPattern<Input, Steps, Dep> = never, IfNot extends ConditionPattern<Input, Steps, Dep> = never, Unmet extends WhenUnmet = 'skip',
   >(
     options: { readonly slug: FreshSlug<Slug, Steps>; readonly size: number; readonly array: Dep } & FanoutRuntimeOptions &
       FanoutFailureOptions<Policy, Exhausted> &
@@ -521,7 +537,7 @@ export class Flow<Input, Steps extends StepOutputs = {}, Leaves extends string =
    * its item (the next attempt is a new run); the child flow's own workers run its tasks, and
    * this flow's workers run nothing for this step. Without `array`, over the run input.
    */
-  subflow<Slug extends string, Child extends AnyFlow, Policy extends FanoutPolicy = 'fail_fast', Exhausted extends WhenExhausted = 'fail', If extends JsonPattern = never, IfNot extends JsonPattern = never, Unmet extends WhenUnmet = 'skip'>(
+  subflow<Slug extends string, Child extends AnyFlow, Policy extends FanoutPolicy = 'fail_fast', Exhausted extends WhenExhausted = 'fail', If extends ConditionPattern<Input, Steps, never> = never, IfNot extends ConditionPattern<Input, Steps, never> = never, Unmet extends WhenUnmet = 'skip'>(
     options: { readonly slug: FreshSlug<Slug, Steps>; readonly flow: Child; readonly array?: never } & StepRuntimeOptions &
       FanoutFailureOptions<Policy, Exhausted> &
       ConditionOptions<If, IfNot, Unmet> &
@@ -534,7 +550,7 @@ export class Flow<Input, Steps extends StepOutputs = {}, Leaves extends string =
     Child extends AnyFlow,
     Policy extends FanoutPolicy = 'fail_fast',
     Exhausted extends WhenExhausted = 'fail',
-    If extends JsonPattern = never, IfNot extends JsonPattern = never, Unmet extends WhenUnmet = 'skip',
+    If extends ConditionPattern<Input, Steps, Dep> = never, IfNot extends ConditionPattern<Input, Steps, Dep> = never, Unmet extends WhenUnmet = 'skip',
   >(
     options: { readonly slug: FreshSlug<Slug, Steps>; readonly flow: Child; readonly array: Dep } & StepRuntimeOptions &
       FanoutFailureOptions<Policy, Exhausted> &
@@ -542,7 +558,7 @@ export class Flow<Input, Steps extends StepOutputs = {}, Leaves extends string =
       RequireChildInput<ElementOf<Steps[Dep]>, FlowInput<Child>>,
   ): Flow<Input, WithStep<Steps, Slug, FanoutOutput<FlowOutput<Child>, Policy>>, Exclude<Leaves, Dep> | Slug, Skippable | SkippedBy<Slug, Exhausted, If, IfNot, Unmet>>;
   /** A sub-flow fan-out over the array at `path` of the run input. */
-  subflow<Slug extends string, Path extends ArrayPaths<Input>, Child extends AnyFlow, Policy extends FanoutPolicy = 'fail_fast', Exhausted extends WhenExhausted = 'fail', If extends JsonPattern = never, IfNot extends JsonPattern = never, Unmet extends WhenUnmet = 'skip'>(
+  subflow<Slug extends string, Path extends ArrayPaths<Input>, Child extends AnyFlow, Policy extends FanoutPolicy = 'fail_fast', Exhausted extends WhenExhausted = 'fail', If extends ConditionPattern<Input, Steps, never> = never, IfNot extends ConditionPattern<Input, Steps, never> = never, Unmet extends WhenUnmet = 'skip'>(
     options: { readonly slug: FreshSlug<Slug, Steps>; readonly flow: Child; readonly array?: never; readonly path: Path } & StepRuntimeOptions &
       FanoutFailureOptions<Policy, Exhausted> &
       ConditionOptions<If, IfNot, Unmet> &
@@ -556,7 +572,7 @@ export class Flow<Input, Steps extends StepOutputs = {}, Leaves extends string =
     Child extends AnyFlow,
     Policy extends FanoutPolicy = 'fail_fast',
     Exhausted extends WhenExhausted = 'fail',
-    If extends JsonPattern = never, IfNot extends JsonPattern = never, Unmet extends WhenUnmet = 'skip',
+    If extends ConditionPattern<Input, Steps, Dep> = never, IfNot extends ConditionPattern<Input, Steps, Dep> = never, Unmet extends WhenUnmet = 'skip',
   >(
     options: { readonly slug: FreshSlug<Slug, Steps>; readonly flow: Child; readonly array: Dep; readonly path: Path } & StepRuntimeOptions &
       FanoutFailureOptions<Policy, Exhausted> &

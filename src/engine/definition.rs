@@ -170,7 +170,9 @@ impl Condition {
     pub const DEFAULT_WHEN_UNMET: &'static str = "skip";
 
     fn check(&self, subject: &str) -> Result<()> {
-        for (name, pattern) in [("required_input_pattern", &self.required), ("forbidden_input_pattern", &self.forbidden)] {
+        for (name, pattern) in
+            [("required_input_pattern", &self.required), ("forbidden_input_pattern", &self.forbidden)]
+        {
             if let Some(pattern) = pattern.as_ref().filter(|p| !p.is_object()) {
                 return Err(PgflowError::InvalidArgument(format!(
                     "{subject}: {name} must be a JSON object (matched with @>), got {pattern}"

@@ -320,9 +320,14 @@ fn start_ready_steps_of(
                     }
                     Spawned::NotAnArray(error) => match strictness {
                         Strictness::Raise => return Err(error),
-                        Strictness::FailStep => {
-                            step_failed(client, run_id, &step_slug, &when_exhausted, &error.message(), Cause::HandlerFailed)?
-                        }
+                        Strictness::FailStep => step_failed(
+                            client,
+                            run_id,
+                            &step_slug,
+                            &when_exhausted,
+                            &error.message(),
+                            Cause::HandlerFailed,
+                        )?,
                     },
                 }
             }
@@ -431,8 +436,7 @@ fn finish_step(
         Ending::Completed { aggregated } => ("completed", None, None, aggregated),
         Ending::Skipped(why, cause) => ("skipped", Some(why), Some(cause.skip_reason()), false),
     };
-    let args =
-        [run_id.into(), step_slug.into(), status.into(), optional(why, TEXTOID), optional(skip_reason, TEXTOID)];
+    let args = [run_id.into(), step_slug.into(), status.into(), optional(why, TEXTOID), optional(skip_reason, TEXTOID)];
     // A fan-out's output is one JSON array of its items' outputs, which jsonb caps at 256 MB
     // (54000). Past that the step fails, saying why, rather than the answer that ends it: that
     // answer would fail again at every try, and the run never end. In a subtransaction, which only

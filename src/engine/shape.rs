@@ -216,8 +216,12 @@ pub fn from_shape(flow_slug: &str, shape: &Value) -> Result<FlowDefinition> {
     )
     .map_err(refuse)?;
     let flow_options = FlowOptions {
-        max_attempts: integer(&options, "maxAttempts", "options").map_err(refuse)?.unwrap_or(FlowOptions::DEFAULT_MAX_ATTEMPTS),
-        base_delay: integer(&options, "baseDelay", "options").map_err(refuse)?.unwrap_or(FlowOptions::DEFAULT_BASE_DELAY),
+        max_attempts: integer(&options, "maxAttempts", "options")
+            .map_err(refuse)?
+            .unwrap_or(FlowOptions::DEFAULT_MAX_ATTEMPTS),
+        base_delay: integer(&options, "baseDelay", "options")
+            .map_err(refuse)?
+            .unwrap_or(FlowOptions::DEFAULT_BASE_DELAY),
         timeout: integer(&options, "timeout", "options").map_err(refuse)?.unwrap_or(FlowOptions::DEFAULT_TIMEOUT),
         run_timeout: integer(&options, "runTimeout", "options").map_err(refuse)?,
         max_delay: integer(&options, "maxDelay", "options").map_err(refuse)?.unwrap_or(FlowOptions::DEFAULT_MAX_DELAY),
@@ -292,7 +296,9 @@ fn step_from_shape(flow_slug: &str, index: usize, step: &Value) -> Result<StepDe
     let condition = Condition {
         required: pattern("requiredInputPattern")?,
         forbidden: pattern("forbiddenInputPattern")?,
-        when_unmet: string(fields, "whenUnmet", &at).map_err(refuse)?.unwrap_or_else(|| Condition::DEFAULT_WHEN_UNMET.into()),
+        when_unmet: string(fields, "whenUnmet", &at)
+            .map_err(refuse)?
+            .unwrap_or_else(|| Condition::DEFAULT_WHEN_UNMET.into()),
     };
     let options = match fields.get("options") {
         None | Some(Value::Null) => Map::new(),
@@ -343,9 +349,13 @@ fn step_from_shape(flow_slug: &str, index: usize, step: &Value) -> Result<StepDe
             batch_size: option("batchSize")?,
         },
         failure: FailureOptions {
-            fanout_policy: string(fields, "fanoutPolicy", &at).map_err(refuse)?.unwrap_or_else(|| FailureOptions::DEFAULT_FANOUT_POLICY.into()),
+            fanout_policy: string(fields, "fanoutPolicy", &at)
+                .map_err(refuse)?
+                .unwrap_or_else(|| FailureOptions::DEFAULT_FANOUT_POLICY.into()),
             success_threshold,
-            when_exhausted: string(fields, "whenExhausted", &at).map_err(refuse)?.unwrap_or_else(|| FailureOptions::DEFAULT_WHEN_EXHAUSTED.into()),
+            when_exhausted: string(fields, "whenExhausted", &at)
+                .map_err(refuse)?
+                .unwrap_or_else(|| FailureOptions::DEFAULT_WHEN_EXHAUSTED.into()),
             aggregate,
         },
         condition,

@@ -14,7 +14,9 @@
 #     index keyed by a hash of the slugs (in lane order), while a new run spawns under lz4; 0.7.0's
 #     is a fan-out of 300 on parts by task_index mod 16, 100 tasks leased and 40 of them answered
 #     (on their parts), whose parts are counted again by shard (all its tasks in shard 0), its leases
-#     answered and its queued tasks claimed through the sharded queue index;
+#     answered and its queued tasks claimed through the sharded queue index; 0.8.0's flow has a root
+#     condition in the old form ({"run": ...}), rewritten by the upgrade to pgflow's, and a skipped
+#     step, which gets its skip_reason;
 #  2. the released 0.1.0 script (frozen here) upgraded through every script to the current
 #     version: its catalog, and the in-flight databases', must match a fresh install's line for line;
 #  3. the whole pgTAP suite against the database upgraded from 0.1.0.
@@ -24,7 +26,7 @@ cd "$ROOT"
 . scripts/pg-config.sh
 SHAREDIR=$("$PG_CONFIG" --sharedir)
 OUT=$ROOT/target/upgrade
-# The last commits of releases 0.1.1, 0.2.0, 0.3.0, 0.4.0, 0.5.0, 0.6.0 and 0.7.0.
+# The last commits of releases 0.1.1, 0.2.0, 0.3.0, 0.4.0, 0.5.0, 0.6.0, 0.7.0 and 0.8.0.
 RELEASE_0_1_1=5b67a8d72da933d64b941f03bc0ce8ea470e793d
 RELEASE_0_2_0=0b94c377bd1f293b12d8ab34e765653da2c0a843
 RELEASE_0_3_0=a39f5308538cffe0de650ca8e160b264897cf973
@@ -32,6 +34,7 @@ RELEASE_0_4_0=a491ebfff7a30b163110fdaf13c180fc66884797
 RELEASE_0_5_0=99c3fdeb3d3662f4d1a09d73bac4aeb80a8b9042
 RELEASE_0_6_0=dbcd52adc7755ed0be5dd69abb8be3ac69ef7088
 RELEASE_0_7_0=9c31722393583058a3236e3f60ed2d80db39584b
+RELEASE_0_8_0=8196addc540cde90ecd22766ab27408ff6c8d105
 mkdir -p "$OUT"
 q() { psql -X -q -v ON_ERROR_STOP=1 "$@"; }
 # The released builds below share target/ and overwrite the library there, which cargo does not
@@ -171,6 +174,24 @@ SQL
 )
 echo "ok - under 0.7.0: run $run7 started, 100 of its 300 fan-out tasks leased, 40 answered"
 
+# 1h. Under 0.8.0, conditions were matched against {"run": <input>, <deps>...}: a root step
+#     'admin' requires {"run": {"role": "admin"}} (the upgrade rewrites it to {"role": "admin"}),
+#     a dependent step 'notify' requires {"first": {"ok": true}} (same meaning before and after),
+#     and 'audit' requires {"run": ...} after 'first' (no longer matchable: the upgrade warns). A
+#     run for an admin has its two root tasks leased; a guest's run skipped 'admin' under 0.8.0.
+run8=$(start_under 0.8.0 "$RELEASE_0_8_0" pgflow_inflight_0_8_0 <<SQL
+select pgflow.create_flow('gated');
+select pgflow.add_step('gated', 'admin', required_input_pattern => '{"run": {"role": "admin"}}');
+select pgflow.add_step('gated', 'first');
+select pgflow.add_step('gated', 'notify', array['first'], required_input_pattern => '{"first": {"ok": true}}');
+select pgflow.add_step('gated', 'audit', array['first'], required_input_pattern => '{"run": {"role": "admin"}}');
+select run_id as guest from pgflow.start_flow('gated', '{"role": "guest"}') \gset
+select run_id from pgflow.start_flow('gated', '{"role": "admin"}') \gset
+select count(*) from pgflow.poll_for_tasks('gated', 300, 10, 0, 100, '$worker');
+SQL
+)
+echo "ok - under 0.8.0: run $run8 started with a root condition in the old form, its two tasks leased"
+
 install_current
 q -d pgflow_inflight -c "alter extension pgflow update"
 result=$(q -d pgflow_inflight -t -A <<SQL
@@ -306,11 +327,34 @@ expected=$(printf '%s\n' "$current" 0 40 '0:260' 60 200 200 'completed true' 0)
 [ "$result" = "$expected" ] || { printf 'after the upgrade from 0.7.0:\n%s\nexpected:\n%s\n' "$result" "$expected" >&2; exit 1; }
 echo "ok - upgraded from 0.7.0 to $current with the run in flight; its parts were counted again by shard, its leases answered, its queued tasks claimed through the sharded queue index, and it completed, consistent"
 
+warnings=$(q -d pgflow_inflight_0_8_0 -c "alter extension pgflow update" 2>&1 | grep -c "WARNING:.*step 'audit' of flow 'gated'" || true)
+[ "$warnings" = 1 ] || { echo "the upgrade from 0.8.0 should warn once about step 'audit', warned $warnings times" >&2; exit 1; }
+result=$(q -d pgflow_inflight_0_8_0 -t -A <<SQL
+select extversion from pg_extension where extname = 'pgflow';
+select required_input_pattern from pgflow.steps where flow_slug = 'gated' and step_slug = 'admin';
+select string_agg(step_slug || ':' || skip_reason, ' ') from pgflow.step_states where status = 'skipped';
+select count(*) from pgflow.complete_task('$run8', 'first', 0, '{"ok": true}', '$worker');
+select count(*) from pgflow.complete_task('$run8', 'admin', 0, '"yes"', '$worker');
+select string_agg(step_slug || ':' || status, ' ' order by step_slug) from pgflow.step_states where run_id = '$run8';
+select count(*) from pgflow.poll_for_tasks('gated', 300, 10, 0, 100, '$worker') where run_id = '$run8';
+select count(*) from pgflow.complete_task('$run8', 'notify', 0, '"sent"', '$worker');
+select status || ' ' || output::text from pgflow.runs where run_id = '$run8';
+select count(*) from pgflow.verify_run('$run8');
+select run_id as after from pgflow.start_flow('gated', '{"role": "admin"}') \gset
+select status from pgflow.step_states where step_slug = 'admin' and run_id = :'after';
+SQL
+)
+expected=$(printf '%s\n' "$current" '{"role": "admin"}' 'admin:condition_unmet' 1 1 \
+  'admin:completed audit:skipped first:completed notify:started' 1 1 'completed {"admin": "yes", "notify": "sent"}' 0 started)
+[ "$result" = "$expected" ] || { printf 'after the upgrade from 0.8.0:\n%s\nexpected:\n%s\n' "$result" "$expected" >&2; exit 1; }
+echo "ok - upgraded from 0.8.0 to $current with the run in flight; its root condition keeps its meaning in pgflow's form, its skipped step says why, a dependent condition naming run is reported and no longer met, and it completed, consistent"
+
 # 2. Catalogs. The 0.1.0 install script is frozen here; its definition functions have other
 #    signatures than the installed library's, so that database gets no flow before the update.
 install -m 644 tests/upgrade/pgflow--0.1.0.sql "$SHAREDIR/extension/pgflow--0.1.0.sql"
 for script in pgflow--0.1.0--0.1.1.sql pgflow--0.1.1--0.2.0.sql pgflow--0.2.0--0.3.0.sql pgflow--0.3.0--0.4.0.sql \
-              pgflow--0.4.0--0.5.0.sql pgflow--0.5.0--0.6.0.sql pgflow--0.6.0--0.7.0.sql pgflow--0.7.0--0.8.0.sql; do
+              pgflow--0.4.0--0.5.0.sql pgflow--0.5.0--0.6.0.sql pgflow--0.6.0--0.7.0.sql pgflow--0.7.0--0.8.0.sql \
+              pgflow--0.8.0--0.9.0.sql; do
   test -f "$SHAREDIR/extension/$script" || { echo "the upgrade script $script is not installed" >&2; exit 1; }
 done
 createdb pgflow_upgraded
@@ -319,14 +363,14 @@ createdb pgflow_fresh
 q -d pgflow_fresh -c 'create extension pgflow'
 q -d pgflow_fresh -f tests/upgrade/catalog.sql > "$OUT/fresh.txt"
 for db in pgflow_upgraded pgflow_inflight pgflow_inflight_0_2_0 pgflow_inflight_0_3_0 pgflow_inflight_0_4_0 \
-          pgflow_inflight_0_5_0 pgflow_inflight_0_6_0 pgflow_inflight_0_7_0; do
+          pgflow_inflight_0_5_0 pgflow_inflight_0_6_0 pgflow_inflight_0_7_0 pgflow_inflight_0_8_0; do
   q -d "$db" -f tests/upgrade/catalog.sql > "$OUT/$db.txt"
   if ! diff -u "$OUT/fresh.txt" "$OUT/$db.txt"; then
     echo "the catalog of $db differs from a fresh install's (- fresh, + upgraded)" >&2
     exit 1
   fi
 done
-echo "ok - upgraded from 0.1.0, 0.1.1, 0.2.0, 0.3.0, 0.4.0, 0.5.0, 0.6.0 and 0.7.0, the catalog matches a fresh install's ($(wc -l < "$OUT/fresh.txt") lines)"
+echo "ok - upgraded from 0.1.0, 0.1.1, 0.2.0, 0.3.0, 0.4.0, 0.5.0, 0.6.0, 0.7.0 and 0.8.0, the catalog matches a fresh install's ($(wc -l < "$OUT/fresh.txt") lines)"
 
 # 3. The suite expects an empty database, as a fresh one is.
 q -d pgflow_upgraded -c 'create extension pgtap' -f tests/fixtures.sql

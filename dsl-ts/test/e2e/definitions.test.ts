@@ -85,6 +85,21 @@ describe('a changed flow is never silently ignored', () => {
     }
   });
 
+  test("a root step's condition is matched against the run input itself, as pgflow matches it", async () => {
+    const roles = new Flow<{ role: string }>({ slug: 'e2e_roles' })
+      .step({ slug: 'admin', if: { role: 'admin' } }, () => 'hello admin')
+      .step({ slug: 'always' }, ({ run }) => run.role);
+    for (const statement of compileFlow(roles)) await sql.unsafe(statement);
+    const worker = startWorker({ flow: roles, connectionString: databaseUrl(), handleSignals: false, maxPollSeconds: 1 });
+    try {
+      await worker.ready;
+      expect(await runFlow(roles, { role: 'admin' }, { sql, timeoutMs: 30_000 })).toEqual({ admin: 'hello admin', always: 'admin' });
+      expect(await runFlow(roles, { role: 'guest' }, { sql, timeoutMs: 30_000 })).toEqual({ always: 'guest' });
+    } finally {
+      await worker.stop();
+    }
+  });
+
   test('a map over a path runs over the array at that path', async () => {
     const paged = new Flow<{ page: { rows: number[] } }>({ slug: 'e2e_paged' })
       .map({ slug: 'double', path: 'page.rows' }, (n) => n * 2);

@@ -198,13 +198,33 @@ describe('failure policies', () => {
     const flow = new Flow<{ send: boolean }>({ slug: 'f' })
       .step({ slug: 'check' }, ({ run }) => ({ ok: run.send }))
       .step({ slug: 'notify', dependsOn: ['check'], if: { check: { ok: true } } }, () => 'sent')
-      .step({ slug: 'charge', ifNot: { run: { send: false } }, whenUnmet: 'fail' }, () => 10)
+      .step({ slug: 'charge', ifNot: { send: false }, whenUnmet: 'fail' }, () => 10)
       .step({ slug: 'after', dependsOn: ['notify', 'charge'] }, (input) => {
         expectTypeOf(input).toEqualTypeOf<{ run: { send: boolean }; notify?: string; charge: number }>();
       });
     expectTypeOf<FlowOutput<typeof flow>>().toEqualTypeOf<{ after: void }>();
     // @ts-expect-error not a whenUnmet
-    new Flow<null>({ slug: 'f' }).step({ slug: 'a', if: { run: null }, whenUnmet: 'ignore' }, () => 1);
+    new Flow<{ a: number }>({ slug: 'f' }).step({ slug: 'a', if: { a: 1 }, whenUnmet: 'ignore' }, () => 1);
+  });
+
+  test('conditions are typed as pgflow matches them: a root step against the run input, a dependent one against its dependencies by slug', () => {
+    const flow = new Flow<{ role: string; tags: string[] }>({ slug: 'f' })
+      .step({ slug: 'admin', if: { role: 'admin' } }, () => 1)
+      .step({ slug: 'tagged', ifNot: { tags: ['spam'] } }, () => 2)
+      .step({ slug: 'check' }, () => ({ ok: true, score: 3 }))
+      .step({ slug: 'notify', dependsOn: ['check'], if: { check: { ok: true } } }, () => 'sent');
+    expectTypeOf<FlowOutput<typeof flow>>().toEqualTypeOf<{ admin?: number; tagged?: number; notify?: string }>();
+    // @ts-expect-error a root step's pattern is matched against the run input, which has no run key
+    new Flow<{ role: string }>({ slug: 'f' }).step({ slug: 'a', if: { run: { role: 'admin' } } }, () => 1);
+    // @ts-expect-error a root step's pattern has the run input's types
+    new Flow<{ role: string }>({ slug: 'f' }).step({ slug: 'a', if: { role: 1 } }, () => 1);
+    const checked = new Flow<{ role: string }>({ slug: 'f' }).step({ slug: 'c' }, () => ({ ok: true }));
+    // @ts-expect-error a dependent step's pattern names its dependencies, not the run
+    checked.step({ slug: 'd', dependsOn: ['c'], if: { run: { role: 'admin' } } }, () => 1);
+    // @ts-expect-error with their output types
+    checked.step({ slug: 'd', dependsOn: ['c'], if: { c: { ok: 'yes' } } }, () => 1);
+    // @ts-expect-error a root fan-out's input is an array, which no object pattern is found in
+    new Flow<number[]>({ slug: 'f' }).map({ slug: 'm', if: { a: 1 } }, (n) => n);
   });
 
   test('threshold needs a successThreshold, and only threshold takes one', () => {

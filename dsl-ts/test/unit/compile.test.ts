@@ -11,16 +11,16 @@ describe('compileFlow', () => {
   test('writes a condition as add_step\'s patterns and when_unmet', () => {
     const flow = new Flow<{ send: boolean }>({ slug: 'gate' })
       .step({ slug: 'check' }, ({ run }) => ({ ok: run.send }))
-      .step({ slug: 'notify', dependsOn: ['check'], if: { check: { ok: true } }, ifNot: { run: { note: "it's off" } }, whenUnmet: 'skip-cascade' }, () => 1);
+      .step({ slug: 'notify', dependsOn: ['check'], if: { check: { ok: true } }, ifNot: { check: { note: "it's off" } } as never, whenUnmet: 'skip-cascade' }, () => 1);
     expect(compileFlow(flow)[2]).toBe(
       "SELECT pgflow.add_step('gate', 'notify', deps_slugs => ARRAY['check'], " +
-        "required_input_pattern => '{\"check\":{\"ok\":true}}'::jsonb, forbidden_input_pattern => '{\"run\":{\"note\":\"it''s off\"}}'::jsonb, " +
+        "required_input_pattern => '{\"check\":{\"ok\":true}}'::jsonb, forbidden_input_pattern => '{\"check\":{\"note\":\"it''s off\"}}'::jsonb, " +
         "when_unmet => 'skip-cascade')",
     );
     expect(flowShape(flow).steps[1]).toMatchObject({
       whenUnmet: 'skip-cascade',
       requiredInputPattern: { defined: true, value: { check: { ok: true } } },
-      forbiddenInputPattern: { defined: true, value: { run: { note: "it's off" } } },
+      forbiddenInputPattern: { defined: true, value: { check: { note: "it's off" } } },
     });
   });
 
@@ -36,7 +36,7 @@ describe('compileFlow', () => {
     const flow = new Flow<null>({ slug: 'f' });
     expect(() => flow.step({ slug: 'a', if: [1] as never }, () => 1)).toThrow(
       "step 'a' of flow 'f': if must be a JSON object to match the input against");
-    expect(() => flow.step({ slug: 'a', if: { run: null }, whenUnmet: 'later' as never }, () => 1)).toThrow(
+    expect(() => flow.step({ slug: 'a', if: { run: null } as never, whenUnmet: 'later' as never }, () => 1)).toThrow(
       `step 'a' of flow 'f': unknown whenUnmet "later" (expected 'skip', 'skip-cascade' or 'fail')`);
   });
 

@@ -95,7 +95,7 @@ describe('graph rules at run time', () => {
   });
 
   test.each([
-    [{ maxAttempts: 0 }, 'maxAttempts must be at least 1, got 0'],
+    [{ maxAttempts: -1 }, 'maxAttempts must be at least 0, got -1'],
     [{ baseDelay: -1 }, 'baseDelay must be at least 0, got -1'],
     [{ timeout: 0 }, 'timeout must be at least 1, got 0'],
     [{ startDelay: -5 }, 'startDelay must be at least 0, got -5'],
@@ -107,7 +107,8 @@ describe('graph rules at run time', () => {
   });
 
   test('flow options are checked like step options', () => {
-    expect(() => new Flow({ slug: 'f', maxAttempts: 0 })).toThrow("flow 'f': maxAttempts must be at least 1, got 0");
+    expect(() => new Flow({ slug: 'f', maxAttempts: -1 })).toThrow("flow 'f': maxAttempts must be at least 0, got -1");
+    expect(() => new Flow({ slug: 'f', maxAttempts: 0 })).not.toThrow();
   });
 
   test('a refused step leaves the flow as it was', () => {

@@ -21,7 +21,7 @@ describe('flowShape', () => {
         step('fetch', 'map', ['list'], { options: { maxAttempts: 5 } }),
         step('save', 'single', ['fetch', 'seed']),
       ],
-      options: { maxAttempts: 3, baseDelay: 1, timeout: 60 },
+      options: { maxAttempts: 3, baseDelay: 5, timeout: 60 },
     });
   });
 
@@ -36,7 +36,7 @@ describe('flowShape', () => {
         requiredInputPattern: { defined: false }, forbiddenInputPattern: { defined: false },
         fanoutPolicy: 'threshold', successThreshold: 0.8, options: { fanoutTimeout: 60 },
       }],
-      options: { maxAttempts: 3, baseDelay: 1, timeout: 5, runTimeout: 600, maxDelay: 30 },
+      options: { maxAttempts: 3, baseDelay: 5, timeout: 5, runTimeout: 600, maxDelay: 30 },
     });
   });
 });
