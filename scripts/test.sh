@@ -13,7 +13,8 @@ cd "$ROOT"
 step() { printf '\n== [%4ss] %s\n' "$SECONDS" "$*"; }
 
 lint() {
-  step "lint: cargo fmt, cargo clippy, tsc"
+  step "lint: cargo fmt, cargo clippy, tsc, the transition table"
+  node scripts/check-transition-table.mjs
   cargo fmt --check
   cargo clippy --release --all-targets -- -D warnings
   cargo fmt --check --manifest-path client/Cargo.toml

@@ -1,3 +1,4 @@
+\echo Use "ALTER EXTENSION pgflow UPDATE TO '0.1.1'" to load this file. \quit
 -- pgflow 0.1.0 -> 0.1.1: claim ownership (worker_id), idempotent starts (run_key), cancel_run,
 -- verify_run, and the pgflow_worker / pgflow_admin roles. New columns go last, as in a fresh
 -- install, so both have the same row layout (tests/upgrade checks that they match).

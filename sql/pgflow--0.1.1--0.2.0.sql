@@ -1,3 +1,4 @@
+\echo Use "ALTER EXTENSION pgflow UPDATE TO '0.2.0'" to load this file. \quit
 -- pgflow 0.1.1 -> 0.2.0: the fan-out as a managed unit. Failure policies (fanout_policy,
 -- success_threshold), what a failed step does to its run (when_exhausted: fail, skip,
 -- skip-cascade), leases from step timeouts (poll_for_tasks with vt NULL) and heartbeats

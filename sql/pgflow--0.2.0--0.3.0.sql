@@ -1,3 +1,4 @@
+\echo Use "ALTER EXTENSION pgflow UPDATE TO '0.3.0'" to load this file. \quit
 -- pgflow 0.2.0 -> 0.3.0: watching and waiting. progress (per step, from counters), stats (per
 -- flow), read_results (a step's results in the order they finished, from a cursor, while the
 -- fan-out runs), aggregate => false (a fan-out's output is a summary; its items stay in its

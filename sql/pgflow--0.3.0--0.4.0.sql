@@ -1,3 +1,4 @@
+\echo Use "ALTER EXTENSION pgflow UPDATE TO '0.4.0'" to load this file. \quit
 -- pgflow 0.3.0 -> 0.4.0: definitions users can trust, and names shared with pgflow.
 -- create_flow and add_step refuse a different re-definition of an existing flow or step (42710,
 -- each difference named) instead of returning the old one silently. flow_shape,

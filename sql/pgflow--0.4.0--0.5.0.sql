@@ -1,3 +1,4 @@
+\echo Use "ALTER EXTENSION pgflow UPDATE TO '0.5.0'" to load this file. \quit
 -- pgflow 0.4.0 -> 0.5.0: shapes of fan-out.
 -- Sub-flows: add_step's subflow makes a fan-out whose items are child runs of another flow, to any
 -- depth; runs gain parent_run_id, parent_step_slug, parent_task_index and root_run_id, and

@@ -1,3 +1,4 @@
+\echo Use "ALTER EXTENSION pgflow UPDATE TO '0.6.0'" to load this file. \quit
 -- pgflow 0.5.0 -> 0.6.0: many workers on one fan-out.
 -- Fixes: every answer to a step updated that step's step_states row and held it to its commit, so
 -- workers answering one fan-out one task at a time waited for each other (with 4 workers a third

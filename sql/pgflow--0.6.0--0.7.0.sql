@@ -1,3 +1,4 @@
+\echo Use "ALTER EXTENSION pgflow UPDATE TO '0.7.0'" to load this file. \quit
 -- pgflow 0.6.0 -> 0.7.0: spawn writes less per task.
 -- Fixes: every spawned task wrote a queue index entry keyed by its flow's and step's slugs (two
 -- texts ahead of priority, visible_at and task_index), the widest part of what a spawn writes and

@@ -1,3 +1,4 @@
+\echo Use "ALTER EXTENSION pgflow UPDATE TO '0.8.0'" to load this file. \quit
 -- pgflow 0.7.0 -> 0.8.0: big fan-outs and many workers.
 -- Fixes: a claim's plan depended on the planner's statistics. Made while they said the queue was
 -- small (taken while it was empty, say), the probe of a lane's head was a bitmap scan of all its

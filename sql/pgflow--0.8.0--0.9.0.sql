@@ -1,3 +1,4 @@
+\echo Use "ALTER EXTENSION pgflow UPDATE TO '0.9.0'" to load this file. \quit
 -- pgflow 0.8.0 -> 0.9.0: pgflow parity. pgflow's flows, conditions, options and client calls
 -- behave as pgflow's do.
 -- Changes what existing flows do:

@@ -1,3 +1,4 @@
+\echo Use "CREATE EXTENSION pgflow" to load this file. \quit
 -- pgflow schema: definitions (flows, steps, deps) and execution state (runs, step_states, step_tasks).
 -- step_tasks is the queue: workers claim rows from it directly, there is no separate message table.
 

@@ -499,18 +499,7 @@ fn create_from_definition(client: &mut SpiClient<'_>, flow_slug: &str, definitio
 /// cancelled runs were doing is lost. A flow another flow uses as its sub-flow is refused.
 pub fn delete_flow_and_data(client: &mut SpiClient<'_>, flow_slug: &str) -> Result<()> {
     validate::slug("flow", flow_slug)?;
-    // The flow's row lock first, as delete_flow takes it: no run of it starts meanwhile.
-    if plans::first::<Row>(client, &plans::FIND_FLOW, &[flow_slug.into()], "f")?.is_none() {
-        return Err(PgflowError::UnknownFlow(flow_slug.to_string()));
-    }
-    let unfinished: Vec<pgrx::Uuid> = plans::run(client, &plans::UNFINISHED_RUNS, &[flow_slug.into()])?
-        .map(|row| plans::get_required::<pgrx::Uuid>(&row, "run_id"))
-        .collect::<Result<_>>()?;
-    for run_id in unfinished {
-        pgrx::check_for_interrupts!();
-        machine::cancel_run(client, run_id)?;
-    }
-    delete_flow(client, flow_slug)
+    machine::delete_flow_and_data(client, flow_slug)
 }
 
 /// `pgflow.delete_flow`: removes a flow with its steps, finished runs and their tasks; refused

@@ -935,6 +935,26 @@ pub fn prune_runs(client: &mut SpiClient<'_>, args: &[DatumWithOid<'_>; 3]) -> R
     Ok(plans::first::<i64>(client, &plans::PRUNE_RUNS, args, "pruned")?.unwrap_or(0))
 }
 
+/// `delete flow with its data` (pgflow's `delete_flow_and_data`): each unfinished top-level run
+/// of the flow as `cancel` (the child runs below it with it), then `delete flow`.
+pub fn delete_flow_and_data(client: &mut SpiClient<'_>, flow_slug: &str) -> Result<()> {
+    // The flow's row lock first, as delete_flow takes it: no run of it starts meanwhile.
+    if plans::first::<Row>(client, &plans::FIND_FLOW, &[flow_slug.into()], "f")?.is_none() {
+        return Err(PgflowError::UnknownFlow(flow_slug.to_string()));
+    }
+    let unfinished: Vec<Uuid> = plans::run(client, &plans::UNFINISHED_RUNS, &[flow_slug.into()])?
+        .map(|row| get_required::<Uuid>(&row, "run_id"))
+        .collect::<Result<_>>()?;
+    for run_id in unfinished {
+        pgrx::check_for_interrupts!();
+        cancel_run(client, run_id)?;
+    }
+    match delete_flow(client, flow_slug)? {
+        0 => Ok(()),
+        left => Err(PgflowError::Internal(format!("flow '{flow_slug}' kept {left} unfinished run(s) after they were cancelled"))),
+    }
+}
+
 /// Deletes a flow with its steps and its runs, which must all have finished: returns how many
 /// are unfinished, and deletes nothing when any is.
 pub fn delete_flow(client: &mut SpiClient<'_>, flow_slug: &str) -> Result<i64> {
