@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // The transition table of docs/architecture.md checked against src/engine/machine.rs (run by
 // `make lint`). Each row names the handlers of machine.rs that make its change and the statements
-// (sql/queries/*.sql) they run. Checked:
+// (sql/queries/<family>/*.sql) they run. Checked:
 //  - every handler a row names is a function of the engine, every statement a query file;
 //  - every statement a function of machine.rs runs is listed on a row that names the function or
 //    one of its callers (so the table leaves out no statement the code runs);
@@ -12,10 +12,11 @@ import { readFileSync, readdirSync } from 'node:fs';
 const root = new URL('..', import.meta.url).pathname;
 const read = (path) => readFileSync(root + path, 'utf8');
 
-// plans.rs: NAME = "file" (as "alias")? (...)
-const fileOf = new Map();
-for (const m of read('src/plans.rs').matchAll(/^\s+([A-Z_]+) = "([a-z_]+)"(?: as "[a-z_]+")? \(/gm)) fileOf.set(m[1], m[2]);
-const queryFiles = new Set(readdirSync(root + 'sql/queries').filter((f) => f.endsWith('.sql')).map((f) => f.slice(0, -4)));
+// The registry (build.rs) names each statement plans::FILE_NAME after its file
+// sql/queries/<family>/file_name.sql.
+const queryFiles = new Set(readdirSync(root + 'sql/queries', { recursive: true })
+  .filter((f) => f.endsWith('.sql')).map((f) => f.split('/').pop().slice(0, -4)));
+const fileOf = new Map([...queryFiles].map((file) => [file.toUpperCase(), file]));
 
 // Functions of machine.rs: name (methods as Type::name) -> { statements, calls }.
 const machine = read('src/engine/machine.rs');
@@ -40,7 +41,8 @@ const functions = new Map();
 const bare = new Map([...functions.keys()].map((name) => [name.split('::').pop(), name]));
 for (const [, f] of functions) {
   const body = f.body.join('\n').replace(/\/\/.*$/gm, '');
-  for (const m of body.matchAll(/plans::([A-Z_]+)\b/g)) f.statements.add(fileOf.get(m[1]) ?? `?${m[1]}`);
+  // A statement named to read a column of its rows by position is not run there.
+  for (const m of body.matchAll(/plans::([A-Z_]+)\b(?!, rows::)/g)) f.statements.add(fileOf.get(m[1]) ?? `?${m[1]}`);
   for (const m of body.matchAll(/(?:\.|\b)(\w+)\(/g)) {
     const callee = bare.get(m[1]);
     if (callee) f.calls.add(callee);

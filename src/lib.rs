@@ -91,32 +91,34 @@ mod tests {
         }
     }
 
+    /// Each statement returns the columns its header declares (names, order and types): the
+    /// registry (build.rs) reads rows by position, typed from the header.
+    #[pg_test]
+    fn statements_return_what_their_headers_declare() {
+        Spi::connect_mut(|_client| {
+            for statement in crate::plans::ALL {
+                let returned = crate::plans::result_columns(statement);
+                let declared: Vec<(String, String)> =
+                    statement.columns.iter().map(|c| (c.name.to_string(), c.sql_type.to_string())).collect();
+                assert_eq!(
+                    returned, declared,
+                    "sql/queries/{}.sql returns other columns than its header declares",
+                    statement.file
+                );
+            }
+        });
+        // machine::complete_tasks reads the rows of either by complete_task's positions.
+        let columns = |statement: &crate::plans::StatementInfo| {
+            statement.columns.iter().map(|c| (c.name, c.sql_type)).collect::<Vec<_>>()
+        };
+        assert_eq!(columns(&crate::plans::COMPLETE_TASK), columns(&crate::plans::COMPLETE_TASKS));
+    }
+
     #[pg_test]
     fn prepared_plans_survive_across_calls() {
         Spi::run("select pgflow.create_flow('kept')").unwrap();
         let again = Spi::get_one::<String>("select (pgflow.create_flow('kept')).flow_slug");
         assert_eq!(again, Ok(Some("kept".to_string())));
-    }
-}
-
-/// Every file under sql/queries is a statement the engine keeps: none is left unused.
-#[cfg(test)]
-mod statement_files {
-    #[test]
-    fn every_query_file_is_a_kept_statement() {
-        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/sql/queries");
-        let mut files: Vec<String> = std::fs::read_dir(dir)
-            .expect("sql/queries is readable")
-            .map(|entry| entry.expect("a directory entry").file_name().to_string_lossy().into_owned())
-            .collect();
-        files.sort();
-        for file in files {
-            let name = file.strip_suffix(".sql").unwrap_or_else(|| panic!("{file} is not a .sql file"));
-            assert!(
-                crate::plans::ALL.iter().any(|statement| statement.file == name),
-                "sql/queries/{file} is not prepared by any statement in src/plans.rs"
-            );
-        }
     }
 }
 

@@ -3,6 +3,8 @@
 
 use std::cell::RefCell;
 use std::collections::HashMap;
+use std::marker::PhantomData;
+use std::ops::Deref;
 
 use pgrx::datum::{DatumWithOid, FromDatum, IntoDatum};
 use pgrx::pg_sys::{PgBuiltInOids, PgOid};
@@ -10,107 +12,104 @@ use pgrx::spi::{OwnedPreparedStatement, SpiClient, SpiHeapTupleData, SpiTupleTab
 
 use crate::error::{PgflowError, Result};
 
-/// A query of the engine: its SQL (a file under `sql/queries/`) and its argument types. One file
-/// may be prepared under two names when it serves two argument types.
-pub struct Statement {
-    /// The name the plan is kept under.
+/// A query of the engine: its SQL (a file under `sql/queries/<family>/`), its argument types and
+/// the columns it returns, as the file's header declares them (build.rs generates the registry
+/// below from the headers).
+pub struct StatementInfo {
+    /// The name the plan is kept under: the file's name.
     pub name: &'static str,
     /// The file under sql/queries/, without `.sql`.
     pub file: &'static str,
     pub sql: &'static str,
     pub args: &'static [PgBuiltInOids],
+    pub columns: &'static [Column],
 }
 
-macro_rules! statements {
-    ($($name:ident = $file:literal $(as $alias:literal)? ($($arg:ident),*);)*) => {
-        $(pub static $name: Statement = Statement {
-            name: statements!(@name $file $(, $alias)?),
-            file: $file,
-            sql: include_str!(concat!("../sql/queries/", $file, ".sql")),
-            args: &[$(PgBuiltInOids::$arg),*],
-        };)*
-        /// Every statement of the engine (a test prepares them all).
-        #[allow(dead_code)]
-        pub static ALL: &[&Statement] = &[$(&$name),*];
-    };
-    (@name $file:literal) => { $file };
-    (@name $file:literal, $alias:literal) => { $alias };
+/// A result column a statement's header declares.
+pub struct Column {
+    pub name: &'static str,
+    /// Its SQL type, as the statement returns it (a test compares the two).
+    #[cfg_attr(not(any(test, feature = "pg_test")), allow(dead_code))]
+    pub sql_type: &'static str,
 }
 
-statements! {
-    // Definitions
-    CREATE_FLOW = "create_flow" (TEXTOID, INT4OID, INT4OID, INT4OID, INT4OID, INT4OID, INT4OID);
-    FIND_FLOW = "find_flow" (TEXTOID);
-    FIND_STEP = "find_step" (TEXTOID, TEXTOID);
-    MISSING_DEPS = "missing_deps" (TEXTOID, TEXTARRAYOID);
-    INSERT_STEP = "insert_step" (TEXTOID, TEXTOID, TEXTARRAYOID, INT4OID, INT4OID, INT4OID, INT4OID, TEXTOID,
-                                 TEXTOID, NUMERICOID, TEXTOID, INT4OID, INT4OID, BOOLOID, JSONBOID, JSONBOID, TEXTOID, TEXTOID,
-                                 INT4OID, INT4OID, TEXTOID);
-    FLOW_DEFINITION = "flow_definition" (TEXTOID);
-    LOCK_FLOW_SLUG = "lock_flow_slug" (TEXTOID);
-    COUNT_UNFINISHED_RUNS = "count_unfinished_runs" (TEXTOID);
-    UNFINISHED_RUNS = "unfinished_runs" (TEXTOID);
-    DELETE_FLOW = "delete_flow" (TEXTOID);
-    SUBFLOW_CYCLE = "subflow_cycle" (TEXTOID, TEXTOID);
-    SUBFLOW_USERS = "subflow_users" (TEXTOID);
-    // Reading runs
-    START_FLOW_CHECK = "start_flow_check" (TEXTOID, JSONBOID);
-    RUN_EXISTS = "run_exists" (UUIDOID);
-    FLOW_EXISTS = "flow_exists" (TEXTOID);
-    FIND_RUN_BY_KEY = "find_run_by_key" (TEXTOID, TEXTOID);
-    RUN_STATUS = "run_status" (UUIDOID);
-    GET_RUN = "get_run" (UUIDOID);
-    RUN_WITH_STATES = "run_with_states" (UUIDOID);
-    VERIFY_RUN = "verify_run" (UUIDOID);
-    STEP_FOR_SPAWN = "step_for_spawn" (UUIDOID, TEXTOID);
-    UNKNOWN_TASK_IN_BATCH = "unknown_task_in_batch" (UUIDARRAYOID, TEXTARRAYOID, INT4ARRAYOID);
-    RUN_STATUSES = "run_statuses" (UUIDOID);
-    STARTED_STEPS = "started_steps" (UUIDOID);
-    UNKNOWN_STEP_OF_FLOW = "unknown_step_of_flow" (TEXTOID, TEXTARRAYOID);
-    // Watching and waiting
-    PROGRESS = "progress" (UUIDOID);
-    STATS = "stats" (TEXTOID);
-    READ_RESULTS_HORIZON = "read_results_horizon" (UUIDOID);
-    READ_RESULTS = "read_results" (UUIDOID, TEXTOID, INT8OID, INT4OID, INT8OID);
-    RUN_TREE = "run_tree" (UUIDOID);
-    LIST_RUNS = "list_runs" (TEXTOID, TEXTOID, TIMESTAMPTZOID, INT4OID, UUIDOID);
-    REGISTER_WAITER = "register_waiter" (INT4OID);
-    // Transitions (src/engine/machine.rs; the table is in docs/architecture.md)
-    LOCK_RUNS = "lock_runs" (UUIDARRAYOID);
-    LOCK_ANSWERED_TASKS = "lock_answered_tasks" (UUIDARRAYOID, TEXTARRAYOID, INT4ARRAYOID, UUIDOID);
-    CREATE_RUN = "create_run" (TEXTOID, JSONBOID, UUIDOID, TEXTOID, INT4OID);
-    START_READY_STEPS = "start_ready_steps" (UUIDARRAYOID);
-    START_CHILD_RUNS = "start_child_runs" (UUIDOID, TEXTOID, INT4ARRAYOID);
-    CANCEL_DESCENDANT_RUNS = "cancel_descendant_runs" (UUIDOID, TEXTOID);
-    RESUME_CHILD_RUNS = "resume_child_runs" (UUIDOID);
-    SPAWN_FANOUT_TASKS = "spawn_fanout_tasks" (UUIDOID, TEXTOID);
-    CLAIM_TASKS = "claim_tasks" (TEXTOID, INT4OID, INT4OID, UUIDOID, TEXTARRAYOID, BOOLOID, INT4OID);
-    LOCK_FLOW_CAPACITY = "lock_flow_capacity" (TEXTOID, BOOLOID);
-    REQUEUE_EXPIRED_LEASES = "requeue_expired_leases" (TEXTOID);
-    EXPIRED_LAST_ATTEMPTS = "expired_last_attempts" (TEXTOID);
-    EXTEND_LEASE = "extend_lease" (UUIDOID, TEXTOID, INT4OID, INT4OID, UUIDOID);
-    COMPLETE_TASK = "complete_task" (UUIDOID, TEXTOID, INT4OID, JSONBOID, UUIDOID);
-    COMPLETE_TASKS = "complete_tasks" (UUIDARRAYOID, TEXTARRAYOID, INT4ARRAYOID, JSONBARRAYOID, UUIDOID);
-    EXHAUSTING_RUNS = "exhausting_runs" (UUIDARRAYOID, TEXTARRAYOID, INT4ARRAYOID, UUIDOID);
-    FAIL_TASKS = "fail_tasks" (UUIDARRAYOID, TEXTARRAYOID, INT4ARRAYOID, TEXTARRAYOID, UUIDOID, BOOLOID);
-    COUNT_EXHAUSTED = "count_exhausted" (UUIDOID, TEXTOID, INT4ARRAYOID, INT4ARRAYOID);
-    WRONG_BATCH_ANSWERS = "wrong_batch_answers" (UUIDARRAYOID, TEXTARRAYOID, INT4ARRAYOID, JSONBARRAYOID, UUIDOID);
-    FIRST_FAILURE = "first_failure" (UUIDOID, TEXTOID);
-    FINISH_STEP = "finish_step" (UUIDOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID);
-    SKIP_DOWNSTREAM = "skip_downstream" (UUIDOID, TEXTOID);
-    FAIL_STEP = "fail_step" (UUIDOID, TEXTOID, TEXTOID);
-    CANCEL_STEP_TASKS = "cancel_step_tasks" (UUIDOID, TEXTOID, TEXTOID);
-    COMPLETE_RUN = "complete_run" (UUIDOID);
-    FAIL_RUN = "fail_run" (UUIDOID, TEXTOID, BOOLOID);
-    CANCEL_RUN = "cancel_run" (UUIDOID);
-    CANCEL_STEPS = "cancel_steps" (UUIDOID);
-    CANCEL_RUN_TASKS = "cancel_run_tasks" (UUIDOID);
-    DUE_DEADLINES = "due_deadlines" (TEXTOID);
-    STEP_PAST_DEADLINE = "step_past_deadline" (UUIDOID, TEXTOID);
-    REDRIVE = "redrive" (UUIDOID);
-    STAMP_RESULTS = "stamp_results" (UUIDARRAYOID, TEXTARRAYOID, INT4ARRAYOID);
-    REPAIR_RUN = "repair_run" (UUIDOID);
-    PRUNE_RUNS = "prune_runs" (INTERVALOID, TEXTOID, INT4OID);
+/// A statement whose rows read as `R` (`rows::<File>`).
+pub struct Statement<R: 'static> {
+    pub info: StatementInfo,
+    row: PhantomData<fn() -> R>,
+}
+
+impl<R> Statement<R> {
+    const fn new(info: StatementInfo) -> Self {
+        Statement { info, row: PhantomData }
+    }
+}
+
+impl<R> Deref for Statement<R> {
+    type Target = StatementInfo;
+    fn deref(&self) -> &StatementInfo {
+        &self.info
+    }
+}
+
+/// A statement's row, read by position (generated per statement from its header).
+pub trait FromRow: Sized {
+    fn from_row(row: &SpiHeapTupleData<'_>, statement: &StatementInfo) -> Result<Self>;
+}
+
+/// Column `position` (1-based) of a row, which the statement may leave NULL.
+pub fn column<T: FromDatum + IntoDatum>(
+    row: &SpiHeapTupleData<'_>,
+    statement: &StatementInfo,
+    position: usize,
+) -> Result<Option<T>> {
+    row.get::<T>(position).map_err(|error| {
+        let name = statement.columns.get(position - 1).map_or("?", |c| c.name);
+        PgflowError::Internal(format!("pgflow could not read {name} of sql/queries/{}.sql: {error}", statement.file))
+    })
+}
+
+/// Column `position` (1-based) of a row, which the statement's header promises is never NULL.
+pub fn required_column<T: FromDatum + IntoDatum>(
+    row: &SpiHeapTupleData<'_>,
+    statement: &StatementInfo,
+    position: usize,
+) -> Result<T> {
+    column(row, statement, position)?.ok_or_else(|| {
+        let name = statement.columns.get(position - 1).map_or("?", |c| c.name);
+        PgflowError::Internal(format!(
+            "sql/queries/{}.sql returned a NULL {name}, which it promises not to",
+            statement.file
+        ))
+    })
+}
+
+include!(concat!(env!("OUT_DIR"), "/statements.rs"));
+
+/// Runs a kept statement and reads every row it returns.
+pub fn rows<R: FromRow>(
+    client: &mut SpiClient<'_>,
+    statement: &Statement<R>,
+    args: &[DatumWithOid<'_>],
+) -> Result<Vec<R>> {
+    let table = run(client, statement, args)?;
+    let mut rows = Vec::with_capacity(table.len());
+    for row in table {
+        rows.push(R::from_row(&row, statement)?);
+    }
+    Ok(rows)
+}
+
+/// Runs a kept statement and reads its first row, if it returned one.
+pub fn row<R: FromRow>(
+    client: &mut SpiClient<'_>,
+    statement: &Statement<R>,
+    args: &[DatumWithOid<'_>],
+) -> Result<Option<R>> {
+    match run(client, statement, args)?.next() {
+        Some(row) => Ok(Some(R::from_row(&row, statement)?)),
+        None => Ok(None),
+    }
 }
 
 thread_local! {
@@ -119,7 +118,7 @@ thread_local! {
         RefCell::new(HashMap::new());
 }
 
-pub fn plan(client: &SpiClient<'_>, statement: &Statement) -> Result<&'static OwnedPreparedStatement> {
+pub fn plan(client: &SpiClient<'_>, statement: &StatementInfo) -> Result<&'static OwnedPreparedStatement> {
     if let Some(plan) = PLANS.with(|plans| plans.borrow().get(statement.name).copied()) {
         return Ok(plan);
     }
@@ -139,7 +138,7 @@ pub fn plan(client: &SpiClient<'_>, statement: &Statement) -> Result<&'static Ow
 /// snapshot and sees what other sessions committed since the previous statement.
 pub fn run<'conn>(
     client: &mut SpiClient<'conn>,
-    statement: &Statement,
+    statement: &StatementInfo,
     args: &[DatumWithOid<'_>],
 ) -> Result<SpiTupleTable<'conn>> {
     let plan = plan(client, statement)?;
@@ -149,7 +148,7 @@ pub fn run<'conn>(
 /// Runs a kept statement and returns its first row's column `column`, if there is a row.
 pub fn first<T: FromDatum + IntoDatum>(
     client: &mut SpiClient<'_>,
-    statement: &Statement,
+    statement: &StatementInfo,
     args: &[DatumWithOid<'_>],
     column: &str,
 ) -> Result<Option<T>> {
@@ -162,7 +161,7 @@ pub fn first<T: FromDatum + IntoDatum>(
 /// Runs a kept statement and returns its first row, if any.
 pub fn first_row<'conn>(
     client: &mut SpiClient<'conn>,
-    statement: &Statement,
+    statement: &StatementInfo,
     args: &[DatumWithOid<'_>],
 ) -> Result<Option<SpiHeapTupleData<'conn>>> {
     Ok(run(client, statement, args)?.next())
@@ -195,4 +194,35 @@ pub fn null(oid: PgBuiltInOids) -> DatumWithOid<'static> {
 /// An optional argument: its value, or a NULL of its type.
 pub fn optional<'a, T: IntoDatum + Into<DatumWithOid<'a>>>(value: Option<T>, oid: PgBuiltInOids) -> DatumWithOid<'a> {
     value.map(Into::into).unwrap_or_else(|| null(oid))
+}
+
+/// The columns a statement returns, as the parser sees them (name, type): what its header must
+/// declare. Must run inside an SPI connection.
+#[cfg(any(test, feature = "pg_test"))]
+pub fn result_columns(statement: &StatementInfo) -> Vec<(String, String)> {
+    use pgrx::pg_sys;
+    use std::ffi::{CStr, CString};
+    let sql = CString::new(statement.sql).expect("no NUL in a statement");
+    let mut oids: Vec<pg_sys::Oid> = statement.args.iter().map(|oid| oid.value()).collect();
+    // SAFETY: a plain SPI prepare inside the caller's connection; the plan sources' result
+    // descriptor is read while the plan lives and the plan is freed after.
+    unsafe {
+        let plan = pg_sys::SPI_prepare(sql.as_ptr(), oids.len() as i32, oids.as_mut_ptr());
+        assert!(!plan.is_null(), "{} does not prepare", statement.file);
+        let sources = pgrx::PgList::<pg_sys::CachedPlanSource>::from_pg(pg_sys::SPI_plan_get_plan_sources(plan));
+        let source = sources.get_ptr(sources.len() - 1).expect("a plan source");
+        let desc = (*source).resultDesc;
+        let mut columns = Vec::new();
+        if !desc.is_null() {
+            for i in 0..(*desc).natts as usize {
+                let attribute = (*desc).attrs.as_slice((*desc).natts as usize)[i];
+                let name = CStr::from_ptr(attribute.attname.data.as_ptr()).to_string_lossy().into_owned();
+                let type_name =
+                    CStr::from_ptr(pg_sys::format_type_be(attribute.atttypid)).to_string_lossy().into_owned();
+                columns.push((name, type_name));
+            }
+        }
+        pg_sys::SPI_freeplan(plan);
+        columns
+    }
 }

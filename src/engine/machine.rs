@@ -16,11 +16,13 @@ use pgrx::pg_sys::BuiltinOid::{INT4ARRAYOID, INT4OID, TEXTOID, UUIDOID};
 use pgrx::spi::{SpiClient, SpiTupleTable};
 use pgrx::{PgSqlErrorCode, Uuid};
 
-use super::{wait, Row};
+use super::wait;
+use super::words::{FanoutPolicy, RunStatus, WhenFailed};
 use crate::error::{reason, PgflowError, Result};
-use crate::plans::{self, get, get_required, optional};
+use crate::plans::{self, optional, rows};
 use crate::raw::{RawJsonb, RawStepTask, RawTaskRecord};
 use crate::subtransaction;
+use rows::CompleteTask as Answer;
 
 /// What to do when a fan-out's source turns out not to be an array. A direct call refuses it; a
 /// worker's answer must not be rolled back by it, so there the step fails instead.
@@ -80,11 +82,11 @@ pub fn start_run(
     priority: i32,
 ) -> Result<Option<Uuid>> {
     let args = [flow_slug.into(), input.into(), optional(run_id, UUIDOID), optional(run_key, TEXTOID), priority.into()];
-    let Some(row) = plans::first_row(client, &plans::CREATE_RUN, &args)? else {
+    let Some(created) = plans::row(client, &plans::CREATE_RUN, &args)? else {
         return Ok(None);
     };
-    let run_id = get_required::<Uuid>(&row, "run_id")?;
-    if get::<i32>(&row, "remaining_steps")? == Some(0) {
+    let run_id = created.run_id;
+    if created.remaining_steps == 0 {
         complete_run(client, run_id)?; // a flow without steps
     } else {
         start_ready_steps(client, run_id, Strictness::Raise)?;
@@ -101,16 +103,21 @@ pub fn maybe_complete_run(client: &mut SpiClient<'_>, run_id: Uuid) -> Result<()
 }
 
 fn complete_run(client: &mut SpiClient<'_>, run_id: Uuid) -> Result<RunState> {
-    let Some(row) = plans::first_row(client, &plans::COMPLETE_RUN, &[run_id.into()])? else {
+    let Some(completed) = plans::row(client, &plans::COMPLETE_RUN, &[run_id.into()])? else {
         return Ok(RunState::Ended);
     };
     wait::wake_at_commit(run_id);
-    if let Some(task) = ParentTask::of(&row)? {
+    let parent = ParentTask::of(completed.parent_run_id, completed.parent_step_slug, completed.parent_task_index)?;
+    if let Some(task) = parent {
         // `child completed`: the task the child run worked for completes with its output, as a
         // worker's answer would (held by the child: an earlier attempt's child answers nothing).
-        let output = get_required::<RawJsonb>(&row, "output")?;
-        let args =
-            [task.run_id.into(), task.step_slug.as_str().into(), task.task_index.into(), output.into(), run_id.into()];
+        let args = [
+            task.run_id.into(),
+            task.step_slug.as_str().into(),
+            task.task_index.into(),
+            completed.output.into(),
+            run_id.into(),
+        ];
         complete_tasks(client, false, &args, false)?;
     }
     Ok(RunState::Ended)
@@ -124,14 +131,13 @@ struct ParentTask {
 }
 
 impl ParentTask {
-    /// From a row with the run's parent_* columns; None for a top-level run.
-    fn of(row: &pgrx::spi::SpiHeapTupleData<'_>) -> Result<Option<ParentTask>> {
-        let Some(run_id) = get::<Uuid>(row, "parent_run_id")? else { return Ok(None) };
-        Ok(Some(ParentTask {
-            run_id,
-            step_slug: get::<String>(row, "parent_step_slug")?.unwrap_or_default(),
-            task_index: get::<i32>(row, "parent_task_index")?.unwrap_or_default(),
-        }))
+    /// From a run's parent_* columns, all NULL for a top-level run (None), all set for a child.
+    fn of(run_id: Option<Uuid>, step_slug: Option<String>, task_index: Option<i32>) -> Result<Option<ParentTask>> {
+        match (run_id, step_slug, task_index) {
+            (None, None, None) => Ok(None),
+            (Some(run_id), Some(step_slug), Some(task_index)) => Ok(Some(ParentTask { run_id, step_slug, task_index })),
+            _ => Err(PgflowError::Internal("a run names its parent task only in part".into())),
+        }
     }
 
     /// `child failed` (or cancelled): the attempt of the task fails with `message`, as a worker's
@@ -164,10 +170,10 @@ fn fail_run(
     only_if_due: bool,
 ) -> Result<bool> {
     let args: [DatumWithOid; 3] = [run_id.into(), message.into(), only_if_due.into()];
-    let Some(row) = plans::first_row(client, &plans::FAIL_RUN, &args)? else {
+    let Some(failed) = plans::row(client, &plans::FAIL_RUN, &args)? else {
         return Ok(false);
     };
-    let parent = ParentTask::of(&row)?;
+    let parent = ParentTask::of(failed.parent_run_id, failed.parent_step_slug, failed.parent_task_index)?;
     wait::wake_at_commit(run_id);
     plans::run(client, &plans::CANCEL_RUN_TASKS, &[run_id.into()])?;
     if let Some((step_slug, step_message)) = failed_step {
@@ -186,10 +192,10 @@ fn fail_run(
 /// cancelled. Returns false when the run is not started.
 pub fn cancel_run(client: &mut SpiClient<'_>, run_id: Uuid) -> Result<bool> {
     lock_runs(client, vec![run_id].into())?;
-    let Some(row) = plans::first_row(client, &plans::CANCEL_RUN, &[run_id.into()])? else {
+    let Some(cancelled) = plans::row(client, &plans::CANCEL_RUN, &[run_id.into()])? else {
         return Ok(false);
     };
-    let parent = ParentTask::of(&row)?;
+    let parent = ParentTask::of(cancelled.parent_run_id, cancelled.parent_step_slug, cancelled.parent_task_index)?;
     wait::wake_at_commit(run_id);
     plans::run(client, &plans::CANCEL_RUN_TASKS, &[run_id.into()])?;
     plans::run(client, &plans::CANCEL_STEPS, &[run_id.into()])?;
@@ -204,9 +210,9 @@ pub fn cancel_run(client: &mut SpiClient<'_>, run_id: Uuid) -> Result<bool> {
 /// step, or all) are cancelled, and everything below them. The caller holds the tree's lock.
 fn cancel_children(client: &mut SpiClient<'_>, run_id: Uuid, step_slug: Option<&str>) -> Result<()> {
     let args = [run_id.into(), optional(step_slug, TEXTOID)];
-    for row in plans::run(client, &plans::CANCEL_DESCENDANT_RUNS, &args)? {
+    for cancelled in plans::rows(client, &plans::CANCEL_DESCENDANT_RUNS, &args)? {
         pgrx::check_for_interrupts!();
-        wait::wake_at_commit(get_required::<Uuid>(&row, "run_id")?);
+        wait::wake_at_commit(cancelled.run_id);
     }
     Ok(())
 }
@@ -215,46 +221,37 @@ fn cancel_children(client: &mut SpiClient<'_>, run_id: Uuid, step_slug: Option<&
 /// left with nothing to run complete, and steps whose dependencies are done start.
 pub fn redrive_run(client: &mut SpiClient<'_>, run_id: Uuid) -> Result<()> {
     lock_runs(client, vec![run_id].into())?;
-    let Some(row) = plans::first_row(client, &plans::RUN_STATUS, &[run_id.into()])? else {
+    let Some(run) = plans::row(client, &plans::RUN_STATUS, &[run_id.into()])? else {
         return Err(PgflowError::UnknownRun(run_id.to_string()));
     };
-    let status = get::<String>(&row, "status")?.unwrap_or_default();
-    if status != "failed" && status != "cancelled" {
+    let status = run.status;
+    if status != RunStatus::Failed && status != RunStatus::Cancelled {
         return Err(PgflowError::WrongState(format!(
             "run {run_id} is {status}; only a failed or cancelled run can be redriven"
         )));
     }
-    let row = plans::first_row(client, &plans::REDRIVE, &[run_id.into()])?
+    let redriven = plans::row(client, &plans::REDRIVE, &[run_id.into()])?
         .ok_or_else(|| PgflowError::Internal(format!("run {run_id} was not redriven")))?;
-    let remaining = get::<i32>(&row, "remaining_steps")?.unwrap_or(0);
-    let finished = get::<Vec<String>>(&row, "finished_steps")?.unwrap_or_default();
     // Sub-flow tasks: a failed or cancelled child carries on where it stopped (redriven, its
     // finished items kept); a task without one gets a new child.
-    let mut children = Vec::new();
-    for row in plans::run(client, &plans::RESUME_CHILD_RUNS, &[run_id.into()])? {
-        children.push(get_required::<Uuid>(&row, "run_id")?);
-    }
-    for child in children {
+    for child in plans::rows(client, &plans::RESUME_CHILD_RUNS, &[run_id.into()])? {
         pgrx::check_for_interrupts!();
-        redrive_run(client, child)?;
+        redrive_run(client, child.run_id)?;
     }
-    let mut started = Vec::new();
-    for row in plans::run(client, &plans::STARTED_STEPS, &[run_id.into()])? {
-        started.push(get::<String>(&row, "step_slug")?.unwrap_or_default());
-    }
-    for step_slug in started {
+    for started in plans::rows(client, &plans::STARTED_STEPS, &[run_id.into()])? {
+        let step_slug = started.step_slug;
         if start_children(client, run_id, &step_slug, None)? == RunState::Ended {
             return Ok(());
         }
     }
-    for step_slug in finished {
+    for step_slug in redriven.finished_steps {
         if finish_step(client, run_id, &step_slug, Ending::Completed { aggregated: true }, Strictness::FailStep)?
             == RunState::Ended
         {
             return Ok(());
         }
     }
-    if remaining == 0 {
+    if redriven.remaining_steps == 0 {
         complete_run(client, run_id)?;
         return Ok(());
     }
@@ -286,29 +283,21 @@ fn start_ready_steps_of(
     run_ids: Vec<Uuid>,
     strictness: Strictness,
 ) -> Result<HashSet<Uuid>> {
-    let table = plans::run(client, &plans::START_READY_STEPS, &[run_ids.into()])?;
-    let mut started = Vec::with_capacity(table.len());
-    for row in table {
-        let run_id = get_required::<Uuid>(&row, "run_id")?;
-        let step_slug = get_required::<String>(&row, "step_slug")?;
-        let on_failure = get::<String>(&row, "on_failure")?.unwrap_or_default();
-        let unmet = match get::<bool>(&row, "unmet")? {
-            Some(true) => Some(reason::condition_unmet(
-                get::<String>(&row, "required_input_pattern")?.as_deref(),
-                get::<String>(&row, "forbidden_input_pattern")?.as_deref(),
-            )),
-            _ => None,
-        };
-        started.push((run_id, step_slug, on_failure, unmet));
-    }
     let mut ended = HashSet::new();
-    for (run_id, step_slug, on_failure, unmet) in started {
+    for started in plans::rows(client, &plans::START_READY_STEPS, &[run_ids.into()])? {
         pgrx::check_for_interrupts!();
+        let (run_id, step_slug, on_failure) = (started.run_id, started.step_slug, started.on_failure);
+        let unmet = started.unmet.then(|| {
+            reason::condition_unmet(
+                started.required_input_pattern.as_deref(),
+                started.forbidden_input_pattern.as_deref(),
+            )
+        });
         if ended.contains(&run_id) {
             continue;
         }
         let state = match unmet {
-            Some(message) => step_failed(client, run_id, &step_slug, &on_failure, &message, Cause::ConditionUnmet)?,
+            Some(message) => step_failed(client, run_id, &step_slug, on_failure, &message, Cause::ConditionUnmet)?,
             None => {
                 let when_exhausted = on_failure;
                 match spawn(client, run_id, &step_slug)? {
@@ -324,7 +313,7 @@ fn start_ready_steps_of(
                             client,
                             run_id,
                             &step_slug,
-                            &when_exhausted,
+                            when_exhausted,
                             &error.message(),
                             Cause::HandlerFailed,
                         )?,
@@ -350,17 +339,16 @@ fn start_children(
     task_indexes: Option<Vec<i32>>,
 ) -> Result<RunState> {
     let args = [run_id.into(), step_slug.into(), optional(task_indexes, INT4ARRAYOID)];
-    let table = plans::run(client, &plans::START_CHILD_RUNS, &args)?;
-    if table.is_empty() {
+    let started = plans::rows(client, &plans::START_CHILD_RUNS, &args)?;
+    if started.is_empty() {
         return Ok(RunState::Going);
     }
     let (mut empty, mut children) = (Vec::new(), Vec::new());
-    for row in table {
-        let child = get_required::<Uuid>(&row, "run_id")?;
-        if get::<i64>(&row, "remaining_steps")? == Some(0) {
-            empty.push(child);
+    for child in started {
+        if child.remaining_steps == 0 {
+            empty.push(child.run_id);
         } else {
-            children.push(child);
+            children.push(child.run_id);
         }
     }
     if !children.is_empty() {
@@ -370,8 +358,8 @@ fn start_children(
         pgrx::check_for_interrupts!();
         complete_run(client, child)?;
     }
-    let status = plans::first::<String>(client, &plans::RUN_STATUS, &[run_id.into()], "status")?;
-    Ok(if status.as_deref() == Some("started") { RunState::Going } else { RunState::Ended })
+    let run = plans::row(client, &plans::RUN_STATUS, &[run_id.into()])?;
+    Ok(if run.is_some_and(|run| run.status == RunStatus::Started) { RunState::Going } else { RunState::Ended })
 }
 
 pub enum Spawned {
@@ -387,15 +375,13 @@ pub enum Spawned {
 /// `spawn`: creates a started fan-out step's tasks, one per element, in one statement.
 pub fn spawn(client: &mut SpiClient<'_>, run_id: Uuid, step_slug: &str) -> Result<Spawned> {
     let args: [DatumWithOid; 2] = [run_id.into(), step_slug.into()];
-    let Some(row) = plans::first_row(client, &plans::SPAWN_FANOUT_TASKS, &args)? else {
+    let Some(spawned) = plans::row(client, &plans::SPAWN_FANOUT_TASKS, &args)? else {
         return Err(PgflowError::UnknownStepOfRun { run_id: run_id.to_string(), step_slug: step_slug.to_string() });
     };
-    let json_type = get::<String>(&row, "arr_type")?;
-    let dep_slug = get::<String>(&row, "dep_slug")?;
-    let path = get::<String>(&row, "fanout_path")?;
-    Ok(match (json_type.as_deref(), get::<i32>(&row, "tasks")?) {
+    let (json_type, dep_slug, path) = (spawned.arr_type, spawned.dep_slug, spawned.fanout_path);
+    Ok(match (json_type.as_deref(), spawned.tasks) {
         (Some("array"), Some(0)) => Spawned::Empty,
-        (Some("array"), Some(n)) => Spawned::Tasks { items: n, subflow: get::<bool>(&row, "subflow")? == Some(true) },
+        (Some("array"), Some(n)) => Spawned::Tasks { items: n, subflow: spawned.subflow },
         (got, _) => Spawned::NotAnArray(PgflowError::NotAnArray {
             run_id: run_id.to_string(),
             step_slug: step_slug.to_string(),
@@ -444,30 +430,29 @@ fn finish_step(
     // batch would otherwise take one per answer, past the 64 a backend's subtransaction cache holds).
     let ended = if aggregated {
         subtransaction::catching(PgSqlErrorCode::ERRCODE_PROGRAM_LIMIT_EXCEEDED, || {
-            plans::first_row(client, &plans::FINISH_STEP, &args)
+            plans::row(client, &plans::FINISH_STEP, &args)
         })?
     } else {
-        Ok(plans::first_row(client, &plans::FINISH_STEP, &args)?)
+        Ok(plans::row(client, &plans::FINISH_STEP, &args)?)
     };
-    let row = match ended {
-        Ok(Some(row)) => row,
+    let finished = match ended {
+        Ok(Some(finished)) => finished,
         Ok(None) => return Ok(RunState::Going), // not started any more: someone else ended it
         // Only answers, failures and deadlines end an aggregating fan-out (a direct call ends an
         // empty one at most), so the step fails whatever the strictness.
         Err(limit) => {
             let key: [DatumWithOid; 2] = [run_id.into(), step_slug.into()];
-            let when_exhausted =
-                plans::first::<String>(client, &plans::STEP_FOR_SPAWN, &key, "when_exhausted")?.unwrap_or_default();
+            let step = plans::row(client, &plans::STEP_FOR_SPAWN, &key)?.ok_or_else(|| {
+                PgflowError::UnknownStepOfRun { run_id: run_id.to_string(), step_slug: step_slug.to_string() }
+            })?;
             let message = reason::output_too_big(&limit);
-            return step_failed(client, run_id, step_slug, &when_exhausted, &message, Cause::HandlerFailed);
+            return step_failed(client, run_id, step_slug, step.when_exhausted, &message, Cause::HandlerFailed);
         }
     };
-    let remaining = get::<i32>(&row, "remaining_steps")?.unwrap_or(1);
-    let released = get::<i32>(&row, "released_steps")?.unwrap_or(0);
-    if remaining == 0 {
+    if finished.remaining_steps == 0 {
         return complete_run(client, run_id);
     }
-    if released > 0 {
+    if finished.released_steps > 0 {
         return start_ready_steps(client, run_id, strictness);
     }
     Ok(RunState::Going)
@@ -480,23 +465,23 @@ fn step_failed(
     client: &mut SpiClient<'_>,
     run_id: Uuid,
     step_slug: &str,
-    when_exhausted: &str,
+    when_exhausted: WhenFailed,
     message: &str,
     cause: Cause,
 ) -> Result<RunState> {
     match when_exhausted {
-        "skip" | "skip-cascade" => {
+        WhenFailed::Skip | WhenFailed::SkipCascade => {
             let args = [run_id.into(), step_slug.into(), optional(None::<&str>, TEXTOID)];
             plans::run(client, &plans::CANCEL_STEP_TASKS, &args)?;
             cancel_children(client, run_id, Some(step_slug))?;
-            if when_exhausted == "skip-cascade" {
+            if when_exhausted == WhenFailed::SkipCascade {
                 // Before the step ends, so that ending it releases no step that is to be skipped.
                 let args: [DatumWithOid; 2] = [run_id.into(), step_slug.into()];
                 plans::run(client, &plans::SKIP_DOWNSTREAM, &args)?;
             }
             finish_step(client, run_id, step_slug, Ending::Skipped(message, cause), Strictness::FailStep)
         }
-        _ => {
+        WhenFailed::Fail => {
             let run_message = reason::step_failed_run(step_slug, message);
             fail_run(client, run_id, Some((step_slug, message)), &run_message, false)?;
             Ok(RunState::Ended)
@@ -524,36 +509,29 @@ fn tasks_exhausted(client: &mut SpiClient<'_>, exhausted: Vec<((Uuid, String), L
         }
         let args: [DatumWithOid; 4] =
             [run_id.into(), step_slug.as_str().into(), lost.task_indexes.into(), lost.items.into()];
-        let Some(row) = plans::first_row(client, &plans::COUNT_EXHAUSTED, &args)? else {
+        let Some(counted) = plans::row(client, &plans::COUNT_EXHAUSTED, &args)? else {
             continue; // the step ended meanwhile
         };
-        let step_type = get::<String>(&row, "step_type")?.unwrap_or_default();
-        let policy = get::<String>(&row, "fanout_policy")?.unwrap_or_default();
-        let when_exhausted = get::<String>(&row, "when_exhausted")?.unwrap_or_default();
-        let total = get::<i32>(&row, "initial_tasks")?.unwrap_or(0);
-        let failed = get::<i32>(&row, "failed_tasks")?.unwrap_or(0);
-        let remaining = get::<i32>(&row, "remaining_tasks")?.unwrap_or(0);
-        let limit = get::<i32>(&row, "failure_limit")?;
-        let step_fails = match policy.as_str() {
-            "collect_all" => false,
-            "threshold" => failed > limit.unwrap_or(i32::MAX),
-            _ => failed > 0,
+        let (policy, failed, limit) = (counted.fanout_policy, counted.failed_tasks, counted.failure_limit);
+        let step_fails = match policy {
+            FanoutPolicy::CollectAll => false,
+            FanoutPolicy::Threshold => failed > limit.unwrap_or(i32::MAX),
+            FanoutPolicy::FailFast => failed > 0,
         };
         let state = if step_fails {
             let args: [DatumWithOid; 2] = [run_id.into(), step_slug.as_str().into()];
-            let first = match plans::first_row(client, &plans::FIRST_FAILURE, &args)? {
-                Some(row) => Some((
-                    get::<i32>(&row, "task_index")?.unwrap_or(0),
-                    get::<String>(&row, "error_message")?.unwrap_or_default(),
-                )),
-                None => None,
-            };
-            let message = match (step_type.as_str(), first) {
+            // A task failed by hand with no message has none to show.
+            let first = plans::row(client, &plans::FIRST_FAILURE, &args)?
+                .map(|first| (first.task_index, first.error_message.unwrap_or_default()));
+            let total = counted.initial_tasks;
+            let message = match (counted.step_type.as_str(), first) {
                 ("single", Some((index, error))) => reason::task_failed(index, &error),
-                (_, first) => reason::fanout_failed(failed, total, limit.filter(|_| policy == "threshold"), first),
+                (_, first) => {
+                    reason::fanout_failed(failed, total, limit.filter(|_| policy == FanoutPolicy::Threshold), first)
+                }
             };
-            step_failed(client, run_id, &step_slug, &when_exhausted, &message, Cause::HandlerFailed)?
-        } else if remaining == 0 {
+            step_failed(client, run_id, &step_slug, counted.when_exhausted, &message, Cause::HandlerFailed)?
+        } else if counted.remaining_tasks == 0 {
             finish_step(client, run_id, &step_slug, Ending::Completed { aggregated: true }, Strictness::FailStep)?
         } else {
             RunState::Going
@@ -619,7 +597,7 @@ fn start_shard() -> i32 {
 /// claims need no lock, or another holds it and `wait` was false).
 pub fn lock_flow_capacity(client: &mut SpiClient<'_>, flow_slug: &str, wait: bool) -> Result<bool> {
     let args: [DatumWithOid; 2] = [flow_slug.into(), wait.into()];
-    Ok(plans::first::<bool>(client, &plans::LOCK_FLOW_CAPACITY, &args, "locked")?.unwrap_or(false))
+    Ok(plans::row(client, &plans::LOCK_FLOW_CAPACITY, &args)?.is_some_and(|capacity| capacity.locked))
 }
 
 /// The tasks a claim returned.
@@ -627,7 +605,7 @@ pub fn claimed_tasks(table: SpiTupleTable<'_>) -> Result<Vec<RawTaskRecord>> {
     let mut claimed = Vec::with_capacity(table.len());
     for row in table {
         pgrx::check_for_interrupts!();
-        if let Some(task) = get::<RawTaskRecord>(&row, "task")? {
+        if let Some(task) = plans::column::<RawTaskRecord>(&row, &plans::CLAIM_TASKS, rows::ClaimTasks::TASK)? {
             claimed.push(task);
         }
     }
@@ -643,16 +621,16 @@ pub fn requeue_expired_leases(client: &mut SpiClient<'_>, flow_slug: &str) -> Re
 /// `lease expired` on the last attempt: no poll can claim the task again, so it fails, through
 /// the same path as a worker's failure, lest its run hang.
 pub fn fail_expired_last_attempts(client: &mut SpiClient<'_>, flow_slug: &str) -> Result<()> {
-    let table = plans::run(client, &plans::EXPIRED_LAST_ATTEMPTS, &[flow_slug.into()])?;
-    if table.is_empty() {
+    let expired = plans::rows(client, &plans::EXPIRED_LAST_ATTEMPTS, &[flow_slug.into()])?;
+    if expired.is_empty() {
         return Ok(());
     }
     let (mut run_ids, mut step_slugs, mut indexes, mut messages) = (vec![], vec![], vec![], vec![]);
-    for row in table {
-        run_ids.push(get_required::<Uuid>(&row, "run_id")?);
-        step_slugs.push(get::<String>(&row, "step_slug")?.unwrap_or_default());
-        indexes.push(get::<i32>(&row, "task_index")?.unwrap_or_default());
-        messages.push(reason::lease_expired(get::<i32>(&row, "attempts_count")?.unwrap_or_default()));
+    for task in expired {
+        run_ids.push(task.run_id);
+        step_slugs.push(task.step_slug);
+        indexes.push(task.task_index);
+        messages.push(reason::lease_expired(task.attempts_count));
     }
     let args: [DatumWithOid; 6] =
         [run_ids.clone().into(), step_slugs.into(), indexes.into(), messages.into(), plans::null(UUIDOID), true.into()];
@@ -662,7 +640,7 @@ pub fn fail_expired_last_attempts(client: &mut SpiClient<'_>, flow_slug: &str) -
 
 /// `heartbeat`: the lease of a started task held by the caller ends `seconds` from now.
 pub fn extend_lease(client: &mut SpiClient<'_>, args: &[DatumWithOid<'_>; 5]) -> Result<Option<TimestampWithTimeZone>> {
-    plans::first::<TimestampWithTimeZone>(client, &plans::EXTEND_LEASE, args, "lease_ends_at")
+    Ok(plans::row(client, &plans::EXTEND_LEASE, args)?.and_then(|extended| extended.lease_ends_at))
 }
 
 /// The locks a batch of answers takes first (`lock_answered_tasks.sql`): the runs' lock shared, then
@@ -684,7 +662,7 @@ pub fn complete_tasks(
     args: &[DatumWithOid<'_>; 5],
     keep_rows: bool,
 ) -> Result<(usize, Vec<RawStepTask>)> {
-    let statement = if batch { &plans::COMPLETE_TASKS } else { &plans::COMPLETE_TASK };
+    let statement: &plans::StatementInfo = if batch { &plans::COMPLETE_TASKS } else { &plans::COMPLETE_TASK };
     let table = plans::run(client, statement, args)?;
     let mut count = 0;
     let mut completed = Vec::with_capacity(if keep_rows { table.len() } else { 0 });
@@ -692,16 +670,18 @@ pub fn complete_tasks(
     for row in table {
         pgrx::check_for_interrupts!();
         // Only the task column's null flag is read when the rows are not kept: no copy of them.
-        if get::<bool>(&row, "is_task")? == Some(true) {
+        // complete_task.sql and complete_tasks.sql return the same columns (a test checks).
+        if plans::required_column::<bool>(&row, statement, Answer::IS_TASK)? {
             count += 1;
             if keep_rows {
-                completed.extend(get::<RawStepTask>(&row, "task")?);
+                completed.extend(plans::column::<RawStepTask>(&row, statement, Answer::TASK)?);
             }
         } else {
+            // A row of a step this ended.
             finished_steps.push((
-                get_required::<Uuid>(&row, "run_id")?,
-                get::<String>(&row, "step_slug")?.unwrap_or_default(),
-                get::<bool>(&row, "aggregated")?.unwrap_or(true),
+                plans::required_column::<Uuid>(&row, statement, Answer::RUN_ID)?,
+                plans::required_column::<String>(&row, statement, Answer::STEP_SLUG)?,
+                plans::required_column::<bool>(&row, statement, Answer::AGGREGATED)?,
             ));
         }
     }
@@ -716,16 +696,16 @@ pub fn complete_tasks(
 /// item (complete_tasks left it started) fails that attempt, saying what it got, as a worker's
 /// failure would. `args` are complete_tasks'. Returns how many answers were such.
 pub fn fail_wrong_batch_answers(client: &mut SpiClient<'_>, args: &[DatumWithOid<'_>; 5]) -> Result<usize> {
-    let table = plans::run(client, &plans::WRONG_BATCH_ANSWERS, args)?;
-    if table.is_empty() {
+    let wrong_answers = plans::rows(client, &plans::WRONG_BATCH_ANSWERS, args)?;
+    if wrong_answers.is_empty() {
         return Ok(0);
     }
     let (mut run_ids, mut step_slugs, mut indexes, mut messages) = (vec![], vec![], vec![], vec![]);
-    for row in table {
-        run_ids.push(get_required::<Uuid>(&row, "run_id")?);
-        step_slugs.push(get::<String>(&row, "step_slug")?.unwrap_or_default());
-        indexes.push(get::<i32>(&row, "task_index")?.unwrap_or_default());
-        messages.push(get::<String>(&row, "message")?.unwrap_or_default());
+    for answer in wrong_answers {
+        run_ids.push(answer.run_id);
+        step_slugs.push(answer.step_slug);
+        indexes.push(answer.task_index);
+        messages.push(answer.message);
     }
     let wrong = run_ids.len();
     let args: [DatumWithOid; 6] =
@@ -750,7 +730,7 @@ pub fn fail_tasks(
             let [run_ids, step_slugs, task_indexes, _, worker_id, _] = args;
             let keys =
                 [plans::copy(run_ids), plans::copy(step_slugs), plans::copy(task_indexes), plans::copy(worker_id)];
-            plans::first::<Vec<Uuid>>(client, &plans::EXHAUSTING_RUNS, &keys, "run_ids")?.unwrap_or_default()
+            plans::row(client, &plans::EXHAUSTING_RUNS, &keys)?.map(|found| found.run_ids).unwrap_or_default()
         }
     };
     if !locked.is_empty() {
@@ -761,15 +741,16 @@ pub fn fail_tasks(
     let mut exhausted_tasks: Vec<(Uuid, String, i32, i32)> = Vec::new();
     for row in table {
         pgrx::check_for_interrupts!();
-        if get::<bool>(&row, "exhausted")? == Some(true) {
+        let statement = &plans::FAIL_TASKS;
+        if plans::required_column::<bool>(&row, statement, rows::FailTasks::EXHAUSTED)? {
             exhausted_tasks.push((
-                get_required::<Uuid>(&row, "run_id")?,
-                get::<String>(&row, "step_slug")?.unwrap_or_default(),
-                get::<i32>(&row, "task_index")?.unwrap_or_default(),
-                get::<i32>(&row, "items")?.unwrap_or(1),
+                plans::required_column::<Uuid>(&row, statement, rows::FailTasks::RUN_ID)?,
+                plans::required_column::<String>(&row, statement, rows::FailTasks::STEP_SLUG)?,
+                plans::required_column::<i32>(&row, statement, rows::FailTasks::TASK_INDEX)?,
+                plans::required_column::<i32>(&row, statement, rows::FailTasks::ITEMS)?,
             ));
         }
-        if let Some(task) = get::<RawStepTask>(&row, "task")? {
+        if let Some(task) = plans::column::<RawStepTask>(&row, statement, rows::FailTasks::TASK)? {
             answered.push(task);
         }
     }
@@ -812,16 +793,10 @@ pub fn fail_tasks(
 /// `deadline passed`: fails runs past their run_timeout and times out fan-outs past their
 /// fanout_timeout (of one flow, or of all). Returns how many deadlines it acted on.
 pub fn enforce_deadlines(client: &mut SpiClient<'_>, flow_slug: Option<&str>) -> Result<i32> {
-    let table = plans::run(client, &plans::DUE_DEADLINES, &[optional(flow_slug, TEXTOID)])?;
-    let mut due = Vec::with_capacity(table.len());
-    for row in table {
-        due.push((
-            get_required::<Uuid>(&row, "run_id")?,
-            get::<String>(&row, "kind")?.unwrap_or_default() != "run",
-            get::<String>(&row, "step_slug")?,
-            get::<i32>(&row, "timeout_seconds")?.unwrap_or(0),
-        ));
-    }
+    let mut due: Vec<_> = plans::rows(client, &plans::DUE_DEADLINES, &[optional(flow_slug, TEXTOID)])?
+        .into_iter()
+        .map(|deadline| (deadline.run_id, deadline.kind != "run", deadline.step_slug, deadline.timeout_seconds))
+        .collect();
     // Runs in run_id order, so that two sessions enforcing at once take the locks in one order;
     // a run's own deadline before its steps'.
     due.sort_by(|a, b| (a.0.as_bytes(), a.1).cmp(&(b.0.as_bytes(), b.1)));
@@ -851,21 +826,17 @@ pub fn enforce_deadlines(client: &mut SpiClient<'_>, flow_slug: Option<&str>) ->
 /// otherwise the step fails.
 fn step_timed_out(client: &mut SpiClient<'_>, run_id: Uuid, step_slug: &str) -> Result<bool> {
     let args: [DatumWithOid; 2] = [run_id.into(), step_slug.into()];
-    let Some(row) = plans::first_row(client, &plans::STEP_PAST_DEADLINE, &args)? else {
+    let Some(past) = plans::row(client, &plans::STEP_PAST_DEADLINE, &args)? else {
         return Ok(false); // ended, or no longer past its deadline
     };
-    let policy = get::<String>(&row, "fanout_policy")?.unwrap_or_default();
-    let when_exhausted = get::<String>(&row, "when_exhausted")?.unwrap_or_default();
-    let total = get::<i32>(&row, "initial_tasks")?.unwrap_or(0);
-    let seconds = get::<i32>(&row, "timeout_seconds")?.unwrap_or(0);
     let args = [run_id.into(), step_slug.into(), reason::ITEM_TIMED_OUT.into()];
-    let unfinished = plans::first::<i32>(client, &plans::CANCEL_STEP_TASKS, &args, "cancelled")?.unwrap_or(0);
+    let unfinished = plans::row(client, &plans::CANCEL_STEP_TASKS, &args)?.map_or(0, |cancelled| cancelled.cancelled);
     cancel_children(client, run_id, Some(step_slug))?;
-    if policy == "collect_all" {
+    if past.fanout_policy == FanoutPolicy::CollectAll {
         finish_step(client, run_id, step_slug, Ending::Completed { aggregated: true }, Strictness::FailStep)?;
     } else {
-        let message = reason::fanout_timed_out(seconds, unfinished, total);
-        step_failed(client, run_id, step_slug, &when_exhausted, &message, Cause::HandlerFailed)?;
+        let message = reason::fanout_timed_out(past.timeout_seconds, unfinished, past.initial_tasks);
+        step_failed(client, run_id, step_slug, past.when_exhausted, &message, Cause::HandlerFailed)?;
     }
     Ok(true)
 }
@@ -883,21 +854,17 @@ pub type Change = (String, String, String, String);
 pub fn repair_run(client: &mut SpiClient<'_>, run_id: Uuid) -> Result<Vec<Change>> {
     lock_runs(client, vec![run_id].into())?;
     let mut changes = Vec::new();
-    for row in plans::run(client, &plans::REPAIR_RUN, &[run_id.into()])? {
-        changes.push((
-            get::<String>(&row, "subject")?.unwrap_or_default(),
-            get::<String>(&row, "what")?.unwrap_or_default(),
-            get::<String>(&row, "was")?.unwrap_or_default(),
-            get::<String>(&row, "now")?.unwrap_or_default(),
-        ));
+    // A value that was or is NULL (initial_tasks before a spawn) shows as empty.
+    for change in plans::rows(client, &plans::REPAIR_RUN, &[run_id.into()])? {
+        changes.push((change.subject, change.what, change.was.unwrap_or_default(), change.now.unwrap_or_default()));
     }
     let repaired = statuses(client, run_id)?;
     if status_of(&repaired, "run") != Some("started") {
         return Ok(changes);
     }
     let mut steps = Vec::new();
-    for row in plans::run(client, &plans::STARTED_STEPS, &[run_id.into()])? {
-        steps.push(((run_id, get::<String>(&row, "step_slug")?.unwrap_or_default()), Lost::default()));
+    for started in plans::rows(client, &plans::STARTED_STEPS, &[run_id.into()])? {
+        steps.push(((run_id, started.step_slug), Lost::default()));
     }
     tasks_exhausted(client, steps)?;
     if status_of(&statuses(client, run_id)?, "run") == Some("started") {
@@ -919,39 +886,34 @@ fn status_of<'a>(statuses: &'a [(String, String)], subject: &str) -> Option<&'a 
 
 /// The run's status and each step's, as (subject, status): subject 'run' or 'step <slug>'.
 fn statuses(client: &mut SpiClient<'_>, run_id: Uuid) -> Result<Vec<(String, String)>> {
-    let mut statuses = Vec::new();
-    for row in plans::run(client, &plans::RUN_STATUSES, &[run_id.into()])? {
-        statuses.push((
-            get::<String>(&row, "subject")?.unwrap_or_default(),
-            get::<String>(&row, "status")?.unwrap_or_default(),
-        ));
-    }
-    Ok(statuses)
+    Ok(plans::rows(client, &plans::RUN_STATUSES, &[run_id.into()])?
+        .into_iter()
+        .map(|status| (status.subject, status.status))
+        .collect())
 }
 
 /// `prune`: finished runs that ended before `older_than` ago are deleted with their steps and
 /// tasks, oldest first, at most `max_runs` (prune_runs.sql). Returns how many.
 pub fn prune_runs(client: &mut SpiClient<'_>, args: &[DatumWithOid<'_>; 3]) -> Result<i64> {
-    Ok(plans::first::<i64>(client, &plans::PRUNE_RUNS, args, "pruned")?.unwrap_or(0))
+    Ok(plans::row(client, &plans::PRUNE_RUNS, args)?.map_or(0, |pruned| pruned.pruned))
 }
 
 /// `delete flow with its data` (pgflow's `delete_flow_and_data`): each unfinished top-level run
 /// of the flow as `cancel` (the child runs below it with it), then `delete flow`.
 pub fn delete_flow_and_data(client: &mut SpiClient<'_>, flow_slug: &str) -> Result<()> {
     // The flow's row lock first, as delete_flow takes it: no run of it starts meanwhile.
-    if plans::first::<Row>(client, &plans::FIND_FLOW, &[flow_slug.into()], "f")?.is_none() {
+    if plans::row(client, &plans::FIND_FLOW, &[flow_slug.into()])?.is_none() {
         return Err(PgflowError::UnknownFlow(flow_slug.to_string()));
     }
-    let unfinished: Vec<Uuid> = plans::run(client, &plans::UNFINISHED_RUNS, &[flow_slug.into()])?
-        .map(|row| get_required::<Uuid>(&row, "run_id"))
-        .collect::<Result<_>>()?;
-    for run_id in unfinished {
+    for unfinished in plans::rows(client, &plans::UNFINISHED_RUNS, &[flow_slug.into()])? {
         pgrx::check_for_interrupts!();
-        cancel_run(client, run_id)?;
+        cancel_run(client, unfinished.run_id)?;
     }
     match delete_flow(client, flow_slug)? {
         0 => Ok(()),
-        left => Err(PgflowError::Internal(format!("flow '{flow_slug}' kept {left} unfinished run(s) after they were cancelled"))),
+        left => Err(PgflowError::Internal(format!(
+            "flow '{flow_slug}' kept {left} unfinished run(s) after they were cancelled"
+        ))),
     }
 }
 
@@ -959,18 +921,17 @@ pub fn delete_flow_and_data(client: &mut SpiClient<'_>, flow_slug: &str) -> Resu
 /// are unfinished, and deletes nothing when any is.
 pub fn delete_flow(client: &mut SpiClient<'_>, flow_slug: &str) -> Result<i64> {
     // The flow's row lock: a run started meanwhile waits for this transaction, then finds no flow.
-    if plans::first::<Row>(client, &plans::FIND_FLOW, &[flow_slug.into()], "f")?.is_none() {
+    if plans::row(client, &plans::FIND_FLOW, &[flow_slug.into()])?.is_none() {
         return Err(PgflowError::UnknownFlow(flow_slug.to_string()));
     }
-    if let Some(user) = plans::first_row(client, &plans::SUBFLOW_USERS, &[flow_slug.into()])? {
+    if let Some(user) = plans::row(client, &plans::SUBFLOW_USERS, &[flow_slug.into()])? {
         return Err(PgflowError::InUse(format!(
             "flow '{flow_slug}' is the sub-flow of step '{}' of flow '{}'; delete that flow first",
-            get::<String>(&user, "step_slug")?.unwrap_or_default(),
-            get::<String>(&user, "flow_slug")?.unwrap_or_default()
+            user.step_slug, user.flow_slug
         )));
     }
-    let unfinished = plans::first::<i64>(client, &plans::COUNT_UNFINISHED_RUNS, &[flow_slug.into()], "unfinished")?;
-    let unfinished = unfinished.unwrap_or(0);
+    let unfinished =
+        plans::row(client, &plans::COUNT_UNFINISHED_RUNS, &[flow_slug.into()])?.map_or(0, |count| count.unfinished);
     if unfinished == 0 {
         plans::run(client, &plans::DELETE_FLOW, &[flow_slug.into()])?;
     }

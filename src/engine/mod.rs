@@ -8,6 +8,7 @@ pub mod runs;
 pub mod shape;
 pub mod tasks;
 pub mod wait;
+pub mod words;
 
 /// A row of a pgflow table or composite type, copied out of SPI to be returned to the caller.
 pub type Row = pgrx::composite_type!('static, "any");

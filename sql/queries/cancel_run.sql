@@ -1,9 +1,0 @@
--- $1 run_id. Marks a started run cancelled and notifies listeners; returns nothing when it is not
--- started any more, and for a child run the task it works for.
-with cancelled as (
-  update pgflow.runs
-  set status = 'cancelled', cancelled_at = clock_timestamp()
-  where run_id = $1 and status = 'started'
-  returning run_id, flow_slug, parent_run_id, parent_step_slug, parent_task_index
-)
-select c.run_id, c.parent_run_id, c.parent_step_slug, c.parent_task_index, pg_notify('pgflow', json_build_object('run_id', c.run_id, 'flow_slug', c.flow_slug, 'step_slug', null, 'status', 'cancelled')::text) from cancelled c

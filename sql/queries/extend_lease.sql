@@ -1,8 +1,0 @@
--- $1 run_id, $2 step_slug, $3 task_index, $4 seconds, $5 worker_id (NULL: any holder).
--- A heartbeat: the lease of a started task held by the worker now ends $4 seconds from now.
--- Returns the new lease end; nothing when the task is not started or another worker holds it.
-update pgflow.step_tasks t
-set visible_at = clock_timestamp() + make_interval(secs => $4)
-where t.run_id = $1 and t.step_slug = $2 and t.task_index = $3
-  and t.status is not distinct from 'started' and ($5::uuid is null or t.worker_id = $5)
-returning t.visible_at as lease_ends_at

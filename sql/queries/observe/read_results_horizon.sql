@@ -1,0 +1,13 @@
+-- args: run_id uuid
+-- returns: horizon bigint null
+-- $1 run_id. read_results' first statement, run in a subtransaction that is then rolled back: takes
+-- the run tree's lock exclusively (see lock_runs.sql), which waits for every answer, failure and
+-- cancellation of the tree in flight (each takes a result_seq only while holding that lock, shared
+-- or exclusively), and reads the last result_seq handed out while no such change is half done. Every
+-- result_seq up to this horizon is then committed or rolled back, so a page read up to it in a
+-- later snapshot has no gap that a later commit could fill: a cursor never skips a result. (Answers
+-- to one step no longer commit in one order: they count on parts of the step, see step_parts in
+-- schema.sql.) Rolling the subtransaction back releases the lock at once.
+select (select s.last_value from pgflow.step_tasks_result_seq s) as horizon
+from (select count(pg_advisory_xact_lock(1885824620, hashtext(r.root_run_id::text))) as locked
+        from pgflow.runs r where r.run_id = $1) l

@@ -1,2 +1,0 @@
--- $1 run_id
-select exists (select from pgflow.runs where run_id = $1)

@@ -1,0 +1,35 @@
+-- args: run_id uuid, step_slug text
+-- returns: run_id uuid, notified void null, steps_notified bigint
+-- $1 run_id, $2 step_slug (NULL: every step). The started child runs of the run (of that step's
+-- tasks only, when given) and every started run below them are cancelled with their unfinished
+-- steps and tasks, in one statement: a run that ended, or a step whose tasks were cancelled, leaves
+-- no work running for it. The caller holds the tree's lock. Notifies listeners of each run and
+-- step, and returns the cancelled runs.
+with recursive below (run_id) as (
+  select r.run_id from pgflow.runs r
+  where r.parent_run_id = $1 and ($2::text is null or r.parent_step_slug = $2) and r.status = 'started'
+  union all
+  select r.run_id from below b join pgflow.runs r on r.parent_run_id = b.run_id
+  where r.status = 'started'
+), run as (
+  update pgflow.runs r
+  set status = 'cancelled', cancelled_at = clock_timestamp()
+  where r.run_id = any (array(select run_id from below)) and r.status = 'started'
+  returning r.run_id, r.flow_slug
+), task as (
+  update pgflow.step_tasks t
+  set status = 'cancelled', result_seq = nextval('pgflow.step_tasks_result_seq')
+  where t.run_id = any (array(select run_id from run)) and t.status in ('queued', 'started')
+), step as (
+  update pgflow.step_states ss
+  set status = 'cancelled'
+  where ss.run_id = any (array(select run_id from run)) and ss.status in ('created', 'started')
+  returning ss.run_id, ss.flow_slug, ss.step_slug
+)
+select r.run_id,
+       pg_notify('pgflow', json_build_object('run_id', r.run_id, 'flow_slug', r.flow_slug, 'step_slug', null,
+                                             'status', 'cancelled')::text) as notified,
+       (select count(pg_notify('pgflow', json_build_object('run_id', s.run_id, 'flow_slug', s.flow_slug,
+                                                           'step_slug', s.step_slug, 'status', 'cancelled')::text))
+          from step s where s.run_id = r.run_id) as steps_notified
+from run r

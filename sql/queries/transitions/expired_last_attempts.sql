@@ -1,0 +1,16 @@
+-- args: flow_slug text
+-- returns: run_id uuid, step_slug text, task_index integer,
+--   attempts_count integer
+-- $1 flow_slug. Started tasks whose lease ran out on their last attempt: no poll can claim them
+-- again, so the caller fails them (through fail_tasks, under their runs' locks) lest their runs
+-- hang. Reads only; the lease index bounds it to the expired leases.
+select q.run_id, q.step_slug, q.task_index, q.attempts_count
+from pgflow.step_tasks q
+join pgflow.steps s on s.flow_slug = q.flow_slug and s.step_slug = q.step_slug
+join pgflow.flows f on f.flow_slug = s.flow_slug
+where q.flow_slug = $1
+  and q.status = 'started'
+  -- A subquery, evaluated once, so that the bound is an index condition.
+  and q.visible_at <= (select clock_timestamp())
+  and q.attempts_count >= coalesce(s.opt_max_attempts, f.opt_max_attempts)
+order by q.run_id, q.step_slug, q.task_index

@@ -1,0 +1,14 @@
+-- args: flow_slug text, wait boolean
+-- returns: locked boolean
+-- $1 flow_slug, $2 whether to wait for the lock. Takes the flow's capacity lock (until the
+-- transaction ends) when the flow has a max_concurrency, so that claims of a capped flow count its
+-- leases one after another; returns whether the caller now holds it. Without waiting, a lock
+-- another holds is not taken (complete_tasks_and_poll's second claim, made while it holds steps'
+-- rows that the holder may be waiting for). A separate statement: the claim that follows counts
+-- with a snapshot taken after the lock was granted, which sees every lease the previous holder
+-- committed.
+select case when f.max_concurrency is null then false
+            when $2 then pg_advisory_xact_lock(1885824623, hashtext(f.flow_slug)) is not null
+            else pg_try_advisory_xact_lock(1885824623, hashtext(f.flow_slug)) end as locked
+from pgflow.flows f
+where f.flow_slug = $1

@@ -1,0 +1,13 @@
+-- args: run_ids uuid[]
+-- returns: locked integer null
+-- $1 run_ids. Takes the run lock of each run, exclusively, in key order (see docs/architecture.md,
+-- "Locks"): every transition that may cancel or reset tasks held by others (a failure, a deadline,
+-- a cancellation, a redrive) holds it, so no answer of the run is half done meanwhile. Answers take
+-- the same lock shared, so they do not wait for one another. The lock is the run tree's: all the
+-- runs below a top-level run share its lock (a child's end acts on its parent, a parent's end on
+-- its children), so a tree is always locked in one step, never parent and child in two orders.
+select count(pg_advisory_xact_lock(1885824620, hashtext(k.root_run_id::text)))::int as locked
+from (select distinct coalesce(r.root_run_id, a.run_id) as root_run_id
+        from unnest($1::uuid[]) as a (run_id)
+        left join pgflow.runs r on r.run_id = a.run_id
+       order by 1) k

@@ -1,0 +1,164 @@
+-- args: run_id uuid
+-- returns: subject text, what text, was text null, now text null
+-- $1 run_id (the caller holds its lock exclusively). Sets every counter and status of the run that
+-- disagrees with its tasks (the source of truth) to what they say, as verify_run.sql computes it:
+-- per step the task counts, remaining_tasks and remaining_deps, initial_tasks, a completed
+-- step's output, its parts (see step_parts in schema.sql); a step not started (or completed) while
+-- it has unfinished tasks in a started run is started again; unfinished tasks of an ended run or of an ended step are cancelled; then the
+-- run's remaining_steps. What finishing or failing the steps so repaired entails is the caller's
+-- (the state machine's) next move. Returns each change as (subject, what, was, now).
+with item as (
+  -- The run's items: a task of one item as it is, a batch as one row per item (its index, its
+  -- own output), so that counts and outputs are the items' as the counters and finish_step.sql
+  -- keep them.
+  -- aggregated: the step is a completed fan-out whose output is its items' outputs (or
+  -- envelopes): only those are aggregated below. A fan-out's outputs may be past what one JSON
+  -- value holds, which failed the step (machine::finish_step), and must not fail this statement.
+  select t.step_slug, t.status, t.error_message, t.attempts_count, t.shard as part,
+         coalesce(t.first_index + i.ord - 1, t.task_index)::int as task_index,
+         case when t.first_index is null then t.output else t.output -> (i.ord - 1)::int end as output,
+         w.aggregated
+  from pgflow.step_tasks t
+  join (select ss.step_slug, ss.status = 'completed' and s.step_type = 'fanout' and s.aggregate as aggregated
+          from pgflow.step_states ss
+          join pgflow.steps s on s.flow_slug = ss.flow_slug and s.step_slug = ss.step_slug
+         where ss.run_id = $1) w on w.step_slug = t.step_slug
+  cross join lateral generate_series(1, case when t.first_index is null then 1 else jsonb_array_length(t.item) end)
+    as i (ord)
+  where t.run_id = $1
+), task_count as (
+  select t.step_slug,
+         count(*)::int as total,
+         count(*) filter (where t.status = 'completed')::int as completed,
+         count(*) filter (where t.status = 'failed')::int as failed,
+         count(*) filter (where t.status in ('queued', 'started'))::int as live,
+         (array_agg(t.output) filter (where t.task_index = 0))[1] as first_output,
+         -- A completed fan-out's output as finish_step.sql makes it: outputs, or envelopes.
+         coalesce(jsonb_agg(t.output order by t.task_index) filter (where t.aggregated), '[]') as outputs,
+         coalesce(jsonb_agg(case when t.status = 'completed' then jsonb_build_object('ok', true, 'value', t.output)
+                                 else jsonb_build_object('ok', false, 'error', t.error_message, 'attempts', t.attempts_count) end
+                            order by t.task_index) filter (where t.aggregated), '[]') as envelopes
+  from item t
+  group by t.step_slug
+), part_live as (
+  -- What each of the run's parts (see step_parts in schema.sql) should hold: its unfinished items.
+  select p.step_slug, p.part, p.remaining, coalesce(l.live, 0) as live
+  from pgflow.step_parts p
+  left join (select i.step_slug, i.part, count(*)::int as live from item i
+              where i.status in ('queued', 'started') group by 1, 2) l
+    on l.step_slug = p.step_slug and l.part = p.part
+  where p.run_id = $1
+), state as (
+  -- completed_tasks and remaining_tasks as they count, with the completions that wait in the
+  -- step's parts; parts_wrong: a started step's part that does not hold its unfinished items.
+  select ss.step_slug, ss.status, ss.remaining_deps, ss.initial_tasks, ss.remaining_tasks - u.completed as remaining_tasks,
+         ss.completed_tasks + u.completed as completed_tasks, ss.failed_tasks, ss.output, r.status as run_status,
+         ss.status = 'started' and exists (select from part_live pl where pl.step_slug = ss.step_slug and pl.remaining <> pl.live)
+           as parts_wrong,
+         s.step_type, s.fanout_policy, s.aggregate, s.step_index,
+         coalesce(tc.total, 0) as total, coalesce(tc.completed, 0) as completed,
+         coalesce(tc.failed, 0) as failed, coalesce(tc.live, 0) as live, tc.first_output,
+         coalesce(tc.outputs, '[]') as outputs, coalesce(tc.envelopes, '[]') as envelopes,
+         (select count(*)::int
+            from pgflow.deps d
+            left join pgflow.step_states dep on dep.run_id = ss.run_id and dep.step_slug = d.dep_slug
+           where d.flow_slug = ss.flow_slug and d.step_slug = ss.step_slug
+             and dep.status is distinct from 'completed' and dep.status is distinct from 'skipped') as deps_left
+  from pgflow.step_states ss
+  join pgflow.steps s on s.flow_slug = ss.flow_slug and s.step_slug = ss.step_slug
+  join pgflow.runs r on r.run_id = ss.run_id
+  left join task_count tc on tc.step_slug = ss.step_slug
+  cross join lateral (
+    select coalesce(sum(p.completed) filter (where p.remaining > 0), 0)::int as completed
+    from pgflow.step_parts p where p.run_id = $1 and p.step_slug = ss.step_slug) u
+  where ss.run_id = $1
+), target as (
+  select st.*,
+         case when st.run_status = 'started' and st.live > 0 and st.status in ('created', 'completed')
+              then 'started' else st.status end as new_status,
+         -- Unfinished tasks nobody will act on: in an ended run, or in a step that has ended.
+         st.live > 0 and (st.run_status <> 'started' or st.status in ('failed', 'skipped', 'cancelled'))
+           as cancel_live
+  from state st
+), fixed as (
+  select t.*,
+         case when t.total > 0 then t.total else t.initial_tasks end as new_initial,
+         case when t.new_status = 'started' and t.total > 0 then t.total - t.completed - t.failed
+              else t.remaining_tasks end as new_remaining,
+         case when t.new_status in ('created', 'started') then t.deps_left else t.remaining_deps end as new_deps,
+         case when t.new_status <> 'completed' then case when t.status = 'completed' then null else t.output end
+              when t.step_type = 'single' then coalesce(t.first_output, 'null'::jsonb)
+              when not t.aggregate then jsonb_build_object('total', t.total, 'completed', t.completed, 'failed', t.failed)
+              when t.fanout_policy <> 'fail_fast' then t.envelopes
+              else t.outputs end as new_output
+  from target t
+), fixed_step as (
+  select f.* from fixed f
+  where f.parts_wrong
+     or (f.status, f.initial_tasks, f.remaining_tasks, f.completed_tasks, f.failed_tasks, f.remaining_deps, f.output)
+        is distinct from
+        (f.new_status, f.new_initial, f.new_remaining, f.completed, f.failed, f.new_deps, f.new_output)
+), changed_parts as (
+  -- A step's row rewritten counts all its completions, so its parts hold none, and its
+  -- unfinished items.
+  update pgflow.step_parts p
+  set remaining = pl.live, completed = 0
+  from part_live pl
+  join fixed_step f on f.step_slug = pl.step_slug
+  where p.run_id = $1 and p.step_slug = pl.step_slug and p.part = pl.part
+), changed_steps as (
+  update pgflow.step_states ss
+  set status = f.new_status,
+      started_at = case when f.new_status = 'started' then coalesce(ss.started_at, clock_timestamp()) else ss.started_at end,
+      completed_at = case when f.new_status = 'completed' then ss.completed_at end,
+      initial_tasks = f.new_initial,
+      remaining_tasks = f.new_remaining,
+      completed_tasks = f.completed,
+      failed_tasks = f.failed,
+      remaining_deps = f.new_deps,
+      output = f.new_output
+  from fixed_step f
+  where ss.run_id = $1 and ss.step_slug = f.step_slug
+), cancelled_tasks as (
+  update pgflow.step_tasks t
+  set status = 'cancelled', result_seq = nextval('pgflow.step_tasks_result_seq')
+  from fixed f
+  where t.run_id = $1 and t.step_slug = f.step_slug and f.cancel_live and t.status in ('queued', 'started')
+), run_fix as (
+  select r.remaining_steps as was,
+         (select count(*)::int from fixed f where f.new_status not in ('completed', 'skipped')) as now
+  from pgflow.runs r
+  where r.run_id = $1
+), changed_run as (
+  update pgflow.runs r
+  set remaining_steps = run_fix.now
+  from run_fix
+  where r.run_id = $1 and r.remaining_steps <> run_fix.now
+), change (subject, what, was, now, step_index, ord) as (
+  select format('step %s', f.step_slug), c.what, c.was, c.now, f.step_index, c.ord
+  from fixed f
+  cross join lateral (values
+    (1, 'status', f.status, f.new_status),
+    (2, 'initial_tasks', f.initial_tasks::text, f.new_initial::text),
+    (3, 'completed_tasks', f.completed_tasks::text, f.completed::text),
+    (4, 'failed_tasks', f.failed_tasks::text, f.failed::text),
+    (5, 'remaining_tasks', f.remaining_tasks::text, f.new_remaining::text),
+    (6, 'remaining_deps', f.remaining_deps::text, f.new_deps::text),
+    (7, 'output', f.output::text, f.new_output::text),
+    (8, 'unfinished tasks', f.live::text, case when f.cancel_live then '0 (cancelled)' else f.live::text end)
+  ) as c (ord, what, was, now)
+  where c.was is distinct from c.now
+  union all
+  select format('step %s part %s', f.step_slug, pl.part), 'remaining', pl.remaining::text, pl.live::text, f.step_index, 9
+  from fixed f
+  join part_live pl on pl.step_slug = f.step_slug
+  where f.parts_wrong and pl.remaining <> pl.live
+  union all
+  select 'run', 'remaining_steps', rf.was::text, rf.now::text, -1, 0
+  from run_fix rf
+  where rf.was <> rf.now
+)
+-- (The updates above run whether or not this reads them, as every data-modifying CTE does.)
+select c.subject, c.what, coalesce(c.was, 'NULL') as was, coalesce(c.now, 'NULL') as now
+from change c
+order by c.step_index, c.ord
