@@ -28,6 +28,9 @@ struct Column {
 fn main() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("sql/queries");
     println!("cargo:rerun-if-changed=sql/queries");
+    println!("cargo:rerun-if-changed=sql/fragments.sql");
+    let fragments = fragments(&Path::new(env!("CARGO_MANIFEST_DIR")).join("sql/fragments.sql"));
+    let out_dir = std::env::var("OUT_DIR").unwrap();
     let mut files = Vec::new();
     let mut families: Vec<_> = fs::read_dir(&root).expect("sql/queries").map(|e| e.unwrap().path()).collect();
     families.sort();
@@ -50,6 +53,9 @@ fn main() {
         let stem = path.file_stem().unwrap().to_str().unwrap();
         let text = fs::read_to_string(path).unwrap();
         let (args, columns) = header(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        let expanded = expand(&text, &fragments).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        fs::create_dir_all(Path::new(&out_dir).join("sql").join(family)).unwrap();
+        fs::write(Path::new(&out_dir).join(format!("sql/{family}/{stem}.sql")), expanded).unwrap();
         let name = stem.to_uppercase();
         let row = camel(stem);
         let arg_oids: Vec<String> = args
@@ -68,7 +74,7 @@ fn main() {
             columns.iter().map(|c| format!("Column {{ name: {:?}, sql_type: {:?} }}", c.name, c.sql_type)).collect();
         writeln!(
             registry,
-            "pub static {name}: Statement<rows::{row}> = Statement::new(StatementInfo {{\n    name: {stem:?},\n    file: \"{family}/{stem}\",\n    sql: include_str!(concat!(env!(\"CARGO_MANIFEST_DIR\"), \"/sql/queries/{family}/{stem}.sql\")),\n    args: &[{}],\n    columns: &[{}],\n}});",
+            "pub static {name}: Statement<rows::{row}> = Statement::new(StatementInfo {{\n    name: {stem:?},\n    file: \"{family}/{stem}\",\n    sql: include_str!(concat!(env!(\"OUT_DIR\"), \"/sql/{family}/{stem}.sql\")),\n    args: &[{}],\n    columns: &[{}],\n}});",
             arg_oids.join(", "),
             column_list.join(", ")
         )
@@ -108,8 +114,14 @@ fn main() {
         writeln!(rows, "        }})\n    }}\n}}\n").unwrap();
     }
     writeln!(registry, "\n/// Every statement of the engine (a test prepares them all).\n#[allow(dead_code)]\npub static ALL: &[&StatementInfo] = &[{}];", all.iter().map(|n| format!("&{n}.info")).collect::<Vec<_>>().join(", ")).unwrap();
+    writeln!(
+        registry,
+        "\n/// The fragments of sql/fragments.sql (name, body), for the tests that compare their copies.\n#[allow(dead_code)]\npub static FRAGMENTS: &[(&str, &str)] = &[{}];",
+        fragments.iter().map(|(name, body)| format!("({name:?}, {body:?})")).collect::<Vec<_>>().join(", ")
+    )
+    .unwrap();
     writeln!(registry, "\n/// The row of each statement, one struct per file.\npub mod rows {{\n    #[allow(unused_imports)]\n    use super::{{column, required_column, FromRow, StatementInfo}};\n    use crate::error::Result;\n    use pgrx::spi::SpiHeapTupleData;\n\n{rows}}}").unwrap();
-    let out = Path::new(&std::env::var("OUT_DIR").unwrap()).join("statements.rs");
+    let out = Path::new(&out_dir).join("statements.rs");
     fs::write(out, registry).unwrap();
 }
 
@@ -228,4 +240,79 @@ fn field(name: &str) -> String {
         "type" | "match" | "ref" | "fn" | "mod" | "use" | "impl" | "move" | "loop" | "where" => format!("r#{name}"),
         _ => name.to_string(),
     }
+}
+
+/// The fragments of sql/fragments.sql: name, and body with {1}, {2}, ... for its arguments.
+fn fragments(path: &Path) -> Vec<(String, String)> {
+    fs::read_to_string(path)
+        .unwrap()
+        .lines()
+        .filter(|line| !line.starts_with("--") && !line.trim().is_empty())
+        .map(|line| {
+            let (signature, body) = line
+                .split_once(" = ")
+                .unwrap_or_else(|| panic!("sql/fragments.sql: `{line}` is no `name(parameters) = body`"));
+            let name = signature.split_once('(').map_or(signature, |(name, _)| name).trim();
+            (name.to_string(), body.trim().to_string())
+        })
+        .collect()
+}
+
+/// A statement with each call of a fragment replaced by the fragment's body; comments are left as
+/// they are (a fragment named in one is not a call).
+fn expand(text: &str, fragments: &[(String, String)]) -> Result<String, String> {
+    let mut out = String::new();
+    for line in text.split_inclusive('\n') {
+        let (code, comment) = match line.find("--") {
+            Some(at) => line.split_at(at),
+            None => (line, ""),
+        };
+        let mut code = code.to_string();
+        for (name, body) in fragments {
+            while let Some(start) = code.find(&format!("{name}(")) {
+                let open = start + name.len();
+                let mut depth = 0;
+                let mut end = None;
+                for (i, c) in code[open..].char_indices() {
+                    match c {
+                        '(' => depth += 1,
+                        ')' => {
+                            depth -= 1;
+                            if depth == 0 {
+                                end = Some(open + i);
+                                break;
+                            }
+                        }
+                        _ => {}
+                    }
+                }
+                let end = end.ok_or(format!("{name}( is not closed on its line"))?;
+                let mut args = Vec::new();
+                let (mut depth, mut from) = (0, open + 1);
+                for (i, c) in code[open + 1..end].char_indices() {
+                    match c {
+                        '(' => depth += 1,
+                        ')' => depth -= 1,
+                        ',' if depth == 0 => {
+                            args.push(code[from..open + 1 + i].trim().to_string());
+                            from = open + 2 + i;
+                        }
+                        _ => {}
+                    }
+                }
+                args.push(code[from..end].trim().to_string());
+                let mut expansion = body.clone();
+                for (i, arg) in args.iter().enumerate() {
+                    expansion = expansion.replace(&format!("{{{}}}", i + 1), arg);
+                }
+                if expansion.contains("{") {
+                    return Err(format!("{name} takes more arguments than the {} given", args.len()));
+                }
+                code.replace_range(start..=end, &expansion);
+            }
+        }
+        out.push_str(&code);
+        out.push_str(comment);
+    }
+    Ok(out)
 }

@@ -114,6 +114,20 @@ mod tests {
         assert_eq!(columns(&crate::plans::COMPLETE_TASK), columns(&crate::plans::COMPLETE_TASKS));
     }
 
+    /// The queue index's key (sql/schema.sql) is the lane key the statements use
+    /// (sql/fragments.sql): a claim whose lane expression differed would not use the index.
+    #[pg_test]
+    fn lane_key_is_the_queue_index_key() {
+        let (_, body) = crate::plans::FRAGMENTS.iter().find(|(name, _)| *name == "pgflow_lane_key").unwrap();
+        let expression = body.replace("{1}", "flow_slug").replace("{2}", "step_slug");
+        Spi::run("create temp table lane_key_check (flow_slug text, step_slug text)").unwrap();
+        Spi::run(&format!("create index lane_key_check_idx on lane_key_check (({expression}))")).unwrap();
+        let key = |index: &str| {
+            Spi::get_one::<String>(&format!("select pg_get_indexdef('{index}'::regclass, 1, false)")).unwrap().unwrap()
+        };
+        assert_eq!(key("pgflow.step_tasks_queued_idx"), key("lane_key_check_idx"));
+    }
+
     #[pg_test]
     fn prepared_plans_survive_across_calls() {
         Spi::run("select pgflow.create_flow('kept')").unwrap();

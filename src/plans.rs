@@ -95,6 +95,7 @@ pub fn rows<R: FromRow>(
     let table = run(client, statement, args)?;
     let mut rows = Vec::with_capacity(table.len());
     for row in table {
+        pgrx::check_for_interrupts!();
         rows.push(R::from_row(&row, statement)?);
     }
     Ok(rows)
@@ -143,40 +144,6 @@ pub fn run<'conn>(
 ) -> Result<SpiTupleTable<'conn>> {
     let plan = plan(client, statement)?;
     Ok(client.update(plan, None, args)?)
-}
-
-/// Runs a kept statement and returns its first row's column `column`, if there is a row.
-pub fn first<T: FromDatum + IntoDatum>(
-    client: &mut SpiClient<'_>,
-    statement: &StatementInfo,
-    args: &[DatumWithOid<'_>],
-    column: &str,
-) -> Result<Option<T>> {
-    match run(client, statement, args)?.next() {
-        Some(row) => get(&row, column),
-        None => Ok(None),
-    }
-}
-
-/// Runs a kept statement and returns its first row, if any.
-pub fn first_row<'conn>(
-    client: &mut SpiClient<'conn>,
-    statement: &StatementInfo,
-    args: &[DatumWithOid<'_>],
-) -> Result<Option<SpiHeapTupleData<'conn>>> {
-    Ok(run(client, statement, args)?.next())
-}
-
-/// Column `column` of a row a statement returned, by name.
-pub fn get<T: FromDatum + IntoDatum>(row: &SpiHeapTupleData<'_>, column: &str) -> Result<Option<T>> {
-    row.get_by_name::<T, _>(column)
-        .map_err(|error| PgflowError::Internal(format!("pgflow could not read column {column}: {error}")))
-}
-
-/// A column of a statement's row that the statement never leaves NULL.
-pub fn get_required<T: FromDatum + IntoDatum>(row: &SpiHeapTupleData<'_>, column: &str) -> Result<T> {
-    get(row, column)?
-        .ok_or_else(|| PgflowError::Internal(format!("pgflow read a NULL {column} where a value is required")))
 }
 
 /// Another handle on the same argument datum (`DatumWithOid` is not `Clone`); the datum it

@@ -10,7 +10,7 @@ use super::machine;
 use super::shape::{self, FlowDefinition, StepDefinition};
 use super::Row;
 use crate::error::{PgflowError, Result};
-use crate::plans::{self, get, optional};
+use crate::plans::{self, optional};
 use crate::validate;
 
 #[derive(Clone, Debug, PartialEq)]
@@ -54,11 +54,12 @@ pub fn create_flow(client: &mut SpiClient<'_>, flow_slug: &str, options: FlowOpt
         options.max_delay.into(),
         optional(options.max_concurrency, INT4OID),
     ];
-    let flow = match plans::first::<Row>(client, &plans::CREATE_FLOW, &args, "f")? {
+    let flow = match plans::row(client, &plans::CREATE_FLOW, &args)?.and_then(|created| created.f) {
         Some(flow) => flow,
         // A concurrent call inserted the flow after this statement's snapshot was taken; the next
         // statement's snapshot sees it.
-        None => plans::first::<Row>(client, &plans::FIND_FLOW, &[flow_slug.into()], "f")?
+        None => plans::row(client, &plans::FIND_FLOW, &[flow_slug.into()])?
+            .map(|found| found.f)
             .ok_or_else(|| PgflowError::UnknownFlow(flow_slug.to_string()))?,
     };
     let stored = read_definition(client, flow_slug)?.ok_or_else(|| PgflowError::UnknownFlow(flow_slug.to_string()))?;
@@ -237,11 +238,11 @@ pub fn add_step(
         }
     }
 
-    if plans::first::<Row>(client, &plans::FIND_FLOW, &[flow_slug.into()], "f")?.is_none() {
+    if plans::row(client, &plans::FIND_FLOW, &[flow_slug.into()])?.is_none() {
         return Err(PgflowError::UnknownFlow(flow_slug.to_string()));
     }
     let key: [DatumWithOid; 2] = [flow_slug.into(), step_slug.into()];
-    if let Some(existing) = plans::first::<Row>(client, &plans::FIND_STEP, &key, "s")? {
+    if let Some(existing) = plans::row(client, &plans::FIND_STEP, &key)?.map(|found| found.s) {
         let mut sorted = deps.to_vec();
         sorted.sort();
         let wanted = StepDefinition {
@@ -279,13 +280,13 @@ pub fn add_step(
         )));
     }
     let dep_args: [DatumWithOid; 2] = [flow_slug.into(), deps.to_vec().into()];
-    let Some(row) = plans::first_row(client, &plans::MISSING_DEPS, &dep_args)? else {
+    let Some(missing) = plans::row(client, &plans::MISSING_DEPS, &dep_args)? else {
         return Err(PgflowError::Internal(format!("{subject}: its dependencies could not be checked")));
     };
-    if let Some(dep_slug) = get::<String>(&row, "slug")? {
+    if let Some(dep_slug) = missing.slug {
         return Err(PgflowError::UnknownDependency { subject, dep_slug });
     }
-    if let (StepType::Fanout, Some(dep_slug)) = (step_type, get::<String>(&row, "summary_dep")?) {
+    if let (StepType::Fanout, Some(dep_slug)) = (step_type, missing.summary_dep) {
         return Err(PgflowError::InvalidArgument(format!(
             "{subject} cannot fan out over step '{dep_slug}', whose output is a summary (aggregate false); read its items with read_results"
         )));
@@ -319,7 +320,8 @@ pub fn add_step(
         int(options.batch_size),
         optional(subflow, TEXTOID),
     ];
-    plans::first::<Row>(client, &plans::INSERT_STEP, &args, "s")?
+    plans::row(client, &plans::INSERT_STEP, &args)?
+        .map(|inserted| inserted.s)
         .ok_or_else(|| PgflowError::Internal(format!("{subject} was not inserted")))
 }
 
@@ -340,11 +342,11 @@ fn check_subflow(
     if options.max_concurrency.is_some() || options.batch_size.is_some() {
         return refuse("a sub-flow fan-out takes neither max_concurrency nor batch_size".into());
     }
-    if plans::first::<Row>(client, &plans::FIND_FLOW, &[subflow.into()], "f")?.is_none() {
+    if plans::row(client, &plans::FIND_FLOW, &[subflow.into()])?.is_none() {
         return Err(PgflowError::UnknownSubflow { subject: subject.to_string(), flow_slug: subflow.to_string() });
     }
     let args: [DatumWithOid; 2] = [flow_slug.into(), subflow.into()];
-    if let Some(cycle) = plans::first::<String>(client, &plans::SUBFLOW_CYCLE, &args, "cycle")? {
+    if let Some(cycle) = plans::row(client, &plans::SUBFLOW_CYCLE, &args)?.map(|found| found.cycle) {
         return refuse(format!("sub-flow '{subflow}' would make a cycle of flows: {cycle}"));
     }
     Ok(())
@@ -353,48 +355,59 @@ fn check_subflow(
 /// The stored definition of a flow, or None when there is no such flow.
 pub fn read_definition(client: &mut SpiClient<'_>, flow_slug: &str) -> Result<Option<FlowDefinition>> {
     let mut definition: Option<FlowDefinition> = None;
-    for row in plans::run(client, &plans::FLOW_DEFINITION, &[flow_slug.into()])? {
+    for row in plans::rows(client, &plans::FLOW_DEFINITION, &[flow_slug.into()])? {
         let flow = match &mut definition {
             Some(flow) => flow,
             None => definition.insert(FlowDefinition {
                 options: FlowOptions {
-                    max_attempts: get(&row, "flow_max_attempts")?.unwrap_or_default(),
-                    base_delay: get(&row, "flow_base_delay")?.unwrap_or_default(),
-                    timeout: get(&row, "flow_timeout")?.unwrap_or_default(),
-                    run_timeout: get(&row, "flow_run_timeout")?,
-                    max_delay: get(&row, "flow_max_delay")?.unwrap_or_default(),
-                    max_concurrency: get(&row, "flow_max_concurrency")?,
+                    max_attempts: row.flow_max_attempts,
+                    base_delay: row.flow_base_delay,
+                    timeout: row.flow_timeout,
+                    run_timeout: row.flow_run_timeout,
+                    max_delay: row.flow_max_delay,
+                    max_concurrency: row.flow_max_concurrency,
                 },
                 steps: Vec::new(),
             }),
         };
-        let Some(slug) = get::<String>(&row, "step_slug")? else { continue };
-        let step_type = StepType::parse(&get::<String>(&row, "step_type")?.unwrap_or_default(), flow_slug, &slug)?;
+        // A flow without steps has one row, its step columns NULL (the left join); a step's row
+        // has every column its table does not leave NULL.
+        let Some(slug) = row.step_slug else { continue };
+        let present = |value: Option<String>, column: &str| {
+            value.ok_or_else(|| PgflowError::Internal(format!("step '{slug}' of flow '{flow_slug}' has no {column}")))
+        };
+        let step_type = StepType::parse(&present(row.step_type, "step_type")?, flow_slug, &slug)?;
+        let fanout_policy = present(row.fanout_policy, "fanout_policy")?;
+        let when_exhausted = present(row.when_exhausted, "when_exhausted")?;
+        let when_unmet = present(row.when_unmet, "when_unmet")?;
+        let aggregate = row
+            .aggregate
+            .ok_or_else(|| PgflowError::Internal(format!("step '{slug}' of flow '{flow_slug}' has no aggregate")))?;
         flow.steps.push(StepDefinition {
             step_type,
-            deps: get::<Vec<String>>(&row, "deps")?.unwrap_or_default(),
+            deps: row.deps,
             options: StepOptions {
-                max_attempts: get(&row, "opt_max_attempts")?,
-                base_delay: get(&row, "opt_base_delay")?,
-                timeout: get(&row, "opt_timeout")?,
-                start_delay: get(&row, "opt_start_delay")?,
-                fanout_timeout: get(&row, "opt_fanout_timeout")?,
-                max_delay: get(&row, "opt_max_delay")?,
-                max_concurrency: get(&row, "max_concurrency")?,
-                batch_size: get(&row, "batch_size")?,
+                max_attempts: row.opt_max_attempts,
+                base_delay: row.opt_base_delay,
+                timeout: row.opt_timeout,
+                start_delay: row.opt_start_delay,
+                fanout_timeout: row.opt_fanout_timeout,
+                max_delay: row.opt_max_delay,
+                max_concurrency: row.max_concurrency,
+                batch_size: row.batch_size,
             },
             failure: FailureOptions {
-                fanout_policy: get(&row, "fanout_policy")?.unwrap_or_default(),
-                success_threshold: get(&row, "success_threshold")?,
-                when_exhausted: get(&row, "when_exhausted")?.unwrap_or_default(),
-                aggregate: get(&row, "aggregate")?.unwrap_or(true),
+                fanout_policy,
+                success_threshold: row.success_threshold,
+                when_exhausted,
+                aggregate,
             },
-            fanout_path: get(&row, "fanout_path")?,
-            subflow: get(&row, "subflow")?,
+            fanout_path: row.fanout_path,
+            subflow: row.subflow,
             condition: Condition {
-                required: get::<JsonB>(&row, "required_input_pattern")?.map(|p| p.0),
-                forbidden: get::<JsonB>(&row, "forbidden_input_pattern")?.map(|p| p.0),
-                when_unmet: get(&row, "when_unmet")?.unwrap_or_default(),
+                required: row.required_input_pattern.map(|p| p.0),
+                forbidden: row.forbidden_input_pattern.map(|p| p.0),
+                when_unmet,
             },
             slug,
         });

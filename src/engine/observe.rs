@@ -8,7 +8,7 @@ use pgrx::spi::SpiClient;
 use pgrx::{AnyNumeric, Uuid};
 
 use crate::error::{PgflowError, Result};
-use crate::plans::{self, get, get_required, optional};
+use crate::plans::{self, optional};
 use crate::raw::RawJsonb;
 use crate::subtransaction;
 
@@ -31,27 +31,26 @@ pub type Progress = (
 /// `pgflow.progress`: one row per step of the run, in definition order.
 pub fn progress(client: &mut SpiClient<'_>, run_id: Uuid) -> Result<Vec<Progress>> {
     super::runs::run_status(client, run_id)?;
-    let table = plans::run(client, &plans::PROGRESS, &[run_id.into()])?;
-    let mut rows = Vec::with_capacity(table.len());
-    for row in table {
-        let count = |column: &str| -> Result<i32> { Ok(get::<i32>(&row, column)?.unwrap_or(0)) };
-        rows.push((
-            get::<String>(&row, "step_slug")?.unwrap_or_default(),
-            get::<String>(&row, "step_type")?.unwrap_or_default(),
-            get::<String>(&row, "status")?.unwrap_or_default(),
-            get::<i32>(&row, "total")?,
-            count("queued")?,
-            count("running")?,
-            count("completed")?,
-            count("failed")?,
-            count("cancelled")?,
-            get::<TimestampWithTimeZone>(&row, "started_at")?,
-            get::<TimestampWithTimeZone>(&row, "finished_at")?,
-            get::<AnyNumeric>(&row, "tasks_per_second")?,
-            get::<Interval>(&row, "eta")?,
-        ));
-    }
-    Ok(rows)
+    Ok(plans::rows(client, &plans::PROGRESS, &[run_id.into()])?
+        .into_iter()
+        .map(|p| {
+            (
+                p.step_slug,
+                p.step_type,
+                p.status,
+                p.total,
+                p.queued,
+                p.running,
+                p.completed,
+                p.failed,
+                p.cancelled,
+                p.started_at,
+                p.finished_at,
+                p.tasks_per_second,
+                p.eta,
+            )
+        })
+        .collect())
 }
 
 /// A row of `run_tree`: run_id, parent_run_id, depth, flow_slug, status, parent_step_slug,
@@ -61,24 +60,23 @@ pub type TreeRun = (Uuid, Option<Uuid>, i32, String, String, Option<String>, Opt
 /// The run and every run below it, depth first (`run_tree.sql`); an unknown run is refused.
 pub fn run_tree(client: &mut SpiClient<'_>, run_id: Uuid) -> Result<Vec<TreeRun>> {
     super::runs::run_status(client, run_id)?;
-    let mut rows = Vec::new();
-    for row in plans::run(client, &plans::RUN_TREE, &[run_id.into()])? {
-        pgrx::check_for_interrupts!();
-        let count = |column: &str| -> Result<i64> { Ok(get::<i64>(&row, column)?.unwrap_or(0)) };
-        rows.push((
-            get::<Uuid>(&row, "run_id")?.unwrap_or(run_id),
-            get::<Uuid>(&row, "parent_run_id")?,
-            get::<i32>(&row, "depth")?.unwrap_or(0),
-            get::<String>(&row, "flow_slug")?.unwrap_or_default(),
-            get::<String>(&row, "status")?.unwrap_or_default(),
-            get::<String>(&row, "parent_step_slug")?,
-            get::<i32>(&row, "parent_task_index")?,
-            count("total_tasks")?,
-            count("completed_tasks")?,
-            count("failed_tasks")?,
-        ));
-    }
-    Ok(rows)
+    Ok(plans::rows(client, &plans::RUN_TREE, &[run_id.into()])?
+        .into_iter()
+        .map(|r| {
+            (
+                r.run_id,
+                r.parent_run_id,
+                r.depth,
+                r.flow_slug,
+                r.status,
+                r.parent_step_slug,
+                r.parent_task_index,
+                r.total_tasks,
+                r.completed_tasks,
+                r.failed_tasks,
+            )
+        })
+        .collect())
 }
 
 /// A row of `list_runs`: run_id, flow_slug, status, started_at, finished_at, remaining_steps,
@@ -107,8 +105,8 @@ pub struct RunFilter<'a> {
 
 /// Refuses a flow that is not defined (42704), without locking one that is.
 fn ensure_flow_exists(client: &mut SpiClient<'_>, flow_slug: &str) -> Result<()> {
-    match plans::first::<bool>(client, &plans::FLOW_EXISTS, &[flow_slug.into()], "found")? {
-        Some(true) => Ok(()),
+    match plans::row(client, &plans::FLOW_EXISTS, &[flow_slug.into()])? {
+        Some(exists) if exists.found => Ok(()),
         _ => Err(PgflowError::UnknownFlow(flow_slug.to_string())),
     }
 }
@@ -137,23 +135,23 @@ pub fn list_runs(client: &mut SpiClient<'_>, filter: RunFilter<'_>) -> Result<Ve
         filter.max_rows.into(),
         optional(filter.before_run_id, UUIDOID),
     ];
-    let mut rows = Vec::new();
-    for row in plans::run(client, &plans::LIST_RUNS, &args)? {
-        pgrx::check_for_interrupts!();
-        rows.push((
-            get_required::<Uuid>(&row, "run_id")?,
-            get::<String>(&row, "flow_slug")?.unwrap_or_default(),
-            get::<String>(&row, "status")?.unwrap_or_default(),
-            get_required::<TimestampWithTimeZone>(&row, "started_at")?,
-            get::<TimestampWithTimeZone>(&row, "finished_at")?,
-            get::<i32>(&row, "remaining_steps")?.unwrap_or(0),
-            get::<String>(&row, "error_message")?,
-            get::<i32>(&row, "priority")?.unwrap_or(0),
-            get::<String>(&row, "run_key")?,
-            get::<i32>(&row, "redrive_count")?.unwrap_or(0),
-        ));
-    }
-    Ok(rows)
+    Ok(plans::rows(client, &plans::LIST_RUNS, &args)?
+        .into_iter()
+        .map(|r| {
+            (
+                r.run_id,
+                r.flow_slug,
+                r.status,
+                r.started_at,
+                r.finished_at,
+                r.remaining_steps,
+                r.error_message,
+                r.priority,
+                r.run_key,
+                r.redrive_count,
+            )
+        })
+        .collect())
 }
 
 pub type Stats = (String, i64, i64, i64, i64, i64, Option<Interval>, i64, i64, i64, i64);
@@ -163,25 +161,25 @@ pub fn stats(client: &mut SpiClient<'_>, flow_slug: Option<&str>) -> Result<Vec<
     if let Some(flow_slug) = flow_slug {
         ensure_flow_exists(client, flow_slug)?;
     }
-    let table = plans::run(client, &plans::STATS, &[optional(flow_slug, TEXTOID)])?;
-    let mut rows = Vec::with_capacity(table.len());
-    for row in table {
-        let count = |column: &str| -> Result<i64> { Ok(get::<i64>(&row, column)?.unwrap_or(0)) };
-        rows.push((
-            get::<String>(&row, "flow_slug")?.unwrap_or_default(),
-            count("active_runs")?,
-            count("waiting_runs")?,
-            count("active_fanouts")?,
-            count("queued_tasks")?,
-            count("running_tasks")?,
-            get::<Interval>(&row, "oldest_queued_age")?,
-            count("completed_last_minute")?,
-            count("failed_last_minute")?,
-            count("runs_completed_last_hour")?,
-            count("runs_failed_last_hour")?,
-        ));
-    }
-    Ok(rows)
+    // Sums over no row are NULL (stats.sql declares which): none of them is 0.
+    Ok(plans::rows(client, &plans::STATS, &[optional(flow_slug, TEXTOID)])?
+        .into_iter()
+        .map(|s| {
+            (
+                s.flow_slug,
+                s.active_runs,
+                s.waiting_runs,
+                s.active_fanouts,
+                s.queued_tasks.unwrap_or(0),
+                s.running_tasks,
+                s.oldest_queued_age,
+                s.completed_last_minute.unwrap_or(0),
+                s.failed_last_minute.unwrap_or(0),
+                s.runs_completed_last_hour.unwrap_or(0),
+                s.runs_failed_last_hour.unwrap_or(0),
+            )
+        })
+        .collect())
 }
 
 /// (seq, task_index, status, output, error_message)
@@ -202,7 +200,7 @@ pub fn read_results(
         )));
     }
     let key: [DatumWithOid; 2] = [run_id.into(), step_slug.into()];
-    if plans::first_row(client, &plans::STEP_FOR_SPAWN, &key)?.is_none() {
+    if plans::row(client, &plans::STEP_FOR_SPAWN, &key)?.is_none() {
         super::runs::run_status(client, run_id)?;
         return Err(PgflowError::UnknownStepOfRun { run_id: run_id.to_string(), step_slug: step_slug.to_string() });
     }
@@ -215,23 +213,12 @@ pub fn read_results(
         )));
     }
     // The lock it waits for is released with the subtransaction, at once.
-    let horizon = subtransaction::run(
-        || plans::first::<i64>(client, &plans::READ_RESULTS_HORIZON, &[run_id.into()], "horizon"),
-        |_| false,
-    )?
-    .unwrap_or(0);
+    let horizon =
+        subtransaction::run(|| plans::row(client, &plans::READ_RESULTS_HORIZON, &[run_id.into()]), |_| false)?
+            .map_or(0, |horizon| horizon.horizon);
     let args: [DatumWithOid; 5] = [run_id.into(), step_slug.into(), after_seq.into(), max_rows.into(), horizon.into()];
-    let table = plans::run(client, &plans::READ_RESULTS, &args)?;
-    let mut rows = Vec::with_capacity(table.len());
-    for row in table {
-        pgrx::check_for_interrupts!();
-        rows.push((
-            get::<i64>(&row, "seq")?.unwrap_or(0),
-            get::<i32>(&row, "task_index")?.unwrap_or(0),
-            get::<String>(&row, "status")?.unwrap_or_default(),
-            get::<RawJsonb>(&row, "output")?,
-            get::<String>(&row, "error_message")?,
-        ));
-    }
-    Ok(rows)
+    Ok(plans::rows(client, &plans::READ_RESULTS, &args)?
+        .into_iter()
+        .map(|r| (r.seq, r.task_index, r.status, r.output, r.error_message))
+        .collect())
 }

@@ -6,9 +6,10 @@ use pgrx::spi::SpiClient;
 use pgrx::Uuid;
 
 use super::machine::{self, Strictness};
+use super::words::RunStatus;
 use super::Row;
 use crate::error::{PgflowError, Result};
-use crate::plans::{self, get};
+use crate::plans;
 use crate::raw::RawJsonb;
 
 pub fn start_flow(
@@ -38,8 +39,7 @@ pub fn start_flow_with_states(
 /// `pgflow.get_run_with_states` (pgflow's): `{"run": <the run's row>, "steps": [<each step's
 /// state row>, ...]}` in definition order; NULL for an unknown run.
 pub fn get_run_with_states(client: &mut SpiClient<'_>, run_id: Uuid) -> Result<Option<serde_json::Value>> {
-    Ok(plans::first::<pgrx::JsonB>(client, &plans::RUN_WITH_STATES, &[run_id.into()], "run_with_states")?
-        .map(|states| states.0))
+    Ok(plans::row(client, &plans::RUN_WITH_STATES, &[run_id.into()])?.map(|states| states.run_with_states.0))
 }
 
 /// The run a start_flow call started, or the one its run_key names.
@@ -52,13 +52,13 @@ fn start_flow_run_id(
     priority: i32,
 ) -> Result<Uuid> {
     let check: [DatumWithOid; 2] = [flow_slug.into(), input.into()];
-    let Some(row) = plans::first_row(client, &plans::START_FLOW_CHECK, &check)? else {
+    let Some(check) = plans::row(client, &plans::START_FLOW_CHECK, &check)? else {
         return Err(PgflowError::UnknownFlow(flow_slug.to_string()));
     };
-    let root_fanout = get::<String>(&row, "root_fanout")?;
-    let path = get::<String>(&row, "fanout_path")?;
-    let input_type = get::<String>(&row, "input_type")?.unwrap_or_else(|| "nothing there".to_string());
-    if let Some(step_slug) = root_fanout {
+    let path = check.fanout_path;
+    // NULL: the flow has no root fan-out, or nothing is at its fanout_path.
+    let input_type = check.input_type.unwrap_or_else(|| "nothing there".to_string());
+    if let Some(step_slug) = check.root_fanout {
         if input_type != "array" {
             return Err(PgflowError::InvalidArgument(format!(
                 "step '{step_slug}' of flow '{flow_slug}' fans out over {}, which must be a JSON array, got {input_type}",
@@ -70,7 +70,7 @@ fn start_flow_run_id(
         return Ok(existing);
     }
     if let Some(run_id) = run_id {
-        if plans::first::<bool>(client, &plans::RUN_EXISTS, &[run_id.into()], "exists")? == Some(true) {
+        if plans::row(client, &plans::RUN_EXISTS, &[run_id.into()])?.is_some_and(|run| run.exists) {
             return Err(PgflowError::RunAlreadyExists(run_id.to_string()));
         }
     }
@@ -85,18 +85,22 @@ fn start_flow_run_id(
 fn find_run_by_key(client: &mut SpiClient<'_>, flow_slug: &str, run_key: Option<&str>) -> Result<Option<Uuid>> {
     match run_key {
         None => Ok(None),
-        Some(key) => plans::first::<Uuid>(client, &plans::FIND_RUN_BY_KEY, &[flow_slug.into(), key.into()], "run_id"),
+        Some(key) => {
+            Ok(plans::row(client, &plans::FIND_RUN_BY_KEY, &[flow_slug.into(), key.into()])?.map(|found| found.run_id))
+        }
     }
 }
 
 pub fn get_run(client: &mut SpiClient<'_>, run_id: Uuid) -> Result<Row> {
-    plans::first::<Row>(client, &plans::GET_RUN, &[run_id.into()], "r")?
+    plans::row(client, &plans::GET_RUN, &[run_id.into()])?
+        .map(|run| run.r)
         .ok_or_else(|| PgflowError::UnknownRun(run_id.to_string()))
 }
 
 /// The run's status; an unknown run is refused (P0002).
-pub fn run_status(client: &mut SpiClient<'_>, run_id: Uuid) -> Result<String> {
-    plans::first::<String>(client, &plans::RUN_STATUS, &[run_id.into()], "status")?
+pub fn run_status(client: &mut SpiClient<'_>, run_id: Uuid) -> Result<RunStatus> {
+    plans::row(client, &plans::RUN_STATUS, &[run_id.into()])?
+        .map(|run| run.status)
         .ok_or_else(|| PgflowError::UnknownRun(run_id.to_string()))
 }
 
@@ -120,7 +124,7 @@ pub fn cancel_run(client: &mut SpiClient<'_>, run_id: Uuid) -> Result<Row> {
     run_status(client, run_id)?;
     if !machine::cancel_run(client, run_id)? {
         let status = run_status(client, run_id)?;
-        if status != "cancelled" {
+        if status != RunStatus::Cancelled {
             return Err(PgflowError::WrongState(format!("run {run_id} is {status} and cannot be cancelled")));
         }
     }
@@ -143,29 +147,21 @@ pub fn repair_run(client: &mut SpiClient<'_>, run_id: Uuid) -> Result<Vec<machin
 /// tasks say, as (subject, what, stored, expected).
 pub fn verify_run(client: &mut SpiClient<'_>, run_id: Uuid) -> Result<Vec<(String, String, String, String)>> {
     run_status(client, run_id)?;
-    let table = plans::run(client, &plans::VERIFY_RUN, &[run_id.into()])?;
-    let mut problems = Vec::with_capacity(table.len());
-    for row in table {
-        problems.push((
-            get::<String>(&row, "subject")?.unwrap_or_default(),
-            get::<String>(&row, "what")?.unwrap_or_default(),
-            get::<String>(&row, "stored")?.unwrap_or_default(),
-            get::<String>(&row, "expected")?.unwrap_or_default(),
-        ));
-    }
-    Ok(problems)
+    // A value that is NULL (initial_tasks before a spawn, an output) shows as empty.
+    Ok(plans::rows(client, &plans::VERIFY_RUN, &[run_id.into()])?
+        .into_iter()
+        .map(|p| (p.subject, p.what, p.stored.unwrap_or_default(), p.expected.unwrap_or_default()))
+        .collect())
 }
 
 /// `pgflow.spawn_fanout_tasks`: spawns one started fan-out step by hand and returns its size.
 pub fn spawn_fanout_tasks(client: &mut SpiClient<'_>, run_id: Uuid, step_slug: &str) -> Result<i32> {
     let args: [DatumWithOid; 2] = [run_id.into(), step_slug.into()];
-    let Some(row) = plans::first_row(client, &plans::STEP_FOR_SPAWN, &args)? else {
+    let Some(step) = plans::row(client, &plans::STEP_FOR_SPAWN, &args)? else {
         run_status(client, run_id)?;
         return Err(PgflowError::UnknownStepOfRun { run_id: run_id.to_string(), step_slug: step_slug.to_string() });
     };
-    let status = get::<String>(&row, "status")?.unwrap_or_default();
-    let step_type = get::<String>(&row, "step_type")?.unwrap_or_default();
-    let existing = get::<i32>(&row, "initial_tasks")?;
+    let (status, step_type, existing) = (step.status, step.step_type, step.initial_tasks);
     if step_type != "fanout" {
         return Err(PgflowError::InvalidArgument(format!("step '{step_slug}' of run {run_id} is not a fan-out step")));
     }

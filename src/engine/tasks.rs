@@ -16,7 +16,7 @@ use pgrx::Uuid;
 
 use super::{machine, wait};
 use crate::error::{PgflowError, Result};
-use crate::plans::{self, copy, get};
+use crate::plans::{self, copy};
 use crate::raw::{RawJsonb, RawStepTask, RawTaskRecord};
 use crate::subtransaction;
 
@@ -118,8 +118,11 @@ fn check_poll(client: &mut SpiClient<'_>, subject: &str, flow_slug: &str, poll: 
     crate::validate::option(subject, "poll_interval_ms", Some(poll.poll_interval_ms), 1)?;
     if let Some(step_slugs) = &poll.step_slugs {
         let args: [DatumWithOid; 2] = [flow_slug.into(), step_slugs.clone().into()];
-        if let Some(step_slug) = plans::first::<String>(client, &plans::UNKNOWN_STEP_OF_FLOW, &args, "step_slug")? {
-            return Err(PgflowError::UnknownStepOfFlow { flow_slug: flow_slug.to_string(), step_slug });
+        if let Some(unknown) = plans::row(client, &plans::UNKNOWN_STEP_OF_FLOW, &args)? {
+            return Err(PgflowError::UnknownStepOfFlow {
+                flow_slug: flow_slug.to_string(),
+                step_slug: unknown.step_slug,
+            });
         }
     }
     Ok(())
@@ -488,16 +491,17 @@ pub fn extend_lease(
 
 /// Tells late answers (nothing to do) from references to tasks that do not exist (an error).
 fn ensure_tasks_exist(client: &mut SpiClient<'_>, tasks: &TaskRefs<'_>) -> Result<()> {
-    let Some(row) = plans::first_row(client, &plans::UNKNOWN_TASK_IN_BATCH, &tasks.keys())? else {
+    let Some(unknown) = plans::row(client, &plans::UNKNOWN_TASK_IN_BATCH, &tasks.keys())? else {
         return Ok(());
     };
-    let run_id = get::<Uuid>(&row, "run_id")?.map(|id| id.to_string()).unwrap_or_default();
-    let step_slug = get::<String>(&row, "step_slug")?.unwrap_or_default();
-    let task_index = get::<i32>(&row, "task_index")?.unwrap_or_default();
-    if get::<bool>(&row, "run_exists")? != Some(true) {
+    // The keys are the caller's: a NULL among them (refused before) would show as NULL.
+    let run_id = unknown.run_id.map_or_else(|| "NULL".to_string(), |id| id.to_string());
+    let step_slug = unknown.step_slug.unwrap_or_else(|| "NULL".to_string());
+    let task_index = unknown.task_index.unwrap_or(-1);
+    if !unknown.run_exists {
         return Err(PgflowError::UnknownRun(run_id));
     }
-    if get::<bool>(&row, "step_exists")? != Some(true) {
+    if !unknown.step_exists {
         return Err(PgflowError::UnknownStepOfRun { run_id, step_slug });
     }
     Err(PgflowError::UnknownTask { run_id, step_slug, task_index })

@@ -47,7 +47,7 @@ pub fn wait_for_run(client: &mut SpiClient<'_>, run_id: Uuid, timeout: Duration)
     loop {
         let status = super::runs::run_status(client, run_id)?;
         let now = Instant::now();
-        if status != "started" || now >= deadline {
+        if status != super::words::RunStatus::Started || now >= deadline {
             break;
         }
         sleep_on_latch((deadline - now).min(SAFETY_RECHECK));

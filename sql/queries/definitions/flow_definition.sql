@@ -1,13 +1,13 @@
 -- args: flow_slug text
--- returns: flow_max_attempts integer null, flow_base_delay integer null, flow_timeout integer null,
---   flow_run_timeout integer null, flow_max_delay integer null, flow_max_concurrency integer null,
+-- returns: flow_max_attempts integer, flow_base_delay integer, flow_timeout integer,
+--   flow_run_timeout integer null, flow_max_delay integer, flow_max_concurrency integer null,
 --   step_slug text null, step_type text null, opt_max_attempts integer null,
 --   opt_base_delay integer null, opt_timeout integer null, opt_start_delay integer null,
 --   opt_fanout_timeout integer null, opt_max_delay integer null, fanout_policy text null,
 --   success_threshold numeric null, when_exhausted text null, aggregate boolean null,
---   required_input_pattern jsonb null, forbidden_input_pattern jsonb null, when_unmet text null,
+--   required_input_pattern jsonb null as pgrx::JsonB, forbidden_input_pattern jsonb null as pgrx::JsonB, when_unmet text null,
 --   fanout_path text null, max_concurrency integer null, batch_size integer null,
---   subflow text null, deps text[] null
+--   subflow text null, deps text[]
 -- $1 flow_slug. The flow's options and its steps in definition order, each with its dependencies
 -- sorted; one row with NULL step columns for a flow without steps, none for an unknown flow.
 select f.opt_max_attempts as flow_max_attempts, f.opt_base_delay as flow_base_delay,

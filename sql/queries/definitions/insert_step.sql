@@ -3,7 +3,7 @@
 --   success_threshold numeric, when_exhausted text, fanout_timeout integer, max_delay integer,
 --   aggregate boolean, required_input_pattern jsonb, forbidden_input_pattern jsonb,
 --   when_unmet text, fanout_path text, max_concurrency integer, batch_size integer, subflow text
--- returns: s pgflow.steps null
+-- returns: s pgflow.steps
 -- $1 flow_slug, $2 step_slug, $3 deps, $4 max_attempts, $5 base_delay, $6 timeout,
 -- $7 start_delay, $8 step_type, $9 fanout_policy, $10 success_threshold, $11 when_exhausted,
 -- $12 fanout_timeout, $13 max_delay, $14 aggregate, $15 required_input_pattern,

@@ -1,5 +1,5 @@
 -- args: flow_slug text, subflow text
--- returns: cycle text null
+-- returns: cycle text
 -- $1 flow_slug (being defined), $2 the sub-flow one of its steps would run. The chain of sub-flows
 -- from $2 that leads back to $1 (a cycle, as 'a -> b -> a'), or nothing.
 with recursive reach (flow_slug, path) as (

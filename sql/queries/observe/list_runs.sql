@@ -1,8 +1,8 @@
 -- args: flow_slug text, status text, before_started_at timestamp with time zone, max_rows integer, before_run_id uuid
--- returns: run_id uuid null, flow_slug text null, status text null,
---   started_at timestamp with time zone null, finished_at timestamp with time zone null,
---   remaining_steps integer null, error_message text null, priority integer null,
---   run_key text null, redrive_count integer null
+-- returns: run_id uuid, flow_slug text, status text,
+--   started_at timestamp with time zone, finished_at timestamp with time zone null,
+--   remaining_steps integer, error_message text null, priority integer,
+--   run_key text null, redrive_count integer
 -- $1 flow_slug (NULL: every flow), $2 status (NULL: any), $3 started at or after (NULL: any time),
 -- $4 at most this many, $5 before this run (a page's last run: the next page; NULL: the newest).
 -- Top-level runs, newest first (started_at, then run_id, descending); the runs below them are

@@ -1,7 +1,7 @@
 -- args: run_id uuid
--- returns: step_slug text null, step_type text null, status text null, total integer null,
---   queued integer null, running integer null, completed integer null, failed integer null,
---   cancelled integer null, started_at timestamp with time zone null,
+-- returns: step_slug text, step_type text, status text, total integer null,
+--   queued integer, running integer, completed integer, failed integer,
+--   cancelled integer, started_at timestamp with time zone null,
 --   finished_at timestamp with time zone null, tasks_per_second numeric null, eta interval null
 -- $1 run_id. One row per step of the run, in definition order, from its counters: total is NULL
 -- until a fan-out is spawned. Running tasks are counted from the lease index, which holds only the

@@ -1,5 +1,5 @@
 -- args: run_id uuid, step_slug text, after_seq bigint, max_rows integer, horizon bigint
--- returns: seq bigint null, task_index integer null, status text null, output jsonb null,
+-- returns: seq bigint, task_index integer, status text, output jsonb null,
 --   error_message text null
 -- $1 run_id, $2 step_slug, $3 after this result_seq, $4 at most this many rows, $5 the horizon
 -- (read_results_horizon.sql). The step's tasks that reached a terminal state, in the order they

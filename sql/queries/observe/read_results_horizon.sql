@@ -1,5 +1,5 @@
 -- args: run_id uuid
--- returns: horizon bigint null
+-- returns: horizon bigint
 -- $1 run_id. read_results' first statement, run in a subtransaction that is then rolled back: takes
 -- the run tree's lock exclusively (see lock_runs.sql), which waits for every answer, failure and
 -- cancellation of the tree in flight (each takes a result_seq only while holding that lock, shared
@@ -9,5 +9,5 @@
 -- to one step no longer commit in one order: they count on parts of the step, see step_parts in
 -- schema.sql.) Rolling the subtransaction back releases the lock at once.
 select (select s.last_value from pgflow.step_tasks_result_seq s) as horizon
-from (select count(pg_advisory_xact_lock(1885824620, hashtext(r.root_run_id::text))) as locked
+from (select count(pgflow_run_tree_lock(r.root_run_id)) as locked
         from pgflow.runs r where r.run_id = $1) l

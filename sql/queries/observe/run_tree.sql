@@ -1,7 +1,7 @@
 -- args: run_id uuid
--- returns: run_id uuid null, parent_run_id uuid null, depth integer null, flow_slug text null,
---   status text null, parent_step_slug text null, parent_task_index integer null,
---   total_tasks bigint null, completed_tasks bigint null, failed_tasks bigint null
+-- returns: run_id uuid, parent_run_id uuid null, depth integer, flow_slug text,
+--   status text, parent_step_slug text null, parent_task_index integer null,
+--   total_tasks bigint, completed_tasks bigint, failed_tasks bigint
 -- $1 run_id. The run and every run below it (the child runs of its sub-flow fan-outs, theirs, and
 -- so on, every attempt's), depth first in task order, each with its task counts: items in all, and
 -- completed and failed ones, from its steps' counters. Follows runs_parent_idx one level at a time.

@@ -1,6 +1,6 @@
 -- args: flow_slug text
--- returns: flow_slug text null, active_runs bigint null, waiting_runs bigint null,
---   active_fanouts bigint null, queued_tasks bigint null, running_tasks bigint null,
+-- returns: flow_slug text, active_runs bigint, waiting_runs bigint,
+--   active_fanouts bigint, queued_tasks bigint null, running_tasks bigint,
 --   oldest_queued_age interval null, completed_last_minute bigint null,
 --   failed_last_minute bigint null, runs_completed_last_hour bigint null,
 --   runs_failed_last_hour bigint null
@@ -22,7 +22,7 @@ select f.flow_slug::text,
        (select coalesce(sum(q.n), 0) from pgflow.steps s
           cross join lateral (
             select count(*) as n from pgflow.step_tasks t
-            where hashtextextended(t.flow_slug || '/' || t.step_slug, 0) = hashtextextended(f.flow_slug || '/' || s.step_slug, 0)
+            where pgflow_lane_key(t.flow_slug, t.step_slug) = pgflow_lane_key(f.flow_slug, s.step_slug)
               and t.flow_slug = f.flow_slug and t.step_slug = s.step_slug and t.status = 'queued') q
          where s.flow_slug = f.flow_slug)::bigint as queued_tasks,
        (select count(*) from pgflow.step_tasks t
@@ -34,7 +34,7 @@ select f.flow_slug::text,
           from pgflow.steps s
           cross join lateral (
             select q.step_slug, q.priority, q.visible_at from pgflow.step_tasks q
-            where hashtextextended(q.flow_slug || '/' || q.step_slug, 0) = hashtextextended(f.flow_slug || '/' || s.step_slug, 0)
+            where pgflow_lane_key(q.flow_slug, q.step_slug) = pgflow_lane_key(f.flow_slug, s.step_slug)
               and q.flow_slug = f.flow_slug and q.step_slug = s.step_slug and q.status = 'queued'
             order by q.priority desc, q.shard, q.visible_at, q.task_index limit 1) h
           where s.flow_slug = f.flow_slug
@@ -43,7 +43,7 @@ select f.flow_slug::text,
           from lane l
           cross join lateral (
             select q.step_slug, q.priority, q.visible_at from pgflow.step_tasks q
-            where hashtextextended(q.flow_slug || '/' || q.step_slug, 0) = hashtextextended(f.flow_slug || '/' || l.step_slug, 0)
+            where pgflow_lane_key(q.flow_slug, q.step_slug) = pgflow_lane_key(f.flow_slug, l.step_slug)
               and q.flow_slug = f.flow_slug and q.step_slug = l.step_slug and q.status = 'queued'
               and q.priority < l.priority
             order by q.priority desc, q.shard, q.visible_at, q.task_index limit 1) h)
@@ -52,7 +52,7 @@ select f.flow_slug::text,
         cross join generate_series(0, 15) as sh (shard)
         cross join lateral (
           select q.visible_at from pgflow.step_tasks q
-          where hashtextextended(q.flow_slug || '/' || q.step_slug, 0) = hashtextextended(f.flow_slug || '/' || l.step_slug, 0)
+          where pgflow_lane_key(q.flow_slug, q.step_slug) = pgflow_lane_key(f.flow_slug, l.step_slug)
             and q.flow_slug = f.flow_slug and q.step_slug = l.step_slug and q.status = 'queued'
             and q.priority = l.priority and q.shard = sh.shard
           order by q.visible_at limit 1) h

@@ -1,4 +1,4 @@
 -- args: run_id uuid
--- returns: exists boolean null
+-- returns: exists boolean
 -- $1 run_id
 select exists (select from pgflow.runs where run_id = $1)

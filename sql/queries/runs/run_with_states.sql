@@ -1,5 +1,5 @@
 -- args: run_id uuid
--- returns: run_with_states jsonb null
+-- returns: run_with_states jsonb as pgrx::JsonB
 -- $1 run_id. pgflow's get_run_with_states: the run's row and its steps' state rows, as JSON
 -- objects keyed by column name, the steps in definition order. No row for an unknown run.
 select jsonb_build_object(

@@ -1,5 +1,5 @@
 -- args: flow_slug text, step_slugs text[]
--- returns: step_slug text null
+-- returns: step_slug text
 -- $1 flow_slug, $2 step slugs. The first of them that is not a step of the flow, if any.
 select w.step_slug
 from unnest($2::text[]) with ordinality as w (step_slug, ord)

@@ -1,6 +1,6 @@
 -- args: run_ids uuid[], step_slugs text[], task_indexes integer[]
--- returns: run_id uuid null, step_slug text null, task_index integer null, run_exists boolean null,
---   step_exists boolean null
+-- returns: run_id uuid null, step_slug text null, task_index integer null, run_exists boolean,
+--   step_exists boolean
 -- $1 run_ids, $2 step_slugs, $3 task_indexes. The first answer whose task does not exist, if any,
 -- and whether its run and its step exist.
 select a.run_id, a.step_slug, a.task_index,

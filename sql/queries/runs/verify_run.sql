@@ -1,5 +1,5 @@
 -- args: run_id uuid
--- returns: subject text null, what text null, stored text null, expected text null
+-- returns: subject text, what text, stored text null, expected text null
 -- $1 run_id. Recomputes what the engine keeps in counters and statuses from the run's tasks and
 -- reports each disagreement as (subject, what, stored, expected). No row: the run is consistent.
 with run as (

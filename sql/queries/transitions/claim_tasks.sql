@@ -39,7 +39,7 @@ with recursive lane (step_slug, priority, head, head_message_id) as (
   cross join lateral (
     select q.step_slug, q.priority, q.visible_at, q.message_id
     from pgflow.step_tasks q
-    where hashtextextended(q.flow_slug || '/' || q.step_slug, 0) = hashtextextended($1 || '/' || s.step_slug, 0)
+    where pgflow_lane_key(q.flow_slug, q.step_slug) = pgflow_lane_key($1, s.step_slug)
       and q.flow_slug = $1 and q.step_slug = s.step_slug and q.status = 'queued'
     order by q.priority desc, q.shard, q.visible_at, q.task_index
     limit 1) h
@@ -51,7 +51,7 @@ with recursive lane (step_slug, priority, head, head_message_id) as (
   cross join lateral (
     select q.step_slug, q.priority, q.visible_at, q.message_id
     from pgflow.step_tasks q
-    where hashtextextended(q.flow_slug || '/' || q.step_slug, 0) = hashtextextended($1 || '/' || l.step_slug, 0)
+    where pgflow_lane_key(q.flow_slug, q.step_slug) = pgflow_lane_key($1, l.step_slug)
       and q.flow_slug = $1 and q.step_slug = l.step_slug and q.status = 'queued' and q.priority < l.priority
     order by q.priority desc, q.shard, q.visible_at, q.task_index
     limit 1) h
@@ -76,7 +76,7 @@ with recursive lane (step_slug, priority, head, head_message_id) as (
       cross join lateral (
         select q.ctid
         from pgflow.step_tasks q
-        where hashtextextended(q.flow_slug || '/' || q.step_slug, 0) = hashtextextended($1 || '/' || l.step_slug, 0)
+        where pgflow_lane_key(q.flow_slug, q.step_slug) = pgflow_lane_key($1, l.step_slug)
           and q.flow_slug = $1 and q.step_slug = l.step_slug and q.status = 'queued' and q.priority = l.priority
           and q.shard = l.shard
           -- A subquery, evaluated once, so that the bound is an index condition (clock_timestamp()

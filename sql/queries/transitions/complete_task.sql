@@ -15,7 +15,7 @@ with task_locked as materialized (
   where t.run_id = $1 and t.step_slug = $2 and t.task_index = $3
     -- IS NOT DISTINCT FROM: see complete_tasks.sql.
     and t.status is not distinct from 'started' and ($5::uuid is null or t.worker_id = $5)
-    and (select count(pg_advisory_xact_lock_shared(1885824620, hashtext(r.root_run_id::text)))
+    and (select count(pgflow_run_tree_lock_shared(r.root_run_id))
            from pgflow.runs r where r.run_id = $1) >= 0
   for update of t
 ), task as (

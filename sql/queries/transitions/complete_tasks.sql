@@ -21,7 +21,7 @@ with answer as (
   select distinct on (a.run_id, a.step_slug, a.task_index) a.run_id, a.step_slug, a.task_index, a.output
   from unnest($1::uuid[], $2::text[], $3::int[], $4::jsonb[]) with ordinality
        as a (run_id, step_slug, task_index, output, ord)
-  where (select count(pg_advisory_xact_lock_shared(1885824620, hashtext(k.root_run_id::text)))
+  where (select count(pgflow_run_tree_lock_shared(k.root_run_id))
            from (select distinct r.root_run_id from pgflow.runs r
                   where r.run_id = any ($1::uuid[]) order by 1) k) >= 0
   order by a.run_id, a.step_slug, a.task_index, a.ord

@@ -8,7 +8,7 @@
 -- with a snapshot taken after the lock was granted, which sees every lease the previous holder
 -- committed.
 select case when f.max_concurrency is null then false
-            when $2 then pg_advisory_xact_lock(1885824623, hashtext(f.flow_slug)) is not null
-            else pg_try_advisory_xact_lock(1885824623, hashtext(f.flow_slug)) end as locked
+            when $2 then pgflow_flow_capacity_lock(f.flow_slug) is not null
+            else pgflow_flow_capacity_try_lock(f.flow_slug) end as locked
 from pgflow.flows f
 where f.flow_slug = $1

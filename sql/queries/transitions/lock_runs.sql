@@ -6,7 +6,7 @@
 -- the same lock shared, so they do not wait for one another. The lock is the run tree's: all the
 -- runs below a top-level run share its lock (a child's end acts on its parent, a parent's end on
 -- its children), so a tree is always locked in one step, never parent and child in two orders.
-select count(pg_advisory_xact_lock(1885824620, hashtext(k.root_run_id::text)))::int as locked
+select count(pgflow_run_tree_lock(k.root_run_id))::int as locked
 from (select distinct coalesce(r.root_run_id, a.run_id) as root_run_id
         from unnest($1::uuid[]) as a (run_id)
         left join pgflow.runs r on r.run_id = a.run_id

@@ -24,7 +24,7 @@ with candidate as materialized (
   select r.run_id
   from pgflow.runs r
   join candidate c on c.run_id = r.run_id
-  where r.status <> 'started' and pg_try_advisory_xact_lock(1885824620, hashtext(r.run_id::text))
+  where r.status <> 'started' and pgflow_run_tree_try_lock(r.run_id)
   for update of r skip locked
 ), tree as materialized (
   select v.run_id from victim v

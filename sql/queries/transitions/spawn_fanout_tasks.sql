@@ -49,8 +49,8 @@ with source as materialized (
               else least(now(), (select min(h.visible_at) from generate_series(0, 15) as sh (shard)
                                   cross join lateral (
                                     select q.visible_at from pgflow.step_tasks q
-                                    where hashtextextended(q.flow_slug || '/' || q.step_slug, 0)
-                                            = hashtextextended(src.flow_slug || '/' || $2, 0)
+                                    where pgflow_lane_key(q.flow_slug, q.step_slug)
+                                            = pgflow_lane_key(src.flow_slug, $2)
                                       and q.flow_slug = src.flow_slug and q.step_slug = $2 and q.status = 'queued'
                                       and q.priority = src.priority and q.shard = sh.shard
                                     order by q.visible_at limit 1) h)) end as visible_at
