@@ -2,7 +2,8 @@ use pgrx::pg_sys::panic::ErrorReport;
 use pgrx::prelude::*;
 use pgrx::{JsonB, Uuid};
 
-use crate::engine::{machine, runs};
+use crate::engine::machine::{self, NewRun};
+use crate::engine::runs;
 use crate::error::{required, PgflowError};
 use crate::raw::RawJsonb;
 
@@ -24,7 +25,8 @@ fn start_flow(
         ))
         .into());
     }
-    Ok(Spi::connect_mut(|client| runs::start_flow(client, &flow_slug, input, run_id, run_key.as_deref(), priority))?)
+    let start = NewRun { flow_slug: &flow_slug, input, run_id, run_key: run_key.as_deref(), priority };
+    Ok(Spi::connect_mut(|client| runs::start_flow(client, start))?)
 }
 
 /// pgflow's, for its client: starts a run and returns it with its steps' states.

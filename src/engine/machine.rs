@@ -71,17 +71,26 @@ impl Cause {
 // ---------------------------------------------------------------------------------------------
 // Runs
 
+/// What a run is started with (`start_flow`).
+#[derive(Clone, Copy)]
+pub struct NewRun<'a> {
+    pub flow_slug: &'a str,
+    pub input: RawJsonb,
+    pub run_id: Option<Uuid>,
+    pub run_key: Option<&'a str>,
+    pub priority: i32,
+}
+
 /// `start`: creates the run with one state per step and starts its root steps. Returns None when
 /// a run with the same key exists (a concurrent start committed first).
-pub fn start_run(
-    client: &mut SpiClient<'_>,
-    flow_slug: &str,
-    input: RawJsonb,
-    run_id: Option<Uuid>,
-    run_key: Option<&str>,
-    priority: i32,
-) -> Result<Option<Uuid>> {
-    let args = [flow_slug.into(), input.into(), optional(run_id, UUIDOID), optional(run_key, TEXTOID), priority.into()];
+pub fn start_run(client: &mut SpiClient<'_>, start: NewRun<'_>) -> Result<Option<Uuid>> {
+    let args = [
+        start.flow_slug.into(),
+        start.input.into(),
+        optional(start.run_id, UUIDOID),
+        optional(start.run_key, TEXTOID),
+        start.priority.into(),
+    ];
     let Some(created) = plans::row(client, &plans::CREATE_RUN, &args)? else {
         return Ok(None);
     };

@@ -5,22 +5,15 @@ use pgrx::datum::DatumWithOid;
 use pgrx::spi::SpiClient;
 use pgrx::Uuid;
 
-use super::machine::{self, Strictness};
+use super::machine::{self, NewRun, Strictness};
 use super::words::RunStatus;
 use super::Row;
 use crate::error::{PgflowError, Result};
 use crate::plans;
 use crate::raw::RawJsonb;
 
-pub fn start_flow(
-    client: &mut SpiClient<'_>,
-    flow_slug: &str,
-    input: RawJsonb,
-    run_id: Option<Uuid>,
-    run_key: Option<&str>,
-    priority: i32,
-) -> Result<Row> {
-    let run_id = start_flow_run_id(client, flow_slug, input, run_id, run_key, priority)?;
+pub fn start_flow(client: &mut SpiClient<'_>, start: NewRun<'_>) -> Result<Row> {
+    let run_id = start_flow_run_id(client, start)?;
     get_run(client, run_id)
 }
 
@@ -32,7 +25,7 @@ pub fn start_flow_with_states(
     input: RawJsonb,
     run_id: Option<Uuid>,
 ) -> Result<serde_json::Value> {
-    let run_id = start_flow_run_id(client, flow_slug, input, run_id, None, 0)?;
+    let run_id = start_flow_run_id(client, NewRun { flow_slug, input, run_id, run_key: None, priority: 0 })?;
     get_run_with_states(client, run_id)?.ok_or_else(|| PgflowError::UnknownRun(run_id.to_string()))
 }
 
@@ -43,14 +36,8 @@ pub fn get_run_with_states(client: &mut SpiClient<'_>, run_id: Uuid) -> Result<O
 }
 
 /// The run a start_flow call started, or the one its run_key names.
-fn start_flow_run_id(
-    client: &mut SpiClient<'_>,
-    flow_slug: &str,
-    input: RawJsonb,
-    run_id: Option<Uuid>,
-    run_key: Option<&str>,
-    priority: i32,
-) -> Result<Uuid> {
+fn start_flow_run_id(client: &mut SpiClient<'_>, start: NewRun<'_>) -> Result<Uuid> {
+    let NewRun { flow_slug, input, run_id, run_key, .. } = start;
     let check: [DatumWithOid; 2] = [flow_slug.into(), input.into()];
     let Some(check) = plans::row(client, &plans::START_FLOW_CHECK, &check)? else {
         return Err(PgflowError::UnknownFlow(flow_slug.to_string()));
@@ -74,7 +61,7 @@ fn start_flow_run_id(
             return Err(PgflowError::RunAlreadyExists(run_id.to_string()));
         }
     }
-    match machine::start_run(client, flow_slug, input, run_id, run_key, priority)? {
+    match machine::start_run(client, start)? {
         Some(run_id) => Ok(run_id),
         // A concurrent start with the same key committed first: its run is the answer.
         None => find_run_by_key(client, flow_slug, run_key)?
