@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Upgrade test, run by scripts/test.sh against its private cluster (PG* variables set):
-#  1. runs in flight across real upgrades: each released version below is built from its commit
-#     and installed; a run is started and leased under it; the current build is installed and
+#  1. runs in flight across real upgrades (under the last four releases, or every one with
+#     PGFLOW_UPGRADE_ALL=1): each released version below is built from its commit and installed; a run is started and leased under it; the current build is installed and
 #     ALTER EXTENSION UPDATE run; the leased tasks are answered under the new version and the run
 #     completes, consistent. 0.1.1 goes through every script since; 0.2.0's run has finished,
 #     failed and leased fan-out tasks, whose results read_results lists after the upgrade; 0.3.0's
@@ -76,7 +76,16 @@ start_under() {
   echo "$run"
 }
 worker=6f9d2b1e-0000-4000-8000-000000000011
+# Runs in flight under the last four releases by default (each release is built from its commit,
+# which is most of this test's time, and the scripts of older releases do not change any more);
+# PGFLOW_UPGRADE_ALL=1 takes every release below. The catalogs and the pgTAP suite come through
+# every script from 0.1.0 either way.
+RELEASES="0.1.1 0.2.0 0.3.0 0.4.0 0.5.0 0.6.0 0.7.0 0.8.0"
+if [ "${PGFLOW_UPGRADE_ALL:-}" = 1 ]; then IN_FLIGHT=$RELEASES; else IN_FLIGHT=$(echo $RELEASES | tr ' ' '\n' | tail -4 | xargs); fi
+in_flight() { case " $IN_FLIGHT " in *" $1 "*) return 0 ;; esac; return 1; }
+inflight_dbs=$(for v in $IN_FLIGHT; do if [ "$v" = 0.1.1 ]; then echo pgflow_inflight; else echo "pgflow_inflight_${v//./_}"; fi; done | xargs)
 
+if in_flight 0.1.1; then
 # 1a. Under 0.1.1: a fan-out of three, one task answered, two leased.
 run=$(start_under 0.1.1 "$RELEASE_0_1_1" pgflow_inflight <<SQL
 select pgflow.create_flow('kept', max_attempts => 2);
@@ -90,7 +99,9 @@ select count(*) from pgflow.complete_task(:'run_id', 'each', 0, '"one"', '$worke
 SQL
 )
 echo "ok - under 0.1.1: run $run started, two of its three fan-out tasks leased and unanswered"
+fi
 
+if in_flight 0.2.0; then
 # 1b. Under 0.2.0: a collect_all fan-out of four, one task completed, one failed, two leased.
 run2=$(start_under 0.2.0 "$RELEASE_0_2_0" pgflow_inflight_0_2_0 <<SQL
 select pgflow.create_flow('kept', max_attempts => 1);
@@ -102,7 +113,9 @@ select count(*) from pgflow.fail_task(:'run_id', 'each', 1, 'broken', '$worker')
 SQL
 )
 echo "ok - under 0.2.0: run $run2 started, one task completed, one failed, two leased and unanswered"
+fi
 
+if in_flight 0.3.0; then
 # 1c. Under 0.3.0: list -> each (a fan-out of three) -> total; list answered, the fan-out leased,
 #     one of its tasks answered.
 run3=$(start_under 0.3.0 "$RELEASE_0_3_0" pgflow_inflight_0_3_0 <<SQL
@@ -118,7 +131,9 @@ select count(*) from pgflow.complete_task(:'run_id', 'each', 0, '10', '$worker')
 SQL
 )
 echo "ok - under 0.3.0: run $run3 started, one of its three fan-out tasks answered, two leased"
+fi
 
+if in_flight 0.4.0; then
 # 1d. Under 0.4.0: list -> each (a fan-out of four) -> total; two tasks of the fan-out leased (one
 #     of them answered), two still queued.
 run4=$(start_under 0.4.0 "$RELEASE_0_4_0" pgflow_inflight_0_4_0 <<SQL
@@ -134,7 +149,9 @@ select count(*) from pgflow.complete_task(:'run_id', 'each', 0, '10', '$worker')
 SQL
 )
 echo "ok - under 0.4.0: run $run4 started, two of its four fan-out tasks leased (one answered), two queued"
+fi
 
+if in_flight 0.5.0; then
 # 1e. Under 0.5.0: items (a fan-out of 100 over the run input); all leased, 40 answered.
 run5=$(start_under 0.5.0 "$RELEASE_0_5_0" pgflow_inflight_0_5_0 <<SQL
 select pgflow.create_flow('kept');
@@ -147,7 +164,9 @@ select count(*) from pgflow.complete_tasks(array_fill(:'run_id'::uuid, array[40]
 SQL
 )
 echo "ok - under 0.5.0: run $run5 started, its 100 fan-out tasks leased, 40 answered"
+fi
 
+if in_flight 0.6.0; then
 # 1f. Under 0.6.0: a fan-out of 100 at priority 0 with 30 tasks leased, and one of 3 at priority 5
 #     (started later, so claimed first), all of it queued under the old queue index.
 run6=$(start_under 0.6.0 "$RELEASE_0_6_0" pgflow_inflight_0_6_0 <<SQL
@@ -159,7 +178,9 @@ select pgflow.start_flow('kept', '[1000, 1001, 1002]', priority => 5) is not nul
 SQL
 )
 echo "ok - under 0.6.0: run $run6 started, 30 of its 100 fan-out tasks leased; a run of priority 5 queued"
+fi
 
+if in_flight 0.7.0; then
 # 1g. Under 0.7.0: a fan-out of 300 (16 parts, task_index mod 16): tasks 0 to 99 leased, 0 to 39
 #     answered (their completions still on the parts), 200 queued.
 run7=$(start_under 0.7.0 "$RELEASE_0_7_0" pgflow_inflight_0_7_0 <<SQL
@@ -173,7 +194,9 @@ select count(*) from pgflow.complete_tasks(array_fill(:'run_id'::uuid, array[40]
 SQL
 )
 echo "ok - under 0.7.0: run $run7 started, 100 of its 300 fan-out tasks leased, 40 answered"
+fi
 
+if in_flight 0.8.0; then
 # 1h. Under 0.8.0, conditions were matched against {"run": <input>, <deps>...}: a root step
 #     'admin' requires {"run": {"role": "admin"}} (the upgrade rewrites it to {"role": "admin"}),
 #     a dependent step 'notify' requires {"first": {"ok": true}} (same meaning before and after),
@@ -191,8 +214,10 @@ select count(*) from pgflow.poll_for_tasks('gated', 300, 10, 0, 100, '$worker');
 SQL
 )
 echo "ok - under 0.8.0: run $run8 started with a root condition in the old form, its two tasks leased"
+fi
 
 install_current
+if in_flight 0.1.1; then
 q -d pgflow_inflight -c "alter extension pgflow update"
 result=$(q -d pgflow_inflight -t -A <<SQL
 select extversion from pg_extension where extname = 'pgflow';
@@ -205,7 +230,9 @@ SQL
 expected=$(printf '%s\n' "$current" 1 1 'completed {"each": ["one", "two", "three"]}' 0)
 [ "$result" = "$expected" ] || { printf 'after the upgrade from 0.1.1:\n%s\nexpected:\n%s\n' "$result" "$expected" >&2; exit 1; }
 echo "ok - upgraded from 0.1.1 to $current with the run in flight; its leases were answered and it completed, consistent"
+fi
 
+if in_flight 0.2.0; then
 q -d pgflow_inflight_0_2_0 -c "alter extension pgflow update"
 result=$(q -d pgflow_inflight_0_2_0 -t -A <<SQL
 select extversion from pg_extension where extname = 'pgflow';
@@ -222,7 +249,9 @@ expected=$(printf '%s\n' "$current" '0:completed 1:failed' 'started 1/4' 2 '0:co
   'completed {"each": [{"ok": true, "value": "one"}, {"ok": false, "error": "broken", "attempts": 1}, {"ok": true, "value": "three"}, {"ok": true, "value": "four"}]}' 0)
 [ "$result" = "$expected" ] || { printf 'after the upgrade from 0.2.0:\n%s\nexpected:\n%s\n' "$result" "$expected" >&2; exit 1; }
 echo "ok - upgraded from 0.2.0 to $current with the run in flight; read_results listed what had finished before, its leases were answered and it completed, consistent"
+fi
 
+if in_flight 0.3.0; then
 q -d pgflow_inflight_0_3_0 -c "alter extension pgflow update"
 result=$(q -d pgflow_inflight_0_3_0 -t -A <<SQL
 select extversion from pg_extension where extname = 'pgflow';
@@ -239,7 +268,9 @@ SQL
 expected=$(printf '%s\n' "$current" 2 'total {"run": {"n": 3}, "each": [10, 20, 30]} {"n": 3} true' 1 'completed {"total": 60}' t 0)
 [ "$result" = "$expected" ] || { printf 'after the upgrade from 0.3.0:\n%s\nexpected:\n%s\n' "$result" "$expected" >&2; exit 1; }
 echo "ok - upgraded from 0.3.0 to $current with the run in flight; its leases were answered, the next step was claimed with its flow_input, and it completed, consistent"
+fi
 
+if in_flight 0.4.0; then
 q -d pgflow_inflight_0_4_0 -c "alter extension pgflow update"
 result=$(q -d pgflow_inflight_0_4_0 -t -A <<SQL
 select extversion from pg_extension where extname = 'pgflow';
@@ -257,7 +288,9 @@ SQL
 expected=$(printf '%s\n' "$current" 1 '2 3' 2 1 1 'completed {"total": 100}' '0 kept' 0)
 [ "$result" = "$expected" ] || { printf 'after the upgrade from 0.4.0:\n%s\nexpected:\n%s\n' "$result" "$expected" >&2; exit 1; }
 echo "ok - upgraded from 0.4.0 to $current with the run in flight; its queued tasks were claimed through the new queue index, its leases answered, and it completed as the root of its own tree, consistent"
+fi
 
+if in_flight 0.5.0; then
 q -d pgflow_inflight_0_5_0 -c "alter extension pgflow update"
 result=$(q -d pgflow_inflight_0_5_0 -t -A <<SQL
 select extversion from pg_extension where extname = 'pgflow';
@@ -280,7 +313,9 @@ SQL
 expected=$(printf '%s\n' "$current" 0 60 100 'completed true' 0 2 100 100 completed 0)
 [ "$result" = "$expected" ] || { printf 'after the upgrade from 0.5.0:\n%s\nexpected:\n%s\n' "$result" "$expected" >&2; exit 1; }
 echo "ok - upgraded from 0.5.0 to $current with the run in flight; its leases were answered on the step's row and it completed, consistent; a run started after the upgrade counted on parts"
+fi
 
+if in_flight 0.6.0; then
 q -d pgflow_inflight_0_6_0 -c "alter extension pgflow update"
 result=$(q -d pgflow_inflight_0_6_0 -t -A <<SQL
 select extversion from pg_extension where extname = 'pgflow';
@@ -305,7 +340,9 @@ compression=$(q -d pgflow_inflight_0_6_0 -t -A -c "create temp table probe (t te
 expected=$(printf '%s\n' "$current" '73 30' '1000 1001 1002 30 31' 32 68 68 'completed true' 0 "$compression" 10000)
 [ "$result" = "$expected" ] || { printf 'after the upgrade from 0.6.0:\n%s\nexpected:\n%s\n' "$result" "$expected" >&2; exit 1; }
 echo "ok - upgraded from 0.6.0 to $current with the runs in flight; their queued tasks were claimed through the re-keyed queue index in lane order, its leases answered, and it completed, consistent; a new run's input stored with $compression"
+fi
 
+if in_flight 0.7.0; then
 q -d pgflow_inflight_0_7_0 -c "alter extension pgflow update"
 result=$(q -d pgflow_inflight_0_7_0 -t -A <<SQL
 select extversion from pg_extension where extname = 'pgflow';
@@ -326,7 +363,9 @@ SQL
 expected=$(printf '%s\n' "$current" 0 40 '0:260' 60 200 200 'completed true' 0)
 [ "$result" = "$expected" ] || { printf 'after the upgrade from 0.7.0:\n%s\nexpected:\n%s\n' "$result" "$expected" >&2; exit 1; }
 echo "ok - upgraded from 0.7.0 to $current with the run in flight; its parts were counted again by shard, its leases answered, its queued tasks claimed through the sharded queue index, and it completed, consistent"
+fi
 
+if in_flight 0.8.0; then
 warnings=$(q -d pgflow_inflight_0_8_0 -c "alter extension pgflow update" 2>&1 | grep -c "WARNING:.*step 'audit' of flow 'gated'" || true)
 [ "$warnings" = 1 ] || { echo "the upgrade from 0.8.0 should warn once about step 'audit', warned $warnings times" >&2; exit 1; }
 result=$(q -d pgflow_inflight_0_8_0 -t -A <<SQL
@@ -348,6 +387,7 @@ expected=$(printf '%s\n' "$current" '{"role": "admin"}' 'admin:condition_unmet' 
   'admin:completed audit:skipped first:completed notify:started' 1 1 'completed {"admin": "yes", "notify": "sent"}' 0 started)
 [ "$result" = "$expected" ] || { printf 'after the upgrade from 0.8.0:\n%s\nexpected:\n%s\n' "$result" "$expected" >&2; exit 1; }
 echo "ok - upgraded from 0.8.0 to $current with the run in flight; its root condition keeps its meaning in pgflow's form, its skipped step says why, a dependent condition naming run is reported and no longer met, and it completed, consistent"
+fi
 
 # 2. Catalogs. The 0.1.0 install script is frozen here; its definition functions have other
 #    signatures than the installed library's, so that database gets no flow before the update.
@@ -362,15 +402,14 @@ q -d pgflow_upgraded -c "create extension pgflow version '0.1.0'" -c "alter exte
 createdb pgflow_fresh
 q -d pgflow_fresh -c 'create extension pgflow'
 q -d pgflow_fresh -f tests/upgrade/catalog.sql > "$OUT/fresh.txt"
-for db in pgflow_upgraded pgflow_inflight pgflow_inflight_0_2_0 pgflow_inflight_0_3_0 pgflow_inflight_0_4_0 \
-          pgflow_inflight_0_5_0 pgflow_inflight_0_6_0 pgflow_inflight_0_7_0 pgflow_inflight_0_8_0; do
+for db in pgflow_upgraded $inflight_dbs; do
   q -d "$db" -f tests/upgrade/catalog.sql > "$OUT/$db.txt"
   if ! diff -u "$OUT/fresh.txt" "$OUT/$db.txt"; then
     echo "the catalog of $db differs from a fresh install's (- fresh, + upgraded)" >&2
     exit 1
   fi
 done
-echo "ok - upgraded from 0.1.0, 0.1.1, 0.2.0, 0.3.0, 0.4.0, 0.5.0, 0.6.0, 0.7.0 and 0.8.0, the catalog matches a fresh install's ($(wc -l < "$OUT/fresh.txt") lines)"
+echo "ok - upgraded from 0.1.0 and, with runs in flight, from $IN_FLIGHT: the catalog matches a fresh install's ($(wc -l < "$OUT/fresh.txt") lines)"
 
 # 3. The suite expects an empty database, as a fresh one is.
 q -d pgflow_upgraded -c 'create extension pgtap' -f tests/fixtures.sql
