@@ -9,7 +9,7 @@ use serde::Serialize;
 use serde_json::Value;
 use tokio::sync::mpsc;
 use tokio::time::Instant;
-use tokio_postgres::{AsyncMessage, NoTls, Row};
+use tokio_postgres::{AsyncMessage, GenericClient, NoTls, Row};
 use uuid::Uuid;
 
 use crate::error::{Error, Result};
@@ -43,8 +43,18 @@ impl Run {
 }
 
 /// The columns `Run::from_row` reads, selected from a call that returns `pgflow.runs`.
-const RUN_COLUMNS: &str = "r.run_id, r.flow_slug::text, r.status, r.input, r.output, r.error_message, r.run_key, \
-                           r.priority, r.redrive_count, r.parent_run_id, r.root_run_id, r.started_at";
+macro_rules! run_columns {
+    () => {
+        "r.run_id, r.flow_slug::text, r.status, r.input, r.output, r.error_message, r.run_key, \
+         r.priority, r.redrive_count, r.parent_run_id, r.root_run_id, r.started_at"
+    };
+}
+const RUN_COLUMNS: &str = run_columns!();
+const START_FLOW: &str = concat!(
+    "select ",
+    run_columns!(),
+    " from pgflow.start_flow($1, $2, run_id => $3, run_key => $4, priority => $5) r"
+);
 
 impl Run {
     fn from_row(row: &Row) -> Result<Run> {
@@ -522,10 +532,20 @@ impl StartFlow<'_> {
 
     pub async fn send(self) -> Result<Run> {
         let input = self.input?;
-        let sql = format!(
-            "select {RUN_COLUMNS} from pgflow.start_flow($1, $2, run_id => $3, run_key => $4, priority => $5) r"
-        );
-        self.client.query_run(&sql, &[&self.flow_slug, &input, &self.run_id, &self.run_key, &self.priority]).await
+        self.client.query_run(START_FLOW, &[&self.flow_slug, &input, &self.run_id, &self.run_key, &self.priority]).await
+    }
+
+    /// Starts the run on the caller's connection or transaction (a `tokio_postgres::Transaction`,
+    /// or a pooled client): the run, and the tasks its root steps queue, exist only if that
+    /// transaction commits, together with whatever else it wrote (an order row and the run that
+    /// processes it, say). Workers cannot claim its tasks before then.
+    pub async fn send_in(self, connection: &impl GenericClient) -> Result<Run> {
+        let input = self.input?;
+        let rows = connection
+            .query(START_FLOW, &[&self.flow_slug, &input, &self.run_id, &self.run_key, &self.priority])
+            .await?;
+        let row = rows.first().ok_or_else(|| Error::Connection("the call returned no run".into()))?;
+        Run::from_row(row)
     }
 }
 

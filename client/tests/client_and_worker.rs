@@ -188,3 +188,37 @@ async fn completions_do_not_wait_behind_long_handlers() {
     let heartbeats = one.await.unwrap().unwrap().heartbeats + two.await.unwrap().unwrap().heartbeats;
     assert!(heartbeats >= 8, "the slow items' leases were extended ({heartbeats} heartbeats)");
 }
+
+/// A run started inside the caller's transaction exists only if that transaction commits, with
+/// what else it wrote; rolled back, it leaves nothing, not even a task a worker could claim.
+#[tokio::test]
+async fn a_run_started_in_the_callers_transaction_commits_or_rolls_back_with_it() {
+    define(&[
+        "select pgflow.create_flow('rc_in_tx')",
+        "select pgflow.add_step('rc_in_tx', 'only')",
+        "create table if not exists rc_orders (id int primary key, run_id uuid)",
+    ])
+    .await;
+    let client = Client::connect(&database_url()).await.unwrap();
+    let (mut connection, io) = tokio_postgres::connect(&database_url(), tokio_postgres::NoTls).await.unwrap();
+    tokio::spawn(io);
+
+    let transaction = connection.transaction().await.unwrap();
+    let kept = client.start_flow("rc_in_tx", json!({"order": 1})).send_in(&transaction).await.unwrap();
+    transaction.execute("insert into rc_orders values (1, $1)", &[&kept.run_id]).await.unwrap();
+    let seen_outside = client.run(kept.run_id).await;
+    assert!(seen_outside.is_err(), "before the commit, no other session sees the run");
+    transaction.commit().await.unwrap();
+    assert_eq!(client.run(kept.run_id).await.unwrap().status, "started");
+
+    let transaction = connection.transaction().await.unwrap();
+    let dropped = client.start_flow("rc_in_tx", json!({"order": 2})).send_in(&transaction).await.unwrap();
+    transaction.rollback().await.unwrap();
+    assert!(client.run(dropped.run_id).await.is_err(), "a rolled back start leaves no run");
+    let tasks: i64 = connection
+        .query_one("select count(*) from pgflow.step_tasks where run_id = $1", &[&dropped.run_id])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(tasks, 0, "and no task to claim");
+}
