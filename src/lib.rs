@@ -58,7 +58,7 @@ mod tests {
     /// defaults and add_step's SQL defaults must say the same.
     #[pg_test]
     fn defaults_match_the_schema() {
-        use crate::engine::definition::{Condition, FailureOptions, FlowOptions};
+        use crate::engine::shape::{Condition, FailureOptions, FlowOptions};
         let column_default = |table: &str, column: &str| {
             Spi::get_one::<String>(&format!(
                 "select pg_get_expr(d.adbin, d.adrelid) from pg_attrdef d

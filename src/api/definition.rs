@@ -2,7 +2,8 @@ use pgrx::pg_sys::panic::ErrorReport;
 use pgrx::prelude::*;
 use pgrx::{AnyNumeric, JsonB};
 
-use crate::engine::definition::{self, Condition, FailureOptions, FlowOptions, StepOptions, StepType};
+use crate::engine::definition;
+use crate::engine::shape::{Condition, FailureOptions, FlowOptions, StepDefinition, StepOptions, StepType};
 use crate::error::required;
 use crate::validate;
 
@@ -66,7 +67,10 @@ fn add_step(
         .into_iter()
         .map(|dep| required(dep, F, "every element of deps_slugs"))
         .collect::<Result<Vec<String>, _>>()?;
-    let step_type = step_type.unwrap_or_else(|| StepType::Single.as_str().to_string());
+    // The slugs first, as the step's check would: a bad slug is named before a bad step_type.
+    validate::slug("flow", &flow_slug)?;
+    validate::slug("step", &step_slug)?;
+    let step_type = StepType::parse(step_type.as_deref().unwrap_or(StepType::Single.as_str()), &flow_slug, &step_slug)?;
     let options = StepOptions {
         max_attempts,
         base_delay,
@@ -88,20 +92,8 @@ fn add_step(
         forbidden: forbidden_input_pattern.map(|p| p.0),
         when_unmet: when_unmet.unwrap_or_else(|| Condition::DEFAULT_WHEN_UNMET.into()),
     };
-    Ok(Spi::connect_mut(|client| {
-        definition::add_step(
-            client,
-            &flow_slug,
-            &step_slug,
-            &deps,
-            options,
-            failure,
-            condition,
-            fanout_path.as_deref(),
-            subflow.as_deref(),
-            &step_type,
-        )
-    })?)
+    let step = StepDefinition { slug: step_slug, step_type, deps, options, failure, condition, fanout_path, subflow };
+    Ok(Spi::connect_mut(|client| definition::add_step(client, &flow_slug, step))?)
 }
 
 /// The stored definition of a flow in pgflow's FlowShape format, with this engine's options.

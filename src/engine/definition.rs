@@ -3,48 +3,23 @@
 use pgrx::datum::DatumWithOid;
 use pgrx::pg_sys::BuiltinOid::{INT4OID, JSONBOID, NUMERICOID, TEXTOID};
 use pgrx::spi::SpiClient;
-use pgrx::{AnyNumeric, JsonB};
+use pgrx::JsonB;
 use serde_json::Value;
 
 use super::machine;
-use super::shape::{self, FlowDefinition, StepDefinition};
+use super::shape::{
+    self, Condition, FailureOptions, FlowDefinition, FlowOptions, StepDefinition, StepOptions, StepType,
+};
 use super::Row;
 use crate::error::{PgflowError, Result};
 use crate::plans::{self, optional};
 use crate::validate;
 
-#[derive(Clone, Debug, PartialEq)]
-pub struct FlowOptions {
-    pub max_attempts: i32,
-    pub base_delay: i32,
-    pub timeout: i32,
-    pub run_timeout: Option<i32>,
-    pub max_delay: i32,
-    /// At most this many tasks of the flow leased at a time, across its runs.
-    pub max_concurrency: Option<i32>,
-}
-
-impl FlowOptions {
-    /// pgflow's defaults (a NULL argument or a key missing from a shape takes them), and this
-    /// engine's for its own options. The table defaults in sql/schema.sql are checked against
-    /// these by a test (`defaults_match_the_schema`).
-    pub const DEFAULT_MAX_ATTEMPTS: i32 = 3;
-    pub const DEFAULT_BASE_DELAY: i32 = 5;
-    pub const DEFAULT_TIMEOUT: i32 = 60;
-    pub const DEFAULT_MAX_DELAY: i32 = 300;
-}
-
 /// Creates a flow, or returns it when it exists with the same options; one with other options is
 /// refused, naming each difference.
 pub fn create_flow(client: &mut SpiClient<'_>, flow_slug: &str, options: FlowOptions) -> Result<Row> {
-    validate::slug("flow", flow_slug)?;
+    options.check(flow_slug)?;
     let subject = format!("flow '{flow_slug}'");
-    validate::definition_option(&subject, "max_attempts", Some(options.max_attempts))?;
-    validate::definition_option(&subject, "base_delay", Some(options.base_delay))?;
-    validate::definition_option(&subject, "timeout", Some(options.timeout))?;
-    validate::definition_option(&subject, "run_timeout", options.run_timeout)?;
-    validate::definition_option(&subject, "max_delay", Some(options.max_delay))?;
-    validate::definition_option(&subject, "max_concurrency", options.max_concurrency)?;
     let args: [DatumWithOid; 7] = [
         flow_slug.into(),
         options.max_attempts.into(),
@@ -70,193 +45,21 @@ pub fn create_flow(client: &mut SpiClient<'_>, flow_slug: &str, options: FlowOpt
     Ok(flow)
 }
 
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-pub enum StepType {
-    Single,
-    Fanout,
-}
-
-impl StepType {
-    /// `'map'` is pgflow's name for a fan-out step, accepted so its compiled flows load unchanged.
-    pub fn parse(step_type: &str, flow_slug: &str, step_slug: &str) -> Result<StepType> {
-        match step_type {
-            "single" => Ok(StepType::Single),
-            "fanout" | "map" => Ok(StepType::Fanout),
-            other => Err(PgflowError::InvalidArgument(format!(
-                "step '{step_slug}' of flow '{flow_slug}': unknown step_type {other:?} (expected 'single' or 'fanout')"
-            ))),
-        }
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            StepType::Single => "single",
-            StepType::Fanout => "fanout",
-        }
-    }
-}
-
-#[derive(Clone, Debug, PartialEq)]
-pub struct StepOptions {
-    pub max_attempts: Option<i32>,
-    pub base_delay: Option<i32>,
-    pub timeout: Option<i32>,
-    pub start_delay: Option<i32>,
-    pub fanout_timeout: Option<i32>,
-    pub max_delay: Option<i32>,
-    /// A fan-out's cap: at most this many of its tasks of one run queued or leased at a time.
-    pub max_concurrency: Option<i32>,
-    /// A fan-out's items per task.
-    pub batch_size: Option<i32>,
-}
-
-/// What a step does when its tasks fail: its fan-out policy and what its failure does to the run.
-#[derive(Clone, Debug, PartialEq)]
-pub struct FailureOptions {
-    pub fanout_policy: String,
-    pub success_threshold: Option<AnyNumeric>,
-    pub when_exhausted: String,
-    /// false: a fan-out's output is a summary of counts, its items are read with read_results.
-    pub aggregate: bool,
-}
-
-impl FailureOptions {
-    pub const DEFAULT_FANOUT_POLICY: &'static str = "fail_fast";
-    pub const DEFAULT_WHEN_EXHAUSTED: &'static str = "fail";
-
-    fn check(&self, subject: &str, step_type: StepType) -> Result<()> {
-        let refuse = |message: String| Err(PgflowError::InvalidArgument(format!("{subject}: {message}")));
-        match self.fanout_policy.as_str() {
-            "fail_fast" | "collect_all" | "threshold" => {}
-            other => {
-                return refuse(format!(
-                    "unknown fanout_policy {other:?} (expected 'fail_fast', 'collect_all' or 'threshold')"
-                ))
-            }
-        }
-        if step_type == StepType::Single && self.fanout_policy != Self::DEFAULT_FANOUT_POLICY {
-            return refuse(format!(
-                "fanout_policy '{}' needs a fan-out step; a single step has one task",
-                self.fanout_policy
-            ));
-        }
-        match (&self.success_threshold, self.fanout_policy == "threshold") {
-            (None, true) => return refuse("fanout_policy 'threshold' needs a success_threshold in (0, 1]".into()),
-            (Some(_), false) => return refuse("success_threshold is only for fanout_policy 'threshold'".into()),
-            (Some(t), true) if *t <= AnyNumeric::from(0) || *t > AnyNumeric::from(1) => {
-                return refuse(format!("success_threshold must be in (0, 1], got {t}"))
-            }
-            _ => {}
-        }
-        if step_type == StepType::Single && !self.aggregate {
-            return refuse("aggregate false needs a fan-out step; a single step's output is its task's".into());
-        }
-        match self.when_exhausted.as_str() {
-            "fail" | "skip" | "skip-cascade" => Ok(()),
-            other => refuse(format!("unknown when_exhausted {other:?} (expected 'fail', 'skip' or 'skip-cascade')")),
-        }
-    }
-}
-
-/// A condition on a step's input: it runs only if its input contains `required` and does not
-/// contain `forbidden`; otherwise `when_unmet` says what happens, in the words of when_exhausted.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Condition {
-    pub required: Option<Value>,
-    pub forbidden: Option<Value>,
-    pub when_unmet: String,
-}
-
-impl Condition {
-    pub const DEFAULT_WHEN_UNMET: &'static str = "skip";
-
-    fn check(&self, subject: &str) -> Result<()> {
-        for (name, pattern) in
-            [("required_input_pattern", &self.required), ("forbidden_input_pattern", &self.forbidden)]
-        {
-            if let Some(pattern) = pattern.as_ref().filter(|p| !p.is_object()) {
-                return Err(PgflowError::InvalidArgument(format!(
-                    "{subject}: {name} must be a JSON object (matched with @>), got {pattern}"
-                )));
-            }
-        }
-        match self.when_unmet.as_str() {
-            "skip" | "skip-cascade" | "fail" => Ok(()),
-            other => Err(PgflowError::InvalidArgument(format!(
-                "{subject}: unknown when_unmet {other:?} (expected 'skip', 'skip-cascade' or 'fail')"
-            ))),
-        }
-    }
-}
-
-#[allow(clippy::too_many_arguments)]
-pub fn add_step(
-    client: &mut SpiClient<'_>,
-    flow_slug: &str,
-    step_slug: &str,
-    deps: &[String],
-    options: StepOptions,
-    failure: FailureOptions,
-    condition: Condition,
-    fanout_path: Option<&str>,
-    subflow: Option<&str>,
-    step_type: &str,
-) -> Result<Row> {
-    validate::slug("flow", flow_slug)?;
-    validate::slug("step", step_slug)?;
-    let step_type = StepType::parse(step_type, flow_slug, step_slug)?;
-    let subject = format!("step '{step_slug}' of flow '{flow_slug}'");
-    validate::definition_option(&subject, "max_attempts", options.max_attempts)?;
-    validate::definition_option(&subject, "base_delay", options.base_delay)?;
-    validate::definition_option(&subject, "timeout", options.timeout)?;
-    validate::definition_option(&subject, "start_delay", options.start_delay)?;
-    validate::definition_option(&subject, "fanout_timeout", options.fanout_timeout)?;
-    validate::definition_option(&subject, "max_delay", options.max_delay)?;
-    validate::definition_option(&subject, "max_concurrency", options.max_concurrency)?;
-    validate::definition_option(&subject, "batch_size", options.batch_size)?;
-    for (name, set) in
-        [("max_concurrency", options.max_concurrency.is_some()), ("batch_size", options.batch_size.is_some())]
-    {
-        if set && step_type != StepType::Fanout {
-            return Err(PgflowError::InvalidArgument(format!(
-                "{subject}: {name} needs a fan-out step; a single step has one task"
-            )));
-        }
-    }
-    failure.check(&subject, step_type)?;
-    condition.check(&subject)?;
-    if let Some(path) = fanout_path {
-        if step_type != StepType::Fanout {
-            return Err(PgflowError::InvalidArgument(format!(
-                "{subject}: fanout_path needs a fan-out step; a single step gets its input whole"
-            )));
-        }
-        if path.split('.').any(str::is_empty) {
-            return Err(PgflowError::InvalidArgument(format!(
-                "{subject}: fanout_path {path:?} must be field names joined by dots, such as 'items' or 'page.rows'"
-            )));
-        }
-    }
+/// Adds a step to a flow, or returns it when it exists with the same definition; one defined
+/// otherwise is refused, naming each difference. `step.deps` in the order given.
+pub fn add_step(client: &mut SpiClient<'_>, flow_slug: &str, step: StepDefinition) -> Result<Row> {
+    step.check(flow_slug)?;
+    let subject = format!("step '{}' of flow '{flow_slug}'", step.slug);
 
     if plans::row(client, &plans::FIND_FLOW, &[flow_slug.into()])?.is_none() {
         return Err(PgflowError::UnknownFlow(flow_slug.to_string()));
     }
-    let key: [DatumWithOid; 2] = [flow_slug.into(), step_slug.into()];
+    let key: [DatumWithOid; 2] = [flow_slug.into(), step.slug.as_str().into()];
     if let Some(existing) = plans::row(client, &plans::FIND_STEP, &key)?.map(|found| found.s) {
-        let mut sorted = deps.to_vec();
-        sorted.sort();
-        let wanted = StepDefinition {
-            slug: step_slug.to_string(),
-            step_type,
-            deps: sorted,
-            options,
-            failure,
-            condition,
-            fanout_path: fanout_path.map(str::to_string),
-            subflow: subflow.map(str::to_string),
-        };
+        let mut wanted = step;
+        wanted.deps.sort();
         let stored = read_definition(client, flow_slug)?
-            .and_then(|flow| flow.steps.into_iter().find(|step| step.slug == step_slug))
+            .and_then(|flow| flow.steps.into_iter().find(|stored| stored.slug == wanted.slug))
             .ok_or_else(|| PgflowError::Internal(format!("{subject} was found but could not be read")))?;
         let changes = shape::step_changes(&stored, &wanted);
         if !changes.is_empty() {
@@ -265,21 +68,9 @@ pub fn add_step(
         return Ok(existing);
     }
 
-    for (i, dep) in deps.iter().enumerate() {
-        if dep == step_slug {
-            return Err(PgflowError::InvalidArgument(format!("{subject} cannot depend on itself")));
-        }
-        if deps[..i].contains(dep) {
-            return Err(PgflowError::InvalidArgument(format!("{subject} lists dependency '{dep}' more than once")));
-        }
-    }
-    if step_type == StepType::Fanout && deps.len() > 1 {
-        return Err(PgflowError::InvalidArgument(format!(
-            "{subject}: a fan-out step has at most one dependency, got {}",
-            deps.len()
-        )));
-    }
-    let dep_args: [DatumWithOid; 2] = [flow_slug.into(), deps.to_vec().into()];
+    let StepDefinition { slug, step_type, deps, options, failure, condition, fanout_path, subflow } = step;
+    let (fanout_path, subflow) = (fanout_path.as_deref(), subflow.as_deref());
+    let dep_args: [DatumWithOid; 2] = [flow_slug.into(), deps.clone().into()];
     let Some(missing) = plans::row(client, &plans::MISSING_DEPS, &dep_args)? else {
         return Err(PgflowError::Internal(format!("{subject}: its dependencies could not be checked")));
     };
@@ -299,8 +90,8 @@ pub fn add_step(
     }
     let args: [DatumWithOid; 21] = [
         flow_slug.into(),
-        step_slug.into(),
-        deps.to_vec().into(),
+        slug.as_str().into(),
+        deps.into(),
         int(options.max_attempts),
         int(options.base_delay),
         int(options.timeout),
@@ -491,18 +282,7 @@ pub fn create_flow_from_shape(client: &mut SpiClient<'_>, flow_slug: &str, shape
 fn create_from_definition(client: &mut SpiClient<'_>, flow_slug: &str, definition: FlowDefinition) -> Result<()> {
     create_flow(client, flow_slug, definition.options)?;
     for step in definition.steps {
-        add_step(
-            client,
-            flow_slug,
-            &step.slug,
-            &step.deps,
-            step.options,
-            step.failure,
-            step.condition,
-            step.fanout_path.as_deref(),
-            step.subflow.as_deref(),
-            step.step_type.as_str(),
-        )?;
+        add_step(client, flow_slug, step)?;
     }
     Ok(())
 }

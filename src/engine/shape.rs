@@ -1,13 +1,168 @@
-//! A flow's definition as one value, from any of its three sources: the tables, the arguments of
-//! create_flow and add_step, and a shape (pgflow's FlowShape JSON, with this engine's options
-//! beside pgflow's). Two definitions are compared field by field, so a re-definition that differs
-//! is named difference by difference instead of being ignored.
+//! The definition model, and its one validator. A flow's definition is one value whichever of its
+//! three sources it comes from: the tables, the arguments of create_flow and add_step (thin
+//! wrappers that build it), and a shape (pgflow's FlowShape JSON, with this engine's options beside
+//! pgflow's). `FlowOptions::check` and `StepDefinition::check` are every rule that needs no
+//! database; `definition.rs` adds those that do (the flow exists, the dependencies are steps of
+//! it, a sub-flow makes no cycle) and writes. Two definitions are compared field by field, so a
+//! re-definition that differs is named difference by difference instead of being ignored.
 
 use pgrx::AnyNumeric;
 use serde_json::{json, Map, Value};
 
-use super::definition::{Condition, FailureOptions, FlowOptions, StepOptions, StepType};
 use crate::error::{PgflowError, Result};
+use crate::validate;
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct FlowOptions {
+    pub max_attempts: i32,
+    pub base_delay: i32,
+    pub timeout: i32,
+    pub run_timeout: Option<i32>,
+    pub max_delay: i32,
+    /// At most this many tasks of the flow leased at a time, across its runs.
+    pub max_concurrency: Option<i32>,
+}
+
+impl FlowOptions {
+    /// pgflow's defaults (a NULL argument or a key missing from a shape takes them), and this
+    /// engine's for its own options. The table defaults in sql/schema.sql are checked against
+    /// these by a test (`defaults_match_the_schema`).
+    pub const DEFAULT_MAX_ATTEMPTS: i32 = 3;
+    pub const DEFAULT_BASE_DELAY: i32 = 5;
+    pub const DEFAULT_TIMEOUT: i32 = 60;
+    pub const DEFAULT_MAX_DELAY: i32 = 300;
+
+    /// The flow's slug and options, as create_flow, a shape and the DSL's compiled calls give them.
+    pub fn check(&self, flow_slug: &str) -> Result<()> {
+        validate::slug("flow", flow_slug)?;
+        let subject = format!("flow '{flow_slug}'");
+        validate::definition_option(&subject, "max_attempts", Some(self.max_attempts))?;
+        validate::definition_option(&subject, "base_delay", Some(self.base_delay))?;
+        validate::definition_option(&subject, "timeout", Some(self.timeout))?;
+        validate::definition_option(&subject, "run_timeout", self.run_timeout)?;
+        validate::definition_option(&subject, "max_delay", Some(self.max_delay))?;
+        validate::definition_option(&subject, "max_concurrency", self.max_concurrency)
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum StepType {
+    Single,
+    Fanout,
+}
+
+impl StepType {
+    /// `'map'` is pgflow's name for a fan-out step, accepted so its compiled flows load unchanged.
+    pub fn parse(step_type: &str, flow_slug: &str, step_slug: &str) -> Result<StepType> {
+        match step_type {
+            "single" => Ok(StepType::Single),
+            "fanout" | "map" => Ok(StepType::Fanout),
+            other => Err(PgflowError::InvalidArgument(format!(
+                "step '{step_slug}' of flow '{flow_slug}': unknown step_type {other:?} (expected 'single' or 'fanout')"
+            ))),
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StepType::Single => "single",
+            StepType::Fanout => "fanout",
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct StepOptions {
+    pub max_attempts: Option<i32>,
+    pub base_delay: Option<i32>,
+    pub timeout: Option<i32>,
+    pub start_delay: Option<i32>,
+    pub fanout_timeout: Option<i32>,
+    pub max_delay: Option<i32>,
+    /// A fan-out's cap: at most this many of its tasks of one run queued or leased at a time.
+    pub max_concurrency: Option<i32>,
+    /// A fan-out's items per task.
+    pub batch_size: Option<i32>,
+}
+
+/// What a step does when its tasks fail: its fan-out policy and what its failure does to the run.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FailureOptions {
+    pub fanout_policy: String,
+    pub success_threshold: Option<AnyNumeric>,
+    pub when_exhausted: String,
+    /// false: a fan-out's output is a summary of counts, its items are read with read_results.
+    pub aggregate: bool,
+}
+
+impl FailureOptions {
+    pub const DEFAULT_FANOUT_POLICY: &'static str = "fail_fast";
+    pub const DEFAULT_WHEN_EXHAUSTED: &'static str = "fail";
+
+    fn check(&self, subject: &str, step_type: StepType) -> Result<()> {
+        let refuse = |message: String| Err(PgflowError::InvalidArgument(format!("{subject}: {message}")));
+        match self.fanout_policy.as_str() {
+            "fail_fast" | "collect_all" | "threshold" => {}
+            other => {
+                return refuse(format!(
+                    "unknown fanout_policy {other:?} (expected 'fail_fast', 'collect_all' or 'threshold')"
+                ))
+            }
+        }
+        if step_type == StepType::Single && self.fanout_policy != Self::DEFAULT_FANOUT_POLICY {
+            return refuse(format!(
+                "fanout_policy '{}' needs a fan-out step; a single step has one task",
+                self.fanout_policy
+            ));
+        }
+        match (&self.success_threshold, self.fanout_policy == "threshold") {
+            (None, true) => return refuse("fanout_policy 'threshold' needs a success_threshold in (0, 1]".into()),
+            (Some(_), false) => return refuse("success_threshold is only for fanout_policy 'threshold'".into()),
+            (Some(t), true) if *t <= AnyNumeric::from(0) || *t > AnyNumeric::from(1) => {
+                return refuse(format!("success_threshold must be in (0, 1], got {t}"))
+            }
+            _ => {}
+        }
+        if step_type == StepType::Single && !self.aggregate {
+            return refuse("aggregate false needs a fan-out step; a single step's output is its task's".into());
+        }
+        match self.when_exhausted.as_str() {
+            "fail" | "skip" | "skip-cascade" => Ok(()),
+            other => refuse(format!("unknown when_exhausted {other:?} (expected 'fail', 'skip' or 'skip-cascade')")),
+        }
+    }
+}
+
+/// A condition on a step's input: it runs only if its input contains `required` and does not
+/// contain `forbidden`; otherwise `when_unmet` says what happens, in the words of when_exhausted.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Condition {
+    pub required: Option<Value>,
+    pub forbidden: Option<Value>,
+    pub when_unmet: String,
+}
+
+impl Condition {
+    pub const DEFAULT_WHEN_UNMET: &'static str = "skip";
+
+    fn check(&self, subject: &str) -> Result<()> {
+        for (name, pattern) in
+            [("required_input_pattern", &self.required), ("forbidden_input_pattern", &self.forbidden)]
+        {
+            if let Some(pattern) = pattern.as_ref().filter(|p| !p.is_object()) {
+                return Err(PgflowError::InvalidArgument(format!(
+                    "{subject}: {name} must be a JSON object (matched with @>), got {pattern}"
+                )));
+            }
+        }
+        match self.when_unmet.as_str() {
+            "skip" | "skip-cascade" | "fail" => Ok(()),
+            other => Err(PgflowError::InvalidArgument(format!(
+                "{subject}: unknown when_unmet {other:?} (expected 'skip', 'skip-cascade' or 'fail')"
+            ))),
+        }
+    }
+}
 
 #[derive(Clone, Debug)]
 pub struct StepDefinition {
@@ -29,6 +184,63 @@ pub struct FlowDefinition {
     pub options: FlowOptions,
     /// In definition order (step_index).
     pub steps: Vec<StepDefinition>,
+}
+
+impl StepDefinition {
+    /// Everything about a step that does not need the database: its slugs, options and the rules
+    /// between them. add_step and a shape's steps go through it alike.
+    pub fn check(&self, flow_slug: &str) -> Result<()> {
+        validate::slug("flow", flow_slug)?;
+        validate::slug("step", &self.slug)?;
+        let (step_slug, step_type, options) = (self.slug.as_str(), self.step_type, &self.options);
+        let subject = format!("step '{step_slug}' of flow '{flow_slug}'");
+        validate::definition_option(&subject, "max_attempts", options.max_attempts)?;
+        validate::definition_option(&subject, "base_delay", options.base_delay)?;
+        validate::definition_option(&subject, "timeout", options.timeout)?;
+        validate::definition_option(&subject, "start_delay", options.start_delay)?;
+        validate::definition_option(&subject, "fanout_timeout", options.fanout_timeout)?;
+        validate::definition_option(&subject, "max_delay", options.max_delay)?;
+        validate::definition_option(&subject, "max_concurrency", options.max_concurrency)?;
+        validate::definition_option(&subject, "batch_size", options.batch_size)?;
+        for (name, set) in
+            [("max_concurrency", options.max_concurrency.is_some()), ("batch_size", options.batch_size.is_some())]
+        {
+            if set && step_type != StepType::Fanout {
+                return Err(PgflowError::InvalidArgument(format!(
+                    "{subject}: {name} needs a fan-out step; a single step has one task"
+                )));
+            }
+        }
+        for (i, dep) in self.deps.iter().enumerate() {
+            if dep == step_slug {
+                return Err(PgflowError::InvalidArgument(format!("{subject} cannot depend on itself")));
+            }
+            if self.deps[..i].contains(dep) {
+                return Err(PgflowError::InvalidArgument(format!("{subject} lists dependency '{dep}' more than once")));
+            }
+        }
+        if step_type == StepType::Fanout && self.deps.len() > 1 {
+            return Err(PgflowError::InvalidArgument(format!(
+                "{subject}: a fan-out step has at most one dependency, got {}",
+                self.deps.len()
+            )));
+        }
+        self.failure.check(&subject, step_type)?;
+        self.condition.check(&subject)?;
+        if let Some(path) = &self.fanout_path {
+            if step_type != StepType::Fanout {
+                return Err(PgflowError::InvalidArgument(format!(
+                    "{subject}: fanout_path needs a fan-out step; a single step gets its input whole"
+                )));
+            }
+            if path.split('.').any(str::is_empty) {
+                return Err(PgflowError::InvalidArgument(format!(
+                    "{subject}: fanout_path {path:?} must be field names joined by dots, such as 'items' or 'page.rows'"
+                )));
+            }
+        }
+        Ok(())
+    }
 }
 
 /// Collects `name old -> new` for each field that differs.
