@@ -9,7 +9,8 @@
 --   any other pattern that names "run" can no longer match as it did, and is reported with a
 --   WARNING (edit it, or redefine the flow).
 -- - create_flow's base_delay defaults to 5 seconds (pgflow's), for flows created from now on.
--- New: max_attempts 0 (no retry, as 1); NULL arguments of create_flow and add_step take their
+-- New: a claim's record says when its lease ends (step_task_record.lease_ends_at);
+-- max_attempts 0 (no retry, as 1); NULL arguments of create_flow and add_step take their
 -- defaults; claims of tasks queued at the same instant take the one queued first;
 -- step_states.skip_reason and skipped_at; get_run_with_states, start_flow_with_states,
 -- maybe_complete_run, delete_flow_and_data, is_valid_slug, _get_flow_shape, _compare_flow_shapes
@@ -97,6 +98,9 @@ create constraint trigger initial_tasks_known_when_started
   deferrable initially deferred
   for each row when (new.status = 'started' and new.initial_tasks is null)
   execute function pgflow._initial_tasks_known_when_started();
+
+-- A claim says when each lease ends.
+alter type pgflow.step_task_record add attribute lease_ends_at timestamptz;
 
 -- Functions (scripts/upgrade-functions.mjs over the install scripts of 0.8.0 and 0.9.0)
 -- new: _compare_flow_shapes(jsonb, jsonb)

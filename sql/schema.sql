@@ -348,7 +348,10 @@ create type pgflow.step_task_record as (
   task_index int,
   -- Added in 0.4.0 (last, as in the tables): the run input, for single steps (a fan-out task gets
   -- NULL: its run input may be the whole array it fans out, which would be copied into every task).
-  flow_input jsonb
+  flow_input jsonb,
+  -- Added in 0.9.0: when the claim's lease ends (the `vt` asked for, else the step's timeout), so
+  -- that no worker computes it again from its own copy of the flow.
+  lease_ends_at timestamptz
 );
 
 -- Storage for a queue. Every claim and answer leaves a dead version of a task row (a status change

@@ -14,6 +14,11 @@ export interface ClaimedTask {
   readonly input: unknown;
   /** The run input, for a single step's task; undefined for a fan-out task. */
   readonly flowInput?: unknown;
+  /**
+   * How long the claim leased the task for, in seconds, as the database decided it (the
+   * `visibilityTimeout` asked for, else the step's timeout): heartbeats extend it by as much.
+   */
+  readonly leaseSeconds: number;
 }
 
 export interface TaskKey {
@@ -83,6 +88,7 @@ interface PolledRow {
   task_index: number;
   input: unknown;
   flow_input: unknown;
+  lease_seconds: number;
 }
 
 /**
@@ -99,7 +105,10 @@ export function postgresTaskQueue(sql: Sql, heartbeatSql: Sql = sql): TaskQueue 
       taskIndex: row.task_index,
       input: row.input,
       ...(row.flow_input === null ? {} : { flowInput: row.flow_input }),
+      leaseSeconds: row.lease_seconds,
     }));
+  // The lease the claim gave, from the end it returns (measured on the database's clock).
+  const leaseSeconds = sql`greatest(1, round(extract(epoch from lease_ends_at - clock_timestamp())))::int as lease_seconds`;
   return {
     async checkFlow(flowSlug, shape, compile) {
       const [row] = compile
@@ -110,14 +119,14 @@ export function postgresTaskQueue(sql: Sql, heartbeatSql: Sql = sql): TaskQueue 
     },
     async poll({ flowSlug, qty, visibilityTimeout, maxPollSeconds, pollIntervalMs, workerId, stepSlugs }) {
       return claimed(await sql<PolledRow[]>`
-        select flow_slug, run_id, step_slug, task_index, input, flow_input
+        select flow_slug, run_id, step_slug, task_index, input, flow_input, ${leaseSeconds}
         from pgflow.poll_for_tasks(${flowSlug}, ${visibilityTimeout}::int, ${qty}::int,
                                    ${maxPollSeconds}::int, ${pollIntervalMs}::int, ${workerId}::uuid,
                                    ${stepSlugs === undefined ? null : sql.array([...stepSlugs])}::text[])`);
     },
     async completeAndPoll(completions, { flowSlug, qty, visibilityTimeout, workerId, stepSlugs }) {
       return claimed(await sql<PolledRow[]>`
-        select flow_slug, run_id, step_slug, task_index, input, flow_input
+        select flow_slug, run_id, step_slug, task_index, input, flow_input, ${leaseSeconds}
         from pgflow.complete_tasks_and_poll(
           ${sql.array(completions.map((c) => c.runId))}::uuid[],
           ${sql.array(completions.map((c) => c.stepSlug))}::text[],

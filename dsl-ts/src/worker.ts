@@ -150,8 +150,6 @@ export class LeaseLostError extends Error {
 /** The longest a completion waits for others to ride with it on one poll. */
 const MAX_HOLD_MS = 50;
 
-/** The extension's default `timeout` of a flow, in seconds. */
-const EXTENSION_DEFAULT_TIMEOUT = 60;
 
 export function startWorker(options: WorkerOptions): Worker {
   const sources = [options.connectionString, options.sql, options.queue].filter((s) => s !== undefined);
@@ -174,9 +172,6 @@ export function startWorker(options: WorkerOptions): Worker {
     options.visibilityTimeout === undefined ? null : positiveInteger('visibilityTimeout', options.visibilityTimeout, 1);
   const heartbeat = options.heartbeat ?? true;
   const refill = Math.ceil(Math.min(batchSize, concurrency) / 2);
-  // What the extension leases a task of each step for when the poll gives no lease.
-  const leaseSeconds = (stepSlug: string): number =>
-    visibilityTimeout ?? flow.getStep(stepSlug)?.options.timeout ?? flow.options.timeout ?? EXTENSION_DEFAULT_TIMEOUT;
   const pollIntervalMs = positiveInteger('pollIntervalMs', options.pollIntervalMs, 100);
   const maxPollSeconds = positiveInteger('maxPollSeconds', options.maxPollSeconds, 1, 0);
   const shutdownTimeoutMs = positiveInteger('shutdownTimeoutMs', options.shutdownTimeoutMs, 10_000, 0);
@@ -236,7 +231,7 @@ export function startWorker(options: WorkerOptions): Worker {
     };
     const key = { runId: task.runId, stepSlug: task.stepSlug, taskIndex: task.taskIndex };
     const step = flow.getStep(task.stepSlug);
-    const lease = new Lease(leaseSeconds(task.stepSlug), (reason) => controller.abort(new LeaseLostError(reason)));
+    const lease = new Lease(task.leaseSeconds, (reason) => controller.abort(new LeaseLostError(reason)));
     let leaseLost = false;
     if (heartbeat) {
       lease.beat(async () => {

@@ -70,8 +70,9 @@ class FakeQueue implements TaskQueue {
 
 const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-function fanoutTasks(n: number): ClaimedTask[] {
-  return Array.from({ length: n }, (_, i) => ({ flowSlug: 'f', runId: RUN, stepSlug: 'each', taskIndex: i, input: { item: i } }));
+/** Tasks as a claim gives them, each leased for `leaseSeconds`. */
+function fanoutTasks(n: number, leaseSeconds = 60): ClaimedTask[] {
+  return Array.from({ length: n }, (_, i) => ({ flowSlug: 'f', runId: RUN, stepSlug: 'each', taskIndex: i, input: { item: i }, leaseSeconds }));
 }
 
 async function until(condition: () => boolean, what: string): Promise<void> {
@@ -174,7 +175,7 @@ describe('startWorker', () => {
 
   test('a task of a step the flow does not have fails with a message naming it', async () => {
     const flow = new Flow<number[]>({ slug: 'f' }).map({ slug: 'each' }, (n) => n);
-    const queue = new FakeQueue([{ flowSlug: 'f', runId: RUN, stepSlug: 'gone', taskIndex: 0, input: {} }]);
+    const queue = new FakeQueue([{ flowSlug: 'f', runId: RUN, stepSlug: 'gone', taskIndex: 0, input: {}, leaseSeconds: 60 }]);
     start({ flow, queue });
     await until(() => queue.failed.length === 1, 'the task fails');
     expect(queue.failed[0]?.errorMessage).toBe("this worker's flow 'f' has no step 'gone'");
@@ -266,12 +267,12 @@ describe('startWorker', () => {
   });
 
   test('a handler still running at half its lease has the lease extended, again and again', async () => {
-    // The step's timeout (1 s) is the lease: heartbeats every 500 ms.
+    // The claim gives a lease of 1 s (the step's timeout): heartbeats every 500 ms.
     const flow = new Flow<number[]>({ slug: 'f', timeout: 30 }).map({ slug: 'each', timeout: 1 }, async (n, { signal }) => {
       await delay(1_700);
       return signal.aborted ? 'aborted' : n;
     });
-    const queue = new FakeQueue(fanoutTasks(1));
+    const queue = new FakeQueue(fanoutTasks(1, 1));
     const worker = start({ flow, queue });
     await until(() => queue.completed.length === 1, 'the task is reported');
     expect(queue.completed[0]?.outputJson).toBe('0');
@@ -287,7 +288,7 @@ describe('startWorker', () => {
       reason = signal.reason;
       return n;
     });
-    const queue = new FakeQueue(fanoutTasks(1));
+    const queue = new FakeQueue(fanoutTasks(1, 1));
     queue.holdsLeases = false;
     const worker = start({ flow, queue });
     await until(() => worker.stats.leasesLost === 1 && reason !== undefined, 'the lease is lost');
@@ -304,7 +305,7 @@ describe('startWorker', () => {
       abortedAfterMs = Date.now() - started;
       return n;
     });
-    const queue = new FakeQueue(fanoutTasks(1));
+    const queue = new FakeQueue(fanoutTasks(1, 1));
     start({ flow, queue, visibilityTimeout: 1, heartbeat: false });
     await until(() => queue.completed.length === 1, 'the task is reported');
     expect(abortedAfterMs).toBeGreaterThanOrEqual(950);

@@ -6,7 +6,8 @@
 -- $6 whether the caller holds the flow's capacity lock (lock_flow_capacity.sql), $7 the shard it
 -- starts at (0 to 15: each backend its own, one further at each claim; see machine::start_shard).
 -- Claims queued tasks whose time has come: those of higher-priority runs first, then the oldest.
--- Each claim counts an attempt and hides the task for the lease. A fan-out task's payload is its
+-- Each claim counts an attempt and hides the task for the lease, whose end the record carries
+-- (lease_ends_at). A fan-out task's payload is its
 -- own element ({"item": ...}), or for a batched fan-out its items ({"items": [...], "first_index":
 -- i}); a single step's is the run input and the outputs of its completed dependencies (a
 -- skipped one is left out), and its flow_input the run input (NULL for a fan-out task, whose run
@@ -94,7 +95,7 @@ with recursive lane (step_slug, priority, head, head_message_id) as (
                                        where l.flow_slug = $1 and l.status = 'started')))::int
                     else 0 end
         from pgflow.flows f where f.flow_slug = $1), 0)))
-  returning t.flow_slug, t.run_id, t.step_slug, t.task_index, t.message_id, t.item, t.first_index
+  returning t.flow_slug, t.run_id, t.step_slug, t.task_index, t.message_id, t.item, t.first_index, t.visible_at
 )
 select row(
   c.flow_slug,
@@ -113,7 +114,8 @@ select row(
   end,
   c.message_id,
   c.task_index,
-  c.run_input
+  c.run_input,
+  c.visible_at
 )::pgflow.step_task_record as task
 -- offset 0 keeps the run input one lookup per single-step task instead of one per use.
 from (select c.*, case when c.item is null
