@@ -16,6 +16,7 @@ use pgrx::pg_sys::BuiltinOid::{INT4ARRAYOID, INT4OID, TEXTOID, UUIDOID};
 use pgrx::spi::{SpiClient, SpiTupleTable};
 use pgrx::{PgSqlErrorCode, Uuid};
 
+use super::tasks::{self, Poll, TaskRefs};
 use super::wait;
 use super::words::{FanoutPolicy, RunStatus, WhenFailed};
 use crate::error::{reason, PgflowError, Result};
@@ -645,6 +646,55 @@ pub fn fail_expired_last_attempts(client: &mut SpiClient<'_>, flow_slug: &str) -
         [run_ids.clone().into(), step_slugs.into(), indexes.into(), messages.into(), plans::null(UUIDOID), true.into()];
     fail_tasks(client, Some(run_ids), &args)?;
     Ok(())
+}
+
+/// `answer and claim` (`complete_tasks_and_poll`): `complete_tasks` and one look for tasks to
+/// claim, in one call and one transaction, in this lock order. A batch
+/// takes three statements: the answers' locks (the runs' shared, then the tasks), the claim, then
+/// the answers written and counted on their steps' parts and rows. Those, which a batch of one
+/// step's answers locks nearly all of, are then held only from the last statement to the commit,
+/// not through the claim: with the claim last, a step's batches ran one at a time under many
+/// workers (docs/architecture.md, *Locks*). One answer is written first and the claim follows:
+/// it locks one task and one part, which few others wait for. Expired leases are requeued after
+/// the answers. The call still gets what the answers released (a dependent started, a fan-out
+/// spawned, a capped task let go) or the requeue returned: a batch whose claim took fewer than it
+/// asked for claims again after them. It never waits: every lock is held until the caller
+/// commits. Nothing claimable, it returns no task and the answers stand.
+pub fn answer_and_claim(
+    client: &mut SpiClient<'_>,
+    tasks: &TaskRefs<'_>,
+    outputs: DatumWithOid<'_>,
+    answers: i64,
+    flow_slug: &str,
+    poll: &Poll,
+) -> Result<Vec<RawTaskRecord>> {
+    // Before the answers lock any task, as in poll_for_tasks.
+    tasks::check_due_work(client, flow_slug)?;
+    if answers == 1 {
+        // One answer locks one task and one part of its step (see step_parts in schema.sql; a
+        // step of fewer than 64 tasks, its row): held through the claim, that keeps almost no one
+        // waiting, and the claim, made after it, sees what it released. One statement fewer.
+        tasks::write_answers(client, tasks, outputs, answers, false)?;
+        tasks::requeue_on_turn(client, flow_slug)?;
+        return tasks::claim_without_waiting(client, flow_slug, poll, poll.qty);
+    }
+    if answers > 0 {
+        let [run_ids, step_slugs, task_indexes] = tasks.keys();
+        lock_answered_tasks(client, &[run_ids, step_slugs, task_indexes, plans::copy(&tasks.worker_id)])?;
+    }
+    // Plain: a task this look locks without claiming it stays locked only until the caller's
+    // commit, which follows at once (there is no sleep to outlast). Such a task is another
+    // worker's; its answer locks tasks before steps, so it never holds a step this call waits for.
+    // No requeue yet: it would take back an answered task whose lease ran out, whose row this
+    // transaction holds (SKIP LOCKED skips only others' locks), and the answer would be lost.
+    let mut claimed = tasks::look(client, flow_slug, poll, true, false)?.claimed.unwrap_or_default();
+    let completed = tasks::write_answers(client, tasks, outputs, answers, false)?.0;
+    let requeued = tasks::requeue_on_turn(client, flow_slug)?;
+    let short = poll.qty as usize - claimed.len().min(poll.qty as usize);
+    if short > 0 && (completed > 0 || requeued) {
+        claimed.extend(tasks::claim_without_waiting(client, flow_slug, poll, short as i32)?);
+    }
+    Ok(claimed)
 }
 
 /// `heartbeat`: the lease of a started task held by the caller ends `seconds` from now.

@@ -129,7 +129,7 @@ fn check_poll(client: &mut SpiClient<'_>, subject: &str, flow_slug: &str, poll: 
 }
 
 /// Due deadlines and expired last attempts of the flow, on this backend's turn (`due_check_turn`).
-fn check_due_work(client: &mut SpiClient<'_>, flow_slug: &str) -> Result<()> {
+pub(super) fn check_due_work(client: &mut SpiClient<'_>, flow_slug: &str) -> Result<()> {
     if due_check_turn(DueWork::Deadlines, flow_slug) {
         machine::enforce_deadlines(client, Some(flow_slug))?;
         machine::fail_expired_last_attempts(client, flow_slug)?;
@@ -144,8 +144,8 @@ fn holds_anything() -> bool {
 }
 
 /// What one look found: the claimed tasks, or None; and whether it took the flow's capacity lock.
-struct Look {
-    claimed: Option<Vec<RawTaskRecord>>,
+pub(super) struct Look {
+    pub(super) claimed: Option<Vec<RawTaskRecord>>,
     held_capacity: bool,
 }
 
@@ -153,7 +153,13 @@ struct Look {
 /// claim; for a flow with max_concurrency, a claim under its capacity lock. Not `plain`, it runs
 /// in a subtransaction that is undone when it claims nothing, so that an empty look leaves no lock
 /// behind.
-fn look(client: &mut SpiClient<'_>, flow_slug: &str, poll: &Poll, plain: bool, may_requeue: bool) -> Result<Look> {
+pub(super) fn look(
+    client: &mut SpiClient<'_>,
+    flow_slug: &str,
+    poll: &Poll,
+    plain: bool,
+    may_requeue: bool,
+) -> Result<Look> {
     let mut held_capacity = false;
     let mut once = || -> Result<_> {
         if may_requeue {
@@ -173,17 +179,8 @@ fn look(client: &mut SpiClient<'_>, flow_slug: &str, poll: &Poll, plain: bool, m
     Ok(Look { claimed: Some(machine::claimed_tasks(claimed)?), held_capacity })
 }
 
-/// `complete_tasks` and one look for tasks to claim, in one call and one transaction. A batch
-/// takes three statements: the answers' locks (the runs' shared, then the tasks), the claim, then
-/// the answers written and counted on their steps' parts and rows. Those, which a batch of one
-/// step's answers locks nearly all of, are then held only from the last statement to the commit,
-/// not through the claim: with the claim last, a step's batches ran one at a time under many
-/// workers (docs/architecture.md, *Locks*). One answer is written first and the claim follows:
-/// it locks one task and one part, which few others wait for. Expired leases are requeued after
-/// the answers. The call still gets what the answers released (a dependent started, a fan-out
-/// spawned, a capped task let go) or the requeue returned: a batch whose claim took fewer than it
-/// asked for claims again after them. It never waits: every lock is held until the caller
-/// commits. Nothing claimable, it returns no task and the answers stand.
+/// `pgflow.complete_tasks_and_poll`: checks the call, then answers and claims in the lock order
+/// `machine::answer_and_claim` keeps.
 pub fn complete_tasks_and_poll(
     client: &mut SpiClient<'_>,
     function: &str,
@@ -198,39 +195,13 @@ pub fn complete_tasks_and_poll(
         write_answers(client, tasks, outputs, answers, false)?;
         return Ok(Vec::new());
     }
-    // Before the answers lock any task, as in poll_for_tasks.
-    check_due_work(client, flow_slug)?;
-    if answers == 1 {
-        // One answer locks one task and one part of its step (see step_parts in schema.sql; a
-        // step of fewer than 64 tasks, its row): held through the claim, that keeps almost no one
-        // waiting, and the claim, made after it, sees what it released. One statement fewer.
-        write_answers(client, tasks, outputs, answers, false)?;
-        requeue_on_turn(client, flow_slug)?;
-        return claim_without_waiting(client, flow_slug, &poll, poll.qty);
-    }
-    if answers > 0 {
-        let [run_ids, step_slugs, task_indexes] = tasks.keys();
-        machine::lock_answered_tasks(client, &[run_ids, step_slugs, task_indexes, copy(&tasks.worker_id)])?;
-    }
-    // Plain: a task this look locks without claiming it stays locked only until the caller's
-    // commit, which follows at once (there is no sleep to outlast). Such a task is another
-    // worker's; its answer locks tasks before steps, so it never holds a step this call waits for.
-    // No requeue yet: it would take back an answered task whose lease ran out, whose row this
-    // transaction holds (SKIP LOCKED skips only others' locks), and the answer would be lost.
-    let mut claimed = look(client, flow_slug, &poll, true, false)?.claimed.unwrap_or_default();
-    let completed = write_answers(client, tasks, outputs, answers, false)?.0;
-    let requeued = requeue_on_turn(client, flow_slug)?;
-    let short = poll.qty as usize - claimed.len().min(poll.qty as usize);
-    if short > 0 && (completed > 0 || requeued) {
-        claimed.extend(claim_without_waiting(client, flow_slug, &poll, short as i32)?);
-    }
-    Ok(claimed)
+    machine::answer_and_claim(client, tasks, outputs, answers, flow_slug, &poll)
 }
 
 /// A claim of up to `qty` made after answers were written, which never waits: a capped flow's
 /// capacity lock is taken only if free (else it claims nothing), since this transaction holds
 /// the answers' parts and steps' rows, and a holder of that lock may be waiting for them.
-fn claim_without_waiting(
+pub(super) fn claim_without_waiting(
     client: &mut SpiClient<'_>,
     flow_slug: &str,
     poll: &Poll,
@@ -261,7 +232,7 @@ fn claim_under_cap<'conn>(
 
 /// Expired leases back to the queue, on this backend's turn (see due_check_turn); returns whether
 /// it was its turn.
-fn requeue_on_turn(client: &mut SpiClient<'_>, flow_slug: &str) -> Result<bool> {
+pub(super) fn requeue_on_turn(client: &mut SpiClient<'_>, flow_slug: &str) -> Result<bool> {
     let turn = due_check_turn(DueWork::ExpiredLeases, flow_slug);
     if turn {
         machine::requeue_expired_leases(client, flow_slug)?;
@@ -290,7 +261,7 @@ impl<'a> TaskRefs<'a> {
         }
     }
 
-    fn keys(&self) -> [DatumWithOid<'a>; 3] {
+    pub(super) fn keys(&self) -> [DatumWithOid<'a>; 3] {
         [copy(&self.run_ids), copy(&self.step_slugs), copy(&self.task_indexes)]
     }
 }
@@ -384,7 +355,7 @@ pub fn complete_tasks(
 
 /// A batch of `answers` completions, checked by `check_batch`: how many tasks it completed, and
 /// their rows when `keep_rows`.
-fn write_answers(
+pub(super) fn write_answers(
     client: &mut SpiClient<'_>,
     tasks: &TaskRefs<'_>,
     outputs: DatumWithOid<'_>,
