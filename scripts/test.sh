@@ -15,6 +15,7 @@ step() { printf '\n== [%4ss] %s\n' "$SECONDS" "$*"; }
 lint() {
   step "lint: cargo fmt, cargo clippy, tsc, the transition table"
   node scripts/check-transition-table.mjs
+  node scripts/upgrade-functions.mjs --check-tail sql/pgflow--*--"$(sed -n 's/^version = "\(.*\)"$/\1/p' Cargo.toml)".sql
   cargo fmt --check
   cargo clippy --release --all-targets -- -D warnings
   cargo fmt --check --manifest-path client/Cargo.toml
