@@ -136,6 +136,79 @@ mod tests {
     }
 }
 
+/// The rules of a definition that dsl-ts checks at definition time, written by the engine: the
+/// module `dsl-ts/src/rules.generated.ts` must be what this renders (`UPDATE_GENERATED=1` writes it).
+#[cfg(test)]
+mod dsl_rules {
+    use crate::engine::shape::{Condition, FailureOptions, FlowOptions};
+    use crate::validate::{OPTION_MINIMUMS, SLUG_MAX_LENGTH, SLUG_RESERVED};
+
+    fn camel(name: &str) -> String {
+        let mut out = String::new();
+        let mut upper = false;
+        for c in name.chars() {
+            if c == '_' {
+                upper = true;
+            } else if upper {
+                out.push(c.to_ascii_uppercase());
+                upper = false;
+            } else {
+                out.push(c);
+            }
+        }
+        out
+    }
+
+    fn list(words: &[&str]) -> String {
+        words.iter().map(|w| format!("'{w}'")).collect::<Vec<_>>().join(", ")
+    }
+
+    fn render() -> String {
+        let minimums: Vec<String> =
+            OPTION_MINIMUMS.iter().map(|(name, min)| format!("  {}: {min},", camel(name))).collect();
+        format!(
+            "// Generated from the extension's engine (src/validate.rs, src/engine/shape.rs) by the test\n\
+             // dsl_rules::the_dsl_rules_are_the_engines (src/lib.rs); edit those, then run\n\
+             // `UPDATE_GENERATED=1 make test T=rust` to write this again.\n\n\
+             /** The longest slug, and the slugs that are taken. */\n\
+             export const SLUG_MAX_LENGTH = {SLUG_MAX_LENGTH};\n\
+             export const SLUG_RESERVED: readonly string[] = [{}];\n\n\
+             /** The least value of each numeric option, flow and step alike. */\n\
+             export const OPTION_MINIMUMS = {{\n{}\n}} as const;\n\n\
+             /** The defaults of a flow's options, which a shape always states (pgflow's). */\n\
+             export const FLOW_DEFAULTS = {{ maxAttempts: {}, baseDelay: {}, timeout: {} }} as const;\n\
+             /** The default of `maxDelay`, which a shape states only when it differs. */\n\
+             export const DEFAULT_MAX_DELAY = {};\n\n\
+             export const FANOUT_POLICIES: readonly string[] = [{}];\n\
+             export const WHEN_EXHAUSTED: readonly string[] = [{}];\n\
+             export const WHEN_UNMET: readonly string[] = [{}];\n",
+            list(SLUG_RESERVED),
+            minimums.join("\n"),
+            FlowOptions::DEFAULT_MAX_ATTEMPTS,
+            FlowOptions::DEFAULT_BASE_DELAY,
+            FlowOptions::DEFAULT_TIMEOUT,
+            FlowOptions::DEFAULT_MAX_DELAY,
+            list(FailureOptions::FANOUT_POLICIES),
+            list(FailureOptions::WHEN_EXHAUSTED),
+            list(Condition::WHEN_UNMET),
+        )
+    }
+
+    #[test]
+    fn the_dsl_rules_are_the_engines() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/dsl-ts/src/rules.generated.ts");
+        let wanted = render();
+        if std::env::var("UPDATE_GENERATED").as_deref() == Ok("1") {
+            std::fs::write(path, &wanted).expect("dsl-ts/src/rules.generated.ts is writable");
+        }
+        let found = std::fs::read_to_string(path).unwrap_or_default();
+        assert!(
+            found == wanted,
+            "dsl-ts/src/rules.generated.ts is not what the engine's rules render; run `UPDATE_GENERATED=1 make test T=rust`"
+        );
+    }
+}
+
 /// Required by `cargo pgrx test`.
 #[cfg(test)]
 pub mod pg_test {

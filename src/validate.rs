@@ -3,6 +3,10 @@
 
 use crate::error::{PgflowError, Result};
 
+/// The longest slug, and the slugs that are taken (the `pgflow.slug` domain says the same).
+pub const SLUG_MAX_LENGTH: usize = 128;
+pub const SLUG_RESERVED: &[&str] = &["run"];
+
 /// The slug rule of the `pgflow.slug` domain: `^[a-zA-Z_][a-zA-Z0-9_]*$`, at most 128
 /// characters, and not `run` (single-step payloads use that key for the run input).
 pub fn slug_problem(slug: &str) -> Option<&'static str> {
@@ -17,10 +21,10 @@ pub fn slug_problem(slug: &str) -> Option<&'static str> {
     if !chars.all(|c| c.is_ascii_alphanumeric() || c == '_') {
         return Some("it may contain only letters, digits and underscores");
     }
-    if slug.len() > 128 {
+    if slug.len() > SLUG_MAX_LENGTH {
         return Some("it is longer than 128 characters");
     }
-    if slug == "run" {
+    if SLUG_RESERVED.contains(&slug) {
         return Some("'run' is reserved for the run input");
     }
     None
@@ -35,7 +39,7 @@ pub fn slug(what: &'static str, slug: &str) -> Result<()> {
 
 /// The least value of each numeric option, flow and step alike (the schema's checks say the same).
 /// `max_attempts` 0 is pgflow's "no retry", the same as 1.
-const OPTION_MINIMUMS: &[(&str, i32)] = &[
+pub const OPTION_MINIMUMS: &[(&str, i32)] = &[
     ("max_attempts", 0),
     ("base_delay", 0),
     ("timeout", 1),

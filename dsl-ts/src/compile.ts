@@ -7,6 +7,7 @@
  */
 import type { AnyFlow, FanoutRuntimeOptions, FlowOptions, JsonPattern, StepCondition, StepFailureOptions } from './dsl.js';
 import { toFlow, type AnyFlowDefinition } from './pgflow-compat.js';
+import { DEFAULT_MAX_DELAY, FLOW_DEFAULTS } from './rules.generated.js';
 
 /**
  * A SQL string literal that stays one literal whatever the text holds and whatever
@@ -147,11 +148,6 @@ export interface FlowShape {
   readonly options: Readonly<Record<string, number>>;
 }
 
-/** The extension's defaults of a flow's options, which a shape always states. */
-// pgflow's, which the extension uses (src/engine/definition.rs, FlowOptions); a test compiles a
-// flow without options and compares its shape with the database's.
-const FLOW_DEFAULTS = { maxAttempts: 3, baseDelay: 5, timeout: 60 } as const;
-const EXTENSION_DEFAULT_MAX_DELAY = 300;
 
 /**
  * The shape of a flow as `pgflow.flow_shape` gives it once the flow is stored: steps in definition
@@ -160,7 +156,7 @@ const EXTENSION_DEFAULT_MAX_DELAY = 300;
 export function flowShape(definition: AnyFlowDefinition): FlowShape {
   const flow = toFlow(definition);
   const options: Record<string, number> = { ...FLOW_DEFAULTS, ...flow.options };
-  if (options['maxDelay'] === EXTENSION_DEFAULT_MAX_DELAY) delete options['maxDelay'];
+  if (options['maxDelay'] === DEFAULT_MAX_DELAY) delete options['maxDelay'];
   const steps = flow.steps.map((step): StepShape => {
     const shape: { -readonly [K in keyof StepShape]: StepShape[K] } = {
       slug: step.slug,

@@ -2,8 +2,11 @@
  * Typed flow definitions. A `Flow` is immutable: every `.step()` returns a new flow whose type
  * records the new step's output, so later steps see their dependencies' outputs typed, and
  * mistakes in the graph (unknown or duplicate slugs, a fan-out over a non-array) fail to compile.
- * The same rules are checked at run time for JavaScript callers.
+ * The same rules are checked at run time for JavaScript callers, with the engine's own data
+ * (`rules.generated.ts`, written from the extension's Rust and checked against it by a test).
  */
+
+import { FANOUT_POLICIES, OPTION_MINIMUMS, SLUG_MAX_LENGTH, SLUG_RESERVED, WHEN_EXHAUSTED, WHEN_UNMET } from './rules.generated.js';
 
 /** What a task handler learns besides its input. */
 export interface TaskContext {
@@ -252,8 +255,8 @@ export function slugProblem(slug: unknown): string | undefined {
   if (slug.length === 0) return 'it is empty';
   if (!/^[a-zA-Z_]/.test(slug)) return 'it must start with a letter or an underscore';
   if (!/^[a-zA-Z0-9_]*$/.test(slug)) return 'it may contain only letters, digits and underscores';
-  if (slug.length > 128) return 'it is longer than 128 characters';
-  if (slug === 'run') return "'run' is reserved for the run input";
+  if (slug.length > SLUG_MAX_LENGTH) return `it is longer than ${SLUG_MAX_LENGTH} characters`;
+  if (SLUG_RESERVED.includes(slug)) return `'${slug}' is reserved for the run input`;
   return undefined;
 }
 
@@ -268,19 +271,6 @@ function checkSlug(what: string, slug: unknown): asserts slug is string {
     throw new FlowDefinitionError(`invalid ${what} slug ${JSON.stringify(slug)}: ${problem}`);
   }
 }
-
-const OPTION_MINIMUMS = {
-  // 0, as in pgflow: no retry.
-  maxAttempts: 0,
-  baseDelay: 0,
-  timeout: 1,
-  startDelay: 0,
-  runTimeout: 1,
-  fanoutTimeout: 1,
-  maxDelay: 0,
-  maxConcurrency: 1,
-  batchSize: 1,
-} as const;
 
 function checkOptions(subject: string, options: Record<string, unknown>, allowed: readonly (keyof typeof OPTION_MINIMUMS)[]): void {
   for (const name of allowed) {
@@ -310,8 +300,6 @@ const STEP_OPTION_NAMES = [
 ] as const;
 const FANOUT_OPTION_NAMES = ['maxConcurrency', 'batchSize'] as const;
 const FLOW_OPTION_NAMES = ['maxAttempts', 'baseDelay', 'timeout', 'runTimeout', 'maxDelay', 'maxConcurrency'] as const;
-const FANOUT_POLICIES: readonly string[] = ['fail_fast', 'collect_all', 'threshold'];
-const WHEN_EXHAUSTED: readonly string[] = ['fail', 'skip', 'skip-cascade'];
 
 /** The rules of the extension's add_step for failure options, with the same words. */
 function checkFailureOptions(subject: string, options: StepFailureOptions, fanout: boolean): StepFailureOptions {
@@ -342,7 +330,6 @@ function checkFailureOptions(subject: string, options: StepFailureOptions, fanou
   return Object.freeze(picked);
 }
 
-const WHEN_UNMET: readonly string[] = ['skip', 'skip-cascade', 'fail'];
 
 function isJsonObject(value: unknown): value is JsonPattern {
   return typeof value === 'object' && value !== null && !Array.isArray(value);

@@ -96,18 +96,19 @@ pub struct FailureOptions {
 }
 
 impl FailureOptions {
+    pub const FANOUT_POLICIES: &'static [&'static str] = &["fail_fast", "collect_all", "threshold"];
+    pub const WHEN_EXHAUSTED: &'static [&'static str] = &["fail", "skip", "skip-cascade"];
     pub const DEFAULT_FANOUT_POLICY: &'static str = "fail_fast";
     pub const DEFAULT_WHEN_EXHAUSTED: &'static str = "fail";
 
     fn check(&self, subject: &str, step_type: StepType) -> Result<()> {
         let refuse = |message: String| Err(PgflowError::InvalidArgument(format!("{subject}: {message}")));
-        match self.fanout_policy.as_str() {
-            "fail_fast" | "collect_all" | "threshold" => {}
-            other => {
-                return refuse(format!(
-                    "unknown fanout_policy {other:?} (expected 'fail_fast', 'collect_all' or 'threshold')"
-                ))
-            }
+        if !Self::FANOUT_POLICIES.contains(&self.fanout_policy.as_str()) {
+            return refuse(format!(
+                "unknown fanout_policy {:?} (expected {})",
+                self.fanout_policy,
+                one_of(Self::FANOUT_POLICIES)
+            ));
         }
         if step_type == StepType::Single && self.fanout_policy != Self::DEFAULT_FANOUT_POLICY {
             return refuse(format!(
@@ -126,10 +127,14 @@ impl FailureOptions {
         if step_type == StepType::Single && !self.aggregate {
             return refuse("aggregate false needs a fan-out step; a single step's output is its task's".into());
         }
-        match self.when_exhausted.as_str() {
-            "fail" | "skip" | "skip-cascade" => Ok(()),
-            other => refuse(format!("unknown when_exhausted {other:?} (expected 'fail', 'skip' or 'skip-cascade')")),
+        if !Self::WHEN_EXHAUSTED.contains(&self.when_exhausted.as_str()) {
+            return refuse(format!(
+                "unknown when_exhausted {:?} (expected {})",
+                self.when_exhausted,
+                one_of(Self::WHEN_EXHAUSTED)
+            ));
         }
+        Ok(())
     }
 }
 
@@ -143,6 +148,7 @@ pub struct Condition {
 }
 
 impl Condition {
+    pub const WHEN_UNMET: &'static [&'static str] = &["skip", "skip-cascade", "fail"];
     pub const DEFAULT_WHEN_UNMET: &'static str = "skip";
 
     fn check(&self, subject: &str) -> Result<()> {
@@ -155,12 +161,14 @@ impl Condition {
                 )));
             }
         }
-        match self.when_unmet.as_str() {
-            "skip" | "skip-cascade" | "fail" => Ok(()),
-            other => Err(PgflowError::InvalidArgument(format!(
-                "{subject}: unknown when_unmet {other:?} (expected 'skip', 'skip-cascade' or 'fail')"
-            ))),
+        if !Self::WHEN_UNMET.contains(&self.when_unmet.as_str()) {
+            return Err(PgflowError::InvalidArgument(format!(
+                "{subject}: unknown when_unmet {:?} (expected {})",
+                self.when_unmet,
+                one_of(Self::WHEN_UNMET)
+            )));
         }
+        Ok(())
     }
 }
 
@@ -240,6 +248,16 @@ impl StepDefinition {
             }
         }
         Ok(())
+    }
+}
+
+/// `'a', 'b' or 'c'`.
+fn one_of(words: &[&str]) -> String {
+    let quoted: Vec<String> = words.iter().map(|w| format!("'{w}'")).collect();
+    match quoted.split_last() {
+        Some((last, [])) => last.clone(),
+        Some((last, rest)) => format!("{} or {last}", rest.join(", ")),
+        None => String::new(),
     }
 }
 
