@@ -3,7 +3,8 @@
 // While a 5,000-item fan-out runs, the page shows its bar advancing without a reload and its graph;
 // a second run is cancelled with the page's button (and found cancelled in the database); a
 // cross-origin action, a read-only dashboard's action and an action without the dashboard's token
-// are refused; a non-loopback address without a token is refused. Screenshots go to target/dashboard/.
+// are refused; a non-loopback address without a token is refused; a run opens from its address,
+// and the back button returns to the run before. Screenshots go to target/dashboard/.
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { once } from 'node:events';
@@ -96,6 +97,20 @@ try {
   }, `${address}/api/actions/cancel`);
   check(sql(`select status from pgflow.runs where run_id = '${kept}'`) === 'started', `a page of another origin could not cancel anything (${fromPage})`);
   await page.screenshot({ path: `${SHOTS}/cancelled.png`, fullPage: true });
+
+  // Runs have addresses: opened by address, and the back button returns to the run before.
+  const linked = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  await linked.goto(`${address}/#/runs/${big}`);
+  await linked.waitForFunction((id) => document.querySelector('#run h2')?.textContent.includes(id), big);
+  check(true, 'a run opens from its address');
+  await linked.waitForSelector(`tr.run[data-run="${kept}"]`);
+  await linked.click(`tr.run[data-run="${kept}"] td:nth-child(2)`);
+  await linked.waitForFunction((id) => document.querySelector('#run h2')?.textContent.includes(id), kept);
+  check(linked.url().endsWith(`#/runs/${kept}`), `opening another run gives it its address (${linked.url()})`);
+  await linked.goBack();
+  await linked.waitForFunction((id) => document.querySelector('#run h2')?.textContent.includes(id), big, { timeout: 10_000 });
+  check(linked.url().endsWith(`#/runs/${big}`), 'the back button shows the run opened before, at its address');
+  await linked.close();
 } finally {
   child.kill();
   worker.kill('SIGTERM');
