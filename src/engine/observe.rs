@@ -7,6 +7,7 @@ use pgrx::pg_sys::BuiltinOid::{TEXTOID, TIMESTAMPTZOID, UUIDOID};
 use pgrx::spi::SpiClient;
 use pgrx::{AnyNumeric, Uuid};
 
+use super::words::{one_of, RunStatus};
 use crate::error::{PgflowError, Result};
 use crate::plans::{self, optional};
 use crate::raw::RawJsonb;
@@ -116,9 +117,10 @@ pub fn list_runs(client: &mut SpiClient<'_>, filter: RunFilter<'_>) -> Result<Ve
     let subject = "pgflow.list_runs";
     crate::validate::option(subject, "max_rows", Some(filter.max_rows), 1)?;
     if let Some(status) = filter.status {
-        if !["started", "completed", "failed", "cancelled"].contains(&status) {
+        if !RunStatus::WORDS.contains(&status) {
             return Err(PgflowError::InvalidArgument(format!(
-                "{subject}: unknown status {status:?} (expected 'started', 'completed', 'failed' or 'cancelled')"
+                "{subject}: unknown status {status:?} (expected {})",
+                one_of(RunStatus::WORDS)
             )));
         }
     }

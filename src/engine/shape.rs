@@ -9,6 +9,7 @@
 use pgrx::AnyNumeric;
 use serde_json::{json, Map, Value};
 
+use super::words::{one_of, FanoutPolicy, WhenFailed};
 use crate::error::{PgflowError, Result};
 use crate::validate;
 
@@ -96,10 +97,10 @@ pub struct FailureOptions {
 }
 
 impl FailureOptions {
-    pub const FANOUT_POLICIES: &'static [&'static str] = &["fail_fast", "collect_all", "threshold"];
-    pub const WHEN_EXHAUSTED: &'static [&'static str] = &["fail", "skip", "skip-cascade"];
-    pub const DEFAULT_FANOUT_POLICY: &'static str = "fail_fast";
-    pub const DEFAULT_WHEN_EXHAUSTED: &'static str = "fail";
+    pub const FANOUT_POLICIES: &'static [&'static str] = FanoutPolicy::WORDS;
+    pub const WHEN_EXHAUSTED: &'static [&'static str] = WhenFailed::WORDS;
+    pub const DEFAULT_FANOUT_POLICY: &'static str = FanoutPolicy::FailFast.as_str();
+    pub const DEFAULT_WHEN_EXHAUSTED: &'static str = WhenFailed::Fail.as_str();
 
     fn check(&self, subject: &str, step_type: StepType) -> Result<()> {
         let refuse = |message: String| Err(PgflowError::InvalidArgument(format!("{subject}: {message}")));
@@ -148,8 +149,11 @@ pub struct Condition {
 }
 
 impl Condition {
-    pub const WHEN_UNMET: &'static [&'static str] = &["skip", "skip-cascade", "fail"];
-    pub const DEFAULT_WHEN_UNMET: &'static str = "skip";
+    /// `WhenFailed`'s words (the engine reads a stored when_unmet as one), skip first: the default,
+    /// and the order add_step's message names them in.
+    pub const WHEN_UNMET: &'static [&'static str] =
+        &[WhenFailed::Skip.as_str(), WhenFailed::SkipCascade.as_str(), WhenFailed::Fail.as_str()];
+    pub const DEFAULT_WHEN_UNMET: &'static str = WhenFailed::Skip.as_str();
 
     fn check(&self, subject: &str) -> Result<()> {
         for (name, pattern) in
@@ -248,16 +252,6 @@ impl StepDefinition {
             }
         }
         Ok(())
-    }
-}
-
-/// `'a', 'b' or 'c'`.
-fn one_of(words: &[&str]) -> String {
-    let quoted: Vec<String> = words.iter().map(|w| format!("'{w}'")).collect();
-    match quoted.split_last() {
-        Some((last, [])) => last.clone(),
-        Some((last, rest)) => format!("{} or {last}", rest.join(", ")),
-        None => String::new(),
     }
 }
 

@@ -4,6 +4,16 @@
 use pgrx::datum::{FromDatum, IntoDatum};
 use pgrx::pg_sys;
 
+/// `'a', 'b' or 'c'`: the words an argument may be, as refusals name them.
+pub fn one_of(words: &[&str]) -> String {
+    let quoted: Vec<String> = words.iter().map(|w| format!("'{w}'")).collect();
+    match quoted.split_last() {
+        Some((last, [])) => last.clone(),
+        Some((last, rest)) => format!("{} or {last}", rest.join(", ")),
+        None => String::new(),
+    }
+}
+
 macro_rules! words {
     ($(#[$doc:meta])* $name:ident { $($variant:ident = $word:literal),* $(,)? }) => {
         $(#[$doc])*
@@ -11,7 +21,10 @@ macro_rules! words {
         pub enum $name { $($variant),* }
 
         impl $name {
-            pub fn as_str(self) -> &'static str {
+            /// Every word, in the order they are declared (and named in error messages).
+            pub const WORDS: &'static [&'static str] = &[$($word),*];
+
+            pub const fn as_str(self) -> &'static str {
                 match self { $($name::$variant => $word),* }
             }
         }
