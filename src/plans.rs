@@ -25,6 +25,13 @@ pub struct StatementInfo {
     pub columns: &'static [Column],
 }
 
+impl StatementInfo {
+    /// The name its header gives column `position` (1-based).
+    fn column_name(&self, position: usize) -> &'static str {
+        self.columns.get(position.wrapping_sub(1)).map_or("?", |c| c.name)
+    }
+}
+
 /// A result column a statement's header declares.
 pub struct Column {
     pub name: &'static str,
@@ -64,8 +71,11 @@ pub fn column<T: FromDatum + IntoDatum>(
     position: usize,
 ) -> Result<Option<T>> {
     row.get::<T>(position).map_err(|error| {
-        let name = statement.columns.get(position - 1).map_or("?", |c| c.name);
-        PgflowError::Internal(format!("pgflow could not read {name} of sql/queries/{}.sql: {error}", statement.file))
+        PgflowError::Internal(format!(
+            "pgflow could not read {} of sql/queries/{}.sql: {error}",
+            statement.column_name(position),
+            statement.file
+        ))
     })
 }
 
@@ -76,10 +86,10 @@ pub fn required_column<T: FromDatum + IntoDatum>(
     position: usize,
 ) -> Result<T> {
     column(row, statement, position)?.ok_or_else(|| {
-        let name = statement.columns.get(position - 1).map_or("?", |c| c.name);
         PgflowError::Internal(format!(
-            "sql/queries/{}.sql returned a NULL {name}, which it promises not to",
-            statement.file
+            "sql/queries/{}.sql returned a NULL {}, which it promises not to",
+            statement.file,
+            statement.column_name(position)
         ))
     })
 }

@@ -798,9 +798,9 @@ pub fn fail_tasks(
     let table = plans::run(client, &plans::FAIL_TASKS, args)?;
     let mut answered = Vec::with_capacity(table.len());
     let mut exhausted_tasks: Vec<(Uuid, String, i32, i32)> = Vec::new();
+    let statement = &plans::FAIL_TASKS;
     for row in table {
         pgrx::check_for_interrupts!();
-        let statement = &plans::FAIL_TASKS;
         if plans::required_column::<bool>(&row, statement, rows::FailTasks::EXHAUSTED)? {
             exhausted_tasks.push((
                 plans::required_column::<Uuid>(&row, statement, rows::FailTasks::RUN_ID)?,
