@@ -89,6 +89,11 @@ mod tests {
             assert_eq!(column_default("steps", column), format!("'{value}'::text"), "steps.{column}");
             assert!(add_step_defaults.contains(&format!("'{value}'::text")), "add_step's default for {column}");
         }
+        assert_eq!(
+            column_default("steps", "aggregate"),
+            FailureOptions::DEFAULT_AGGREGATE.to_string(),
+            "steps.aggregate"
+        );
     }
 
     /// Each statement returns the columns its header declares (names, order and types): the

@@ -148,7 +148,6 @@ export interface FlowShape {
   readonly options: Readonly<Record<string, number>>;
 }
 
-
 /**
  * The shape of a flow as `pgflow.flow_shape` gives it once the flow is stored: steps in definition
  * order with sorted dependencies, this extension's options only when they are set.

@@ -330,7 +330,6 @@ function checkFailureOptions(subject: string, options: StepFailureOptions, fanou
   return Object.freeze(picked);
 }
 
-
 function isJsonObject(value: unknown): value is JsonPattern {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

@@ -85,7 +85,7 @@ fn add_step(
         fanout_policy: fanout_policy.unwrap_or_else(|| FailureOptions::DEFAULT_FANOUT_POLICY.into()),
         success_threshold,
         when_exhausted: when_exhausted.unwrap_or_else(|| FailureOptions::DEFAULT_WHEN_EXHAUSTED.into()),
-        aggregate: aggregate.unwrap_or(true),
+        aggregate: aggregate.unwrap_or(FailureOptions::DEFAULT_AGGREGATE),
     };
     let condition = Condition {
         required: required_input_pattern.map(|p| p.0),

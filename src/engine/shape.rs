@@ -101,6 +101,8 @@ impl FailureOptions {
     pub const WHEN_EXHAUSTED: &'static [&'static str] = WhenFailed::WORDS;
     pub const DEFAULT_FANOUT_POLICY: &'static str = FanoutPolicy::FailFast.as_str();
     pub const DEFAULT_WHEN_EXHAUSTED: &'static str = WhenFailed::Fail.as_str();
+    /// A fan-out's output is its items' outputs unless `aggregate => false`.
+    pub const DEFAULT_AGGREGATE: bool = true;
 
     fn check(&self, subject: &str, step_type: StepType) -> Result<()> {
         let refuse = |message: String| Err(PgflowError::InvalidArgument(format!("{subject}: {message}")));
@@ -554,7 +556,7 @@ fn step_from_shape(flow_slug: &str, index: usize, step: &Value) -> Result<StepDe
         Some(other) => return Err(refuse(format!("{at}: successThreshold must be a number, got {other}"))),
     };
     let aggregate = match fields.get("aggregate") {
-        None | Some(Value::Null) => true,
+        None | Some(Value::Null) => FailureOptions::DEFAULT_AGGREGATE,
         Some(Value::Bool(aggregate)) => *aggregate,
         Some(other) => return Err(refuse(format!("{at}: aggregate must be true or false, got {other}"))),
     };
