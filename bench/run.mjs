@@ -11,6 +11,7 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 
 import { Flow, flowShape, startRun, startWorker, waitForRun } from '../dsl-ts/dist/src/index.js';
+import { rawWorker } from './driver.mjs';
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
@@ -99,39 +100,17 @@ const extension = {
     const admin = connect();
     const progress = new Progress();
     const [{ run_id }] = await admin`select run_id from pgflow.start_flow('bench', '{}')`;
-    // Each worker answers its batch and claims the next one in one call and one commit
-    // (complete_tasks_and_poll); it polls, waiting, only when that claim came back empty. The
-    // answer of `list` goes alone (complete_task), so that the spawn it causes is timed alone.
+    // Each worker answers its batch and claims the next in one call (bench/driver.mjs); the answer
+    // of `list` goes alone, so that the spawn it causes is timed alone.
     const worker = async () => {
       const sql = connect(undefined, WORKER_CONNECTION);
       try {
-        let tasks = [];
-        while (!progress.done && now() < deadline) {
-          if (tasks.length === 0) {
-            tasks = await sql`
-              select run_id, step_slug, task_index, input
-              from pgflow.poll_for_tasks('bench', 60, ${b}, 1, 5)`;
-            continue;
-          }
-          const outputs = tasks.map((t) => taskOutput(t.step_slug, t.input.item, t.input, n));
-          const started = now();
-          let next = [];
-          if (tasks.some((t) => t.step_slug === 'list')) {
-            const t = tasks[0];
-            await sql`select 1 from pgflow.complete_task(${t.run_id}, ${t.step_slug}, ${t.task_index}, ${sql.json(outputs[0])})`;
-          } else {
-            next = await sql`
-              select run_id, step_slug, task_index, input
-              from pgflow.complete_tasks_and_poll(
-                ${sql.array(tasks.map((t) => t.run_id))}::uuid[],
-                ${sql.array(tasks.map((t) => t.step_slug))}::text[],
-                ${sql.array(tasks.map((t) => t.task_index))}::int[],
-                ${sql.array(outputs.map((o) => JSON.stringify(o)))}::jsonb[],
-                'bench', 60, ${b})`;
-          }
-          for (const t of tasks) progress.answered(t.step_slug, started);
-          tasks = next;
-        }
+        await rawWorker({
+          sql, flowSlug: 'bench', batchSize: b, answerAlone: ['list'],
+          run: (t) => taskOutput(t.step_slug, t.input.item, t.input, n),
+          stopped: () => progress.done || now() >= deadline,
+          answered: (tasks, started) => { for (const t of tasks) progress.answered(t.step_slug, started); },
+        });
       } finally {
         await sql.end();
       }

@@ -3,12 +3,13 @@ import { readFileSync } from 'node:fs';
 import type { Sql } from 'postgres';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 
+import { rawWorker } from '../../../bench/driver.mjs';
 import { Flow, startWorker, type AnyFlow, type TaskContext } from '../../src/index.js';
 import { connect, databaseUrl } from './database.js';
 
 // The worker protocol's conformance scenarios (tests/conformance/scenarios.json), the same for
-// every worker: here, the dsl-ts worker runs each of them (client/tests/conformance.rs runs them
-// with the Rust worker).
+// every worker: here, the dsl-ts worker and the bench's raw driver (bench/driver.mjs) run each of
+// them (client/tests/conformance.rs runs them with the Rust worker).
 
 interface ShapeStep {
   readonly slug: string;
@@ -84,24 +85,62 @@ afterAll(async () => {
   await sql?.end();
 });
 
+/** Runs the scenario's flow under `slug` to its end, with a worker that `startWorker` starts and whose stop it returns. */
+async function runScenario(slug: string, scenario: Scenario, startWorker: () => Promise<() => Promise<void>>): Promise<void> {
+  await sql`select pgflow.ensure_flow_compiled(${slug}, ${sql.json(scenario.shape as never)}, true)`;
+  const stop = await startWorker();
+  try {
+    const [started] = await sql<{ run_id: string }[]>`
+      select run_id from pgflow.start_flow(${slug}, ${sql.json(scenario.input as never)})`;
+    const [run] = await sql<{ status: string; output: unknown; error_message: string | null }[]>`
+      select status, output, error_message from pgflow.wait_for_run(${started?.run_id ?? null}::uuid, 30000)`;
+    expect(run?.status).toBe(scenario.expect.status);
+    if (scenario.expect.output !== undefined) expect(run?.output).toEqual(scenario.expect.output);
+    if (scenario.expect.error_contains !== undefined) expect(run?.error_message).toContain(scenario.expect.error_contains);
+  } finally {
+    await stop();
+  }
+}
+
 describe('the dsl-ts worker passes the conformance scenarios', () => {
   for (const scenario of scenarios) {
     test(scenario.name, async () => {
       const slug = `conf_ts_${scenario.name}`.slice(0, 128);
-      await sql`select pgflow.ensure_flow_compiled(${slug}, ${sql.json(scenario.shape as never)}, true)`;
-      const worker = startWorker({ flow: flowOf(slug, scenario), connectionString: databaseUrl(), handleSignals: false, maxPollSeconds: 1 });
-      try {
+      await runScenario(slug, scenario, async () => {
+        const worker = startWorker({ flow: flowOf(slug, scenario), connectionString: databaseUrl(), handleSignals: false, maxPollSeconds: 1 });
         await worker.ready;
-        const [started] = await sql<{ run_id: string }[]>`
-          select run_id from pgflow.start_flow(${slug}, ${sql.json(scenario.input as never)})`;
-        const [run] = await sql<{ status: string; output: unknown; error_message: string | null }[]>`
-          select status, output, error_message from pgflow.wait_for_run(${started?.run_id ?? null}::uuid, 30000)`;
-        expect(run?.status).toBe(scenario.expect.status);
-        if (scenario.expect.output !== undefined) expect(run?.output).toEqual(scenario.expect.output);
-        if (scenario.expect.error_contains !== undefined) expect(run?.error_message).toContain(scenario.expect.error_contains);
-      } finally {
-        await worker.stop();
-      }
+        return () => worker.stop();
+      });
+    });
+  }
+});
+
+describe("the bench's raw driver passes the conformance scenarios", () => {
+  for (const scenario of scenarios) {
+    test(scenario.name, async () => {
+      const slug = `conf_raw_${scenario.name}`.slice(0, 128);
+      const handlers = new Map(scenario.shape.steps.map((step) => [step.slug, handler(scenario.handlers[step.slug] ?? '', step)]));
+      await runScenario(slug, scenario, async () => {
+        const connection = connect();
+        let stopping = false;
+        const running = rawWorker({
+          sql: connection,
+          flowSlug: slug,
+          batchSize: 10,
+          stopped: () => stopping,
+          run: (task) => {
+            const context = { runId: task.run_id, stepSlug: task.step_slug, taskIndex: task.task_index } as TaskContext;
+            const handle = handlers.get(task.step_slug);
+            if (handle === undefined) throw new Error(`no handler for step ${task.step_slug}`);
+            return handle(task.input, context);
+          },
+        });
+        return async () => {
+          stopping = true;
+          await running;
+          await connection.end();
+        };
+      });
     });
   }
 });
