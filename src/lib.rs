@@ -96,6 +96,38 @@ mod tests {
         );
     }
 
+    /// The schema's checks on option columns say what OPTION_MINIMUMS says: each option column of
+    /// flows and steps has one lower bound, the check `column >= minimum`.
+    #[pg_test]
+    fn option_minimums_are_the_schemas_checks() {
+        for (option, minimum) in crate::validate::OPTION_MINIMUMS {
+            let mut columns_seen = 0;
+            for table in ["flows", "steps"] {
+                for column in [format!("opt_{option}"), option.to_string()] {
+                    let exists = Spi::get_one::<bool>(&format!(
+                        "select exists (select from pg_attribute where attrelid = 'pgflow.{table}'::regclass
+                                          and attname = '{column}' and not attisdropped)"
+                    ))
+                    .unwrap()
+                    .unwrap_or(false);
+                    if !exists {
+                        continue;
+                    }
+                    columns_seen += 1;
+                    let checks = Spi::get_one::<Vec<String>>(&format!(
+                        "select coalesce(array_agg(pg_get_constraintdef(oid)), '{{}}') from pg_constraint
+                          where conrelid = 'pgflow.{table}'::regclass and contype = 'c'
+                            and pg_get_constraintdef(oid) ~ '\\m{column} >='"
+                    ))
+                    .unwrap()
+                    .unwrap_or_default();
+                    assert_eq!(checks, vec![format!("CHECK (({column} >= {minimum}))")], "{table}.{column}");
+                }
+            }
+            assert!(columns_seen > 0, "no column of flows or steps holds {option}");
+        }
+    }
+
     /// Each statement returns the columns its header declares (names, order and types): the
     /// registry (build.rs) reads rows by position, typed from the header.
     #[pg_test]
@@ -146,7 +178,7 @@ mod tests {
 #[cfg(test)]
 mod dsl_rules {
     use crate::engine::shape::{Condition, FailureOptions, FlowOptions};
-    use crate::validate::{OPTION_MINIMUMS, SLUG_MAX_LENGTH, SLUG_RESERVED};
+    use crate::validate::{slug_problem, OPTION_MINIMUMS, SLUG_MAX_LENGTH, SLUG_RESERVED};
 
     fn camel(name: &str) -> String {
         let mut out = String::new();
@@ -184,6 +216,8 @@ mod dsl_rules {
              export const FLOW_DEFAULTS = {{ maxAttempts: {}, baseDelay: {}, timeout: {} }} as const;\n\
              /** The default of `maxDelay`, which a shape states only when it differs. */\n\
              export const DEFAULT_MAX_DELAY = {};\n\n\
+             /** The defaults of a step's policies, which a shape always states. */\n\
+             export const STEP_DEFAULTS = {{ fanoutPolicy: '{}', whenExhausted: '{}', whenUnmet: '{}' }} as const;\n\n\
              export const FANOUT_POLICIES: readonly string[] = [{}];\n\
              export const WHEN_EXHAUSTED: readonly string[] = [{}];\n\
              export const WHEN_UNMET: readonly string[] = [{}];\n",
@@ -193,24 +227,60 @@ mod dsl_rules {
             FlowOptions::DEFAULT_BASE_DELAY,
             FlowOptions::DEFAULT_TIMEOUT,
             FlowOptions::DEFAULT_MAX_DELAY,
+            FailureOptions::DEFAULT_FANOUT_POLICY,
+            FailureOptions::DEFAULT_WHEN_EXHAUSTED,
+            Condition::DEFAULT_WHEN_UNMET,
             list(FailureOptions::FANOUT_POLICIES),
             list(FailureOptions::WHEN_EXHAUSTED),
             list(Condition::WHEN_UNMET),
         )
     }
 
-    #[test]
-    fn the_dsl_rules_are_the_engines() {
-        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/dsl-ts/src/rules.generated.ts");
-        let wanted = render();
+    /// The engine's verdict on slugs at each edge of its rule, which dsl-ts's slugProblem must
+    /// give word for word (dsl-ts/test/unit/slugs.test.ts).
+    fn render_slug_cases() -> String {
+        let long = "x".repeat(SLUG_MAX_LENGTH);
+        let cases = [
+            "a",
+            "_",
+            "_x",
+            "A1_b",
+            "flow_2",
+            "",
+            "1abc",
+            "a-b",
+            "a b",
+            "é",
+            "aé",
+            "a.b",
+            "run",
+            "Run",
+            "runs",
+            long.as_str(),
+            &format!("{long}x"),
+        ];
+        let rows: Vec<String> =
+            cases.iter().map(|slug| format!("  {}", serde_json::json!([slug, slug_problem(slug)]))).collect();
+        format!("[\n{}\n]\n", rows.join(",\n"))
+    }
+
+    /// Checks a generated file against what the engine renders; UPDATE_GENERATED=1 writes it.
+    fn check_generated(relative: &str, wanted: &str) {
+        let path = format!("{}/{relative}", env!("CARGO_MANIFEST_DIR"));
         if std::env::var("UPDATE_GENERATED").as_deref() == Ok("1") {
-            std::fs::write(path, &wanted).expect("dsl-ts/src/rules.generated.ts is writable");
+            std::fs::write(&path, wanted).unwrap_or_else(|e| panic!("{relative} is not writable: {e}"));
         }
-        let found = std::fs::read_to_string(path).unwrap_or_default();
+        let found = std::fs::read_to_string(&path).unwrap_or_default();
         assert!(
             found == wanted,
-            "dsl-ts/src/rules.generated.ts is not what the engine's rules render; run `UPDATE_GENERATED=1 make test T=rust`"
+            "{relative} is not what the engine's rules render; run `UPDATE_GENERATED=1 make test T=rust`"
         );
+    }
+
+    #[test]
+    fn the_dsl_rules_are_the_engines() {
+        check_generated("dsl-ts/src/rules.generated.ts", &render());
+        check_generated("dsl-ts/test/unit/slug-cases.generated.json", &render_slug_cases());
     }
 }
 

@@ -165,6 +165,14 @@ pub struct TreeRun {
     pub failed_tasks: i64,
 }
 
+/// What `Client::ensure_flow_compiled` did with a shape: `compiled` (the flow was missing),
+/// `verified` (the stored flow is the same), `replaced` or `mismatch`, with the differences named.
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+pub struct FlowCheck {
+    pub status: String,
+    pub differences: Vec<String>,
+}
+
 /// A handle on the database: a small pool of connections. Cheap to clone.
 #[derive(Clone)]
 pub struct Client {
@@ -468,6 +476,18 @@ impl Client {
         });
         connection.batch_execute("listen pgflow").await?;
         Ok(Announcements { _connection: connection, payloads })
+    }
+
+    /// Stores a flow from its shape (pgflow's FlowShape JSON with this extension's options, as
+    /// `flow_shape` gives it and dsl-ts's `flowShape` writes it): creates a missing flow, verifies
+    /// an equal one, reports a different one, replacing it only with `allow_replace` and no
+    /// unfinished run. The extension is the one that checks the shape: a shape it refuses comes
+    /// back as its error (SQLSTATE 22023, naming the flow and the step).
+    pub async fn ensure_flow_compiled(&self, flow_slug: &str, shape: &Value, allow_replace: bool) -> Result<FlowCheck> {
+        let rows =
+            self.query("select pgflow.ensure_flow_compiled($1, $2, $3)", &[&flow_slug, shape, &allow_replace]).await?;
+        let outcome: Value = rows.first().map(|row| row.try_get(0)).transpose()?.unwrap_or(Value::Null);
+        Ok(serde_json::from_value(outcome)?)
     }
 
     /// The flow's definition in pgflow's FlowShape JSON, with this extension's options.

@@ -23,7 +23,8 @@ mod error;
 mod worker;
 
 pub use client::{
-    Announcements, Client, FlowStats, Run, RunFilter, RunSummary, StartFlow, StepProgress, TaskResult, TreeRun,
+    Announcements, Client, FlowCheck, FlowStats, Run, RunFilter, RunSummary, StartFlow, StepProgress, TaskResult,
+    TreeRun,
 };
 pub use error::{Error, Result};
 pub use worker::{TaskContext, Worker, WorkerBuilder, WorkerStats};

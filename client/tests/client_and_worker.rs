@@ -75,6 +75,29 @@ async fn a_run_is_started_waited_for_streamed_and_watched() {
 }
 
 #[tokio::test]
+async fn a_flow_is_stored_from_its_shape_and_a_refused_shape_says_why() {
+    let client = Client::connect(&database_url()).await.unwrap();
+    let shape = json!({"steps": [{"slug": "list", "stepType": "single", "dependencies": []},
+                                 {"slug": "each", "stepType": "map", "dependencies": ["list"]}],
+                       "options": {"maxAttempts": 2, "baseDelay": 5, "timeout": 30}});
+    let compiled = client.ensure_flow_compiled("rc_shaped", &shape, false).await.unwrap();
+    assert_eq!((compiled.status.as_str(), compiled.differences.len()), ("compiled", 0));
+    assert_eq!(client.ensure_flow_compiled("rc_shaped", &shape, false).await.unwrap().status, "verified");
+    assert_eq!(client.flow_shape("rc_shaped").await.unwrap()["options"]["maxAttempts"], 2);
+    let mut changed = shape.clone();
+    changed["options"]["timeout"] = json!(45);
+    let mismatch = client.ensure_flow_compiled("rc_shaped", &changed, false).await.unwrap();
+    assert_eq!(mismatch.status, "mismatch");
+    assert!(mismatch.differences.iter().any(|d| d.contains("timeout")), "{:?}", mismatch.differences);
+    let mut refused = shape.clone();
+    refused["steps"][1]["options"] = json!({"maxConcurrency": 0});
+    let error = client.ensure_flow_compiled("rc_shaped_bad", &refused, false).await.unwrap_err();
+    assert_eq!(error.sqlstate(), Some("22023"), "{error}");
+    assert!(error.to_string().contains("step 'each' of flow 'rc_shaped_bad'"), "{error}");
+    assert!(client.flow_shape("rc_shaped_bad").await.is_err(), "a refused shape stores nothing");
+}
+
+#[tokio::test]
 async fn errors_keep_the_extension_sqlstate() {
     let client = Client::connect(&database_url()).await.unwrap();
     let unknown_flow = client.start_flow("rc_nowhere", json!({})).send().await.unwrap_err();

@@ -11,7 +11,7 @@ use serde_json::{json, Value};
 
 mod common;
 
-use common::{database_url, define, spawn_worker};
+use common::{database_url, spawn_worker};
 
 const SCENARIOS: &str = include_str!("../../tests/conformance/scenarios.json");
 
@@ -57,11 +57,7 @@ async fn the_rust_worker_passes_the_conformance_scenarios() {
     for scenario in scenarios["scenarios"].as_array().unwrap() {
         let name = scenario["name"].as_str().unwrap();
         let slug: String = format!("conf_rs_{name}").chars().take(128).collect();
-        define(&[&format!(
-            "select pgflow.ensure_flow_compiled('{slug}', '{}'::jsonb, true)",
-            scenario["shape"].to_string().replace('\'', "''")
-        )])
-        .await;
+        client.ensure_flow_compiled(&slug, &scenario["shape"], true).await.unwrap();
         let mut worker = Worker::builder(database_url(), slug.clone()).poll_interval(Duration::from_millis(20));
         let attempts = Arc::new(Mutex::new(HashSet::new()));
         for step in scenario["shape"]["steps"].as_array().unwrap() {

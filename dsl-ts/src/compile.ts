@@ -1,13 +1,14 @@
 /**
- * Turns a flow definition into the extension's SQL: `create_flow`, then one `add_step` per step
- * in definition order, or into its shape (pgflow's FlowShape JSON, with this extension's options),
- * which `pgflow.ensure_flow_compiled` loads and `pgflow.compare_flow_shape` checks. Re-running the
- * SQL of an unchanged flow changes nothing; the extension refuses it, naming each difference, when
- * the stored flow differs.
+ * Turns a flow definition into its shape (pgflow's FlowShape JSON, with this extension's options),
+ * the one value a definition travels as: `pgflow.ensure_flow_compiled` loads it and
+ * `pgflow.compare_flow_shape` checks it, and the SQL of `compileFlow` (`create_flow`, then one
+ * `add_step` per step in definition order, as pgflow's compiler writes) is written from it.
+ * Re-running the SQL of an unchanged flow changes nothing; the extension refuses it, naming each
+ * difference, when the stored flow differs.
  */
-import type { AnyFlow, FanoutRuntimeOptions, FlowOptions, JsonPattern, StepCondition, StepFailureOptions } from './dsl.js';
+import type { AnyFlow, JsonPattern } from './dsl.js';
 import { toFlow, type AnyFlowDefinition } from './pgflow-compat.js';
-import { DEFAULT_MAX_DELAY, FLOW_DEFAULTS } from './rules.generated.js';
+import { DEFAULT_MAX_DELAY, FLOW_DEFAULTS, STEP_DEFAULTS } from './rules.generated.js';
 
 /**
  * A SQL string literal that stays one literal whatever the text holds and whatever
@@ -25,28 +26,14 @@ function integer(value: number): string {
   return String(value);
 }
 
-type NumericOption = keyof FanoutRuntimeOptions | keyof Omit<FlowOptions, 'slug'> | 'batchSize';
+/** A shape's option as create_flow's and add_step's named argument: the same name in snake case. */
+const sqlName = (option: string) => option.replace(/[A-Z]/g, (letter) => `_${letter.toLowerCase()}`);
 
-/** The SQL argument of each numeric option, in the order the compiler writes them. */
-const SQL_OPTION_NAMES: Record<NumericOption, string> = {
-  maxAttempts: 'max_attempts',
-  baseDelay: 'base_delay',
-  timeout: 'timeout',
-  startDelay: 'start_delay',
-  runTimeout: 'run_timeout',
-  fanoutTimeout: 'fanout_timeout',
-  maxDelay: 'max_delay',
-  maxConcurrency: 'max_concurrency',
-  batchSize: 'batch_size',
-};
-
-function namedOptions(options: Partial<Record<NumericOption, number>>): string[] {
-  const named: string[] = [];
-  for (const [name, sqlName] of Object.entries(SQL_OPTION_NAMES) as [NumericOption, string][]) {
-    const value = options[name];
-    if (value !== undefined) named.push(`${sqlName} => ${integer(value)}`);
-  }
-  return named;
+/** The named arguments of a shape's options, leaving out those equal to `defaults`. */
+function namedOptions(options: Readonly<Record<string, number>>, defaults: Readonly<Record<string, number>> = {}): string[] {
+  return Object.entries(options)
+    .filter(([name, value]) => defaults[name] !== value)
+    .map(([name, value]) => `${sqlName(name)} => ${integer(value)}`);
 }
 
 /** A success threshold as a SQL numeric literal; the DSL checked it is in (0, 1]. */
@@ -55,21 +42,7 @@ function threshold(value: number): string {
   return String(value);
 }
 
-function failureOptions(failure: StepFailureOptions): string[] {
-  const named: string[] = [];
-  if (failure.fanoutPolicy !== undefined) named.push(`fanout_policy => ${quoteLiteral(failure.fanoutPolicy)}`);
-  if (failure.successThreshold !== undefined) named.push(`success_threshold => ${threshold(failure.successThreshold)}`);
-  if (failure.whenExhausted !== undefined) named.push(`when_exhausted => ${quoteLiteral(failure.whenExhausted)}`);
-  return named;
-}
-
-function conditionOptions(condition: StepCondition): string[] {
-  const named: string[] = [];
-  if (condition.if !== undefined) named.push(`required_input_pattern => ${quoteLiteral(JSON.stringify(condition.if))}::jsonb`);
-  if (condition.ifNot !== undefined) named.push(`forbidden_input_pattern => ${quoteLiteral(JSON.stringify(condition.ifNot))}::jsonb`);
-  if (condition.whenUnmet !== undefined) named.push(`when_unmet => ${quoteLiteral(condition.whenUnmet)}`);
-  return named;
-}
+const pattern = (value: JsonPattern) => `${quoteLiteral(JSON.stringify(value))}::jsonb`;
 
 /** The flows `flow` runs as sub-flows, each once, every one after the sub-flows it runs itself. */
 export function subflowsOf(flow: AnyFlow): AnyFlow[] {
@@ -93,23 +66,26 @@ export function subflowsOf(flow: AnyFlow): AnyFlow[] {
  */
 export function compileFlow(definition: AnyFlowDefinition): string[] {
   const flow = toFlow(definition);
-  return [...subflowsOf(flow), flow].flatMap(compileOneFlow);
+  return [...subflowsOf(flow), flow].flatMap((each) => compileShape(each.slug, flowShape(each)));
 }
 
-function compileOneFlow(flow: AnyFlow): string[] {
-  const flowSlug = quoteLiteral(flow.slug);
-  const statements = [`SELECT pgflow.create_flow(${[flowSlug, ...namedOptions(flow.options)].join(', ')})`];
-  for (const step of flow.steps) {
+/** The SQL that stores a flow of this shape under `slug`: create_flow, then add_step per step. */
+export function compileShape(slug: string, shape: FlowShape): string[] {
+  const flowSlug = quoteLiteral(slug);
+  const statements = [`SELECT pgflow.create_flow(${[flowSlug, ...namedOptions(shape.options, FLOW_DEFAULTS)].join(', ')})`];
+  for (const step of shape.steps) {
     const args = [flowSlug, quoteLiteral(step.slug)];
-    if (step.dependsOn.length > 0) {
-      args.push(`deps_slugs => ARRAY[${step.dependsOn.map(quoteLiteral).join(', ')}]`);
-    }
-    args.push(...namedOptions(step.options));
-    if (step.fanout) args.push(`step_type => 'fanout'`);
+    if (step.dependencies.length > 0) args.push(`deps_slugs => ARRAY[${step.dependencies.map(quoteLiteral).join(', ')}]`);
+    args.push(...namedOptions(step.options ?? {}));
+    if (step.stepType === 'map') args.push(`step_type => 'fanout'`);
     if (step.fanoutPath !== undefined) args.push(`fanout_path => ${quoteLiteral(step.fanoutPath)}`);
-    if (step.subflow !== undefined) args.push(`subflow => ${quoteLiteral(step.subflow.slug)}`);
-    args.push(...failureOptions(step.failure));
-    args.push(...conditionOptions(step.condition));
+    if (step.subflow !== undefined) args.push(`subflow => ${quoteLiteral(step.subflow)}`);
+    if (step.fanoutPolicy !== undefined) args.push(`fanout_policy => ${quoteLiteral(step.fanoutPolicy)}`);
+    if (step.successThreshold !== undefined) args.push(`success_threshold => ${threshold(step.successThreshold)}`);
+    if (step.whenExhausted !== STEP_DEFAULTS.whenExhausted) args.push(`when_exhausted => ${quoteLiteral(step.whenExhausted)}`);
+    if (step.requiredInputPattern.defined) args.push(`required_input_pattern => ${pattern(step.requiredInputPattern.value)}`);
+    if (step.forbiddenInputPattern.defined) args.push(`forbidden_input_pattern => ${pattern(step.forbiddenInputPattern.value)}`);
+    if (step.whenUnmet !== STEP_DEFAULTS.whenUnmet) args.push(`when_unmet => ${quoteLiteral(step.whenUnmet)}`);
     statements.push(`SELECT pgflow.add_step(${args.join(', ')})`);
   }
   return statements;
@@ -161,12 +137,12 @@ export function flowShape(definition: AnyFlowDefinition): FlowShape {
       slug: step.slug,
       stepType: step.fanout ? 'map' : 'single',
       dependencies: [...step.dependsOn].sort(),
-      whenUnmet: step.condition.whenUnmet ?? 'skip',
-      whenExhausted: step.failure.whenExhausted ?? 'fail',
+      whenUnmet: step.condition.whenUnmet ?? STEP_DEFAULTS.whenUnmet,
+      whenExhausted: step.failure.whenExhausted ?? STEP_DEFAULTS.whenExhausted,
       requiredInputPattern: patternShape(step.condition.if),
       forbiddenInputPattern: patternShape(step.condition.ifNot),
     };
-    if (step.failure.fanoutPolicy !== undefined && step.failure.fanoutPolicy !== 'fail_fast') {
+    if (step.failure.fanoutPolicy !== undefined && step.failure.fanoutPolicy !== STEP_DEFAULTS.fanoutPolicy) {
       shape.fanoutPolicy = step.failure.fanoutPolicy;
     }
     if (step.failure.successThreshold !== undefined) shape.successThreshold = step.failure.successThreshold;

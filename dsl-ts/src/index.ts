@@ -26,7 +26,7 @@ export {
   type StepRuntimeOptions,
   type TaskContext,
 } from './dsl.js';
-export { compileFlow, compileFlowScript, flowShape, quoteLiteral, subflowsOf, type FlowShape, type PatternShape, type StepShape } from './compile.js';
+export { compileFlow, compileFlowScript, compileShape, flowShape, quoteLiteral, subflowsOf, type FlowShape, type PatternShape, type StepShape } from './compile.js';
 export { isPgflowFlow, toFlow, type AnyFlowDefinition, type PgflowFlowLike, type PgflowRuntimeOptions, type PgflowStepLike } from './pgflow-compat.js';
 export { postgresTaskQueue, type ClaimedTask, type Completion, type Failure, type FlowCheck, type PollRequest, type TaskKey, type TaskQueue } from './queue.js';
 export { errorMessage, FlowMismatchError, LeaseLostError, startWorker, WorkerOptionsError, type Worker, type WorkerOptions, type WorkerStats } from './worker.js';

@@ -24,6 +24,9 @@ export const FLOW_DEFAULTS = { maxAttempts: 3, baseDelay: 5, timeout: 60 } as co
 /** The default of `maxDelay`, which a shape states only when it differs. */
 export const DEFAULT_MAX_DELAY = 300;
 
+/** The defaults of a step's policies, which a shape always states. */
+export const STEP_DEFAULTS = { fanoutPolicy: 'fail_fast', whenExhausted: 'fail', whenUnmet: 'skip' } as const;
+
 export const FANOUT_POLICIES: readonly string[] = ['fail_fast', 'collect_all', 'threshold'];
 export const WHEN_EXHAUSTED: readonly string[] = ['fail', 'skip', 'skip-cascade'];
 export const WHEN_UNMET: readonly string[] = ['skip', 'skip-cascade', 'fail'];

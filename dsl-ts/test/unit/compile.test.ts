@@ -41,8 +41,9 @@ describe('compileFlow', () => {
   });
 
   test('emits create_flow then add_step per step, in definition order, with named options', () => {
+    // maxAttempts 3 and timeout 60 are the defaults: the shape states them, the SQL leaves them out.
     expect(compileFlow(crawl)).toEqual([
-      "SELECT pgflow.create_flow('crawl', max_attempts => 3, base_delay => 1, timeout => 60)",
+      "SELECT pgflow.create_flow('crawl', base_delay => 1)",
       "SELECT pgflow.add_step('crawl', 'list')",
       "SELECT pgflow.add_step('crawl', 'fetch', deps_slugs => ARRAY['list'], max_attempts => 5, start_delay => 2, step_type => 'fanout')",
       "SELECT pgflow.add_step('crawl', 'save', deps_slugs => ARRAY['fetch', 'list'], base_delay => 0, timeout => 120)",
