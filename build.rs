@@ -242,20 +242,29 @@ fn field(name: &str) -> String {
     }
 }
 
-/// The fragments of sql/fragments.sql: name, and body with {1}, {2}, ... for its arguments.
+/// The fragments of sql/fragments.sql: name, and body with {1}, {2}, ... for its arguments. A body
+/// goes on over the indented lines that follow its first.
 fn fragments(path: &Path) -> Vec<(String, String)> {
-    fs::read_to_string(path)
-        .unwrap()
-        .lines()
-        .filter(|line| !line.starts_with("--") && !line.trim().is_empty())
-        .map(|line| {
-            let (signature, body) = line
-                .split_once(" = ")
-                .unwrap_or_else(|| panic!("sql/fragments.sql: `{line}` is no `name(parameters) = body`"));
-            let name = signature.split_once('(').map_or(signature, |(name, _)| name).trim();
-            (name.to_string(), body.trim().to_string())
-        })
-        .collect()
+    let mut fragments: Vec<(String, String)> = Vec::new();
+    for line in fs::read_to_string(path).unwrap().lines() {
+        if line.starts_with("--") || line.trim().is_empty() {
+            continue;
+        }
+        if line.starts_with(' ') {
+            let (_, body) = fragments
+                .last_mut()
+                .unwrap_or_else(|| panic!("sql/fragments.sql: `{line}` is indented but goes on no fragment"));
+            body.push('\n');
+            body.push_str(line);
+            continue;
+        }
+        let (signature, body) = line
+            .split_once(" = ")
+            .unwrap_or_else(|| panic!("sql/fragments.sql: `{line}` is no `name(parameters) = body`"));
+        let name = signature.split_once('(').map_or(signature, |(name, _)| name).trim();
+        fragments.push((name.to_string(), body.trim().to_string()));
+    }
+    fragments
 }
 
 /// A statement with each call of a fragment replaced by the fragment's body; comments are left as

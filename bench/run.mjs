@@ -79,6 +79,16 @@ class Progress {
   }
 }
 
+// W workers at once, each on a connection of its own (open()) that it closes when work(sql) ends.
+const eachWorker = (w, open, work) => Promise.all(Array.from({ length: w }, async () => {
+  const sql = open();
+  try {
+    await work(sql);
+  } finally {
+    await sql.end();
+  }
+}));
+
 // A task's output: `item` is the fan-out element, `input` the payload of a single step.
 const taskOutput = (stepSlug, item, input, n) =>
   stepSlug === 'list' ? listOutput(n) : stepSlug === 'work' ? workOutput(item) : { count: input.work.length };
@@ -102,20 +112,12 @@ const extension = {
     const [{ run_id }] = await admin`select run_id from pgflow.start_flow('bench', '{}')`;
     // Each worker answers its batch and claims the next in one call (bench/driver.mjs); the answer
     // of `list` goes alone, so that the spawn it causes is timed alone.
-    const worker = async () => {
-      const sql = connect(undefined, WORKER_CONNECTION);
-      try {
-        await rawWorker({
-          sql, flowSlug: 'bench', batchSize: b, answerAlone: ['list'],
-          run: (t) => taskOutput(t.step_slug, t.input.item, t.input, n),
-          stopped: () => progress.done || now() >= deadline,
-          answered: (tasks, started) => { for (const t of tasks) progress.answered(t.step_slug, started); },
-        });
-      } finally {
-        await sql.end();
-      }
-    };
-    await Promise.all(Array.from({ length: w }, worker));
+    await eachWorker(w, () => connect(undefined, WORKER_CONNECTION), (sql) => rawWorker({
+      sql, flowSlug: 'bench', batchSize: b, answerAlone: ['list'],
+      run: (t) => taskOutput(t.step_slug, t.input.item, t.input, n),
+      stopped: () => progress.done || now() >= deadline,
+      answered: (tasks, started) => { for (const t of tasks) progress.answered(t.step_slug, started); },
+    }));
     const result = await progress.result(admin, run_id, n);
     await admin.end();
     return result;
@@ -172,8 +174,7 @@ const npmPgflow = {
     const admin = connect(PGFLOW_DB);
     const progress = new Progress();
     const [{ run_id }] = await admin`select run_id from pgflow.start_flow('bench', '{}'::jsonb)`;
-    const worker = async () => {
-      const sql = cappedConnect(PGFLOW_DB);
+    await eachWorker(w, () => cappedConnect(PGFLOW_DB), async (sql) => {
       const workerId = randomUUID();
       await sql`insert into pgflow.workers (worker_id, queue_name, function_name) values (${workerId}, 'bench', 'bench')`;
       try {
@@ -194,11 +195,8 @@ const npmPgflow = {
         }
       } catch (error) {
         if (error.code !== '57014') throw error; // statement_timeout: the cap was reached
-      } finally {
-        await sql.end();
       }
-    };
-    await Promise.all(Array.from({ length: w }, worker));
+    });
     const result = await progress.result(admin, run_id, n);
     await admin.end();
     return result;
@@ -223,33 +221,27 @@ const floor = {
                 select ${run}, i, jsonb_build_object('i', i) from generate_series(0, ${n - 1}) i`;
     const spawnMs = now() - spawnStart;
     let completed = 0;
-    const worker = async () => {
-      const sql = connect(undefined, WORKER_CONNECTION);
-      try {
-        while (completed < n && now() < deadline) {
-          const tasks = await sql`
-            update floor_tasks f set status = 'started'
-            from (select run, idx from floor_tasks where run = ${run} and status = 'queued'
-                  order by idx limit ${b} for update skip locked) c
-            where f.run = c.run and f.idx = c.idx
-            returning f.idx, f.item`;
-          if (tasks.length === 0) { await new Promise((r) => setTimeout(r, 5)); continue; }
-          const outputs = tasks.map((t) => workOutput(t.item));
-          if (b === 1) {
-            await sql`update floor_tasks set status = 'completed', output = ${sql.json(outputs[0])}
-                      where run = ${run} and idx = ${tasks[0].idx}`;
-          } else {
-            await sql`update floor_tasks f set status = 'completed', output = a.output
-                      from unnest(${sql.array(tasks.map((t) => t.idx))}::int[], ${sql.array(outputs.map((o) => JSON.stringify(o)))}::jsonb[]) a (idx, output)
-                      where f.run = ${run} and f.idx = a.idx`;
-          }
-          completed += tasks.length;
+    await eachWorker(w, () => connect(undefined, WORKER_CONNECTION), async (sql) => {
+      while (completed < n && now() < deadline) {
+        const tasks = await sql`
+          update floor_tasks f set status = 'started'
+          from (select run, idx from floor_tasks where run = ${run} and status = 'queued'
+                order by idx limit ${b} for update skip locked) c
+          where f.run = c.run and f.idx = c.idx
+          returning f.idx, f.item`;
+        if (tasks.length === 0) { await new Promise((r) => setTimeout(r, 5)); continue; }
+        const outputs = tasks.map((t) => workOutput(t.item));
+        if (b === 1) {
+          await sql`update floor_tasks set status = 'completed', output = ${sql.json(outputs[0])}
+                    where run = ${run} and idx = ${tasks[0].idx}`;
+        } else {
+          await sql`update floor_tasks f set status = 'completed', output = a.output
+                    from unnest(${sql.array(tasks.map((t) => t.idx))}::int[], ${sql.array(outputs.map((o) => JSON.stringify(o)))}::jsonb[]) a (idx, output)
+                    where f.run = ${run} and f.idx = a.idx`;
         }
-      } finally {
-        await sql.end();
+        completed += tasks.length;
       }
-    };
-    await Promise.all(Array.from({ length: w }, worker));
+    });
     const aggStart = now();
     const [{ agg }] = await admin`select jsonb_agg(output order by idx) as agg from floor_tasks where run = ${run}`;
     const aggregateMs = now() - aggStart;
@@ -558,22 +550,16 @@ const HUGE_B = 100;
 // next ones it claimed (keys only). Returns how many were done, and in how many ms.
 async function drain(n, deadline, step) {
   let done = 0;
-  const worker = async () => {
-    const sql = connect(undefined, WORKER_CONNECTION);
-    try {
-      let held = [];
-      while (done < n && now() < deadline) {
-        const next = await step(sql, held);
-        done += held.length;
-        held = next;
-        if (held.length === 0 && done < n) await new Promise((r) => setTimeout(r, 5));
-      }
-    } finally {
-      await sql.end();
-    }
-  };
   const t = now();
-  await Promise.all(Array.from({ length: HUGE_W }, worker));
+  await eachWorker(HUGE_W, () => connect(undefined, WORKER_CONNECTION), async (sql) => {
+    let held = [];
+    while (done < n && now() < deadline) {
+      const next = await step(sql, held);
+      done += held.length;
+      held = next;
+      if (held.length === 0 && done < n) await new Promise((r) => setTimeout(r, 5));
+    }
+  });
   return { done, ms: now() - t };
 }
 // The engine: one call a batch, complete_tasks_and_poll (a poll while nothing is held).

@@ -1,7 +1,8 @@
 -- Fragments the statements under sql/queries/ share, each written once here. A statement names
 -- one as a function call, `pgflow_lane_key(q.flow_slug, q.step_slug)`; build.rs replaces the call
 -- by the body below with {1}, {2}, ... the call's arguments, before the statement is compiled in.
--- The lines `name(parameters) = body`, each after a comment saying why it is so.
+-- The lines `name(parameters) = body`, each after a comment saying why it is so; a body goes on
+-- over the indented lines below it (and holds no comment).
 
 -- A step's lane of the queue: one 8-byte hash of 'flow_slug/step_slug' (slugs have no '/'), the
 -- first key of step_tasks_queued_idx (sql/schema.sql, whose expression a test compares with this).
@@ -23,3 +24,41 @@ pgflow_flow_slug_lock(flow_slug) = pg_advisory_xact_lock(1885824622, hashtext({1
 -- The capacity lock of a flow with max_concurrency: claims of the flow count its leases under it.
 pgflow_flow_capacity_lock(flow_slug) = pg_advisory_xact_lock(1885824623, hashtext({1}))
 pgflow_flow_capacity_try_lock(flow_slug) = pg_try_advisory_xact_lock(1885824623, hashtext({1}))
+
+-- A run's items, which verify_run.sql checks the run against and repair_run.sql mends it from:
+-- a task of one item as it is, a batch as one row per item (its index, its own output), so that
+-- counts and outputs are the items' as the counters and finish_step.sql keep them. aggregated:
+-- the step is a completed fan-out whose output is its items' outputs (or envelopes): only those
+-- are aggregated (pgflow_item_counts). A fan-out's outputs may be past what one JSON value
+-- holds, which failed the step (machine::finish_step), and must not fail the statement.
+pgflow_run_items(run_id) = (
+  select t.step_slug, t.status, t.error_message, t.attempts_count, t.shard as part,
+         coalesce(t.first_index + i.ord - 1, t.task_index)::int as task_index,
+         case when t.first_index is null then t.output else t.output -> (i.ord - 1)::int end as output,
+         w.aggregated
+  from pgflow.step_tasks t
+  join (select ss.step_slug, ss.status = 'completed' and s.step_type = 'fanout' and s.aggregate as aggregated
+          from pgflow.step_states ss
+          join pgflow.steps s on s.flow_slug = ss.flow_slug and s.step_slug = ss.step_slug
+         where ss.run_id = {1}) w on w.step_slug = t.step_slug
+  cross join lateral generate_series(1, case when t.first_index is null then 1 else jsonb_array_length(t.item) end)
+    as i (ord)
+  where t.run_id = {1})
+
+-- What a step's items (rows of pgflow_run_items, named {1}) add up to: their counts by status, the
+-- first output (a single step's), and a completed fan-out's output as finish_step.sql makes it,
+-- outputs or envelopes.
+pgflow_item_counts(items) = (
+  select t.step_slug,
+         count(*)::int as total,
+         count(*) filter (where t.status = 'completed')::int as completed,
+         count(*) filter (where t.status = 'failed')::int as failed,
+         count(*) filter (where t.status in ('queued', 'started'))::int as live,
+         max(t.task_index) as max_index,
+         (array_agg(t.output) filter (where t.task_index = 0))[1] as first_output,
+         coalesce(jsonb_agg(t.output order by t.task_index) filter (where t.aggregated), '[]') as outputs,
+         coalesce(jsonb_agg(case when t.status = 'completed' then jsonb_build_object('ok', true, 'value', t.output)
+                                 else jsonb_build_object('ok', false, 'error', t.error_message, 'attempts', t.attempts_count) end
+                            order by t.task_index) filter (where t.aggregated), '[]') as envelopes
+  from {1} t
+  group by t.step_slug)

@@ -301,11 +301,17 @@ const STEP_OPTION_NAMES = [
 const FANOUT_OPTION_NAMES = ['maxConcurrency', 'batchSize'] as const;
 const FLOW_OPTION_NAMES = ['maxAttempts', 'baseDelay', 'timeout', 'runTimeout', 'maxDelay', 'maxConcurrency'] as const;
 
+/** Words as the extension lists them in a refusal: 'a', 'b' or 'c'. */
+const oneOf = (words: readonly string[]) => {
+  const quoted = words.map((word) => `'${word}'`);
+  return quoted.length < 2 ? quoted.join('') : `${quoted.slice(0, -1).join(', ')} or ${quoted.at(-1)}`;
+};
+
 /** The rules of the extension's add_step for failure options, with the same words. */
 function checkFailureOptions(subject: string, options: StepFailureOptions, fanout: boolean): StepFailureOptions {
   const { fanoutPolicy, successThreshold, whenExhausted } = options;
   if (fanoutPolicy !== undefined && !FANOUT_POLICIES.includes(fanoutPolicy)) {
-    throw new FlowDefinitionError(`${subject}: unknown fanoutPolicy ${JSON.stringify(fanoutPolicy)} (expected 'fail_fast', 'collect_all' or 'threshold')`);
+    throw new FlowDefinitionError(`${subject}: unknown fanoutPolicy ${JSON.stringify(fanoutPolicy)} (expected ${oneOf(FANOUT_POLICIES)})`);
   }
   if (!fanout && fanoutPolicy !== undefined && fanoutPolicy !== 'fail_fast') {
     throw new FlowDefinitionError(`${subject}: fanoutPolicy '${fanoutPolicy}' needs a fan-out step; a single step has one task`);
@@ -321,7 +327,7 @@ function checkFailureOptions(subject: string, options: StepFailureOptions, fanou
     throw new FlowDefinitionError(`${subject}: successThreshold is only for fanoutPolicy 'threshold'`);
   }
   if (whenExhausted !== undefined && !WHEN_EXHAUSTED.includes(whenExhausted)) {
-    throw new FlowDefinitionError(`${subject}: unknown whenExhausted ${JSON.stringify(whenExhausted)} (expected 'fail', 'skip' or 'skip-cascade')`);
+    throw new FlowDefinitionError(`${subject}: unknown whenExhausted ${JSON.stringify(whenExhausted)} (expected ${oneOf(WHEN_EXHAUSTED)})`);
   }
   const picked: { -readonly [K in keyof StepFailureOptions]: StepFailureOptions[K] } = {};
   if (fanoutPolicy !== undefined) picked.fanoutPolicy = fanoutPolicy;
@@ -346,12 +352,25 @@ function checkCondition(subject: string, options: StepCondition): StepCondition 
   const { whenUnmet } = options;
   if (whenUnmet !== undefined) {
     if (!WHEN_UNMET.includes(whenUnmet)) {
-      throw new FlowDefinitionError(`${subject}: unknown whenUnmet ${JSON.stringify(whenUnmet)} (expected 'skip', 'skip-cascade' or 'fail')`);
+      throw new FlowDefinitionError(`${subject}: unknown whenUnmet ${JSON.stringify(whenUnmet)} (expected ${oneOf(WHEN_UNMET)})`);
     }
     picked.whenUnmet = whenUnmet;
   }
   return Object.freeze(picked);
 }
+
+/** What every fan-out takes beside its own options: retries and timeouts, its failure policy, a condition. */
+type FanoutOptions<Policy extends FanoutPolicy, Exhausted extends WhenExhausted, If, IfNot, Unmet extends WhenUnmet> =
+  FanoutRuntimeOptions & FanoutFailureOptions<Policy, Exhausted> & ConditionOptions<If, IfNot, Unmet>;
+
+/**
+ * A flow with the fan-out `Slug` added, whose items output `Output`, over the output of `Dep`
+ * (never: over the run input), which is then no longer a leaf.
+ */
+type WithFanout<
+  Input, Steps extends StepOutputs, Leaves extends string, Skippable extends string,
+  Slug extends string, Dep extends string, Output, Policy extends FanoutPolicy, Exhausted extends WhenExhausted, If, IfNot, Unmet extends WhenUnmet,
+> = Flow<Input, WithStep<Steps, Slug, FanoutOutput<Output, Policy>>, Exclude<Leaves, Dep> | Slug, Skippable | SkippedBy<Slug, Exhausted, If, IfNot, Unmet>>;
 
 /**
  * A flow definition. `Input` is the run input; `Steps` maps each step slug to its output type
@@ -382,12 +401,11 @@ export class Flow<Input, Steps extends StepOutputs = {}, Leaves extends string =
 
   /** A fan-out over the run input, which must be an array: one task per element. */
   step<Slug extends string, Output, Policy extends FanoutPolicy = 'fail_fast', Exhausted extends WhenExhausted = 'fail', If extends ConditionPattern<Input, Steps, never> = never, IfNot extends ConditionPattern<Input, Steps, never> = never, Unmet extends WhenUnmet = 'skip'>(
-    options: { readonly slug: FreshSlug<Slug, Steps>; readonly fanout: true; readonly dependsOn?: readonly [] } & FanoutRuntimeOptions &
-      FanoutFailureOptions<Policy, Exhausted> &
-      ConditionOptions<If, IfNot, Unmet> &
+    options: { readonly slug: FreshSlug<Slug, Steps>; readonly fanout: true; readonly dependsOn?: readonly [] } &
+      FanoutOptions<Policy, Exhausted, If, IfNot, Unmet> &
       RequireArrayInput<Input>,
     handler: (input: { item: ElementOf<Input> }, context: TaskContext) => Output | Promise<Output>,
-  ): Flow<Input, WithStep<Steps, Slug, FanoutOutput<Output, Policy>>, Leaves | Slug, Skippable | SkippedBy<Slug, Exhausted, If, IfNot, Unmet>>;
+  ): WithFanout<Input, Steps, Leaves, Skippable, Slug, never, Output, Policy, Exhausted, If, IfNot, Unmet>;
   /** A fan-out over one step's array output: one task per element. */
   step<
     Slug extends string,
@@ -397,11 +415,10 @@ export class Flow<Input, Steps extends StepOutputs = {}, Leaves extends string =
     Exhausted extends WhenExhausted = 'fail',
     If extends ConditionPattern<Input, Steps, Dep> = never, IfNot extends ConditionPattern<Input, Steps, Dep> = never, Unmet extends WhenUnmet = 'skip',
   >(
-    options: { readonly slug: FreshSlug<Slug, Steps>; readonly fanout: true; readonly dependsOn: readonly [Dep] } & FanoutRuntimeOptions &
-      FanoutFailureOptions<Policy, Exhausted> &
-      ConditionOptions<If, IfNot, Unmet>,
+    options: { readonly slug: FreshSlug<Slug, Steps>; readonly fanout: true; readonly dependsOn: readonly [Dep] } &
+      FanoutOptions<Policy, Exhausted, If, IfNot, Unmet>,
     handler: (input: { item: ElementOf<Steps[Dep]> }, context: TaskContext) => Output | Promise<Output>,
-  ): Flow<Input, WithStep<Steps, Slug, FanoutOutput<Output, Policy>>, Exclude<Leaves, Dep> | Slug, Skippable | SkippedBy<Slug, Exhausted, If, IfNot, Unmet>>;
+  ): WithFanout<Input, Steps, Leaves, Skippable, Slug, Dep, Output, Policy, Exhausted, If, IfNot, Unmet>;
   /** A single step: one task, given the run input and its dependencies' outputs. */
   step<Slug extends string, Output, Deps extends keyof Steps & string = never, Exhausted extends WhenExhausted = 'fail', If extends ConditionPattern<Input, Steps, Deps> = never, IfNot extends ConditionPattern<Input, Steps, Deps> = never, Unmet extends WhenUnmet = 'skip'>(
     options: { readonly slug: FreshSlug<Slug, Steps>; readonly fanout?: false; readonly dependsOn?: readonly Deps[] } & StepRuntimeOptions &
@@ -422,11 +439,10 @@ export class Flow<Input, Steps extends StepOutputs = {}, Leaves extends string =
     Exhausted extends WhenExhausted = 'fail',
     If extends ConditionPattern<Input, Steps, never> = never, IfNot extends ConditionPattern<Input, Steps, never> = never, Unmet extends WhenUnmet = 'skip',
   >(
-    options: { readonly slug: FreshSlug<Slug, Steps>; readonly array?: never; readonly path: Path } & FanoutRuntimeOptions &
-      FanoutFailureOptions<Policy, Exhausted> &
-      ConditionOptions<If, IfNot, Unmet>,
+    options: { readonly slug: FreshSlug<Slug, Steps>; readonly array?: never; readonly path: Path } &
+      FanoutOptions<Policy, Exhausted, If, IfNot, Unmet>,
     handler: (item: ElementOf<AtPath<Input, Path>>, context: TaskContext) => Output | Promise<Output>,
-  ): Flow<Input, WithStep<Steps, Slug, FanoutOutput<Output, Policy>>, Leaves | Slug, Skippable | SkippedBy<Slug, Exhausted, If, IfNot, Unmet>>;
+  ): WithFanout<Input, Steps, Leaves, Skippable, Slug, never, Output, Policy, Exhausted, If, IfNot, Unmet>;
   /** A fan-out over the array at `path` of one step's output: one task per element. */
   map<
     Slug extends string,
@@ -437,19 +453,17 @@ export class Flow<Input, Steps extends StepOutputs = {}, Leaves extends string =
     Exhausted extends WhenExhausted = 'fail',
     If extends ConditionPattern<Input, Steps, Dep> = never, IfNot extends ConditionPattern<Input, Steps, Dep> = never, Unmet extends WhenUnmet = 'skip',
   >(
-    options: { readonly slug: FreshSlug<Slug, Steps>; readonly array: Dep; readonly path: Path } & FanoutRuntimeOptions &
-      FanoutFailureOptions<Policy, Exhausted> &
-      ConditionOptions<If, IfNot, Unmet>,
+    options: { readonly slug: FreshSlug<Slug, Steps>; readonly array: Dep; readonly path: Path } &
+      FanoutOptions<Policy, Exhausted, If, IfNot, Unmet>,
     handler: (item: ElementOf<AtPath<Steps[Dep], Path>>, context: TaskContext) => Output | Promise<Output>,
-  ): Flow<Input, WithStep<Steps, Slug, FanoutOutput<Output, Policy>>, Exclude<Leaves, Dep> | Slug, Skippable | SkippedBy<Slug, Exhausted, If, IfNot, Unmet>>;
+  ): WithFanout<Input, Steps, Leaves, Skippable, Slug, Dep, Output, Policy, Exhausted, If, IfNot, Unmet>;
   /** Sugar for a fan-out whose handler takes the element itself. Without `array`, maps the run input. */
   map<Slug extends string, Output, Policy extends FanoutPolicy = 'fail_fast', Exhausted extends WhenExhausted = 'fail', If extends ConditionPattern<Input, Steps, never> = never, IfNot extends ConditionPattern<Input, Steps, never> = never, Unmet extends WhenUnmet = 'skip'>(
-    options: { readonly slug: FreshSlug<Slug, Steps>; readonly array?: never } & FanoutRuntimeOptions &
-      FanoutFailureOptions<Policy, Exhausted> &
-      ConditionOptions<If, IfNot, Unmet> &
+    options: { readonly slug: FreshSlug<Slug, Steps>; readonly array?: never } &
+      FanoutOptions<Policy, Exhausted, If, IfNot, Unmet> &
       RequireArrayInput<Input>,
     handler: (item: ElementOf<Input>, context: TaskContext) => Output | Promise<Output>,
-  ): Flow<Input, WithStep<Steps, Slug, FanoutOutput<Output, Policy>>, Leaves | Slug, Skippable | SkippedBy<Slug, Exhausted, If, IfNot, Unmet>>;
+  ): WithFanout<Input, Steps, Leaves, Skippable, Slug, never, Output, Policy, Exhausted, If, IfNot, Unmet>;
   map<
     Slug extends string,
     Dep extends ArrayStepSlugs<Steps>,
@@ -458,10 +472,10 @@ export class Flow<Input, Steps extends StepOutputs = {}, Leaves extends string =
     Exhausted extends WhenExhausted = 'fail',
     If extends ConditionPattern<Input, Steps, Dep> = never, IfNot extends ConditionPattern<Input, Steps, Dep> = never, Unmet extends WhenUnmet = 'skip',
   >(
-    options: { readonly slug: FreshSlug<Slug, Steps>; readonly array: Dep } & FanoutRuntimeOptions & FanoutFailureOptions<Policy, Exhausted> &
-      ConditionOptions<If, IfNot, Unmet>,
+    options: { readonly slug: FreshSlug<Slug, Steps>; readonly array: Dep } &
+      FanoutOptions<Policy, Exhausted, If, IfNot, Unmet>,
     handler: (item: ElementOf<Steps[Dep]>, context: TaskContext) => Output | Promise<Output>,
-  ): Flow<Input, WithStep<Steps, Slug, FanoutOutput<Output, Policy>>, Exclude<Leaves, Dep> | Slug, Skippable | SkippedBy<Slug, Exhausted, If, IfNot, Unmet>>;
+  ): WithFanout<Input, Steps, Leaves, Skippable, Slug, Dep, Output, Policy, Exhausted, If, IfNot, Unmet>;
   map(options: MapOptionsAtRuntime, handler: (item: never, context: TaskContext) => unknown): AnyFlow {
     if (typeof options !== 'object' || options === null) {
       throw new FlowDefinitionError(`flow '${this.slug}': map needs an options object with a slug`);
@@ -480,12 +494,11 @@ export class Flow<Input, Steps extends StepOutputs = {}, Leaves extends string =
    * per item. Without `array`, over the run input.
    */
   batch<Slug extends string, Output, Policy extends FanoutPolicy = 'fail_fast', Exhausted extends WhenExhausted = 'fail', If extends ConditionPattern<Input, Steps, never> = never, IfNot extends ConditionPattern<Input, Steps, never> = never, Unmet extends WhenUnmet = 'skip'>(
-    options: { readonly slug: FreshSlug<Slug, Steps>; readonly size: number; readonly array?: never } & FanoutRuntimeOptions &
-      FanoutFailureOptions<Policy, Exhausted> &
-      ConditionOptions<If, IfNot, Unmet> &
+    options: { readonly slug: FreshSlug<Slug, Steps>; readonly size: number; readonly array?: never } &
+      FanoutOptions<Policy, Exhausted, If, IfNot, Unmet> &
       RequireArrayInput<Input>,
     handler: (items: ElementOf<Input>[], context: TaskContext) => readonly Output[] | Promise<readonly Output[]>,
-  ): Flow<Input, WithStep<Steps, Slug, FanoutOutput<Output, Policy>>, Leaves | Slug, Skippable | SkippedBy<Slug, Exhausted, If, IfNot, Unmet>>;
+  ): WithFanout<Input, Steps, Leaves, Skippable, Slug, never, Output, Policy, Exhausted, If, IfNot, Unmet>;
   batch<
     Slug extends string,
     Dep extends ArrayStepSlugs<Steps>,
@@ -494,11 +507,10 @@ export class Flow<Input, Steps extends StepOutputs = {}, Leaves extends string =
     Exhausted extends WhenExhausted = 'fail',
     If extends ConditionPattern<Input, Steps, Dep> = never, IfNot extends ConditionPattern<Input, Steps, Dep> = never, Unmet extends WhenUnmet = 'skip',
   >(
-    options: { readonly slug: FreshSlug<Slug, Steps>; readonly size: number; readonly array: Dep } & FanoutRuntimeOptions &
-      FanoutFailureOptions<Policy, Exhausted> &
-      ConditionOptions<If, IfNot, Unmet>,
+    options: { readonly slug: FreshSlug<Slug, Steps>; readonly size: number; readonly array: Dep } &
+      FanoutOptions<Policy, Exhausted, If, IfNot, Unmet>,
     handler: (items: ElementOf<Steps[Dep]>[], context: TaskContext) => readonly Output[] | Promise<readonly Output[]>,
-  ): Flow<Input, WithStep<Steps, Slug, FanoutOutput<Output, Policy>>, Exclude<Leaves, Dep> | Slug, Skippable | SkippedBy<Slug, Exhausted, If, IfNot, Unmet>>;
+  ): WithFanout<Input, Steps, Leaves, Skippable, Slug, Dep, Output, Policy, Exhausted, If, IfNot, Unmet>;
   batch(options: BatchOptionsAtRuntime, handler: (items: never, context: TaskContext) => unknown): AnyFlow {
     if (typeof options !== 'object' || options === null) {
       throw new FlowDefinitionError(`flow '${this.slug}': batch needs an options object with a slug and a size`);
@@ -529,7 +541,7 @@ export class Flow<Input, Steps extends StepOutputs = {}, Leaves extends string =
       ConditionOptions<If, IfNot, Unmet> &
       RequireArrayInput<Input> &
       RequireChildInput<ElementOf<Input>, FlowInput<Child>>,
-  ): Flow<Input, WithStep<Steps, Slug, FanoutOutput<FlowOutput<Child>, Policy>>, Leaves | Slug, Skippable | SkippedBy<Slug, Exhausted, If, IfNot, Unmet>>;
+  ): WithFanout<Input, Steps, Leaves, Skippable, Slug, never, FlowOutput<Child>, Policy, Exhausted, If, IfNot, Unmet>;
   subflow<
     Slug extends string,
     Dep extends ArrayStepSlugs<Steps>,
@@ -542,14 +554,14 @@ export class Flow<Input, Steps extends StepOutputs = {}, Leaves extends string =
       FanoutFailureOptions<Policy, Exhausted> &
       ConditionOptions<If, IfNot, Unmet> &
       RequireChildInput<ElementOf<Steps[Dep]>, FlowInput<Child>>,
-  ): Flow<Input, WithStep<Steps, Slug, FanoutOutput<FlowOutput<Child>, Policy>>, Exclude<Leaves, Dep> | Slug, Skippable | SkippedBy<Slug, Exhausted, If, IfNot, Unmet>>;
+  ): WithFanout<Input, Steps, Leaves, Skippable, Slug, Dep, FlowOutput<Child>, Policy, Exhausted, If, IfNot, Unmet>;
   /** A sub-flow fan-out over the array at `path` of the run input. */
   subflow<Slug extends string, Path extends ArrayPaths<Input>, Child extends AnyFlow, Policy extends FanoutPolicy = 'fail_fast', Exhausted extends WhenExhausted = 'fail', If extends ConditionPattern<Input, Steps, never> = never, IfNot extends ConditionPattern<Input, Steps, never> = never, Unmet extends WhenUnmet = 'skip'>(
     options: { readonly slug: FreshSlug<Slug, Steps>; readonly flow: Child; readonly array?: never; readonly path: Path } & StepRuntimeOptions &
       FanoutFailureOptions<Policy, Exhausted> &
       ConditionOptions<If, IfNot, Unmet> &
       RequireChildInput<ElementOf<AtPath<Input, Path>>, FlowInput<Child>>,
-  ): Flow<Input, WithStep<Steps, Slug, FanoutOutput<FlowOutput<Child>, Policy>>, Leaves | Slug, Skippable | SkippedBy<Slug, Exhausted, If, IfNot, Unmet>>;
+  ): WithFanout<Input, Steps, Leaves, Skippable, Slug, never, FlowOutput<Child>, Policy, Exhausted, If, IfNot, Unmet>;
   /** A sub-flow fan-out over the array at `path` of one step's output. */
   subflow<
     Slug extends string,
@@ -564,7 +576,7 @@ export class Flow<Input, Steps extends StepOutputs = {}, Leaves extends string =
       FanoutFailureOptions<Policy, Exhausted> &
       ConditionOptions<If, IfNot, Unmet> &
       RequireChildInput<ElementOf<AtPath<Steps[Dep], Path>>, FlowInput<Child>>,
-  ): Flow<Input, WithStep<Steps, Slug, FanoutOutput<FlowOutput<Child>, Policy>>, Exclude<Leaves, Dep> | Slug, Skippable | SkippedBy<Slug, Exhausted, If, IfNot, Unmet>>;
+  ): WithFanout<Input, Steps, Leaves, Skippable, Slug, Dep, FlowOutput<Child>, Policy, Exhausted, If, IfNot, Unmet>;
   subflow(options: SubflowOptionsAtRuntime): AnyFlow {
     if (typeof options !== 'object' || options === null) {
       throw new FlowDefinitionError(`flow '${this.slug}': subflow needs an options object with a slug and a flow`);

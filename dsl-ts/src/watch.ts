@@ -4,6 +4,13 @@
  */
 import { openClient, withClient, type ConnectionOptions } from './connection.js';
 
+/** A row of the extension's, its columns named in camel case as the interfaces here name them. */
+function camelCased<T>(row: Record<string, unknown>): T {
+  return Object.fromEntries(
+    Object.entries(row).map(([column, value]) => [column.replace(/_([a-z])/g, (_, letter: string) => letter.toUpperCase()), value]),
+  ) as T;
+}
+
 export interface StepProgress {
   readonly stepSlug: string;
   readonly stepType: 'single' | 'fanout';
@@ -30,21 +37,7 @@ export async function progress(runId: string, options: ConnectionOptions): Promi
              started_at, finished_at, tasks_per_second::float8 as tasks_per_second,
              (extract(epoch from eta) * 1000)::float8 as eta_ms
       from pgflow.progress(${runId}::uuid)`;
-    return rows.map((row) => ({
-      stepSlug: row['step_slug'] as string,
-      stepType: row['step_type'] as 'single' | 'fanout',
-      status: row['status'] as string,
-      total: row['total'] as number | null,
-      queued: row['queued'] as number,
-      running: row['running'] as number,
-      completed: row['completed'] as number,
-      failed: row['failed'] as number,
-      cancelled: row['cancelled'] as number,
-      startedAt: row['started_at'] as Date | null,
-      finishedAt: row['finished_at'] as Date | null,
-      tasksPerSecond: row['tasks_per_second'] as number | null,
-      etaMs: row['eta_ms'] as number | null,
-    }));
+    return rows.map((row) => camelCased<StepProgress>(row));
   });
 }
 
@@ -73,19 +66,7 @@ export async function stats(options: ConnectionOptions & { readonly flowSlug?: s
              completed_last_minute::float8, failed_last_minute::float8, runs_completed_last_hour::float8,
              runs_failed_last_hour::float8
       from pgflow.stats(${options.flowSlug ?? null}::text)`;
-    return rows.map((row) => ({
-      flowSlug: row['flow_slug'] as string,
-      activeRuns: row['active_runs'] as number,
-      waitingRuns: row['waiting_runs'] as number,
-      activeFanouts: row['active_fanouts'] as number,
-      queuedTasks: row['queued_tasks'] as number,
-      runningTasks: row['running_tasks'] as number,
-      oldestQueuedAgeMs: row['oldest_queued_age_ms'] as number | null,
-      completedLastMinute: row['completed_last_minute'] as number,
-      failedLastMinute: row['failed_last_minute'] as number,
-      runsCompletedLastHour: row['runs_completed_last_hour'] as number,
-      runsFailedLastHour: row['runs_failed_last_hour'] as number,
-    }));
+    return rows.map((row) => camelCased<FlowStats>(row));
   });
 }
 

@@ -5,15 +5,10 @@
 # took 3.5 s and 1,000,000 ran for more than ten minutes, deaf to cancel and terminate.)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-eval "$(scripts/cluster.sh env)"
-DB=pgflow_big_claim
-dropdb --if-exists "$DB" 2>/dev/null
-createdb "$DB"
-q() { psql -X -q -t -A -v ON_ERROR_STOP=1 -d "$DB" -c "$1"; }
-fail() { echo "FAIL: $*" >&2; exit 1; }
+. tests/shell/common/database.sh
+fresh_database pgflow_big_claim
 ms() { date +%s%3N; }
 
-q "create extension pgflow" >/dev/null
 q "select pgflow.create_flow('big'); select pgflow.add_step('big', 'items', step_type => 'fanout')" >/dev/null
 start() { q "select count(*) from pgflow.start_flow('big', (select jsonb_agg(i) from generate_series(1, 200000) i))" >/dev/null; }
 

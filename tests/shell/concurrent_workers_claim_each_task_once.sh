@@ -8,14 +8,9 @@
 # and in order.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-eval "$(scripts/cluster.sh env)"
-DB=pgflow_concurrency
+. tests/shell/common/database.sh
 N=2000
-dropdb --if-exists "$DB" 2>/dev/null; createdb "$DB"
-q() { psql -X -q -t -A -v ON_ERROR_STOP=1 -d "$DB" -c "$1"; }
-fail() { echo "FAIL: $*" >&2; exit 1; }
-
-q "create extension pgflow"
+fresh_database pgflow_concurrency
 q "select pgflow.create_flow('fan');
    select pgflow.add_step('fan', 'list');
    select pgflow.add_step('fan', 'fetch', array['list'], step_type => 'fanout');

@@ -8,16 +8,12 @@
 # Buffers count what a call touched, which is the same on any machine; a time would not be.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-eval "$(scripts/cluster.sh env)"
-DB=pgflow_bounded_buffers
+. tests/shell/common/database.sh
 N=${N:-1000000}
 # A call's buffers (shared hit + read, its statements' included), taken on its second call in one
 # connection (the first plans every statement, reading the catalogs once). About 10 buffers a task
 # for a claim, 18 for an answer: the bounds are about 1.5 times that, and a plan that reads the
 # queue of 1,000,000 tasks reads tens of thousands.
-q() { psql -X -q -t -A -v ON_ERROR_STOP=1 -d "$DB" -c "$1"; }
-fail() { echo "FAIL: $*" >&2; exit 1; }
-
 # Buffers of the second of two calls of $2 (a set-returning call), in one new connection; $1, if
 # given, is a query run before each call whose columns become psql variables ($2 reads them).
 buffers() {
@@ -45,9 +41,7 @@ held_by() {
 
 scenario() { # name, what to do to the statistics before the spawn, and after it
   echo "-- statistics: $1"
-  dropdb --if-exists "$DB" 2>/dev/null
-  createdb "$DB"
-  q "create extension pgflow" >/dev/null
+  fresh_database pgflow_bounded_buffers
   # Nothing analyzes behind the test's back.
   q "do \$\$ declare t regclass; begin
        for t in select c.oid from pg_class c where c.relnamespace = 'pgflow'::regnamespace and c.relkind = 'r' loop

@@ -4,14 +4,9 @@
 # (the run's own with step_slug null) of a run that completes, and of one that is cancelled.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-eval "$(scripts/cluster.sh env)"
-DB=pgflow_notify
-dropdb --if-exists "$DB" 2>/dev/null
-createdb "$DB"
-q() { psql -X -q -t -A -v ON_ERROR_STOP=1 -d "$DB" -c "$1"; }
-fail() { echo "FAIL: $*" >&2; exit 1; }
+. tests/shell/common/database.sh
+fresh_database pgflow_notify
 
-q "create extension pgflow" >/dev/null
 q "select pgflow.create_flow('n');
    select pgflow.add_step('n', 'list');
    select pgflow.add_step('n', 'each', array['list'], step_type => 'fanout')" >/dev/null

@@ -6,14 +6,9 @@
 # safety re-read comes only every 10 s, so returning within 8 s of the commit means it was woken).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-eval "$(scripts/cluster.sh env)"
-DB=pgflow_wait
-dropdb --if-exists "$DB" 2>/dev/null
-createdb "$DB"
-q() { psql -X -q -t -A -v ON_ERROR_STOP=1 -d "$DB" -c "$1"; }
-fail() { echo "FAIL: $*" >&2; exit 1; }
+. tests/shell/common/database.sh
+fresh_database pgflow_wait
 
-q "create extension pgflow" >/dev/null
 q "select pgflow.create_flow('w'); select pgflow.add_step('w', 'only')" >/dev/null
 run=$(q "select run_id from pgflow.start_flow('w', '{}')")
 out=$(mktemp)

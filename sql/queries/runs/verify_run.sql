@@ -19,41 +19,9 @@ with run as (
     select coalesce(sum(p.completed) filter (where p.remaining > 0), 0)::int as completed
     from part p where p.step_slug = ss.step_slug) u
   where ss.run_id = $1
-), item as (
-  -- The run's items: a task of one item as it is, a batch as one row per item (its index, its
-  -- own output), so that counts and outputs are the items' as the counters and finish_step.sql
-  -- keep them.
-  -- aggregated: the step is a completed fan-out whose output is its items' outputs (or
-  -- envelopes): only those are aggregated below. A fan-out's outputs may be past what one JSON
-  -- value holds, which failed the step (machine::finish_step), and must not fail this statement.
-  select t.step_slug, t.status, t.error_message, t.attempts_count, t.shard as part,
-         coalesce(t.first_index + i.ord - 1, t.task_index)::int as task_index,
-         case when t.first_index is null then t.output else t.output -> (i.ord - 1)::int end as output,
-         w.aggregated
-  from pgflow.step_tasks t
-  join (select ss.step_slug, ss.status = 'completed' and s.step_type = 'fanout' and s.aggregate as aggregated
-          from pgflow.step_states ss
-          join pgflow.steps s on s.flow_slug = ss.flow_slug and s.step_slug = ss.step_slug
-         where ss.run_id = $1) w on w.step_slug = t.step_slug
-  cross join lateral generate_series(1, case when t.first_index is null then 1 else jsonb_array_length(t.item) end)
-    as i (ord)
-  where t.run_id = $1
-), task_count as (
-  select t.step_slug,
-         count(*)::int as total,
-         count(*) filter (where t.status = 'completed')::int as completed,
-         count(*) filter (where t.status in ('queued', 'started'))::int as live,
-         count(*) filter (where t.status = 'failed')::int as failed,
-         max(t.task_index) as max_index,
-         (array_agg(t.output) filter (where t.task_index = 0))[1] as first_output,
-         -- A completed fan-out's output as finish_step.sql makes it: outputs, or envelopes.
-         coalesce(jsonb_agg(t.output order by t.task_index) filter (where t.aggregated), '[]') as outputs,
-         coalesce(jsonb_agg(case when t.status = 'completed' then jsonb_build_object('ok', true, 'value', t.output)
-                                 else jsonb_build_object('ok', false, 'error', t.error_message, 'attempts', t.attempts_count) end
-                            order by t.task_index) filter (where t.aggregated), '[]') as envelopes
-  from item t
-  group by t.step_slug
-), step as (
+), item as pgflow_run_items($1),
+task_count as pgflow_item_counts(item),
+step as (
   select st.*, coalesce(tc.total, 0) as total, coalesce(tc.completed, 0) as completed,
          coalesce(tc.live, 0) as live, coalesce(tc.failed, 0) as failed, tc.max_index,
          case when st.status <> 'completed' then null
