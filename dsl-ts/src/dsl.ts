@@ -524,7 +524,13 @@ export class Flow<Input, Steps extends StepOutputs = {}, Leaves extends string =
       { ...rest, fanout: true, dependsOn: array === undefined ? [] : [array], batchSize: size },
       (input, context) => {
         const batch = input as { items: unknown[]; first_index: number };
-        return itemsHandler(batch.items, { ...context, firstIndex: batch.first_index });
+        // The context's own properties, its signal's getter among them, unread (the worker makes
+        // the signal only when a handler reads it).
+        const withFirstIndex = Object.defineProperties({}, {
+          ...Object.getOwnPropertyDescriptors(context),
+          firstIndex: { value: batch.first_index, enumerable: true },
+        }) as TaskContext;
+        return itemsHandler(batch.items, withFirstIndex);
       },
     );
   }

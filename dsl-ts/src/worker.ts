@@ -137,9 +137,34 @@ function serializeOutput(output: unknown): string {
 }
 
 interface RunningTask {
-  readonly controller: AbortController;
+  readonly abort: TaskAbort;
   done: Promise<void>;
   abandoned: boolean;
+}
+
+/**
+ * A task's abort signal, made only when its handler asks for it: an AbortController costs more
+ * than the rest of a no-op task's bookkeeping (most of the worker's time at 500 tasks a batch),
+ * and most handlers never read the signal. An abort before the signal was read is kept and
+ * given to the signal when it is made.
+ */
+class TaskAbort {
+  private controller: AbortController | undefined;
+  private reason: { readonly why: unknown } | undefined;
+
+  get signal(): AbortSignal {
+    if (this.controller === undefined) {
+      this.controller = new AbortController();
+      if (this.reason !== undefined) this.controller.abort(this.reason.why);
+    }
+    return this.controller.signal;
+  }
+
+  abort(why: unknown): void {
+    if (this.reason !== undefined) return;
+    this.reason = { why };
+    this.controller?.abort(why);
+  }
 }
 
 /** The reason a task's signal is aborted with when its lease ends or is lost. */
@@ -172,6 +197,8 @@ export function startWorker(options: WorkerOptions): Worker {
     options.visibilityTimeout === undefined ? null : positiveInteger('visibilityTimeout', options.visibilityTimeout, 1);
   const heartbeat = options.heartbeat ?? true;
   const refill = Math.ceil(Math.min(batchSize, concurrency) / 2);
+  // Claims on their way at once: two when the handler slots hold two batches (see loop).
+  const claimers = Math.min(2, Math.max(1, Math.floor(concurrency / batchSize)));
   const pollIntervalMs = positiveInteger('pollIntervalMs', options.pollIntervalMs, 100);
   const maxPollSeconds = positiveInteger('maxPollSeconds', options.maxPollSeconds, 1, 0);
   const shutdownTimeoutMs = positiveInteger('shutdownTimeoutMs', options.shutdownTimeoutMs, 10_000, 0);
@@ -201,37 +228,54 @@ export function startWorker(options: WorkerOptions): Worker {
   };
   const running = new Set<RunningTask>();
   let stopping = false;
-  let wakeLoop: (() => void) | undefined;
-  const wake = () => {
-    wakeLoop?.();
-    wakeLoop = undefined;
+  // The claim loops waiting for a handler to end (or a stop), and how many slots their claims on
+  // their way have asked for.
+  const waiting = new Set<() => void>();
+  let reserved = 0;
+  // Completions wait for a claim to carry them while some claim loop will make one soon; when
+  // every loop is inside a poll that may wait for work, they go on their own at once.
+  let waitingPolls = 0;
+  const holdCompletions = () => {
+    reports.hold(queue.completeAndPoll !== undefined && waitingPolls < claimers);
   };
+  const wake = () => {
+    for (const resume of waiting) resume();
+    waiting.clear();
+  };
+  const waitForWake = () =>
+    new Promise<void>((resolve) => {
+      waiting.add(resolve);
+    });
   const sleep = (ms: number) =>
     new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, ms);
-      wakeLoop = () => {
+      const resume = () => {
         clearTimeout(timer);
+        waiting.delete(resume);
         resolve();
       };
+      const timer = setTimeout(resume, ms);
+      waiting.add(resume);
     });
 
   const id = randomUUID();
   const reports = new Reporter(queue, id, stats, onError);
 
   const runTask = (task: ClaimedTask): void => {
-    const controller = new AbortController();
-    const entry: RunningTask = { controller, abandoned: false, done: Promise.resolve() };
+    const abort = new TaskAbort();
+    const entry: RunningTask = { abort, abandoned: false, done: Promise.resolve() };
     const context: TaskContext = {
       flowSlug: task.flowSlug,
       runId: task.runId,
       stepSlug: task.stepSlug,
       taskIndex: task.taskIndex,
-      signal: controller.signal,
+      get signal() {
+        return abort.signal;
+      },
       ...(task.flowInput === undefined ? {} : { flowInput: task.flowInput }),
     };
     const key = { runId: task.runId, stepSlug: task.stepSlug, taskIndex: task.taskIndex };
     const step = flow.getStep(task.stepSlug);
-    const lease = new Lease(task.leaseSeconds, (reason) => controller.abort(new LeaseLostError(reason)));
+    const lease = new Lease(task.leaseSeconds, (reason) => abort.abort(new LeaseLostError(reason)));
     let leaseLost = false;
     if (heartbeat) {
       lease.beat(async () => {
@@ -292,10 +336,12 @@ export function startWorker(options: WorkerOptions): Worker {
   // Awaited by the loop; the caller need not await it.
   ready.catch(() => {});
 
+  // One claim loop; a worker whose concurrency holds two batches runs two (claimers), so that one
+  // claim is on its way while the other's tasks run, each on a connection of its own (`max: 2`).
   const loop = async () => {
     await ready;
     while (!stopping) {
-      const free = concurrency - running.size;
+      const free = concurrency - running.size - reserved;
       // With handlers running, poll once half a batch of slots is free, so that the completions
       // that freed them ride on one poll; but a completion waits at most MAX_HOLD_MS for others,
       // well within its task's lease, however long the other handlers run.
@@ -304,17 +350,15 @@ export function startWorker(options: WorkerOptions): Worker {
         Date.now() - heldSince < MAX_HOLD_MS;
       if (free <= 0 || gather) {
         // The completions that free a slot go with the poll that fills it: one call, one commit.
-        reports.holdCompletions = queue.completeAndPoll !== undefined;
+        holdCompletions();
         if (gather) await sleep(MAX_HOLD_MS - (Date.now() - (heldSince ?? Date.now())));
-        else await new Promise<void>((resolve) => {
-          wakeLoop = resolve;
-        });
+        else await waitForWake();
         continue;
       }
-      reports.holdCompletions = false;
+      const qty = Math.min(batchSize, free);
       const request = {
         flowSlug: flow.slug,
-        qty: Math.min(batchSize, free),
+        qty,
         visibilityTimeout,
         maxPollSeconds,
         pollIntervalMs,
@@ -322,9 +366,13 @@ export function startWorker(options: WorkerOptions): Worker {
         ...(stepSlugs === undefined ? {} : { stepSlugs }),
       };
       const carried = stopping ? [] : reports.takeCompletions();
+      const carrying = carried.length > 0 && queue.completeAndPoll !== undefined;
       let tasks: ClaimedTask[];
+      reserved += qty;
+      if (!carrying) waitingPolls += 1;
+      holdCompletions();
       try {
-        tasks = carried.length > 0 && queue.completeAndPoll !== undefined
+        tasks = carrying
           ? await reports.carry(carried, () => queue.completeAndPoll!(carried, request))
           : await queue.poll(request);
       } catch (error) {
@@ -332,18 +380,26 @@ export function startWorker(options: WorkerOptions): Worker {
         onError(error);
         await sleep(pollIntervalMs);
         continue;
+      } finally {
+        reserved -= qty;
+        if (!carrying) waitingPolls -= 1;
       }
       stats.claimed += tasks.length;
       // Tasks claimed while stopping still run: they are leased to this worker.
       for (const task of tasks) runTask(task);
+      // Slots this claim asked for and did not fill are free again for the other loop.
+      if (tasks.length < qty) wake();
       if (tasks.length === 0 && maxPollSeconds === 0 && carried.length === 0) await sleep(pollIntervalMs);
     }
+  };
+  const loops = async () => {
+    await Promise.all(Array.from({ length: claimers }, loop));
     reports.release();
   };
 
   const signals: NodeJS.Signals[] = options.handleSignals === false ? [] : ['SIGINT', 'SIGTERM'];
   let stopPromise: Promise<void> | undefined;
-  const loopDone = loop();
+  const loopDone = loops();
 
   const stop = (): Promise<void> => {
     stopPromise ??= (async () => {
@@ -364,7 +420,7 @@ export function startWorker(options: WorkerOptions): Worker {
         for (const task of running) {
           task.abandoned = true;
           stats.abandoned += 1;
-          task.controller.abort(new Error('the worker stopped'));
+          task.abort.abort(new Error('the worker stopped'));
         }
       }
       await reports.drain();
@@ -450,8 +506,14 @@ class Reporter {
   ) {}
 
   /** While set, completions wait for the worker's next poll to carry them. */
-  holdCompletions = false;
+  private holdCompletions = false;
   private heldSince: number | undefined;
+
+  /** Completions wait for a poll to carry them (true), or go at once, with those waiting (false). */
+  hold(hold: boolean): void {
+    this.holdCompletions = hold;
+    if (!hold && this.completions.length > 0) this.flush();
+  }
 
   complete(completion: Completion): void {
     if (this.completions.length === 0) this.heldSince = Date.now();

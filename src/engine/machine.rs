@@ -631,10 +631,13 @@ pub fn requeue_expired_leases(client: &mut SpiClient<'_>, flow_slug: &str) -> Re
 /// `lease expired` on the last attempt: no poll can claim the task again, so it fails, through
 /// the same path as a worker's failure, lest its run hang.
 pub fn fail_expired_last_attempts(client: &mut SpiClient<'_>, flow_slug: &str) -> Result<()> {
-    let expired = plans::rows(client, &plans::EXPIRED_LAST_ATTEMPTS, &[flow_slug.into()])?;
+    let mut expired = plans::rows(client, &plans::EXPIRED_LAST_ATTEMPTS, &[flow_slug.into()])?;
     if expired.is_empty() {
         return Ok(());
     }
+    expired.sort_by(|a, b| {
+        (a.run_id.as_bytes(), &a.step_slug, a.task_index).cmp(&(b.run_id.as_bytes(), &b.step_slug, b.task_index))
+    });
     let (mut run_ids, mut step_slugs, mut indexes, mut messages) = (vec![], vec![], vec![], vec![]);
     for task in expired {
         run_ids.push(task.run_id);

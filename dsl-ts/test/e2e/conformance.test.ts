@@ -102,18 +102,24 @@ async function runScenario(slug: string, scenario: Scenario, startWorker: () => 
   }
 }
 
-describe('the dsl-ts worker passes the conformance scenarios', () => {
-  for (const scenario of scenarios) {
-    test(scenario.name, async () => {
-      const slug = `conf_ts_${scenario.name}`.slice(0, 128);
-      await runScenario(slug, scenario, async () => {
-        const worker = startWorker({ flow: flowOf(slug, scenario), connectionString: databaseUrl(), handleSignals: false, maxPollSeconds: 1 });
-        await worker.ready;
-        return () => worker.stop();
+// With its defaults (one claim at a time), and with two claims on their way at once (the
+// throughput settings, scaled down: concurrency twice the batch).
+for (const [settings, options] of [['defaults', {}], ['two claims at once', { batchSize: 2, concurrency: 4 }]] as const) {
+  describe(`the dsl-ts worker passes the conformance scenarios (${settings})`, () => {
+    for (const scenario of scenarios) {
+      test(scenario.name, async () => {
+        const slug = `conf_ts_${scenario.name}`.slice(0, 128);
+        await runScenario(slug, scenario, async () => {
+          const worker = startWorker({
+            flow: flowOf(slug, scenario), connectionString: databaseUrl(), handleSignals: false, maxPollSeconds: 1, ...options,
+          });
+          await worker.ready;
+          return () => worker.stop();
+        });
       });
-    });
-  }
-});
+    }
+  });
+}
 
 describe("the bench's raw driver passes the conformance scenarios", () => {
   for (const scenario of scenarios) {

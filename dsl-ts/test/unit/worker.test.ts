@@ -297,6 +297,20 @@ describe('startWorker', () => {
     expect(queue.completed).toEqual([]);
   });
 
+  test('a handler that reads its signal only after the lease ended finds it aborted with the reason', async () => {
+    let signal: AbortSignal | undefined;
+    const flow = new Flow<number[]>({ slug: 'f' }).map({ slug: 'each' }, async (_n, context) => {
+      await delay(1_300); // past the 1 s lease, without having read the signal
+      signal = context.signal;
+      return 1;
+    });
+    const queue = new FakeQueue(fanoutTasks(1, 1));
+    start({ flow, queue, heartbeat: false });
+    await until(() => signal !== undefined, 'the handler read its signal');
+    expect(signal?.aborted).toBe(true);
+    expect(signal?.reason).toBeInstanceOf(LeaseLostError);
+  });
+
   test('without heartbeats the signal is aborted when the lease ends', async () => {
     let abortedAfterMs = 0;
     const flow = new Flow<number[]>({ slug: 'f' }).map({ slug: 'each' }, async (n, { signal }) => {
@@ -369,6 +383,57 @@ describe('answers carried by the next poll', () => {
     await worker.stop();
     expect(errors.map(String)).toEqual(['Error: connection lost']);
     expect(worker.stats.completed).toBe(12);
+  });
+
+  test('a worker whose slots hold two batches has two claims on their way at once, never more handlers than its slots', async () => {
+    let inFlight = 0;
+    let peakInFlight = 0;
+    class SlowQueue extends CombiningQueue {
+      override async poll(request: PollRequest): Promise<ClaimedTask[]> {
+        inFlight += 1;
+        peakInFlight = Math.max(peakInFlight, inFlight);
+        await delay(10);
+        inFlight -= 1;
+        return super.poll(request);
+      }
+    }
+    let running = 0;
+    let peak = 0;
+    const flow = new Flow<number[]>({ slug: 'f' }).map({ slug: 'each' }, async (n) => {
+      running += 1;
+      peak = Math.max(peak, running);
+      await delay(5);
+      running -= 1;
+      return n;
+    });
+    const queue = new SlowQueue(fanoutTasks(200));
+    const worker = start({ flow, queue, concurrency: 20, batchSize: 10 });
+    await until(() => queue.completed.length === 200, 'every task is reported');
+    await worker.stop();
+    expect(peakInFlight).toBe(2);
+    expect(peak).toBeLessThanOrEqual(20);
+    expect(queue.completed.map((c) => c.taskIndex).sort((a, b) => a - b)).toEqual(Array.from({ length: 200 }, (_, i) => i));
+    // Nearly every answer rode on a claim.
+    expect(worker.stats.carriedCompletions).toBeGreaterThanOrEqual(180);
+  });
+
+  test('a worker of one batch of slots has one claim on its way at a time', async () => {
+    let inFlight = 0;
+    let peakInFlight = 0;
+    class SlowQueue extends CombiningQueue {
+      override async poll(request: PollRequest): Promise<ClaimedTask[]> {
+        inFlight += 1;
+        peakInFlight = Math.max(peakInFlight, inFlight);
+        await delay(5);
+        inFlight -= 1;
+        return super.poll(request);
+      }
+    }
+    const flow = new Flow<number[]>({ slug: 'f' }).map({ slug: 'each' }, (n) => n);
+    const queue = new SlowQueue(fanoutTasks(50));
+    start({ flow, queue, concurrency: 10, batchSize: 10 });
+    await until(() => queue.completed.length === 50, 'every task is reported');
+    expect(peakInFlight).toBe(1);
   });
 
   test('answers held for a poll are sent when the worker stops', async () => {

@@ -8,9 +8,11 @@ with inserted as (
                                  opt_run_timeout, opt_max_delay, max_concurrency)
   values ($1, $2, $3, $4, $5, $6, $7)
   on conflict (flow_slug) do nothing
-  returning f
+  -- Columns, not the row (f): Citus cannot return a whole row of a distributed or reference
+  -- table from an INSERT (it sends the shard's row type).
+  returning f.*
 )
-select i.f from inserted i
+select row(i.*)::pgflow.flows as f from inserted i
 union all
 select f from pgflow.flows f
 where f.flow_slug = $1 and not exists (select from inserted)

@@ -19,9 +19,10 @@ with new_step as (
   select $1, $2, $8,
          (select count(*) from pgflow.steps where flow_slug = $1),
          cardinality($3::text[]), $4, $5, $6, $7, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21
-  returning s
+  -- Columns, not the row (s): see create_flow.sql.
+  returning s.*
 ), new_deps as (
   insert into pgflow.deps (flow_slug, dep_slug, step_slug)
   select $1, d.slug, $2 from unnest($3::text[]) as d (slug)
 )
-select n.s from new_step n
+select row(n.*)::pgflow.steps as s from new_step n

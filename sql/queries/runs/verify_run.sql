@@ -38,9 +38,10 @@ step as (
              and dep.status is distinct from 'completed' and dep.status is distinct from 'skipped') as deps_left
   from state st
   left join task_count tc on tc.step_slug = st.step_slug
-), problem (subject, what, stored, expected) as (
-  select 'run', 'remaining_steps', r.remaining_steps::text,
-         (select count(*) from state where status not in ('completed', 'skipped'))::text
+), problem as (
+  -- The first branch names the columns (no column list on the CTE: Citus loses it).
+  select 'run' as subject, 'remaining_steps' as what, r.remaining_steps::text as stored,
+         (select count(*) from state where status not in ('completed', 'skipped'))::text as expected
   from run r
   union all
   select 'run', 'status', r.status, 'completed only when every step is completed or skipped'

@@ -3,7 +3,9 @@
 --   attempts_count integer
 -- $1 flow_slug. Started tasks whose lease ran out on their last attempt: no poll can claim them
 -- again, so the caller fails them (through fail_tasks, under their runs' locks) lest their runs
--- hang. Reads only; the lease index bounds it to the expired leases.
+-- hang. Reads only; the lease index bounds it to the expired leases. No ORDER BY (the caller
+-- sorts the few rows): one in the primary key's order let a plan made from the statistics of an
+-- empty queue read the whole primary key instead (0.9.0: 18,000 buffers a look, every 100 ms).
 select q.run_id, q.step_slug, q.task_index, q.attempts_count
 from pgflow.step_tasks q
 join pgflow.steps s on s.flow_slug = q.flow_slug and s.step_slug = q.step_slug
@@ -13,4 +15,3 @@ where q.flow_slug = $1
   -- A subquery, evaluated once, so that the bound is an index condition.
   and q.visible_at <= (select clock_timestamp())
   and q.attempts_count >= coalesce(s.opt_max_attempts, f.opt_max_attempts)
-order by q.run_id, q.step_slug, q.task_index

@@ -103,8 +103,9 @@ part_live as (
   set remaining_steps = run_fix.now
   from run_fix
   where r.run_id = $1 and r.remaining_steps <> run_fix.now
-), change (subject, what, was, now, step_index, ord) as (
-  select format('step %s', f.step_slug), c.what, c.was, c.now, f.step_index, c.ord
+), change as (
+  -- The first branch names the columns (no column list on the CTE: Citus loses it).
+  select format('step %s', f.step_slug) as subject, c.what, c.was, c.now, f.step_index, c.ord
   from fixed f
   cross join lateral (values
     (1, 'status', f.status, f.new_status),
