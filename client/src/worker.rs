@@ -179,7 +179,7 @@ impl WorkerBuilder {
             .build()
             .map_err(|error| Error::Config(format!("connection pool: {error}")))?;
         let mut connection = Reconnecting::new(config);
-        let steps = check_steps(connection.get().await?, &self.flow_slug, &self.handlers).await?;
+        let steps = check_steps(connection.get().await?.0, &self.flow_slug, &self.handlers).await?;
         let mut run = Running::new(self, heartbeats, steps);
         let result = run.work(&mut connection, shutdown).await;
         run.stats.reconnects = connection.reconnects;
@@ -223,6 +223,8 @@ struct Reconnecting {
     backoff: Duration,
     reconnects: u64,
     ever_connected: bool,
+    /// One more for each connection made: statements prepared on an earlier one are gone.
+    generation: u64,
 }
 
 const FIRST_BACKOFF: Duration = Duration::from_millis(100);
@@ -230,10 +232,18 @@ const MAX_BACKOFF: Duration = Duration::from_secs(2);
 
 impl Reconnecting {
     fn new(config: tokio_postgres::Config) -> Self {
-        Reconnecting { config, client: None, backoff: FIRST_BACKOFF, reconnects: 0, ever_connected: false }
+        Reconnecting {
+            config,
+            client: None,
+            backoff: FIRST_BACKOFF,
+            reconnects: 0,
+            ever_connected: false,
+            generation: 0,
+        }
     }
 
-    async fn get(&mut self) -> Result<&tokio_postgres::Client> {
+    /// The connection, and its generation (see `Prepared`).
+    async fn get(&mut self) -> Result<(&tokio_postgres::Client, u64)> {
         if self.client.as_ref().is_none_or(tokio_postgres::Client::is_closed) {
             let (client, connection) = self.config.connect(NoTls).await?;
             tokio::spawn(async move {
@@ -244,9 +254,10 @@ impl Reconnecting {
             }
             self.ever_connected = true;
             self.backoff = FIRST_BACKOFF;
+            self.generation += 1;
             self.client = Some(client);
         }
-        Ok(self.client.as_ref().expect("connected above"))
+        Ok((self.client.as_ref().expect("connected above"), self.generation))
     }
 
     /// After a connection error: drops the connection and waits before the next attempt.
@@ -288,12 +299,45 @@ struct Running {
     completions_since: Instant,
     failures: Vec<Answer>,
     stats: WorkerStats,
+    prepared: Prepared,
 }
 
 /// The longest a completion waits for others to ride with it on one claim.
 const MAX_HOLD: Duration = Duration::from_millis(50);
 
-const CLAIM_COLUMNS: &str = "flow_slug, run_id, step_slug, task_index, input, flow_input";
+const CLAIM: &str = "select flow_slug, run_id, step_slug, task_index, input, flow_input \
+                     from pgflow.poll_for_tasks($1, $2, $3, 0, 100, $4, $5)";
+const ANSWER_AND_CLAIM: &str = "select flow_slug, run_id, step_slug, task_index, input, flow_input \
+                                from pgflow.complete_tasks_and_poll($1, $2, $3, $4, $5, $6, $7, $8, $9)";
+const COMPLETE: &str = "select 1 from pgflow.complete_tasks($1, $2, $3, $4, $5)";
+const FAIL: &str = "select 1 from pgflow.fail_tasks($1, $2, $3, $4, $5)";
+
+/// The worker's statements, each prepared once on its connection (a string query would be
+/// prepared again on every call: one more round trip a batch), and again after a reconnect.
+#[derive(Default)]
+struct Prepared {
+    generation: u64,
+    statements: std::collections::HashMap<&'static str, tokio_postgres::Statement>,
+}
+
+impl Prepared {
+    /// The statements belong to the connection of this generation from now on.
+    fn on(&mut self, generation: u64) {
+        if generation != self.generation {
+            self.statements.clear();
+            self.generation = generation;
+        }
+    }
+
+    async fn get(&mut self, client: &tokio_postgres::Client, sql: &'static str) -> Result<tokio_postgres::Statement> {
+        if let Some(statement) = self.statements.get(sql) {
+            return Ok(statement.clone());
+        }
+        let statement = client.prepare(sql).await?;
+        self.statements.insert(sql, statement.clone());
+        Ok(statement)
+    }
+}
 
 impl Running {
     fn new(builder: WorkerBuilder, heartbeats: Pool, steps: Option<Vec<String>>) -> Self {
@@ -310,6 +354,7 @@ impl Running {
             completions_since: Instant::now(),
             failures: Vec::new(),
             stats: WorkerStats::default(),
+            prepared: Prepared::default(),
         }
     }
 
@@ -348,7 +393,10 @@ impl Running {
                 }
             }
             let client = match connection.get().await {
-                Ok(client) => client,
+                Ok((client, generation)) => {
+                    self.prepared.on(generation);
+                    client
+                }
                 Err(error) if error.is_connection() => {
                     connection.lost().await;
                     continue;
@@ -435,16 +483,14 @@ impl Running {
     async fn claim(&mut self, client: &tokio_postgres::Client, qty: i32) -> Result<Vec<Claimed>> {
         let b = &self.builder;
         let rows = if self.completions.is_empty() {
-            let sql = format!("select {CLAIM_COLUMNS} from pgflow.poll_for_tasks($1, $2, $3, 0, 100, $4, $5)");
-            client.query(&sql, &[&b.flow_slug, &b.lease_seconds, &qty, &b.worker_id, &self.steps]).await?
+            let statement = self.prepared.get(client, CLAIM).await?;
+            client.query(&statement, &[&b.flow_slug, &b.lease_seconds, &qty, &b.worker_id, &self.steps]).await?
         } else {
             let (run_ids, step_slugs, task_indexes, outputs) = keys_and(&self.completions, output_of);
-            let sql = format!(
-                "select {CLAIM_COLUMNS} from pgflow.complete_tasks_and_poll($1, $2, $3, $4, $5, $6, $7, $8, $9)"
-            );
+            let statement = self.prepared.get(client, ANSWER_AND_CLAIM).await?;
             let rows = client
                 .query(
-                    &sql,
+                    &statement,
                     &[
                         &run_ids,
                         &step_slugs,
@@ -481,12 +527,8 @@ impl Running {
 
     async fn report_completions(&mut self, client: &tokio_postgres::Client) -> Result<()> {
         let (run_ids, step_slugs, task_indexes, outputs) = keys_and(&self.completions, output_of);
-        client
-            .query(
-                "select 1 from pgflow.complete_tasks($1, $2, $3, $4, $5)",
-                &[&run_ids, &step_slugs, &task_indexes, &outputs, &self.builder.worker_id],
-            )
-            .await?;
+        let statement = self.prepared.get(client, COMPLETE).await?;
+        client.query(&statement, &[&run_ids, &step_slugs, &task_indexes, &outputs, &self.builder.worker_id]).await?;
         self.stats.completed += self.completions.len() as u64;
         self.completions.clear();
         Ok(())
@@ -497,12 +539,8 @@ impl Running {
             Some(Err(message)) => message.clone(),
             _ => String::new(),
         });
-        client
-            .query(
-                "select 1 from pgflow.fail_tasks($1, $2, $3, $4, $5)",
-                &[&run_ids, &step_slugs, &task_indexes, &messages, &self.builder.worker_id],
-            )
-            .await?;
+        let statement = self.prepared.get(client, FAIL).await?;
+        client.query(&statement, &[&run_ids, &step_slugs, &task_indexes, &messages, &self.builder.worker_id]).await?;
         self.stats.failed += self.failures.len() as u64;
         self.failures.clear();
         Ok(())
