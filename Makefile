@@ -1,5 +1,5 @@
 # The README's commands. Each installs what is missing first (run as root).
-.PHONY: deps test test-pgtap test-dsl lint demo bench
+.PHONY: deps test test-pgtap test-dsl test-citus lint demo bench
 
 deps:
 	scripts/ensure-deps.sh
@@ -14,6 +14,11 @@ test-pgtap: deps
 
 test-dsl: deps
 	scripts/test.sh dsl
+
+# The Citus mode on a coordinator and two workers: Citus built from vendor/citus if missing (1-2
+# minutes), then every test under tests/citus/ (`make test-citus T=tests/citus/<file>` for one).
+test-citus: deps
+	scripts/test-citus.sh $(T)
 
 # cargo fmt --check, cargo clippy -D warnings, tsc --noEmit.
 lint: deps

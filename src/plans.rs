@@ -147,13 +147,20 @@ pub fn plan(client: &SpiClient<'_>, statement: &StatementInfo) -> Result<&'stati
 
 /// Runs a kept statement. Plans are prepared as mutating, so every execution takes a fresh
 /// snapshot and sees what other sessions committed since the previous statement.
+///
+/// Executed through `Query::execute`, not `SpiClient::update`: `update` first asks PostgreSQL for
+/// the transaction's id, which assigns one. Every call then had an id, reads included (a poll
+/// that found nothing, `progress`, `wait_for_run` for its whole wait): an id consumed, a commit
+/// record flushed to the WAL at its end, and the oldest running id held back for vacuum while it
+/// lasted. A statement that writes gets its id from PostgreSQL when it writes.
 pub fn run<'conn>(
     client: &mut SpiClient<'conn>,
     statement: &StatementInfo,
     args: &[DatumWithOid<'_>],
 ) -> Result<SpiTupleTable<'conn>> {
+    use pgrx::spi::Query;
     let plan = plan(client, statement)?;
-    Ok(client.update(plan, None, args)?)
+    Ok(plan.execute(client, None, args)?)
 }
 
 /// Another handle on the same argument datum (`DatumWithOid` is not `Clone`); the datum it

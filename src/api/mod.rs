@@ -2,6 +2,7 @@
 //! connection and hands over to the engine; errors are raised with their SQLSTATE.
 //! Functions that write are VOLATILE, those that only read are STABLE; all pin search_path.
 
+mod citus;
 mod definition;
 mod observe;
 mod runs;

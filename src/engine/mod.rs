@@ -1,6 +1,7 @@
 //! The engine: what each SQL function does, as plain Rust over SPI. Every function takes the SPI
 //! client of the call it serves, so one call is one transaction and an error undoes all of it.
 
+pub mod citus;
 pub mod definition;
 pub mod machine;
 pub mod observe;

@@ -26,7 +26,7 @@ cd "$ROOT"
 . scripts/pg-config.sh
 SHAREDIR=$("$PG_CONFIG" --sharedir)
 OUT=$ROOT/target/upgrade
-# The last commits of releases 0.1.1, 0.2.0, 0.3.0, 0.4.0, 0.5.0, 0.6.0, 0.7.0 and 0.8.0.
+# The last commits of releases 0.1.1, 0.2.0, 0.3.0, 0.4.0, 0.5.0, 0.6.0, 0.7.0, 0.8.0 and 0.9.0.
 RELEASE_0_1_1=5b67a8d72da933d64b941f03bc0ce8ea470e793d
 RELEASE_0_2_0=0b94c377bd1f293b12d8ab34e765653da2c0a843
 RELEASE_0_3_0=a39f5308538cffe0de650ca8e160b264897cf973
@@ -35,6 +35,7 @@ RELEASE_0_5_0=99c3fdeb3d3662f4d1a09d73bac4aeb80a8b9042
 RELEASE_0_6_0=dbcd52adc7755ed0be5dd69abb8be3ac69ef7088
 RELEASE_0_7_0=9c31722393583058a3236e3f60ed2d80db39584b
 RELEASE_0_8_0=8196addc540cde90ecd22766ab27408ff6c8d105
+RELEASE_0_9_0=70fd5f27ce0477721c1ed339e409de31e47ea34b
 mkdir -p "$OUT"
 q() { psql -X -q -v ON_ERROR_STOP=1 "$@"; }
 # The released builds below share target/ and overwrite the library there, which cargo does not
@@ -80,7 +81,7 @@ worker=6f9d2b1e-0000-4000-8000-000000000011
 # which is most of this test's time, and the scripts of older releases do not change any more);
 # PGFLOW_UPGRADE_ALL=1 takes every release below. The catalogs and the pgTAP suite come through
 # every script from 0.1.0 either way.
-RELEASES="0.1.1 0.2.0 0.3.0 0.4.0 0.5.0 0.6.0 0.7.0 0.8.0"
+RELEASES="0.1.1 0.2.0 0.3.0 0.4.0 0.5.0 0.6.0 0.7.0 0.8.0 0.9.0"
 if [ "${PGFLOW_UPGRADE_ALL:-}" = 1 ]; then IN_FLIGHT=$RELEASES; else IN_FLIGHT=$(echo $RELEASES | tr ' ' '\n' | tail -4 | xargs); fi
 in_flight() { case " $IN_FLIGHT " in *" $1 "*) return 0 ;; esac; return 1; }
 inflight_dbs=$(for v in $IN_FLIGHT; do if [ "$v" = 0.1.1 ]; then echo pgflow_inflight; else echo "pgflow_inflight_${v//./_}"; fi; done | xargs)
@@ -214,6 +215,24 @@ select count(*) from pgflow.poll_for_tasks('gated', 300, 10, 0, 100, '$worker');
 SQL
 )
 echo "ok - under 0.8.0: run $run8 started with a root condition in the old form, its two tasks leased"
+fi
+
+if in_flight 0.9.0; then
+# 1i. Under 0.9.0: list -> each (a fan-out of 60, batches of 10 items per task) -> total; list
+#     answered, four of the six batch tasks leased, one of them answered.
+run9=$(start_under 0.9.0 "$RELEASE_0_9_0" pgflow_inflight_0_9_0 <<SQL
+select pgflow.create_flow('kept');
+select pgflow.add_step('kept', 'list');
+select pgflow.add_step('kept', 'each', array['list'], step_type => 'fanout', batch_size => 10);
+select pgflow.add_step('kept', 'total', array['each']);
+select run_id from pgflow.start_flow('kept', '{}') \gset
+select count(*) from pgflow.poll_for_tasks('kept', 300, 1, 0);
+select count(*) from pgflow.complete_task(:'run_id', 'list', 0, (select jsonb_agg(i) from generate_series(1, 60) i));
+select count(*) from pgflow.poll_for_tasks('kept', 300, 4, 0, 100, '$worker');
+select count(*) from pgflow.complete_task(:'run_id', 'each', 0, (select jsonb_agg(i * 2) from generate_series(1, 10) i), '$worker');
+SQL
+)
+echo "ok - under 0.9.0: run $run9 started, four of its six batch tasks leased, one answered"
 fi
 
 install_current
@@ -389,12 +408,43 @@ expected=$(printf '%s\n' "$current" '{"role": "admin"}' 'admin:condition_unmet' 
 echo "ok - upgraded from 0.8.0 to $current with the run in flight; its root condition keeps its meaning in pgflow's form, its skipped step says why, a dependent condition naming run is reported and no longer met, and it completed, consistent"
 fi
 
+if in_flight 0.9.0; then
+q -d pgflow_inflight_0_9_0 -c "alter extension pgflow update"
+result=$(q -d pgflow_inflight_0_9_0 -t -A <<SQL
+select extversion from pg_extension where extname = 'pgflow';
+select count(*) from pgflow.complete_tasks(
+  array(select '$run9'::uuid from generate_series(1, 3)), array['each', 'each', 'each'], array[1, 2, 3],
+  array(select (select jsonb_agg(i * 2) from generate_series(t * 10 + 1, t * 10 + 10) i) from generate_series(1, 3) t),
+  '$worker');
+select count(*) from pgflow.poll_for_tasks('kept', 300, 10, 0, 100, '$worker') where run_id = '$run9';
+select count(*) from pgflow.complete_tasks(
+  array['$run9', '$run9']::uuid[], array['each', 'each'], array[4, 5],
+  array(select (select jsonb_agg(i * 2) from generate_series(t * 10 + 1, t * 10 + 10) i) from generate_series(4, 5) t),
+  '$worker');
+select count(*) from pgflow.poll_for_tasks('kept', 300, 10, 0, 100, '$worker') where run_id = '$run9';
+select count(*) from pgflow.complete_task('$run9', 'total', 0, '"done"', '$worker');
+select status, (select output = (select jsonb_agg(i * 2) from generate_series(1, 60) i)
+                  from pgflow.step_states where run_id = '$run9' and step_slug = 'each')
+from pgflow.runs where run_id = '$run9';
+select count(*) from pgflow.verify_run('$run9');
+SQL
+)
+expected=$(printf '%s
+' "$current" 3 2 2 1 1 'completed|t' 0)
+[ "$result" = "$expected" ] || { printf 'after the upgrade from 0.9.0:
+%s
+expected:
+%s
+' "$result" "$expected" >&2; exit 1; }
+echo "ok - upgraded from 0.9.0 to $current with the run in flight; its batches were answered, and it completed with every item's output in order, consistent"
+fi
+
 # 2. Catalogs. The 0.1.0 install script is frozen here; its definition functions have other
 #    signatures than the installed library's, so that database gets no flow before the update.
 install -m 644 tests/upgrade/pgflow--0.1.0.sql "$SHAREDIR/extension/pgflow--0.1.0.sql"
 for script in pgflow--0.1.0--0.1.1.sql pgflow--0.1.1--0.2.0.sql pgflow--0.2.0--0.3.0.sql pgflow--0.3.0--0.4.0.sql \
               pgflow--0.4.0--0.5.0.sql pgflow--0.5.0--0.6.0.sql pgflow--0.6.0--0.7.0.sql pgflow--0.7.0--0.8.0.sql \
-              pgflow--0.8.0--0.9.0.sql; do
+              pgflow--0.8.0--0.9.0.sql pgflow--0.9.0--0.10.0.sql; do
   test -f "$SHAREDIR/extension/$script" || { echo "the upgrade script $script is not installed" >&2; exit 1; }
 done
 createdb pgflow_upgraded

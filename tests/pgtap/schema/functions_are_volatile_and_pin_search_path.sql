@@ -14,7 +14,9 @@ insert into api values
   -- pgflow's names (0.9.0)
   ('get_run_with_states', 's'), ('start_flow_with_states', 'v'), ('maybe_complete_run', 'v'),
   ('delete_flow_and_data', 'v'), ('is_valid_slug', 'i'), ('_get_flow_shape', 's'), ('_compare_flow_shapes', 'i'),
-  ('_create_flow_from_shape', 'v');
+  ('_create_flow_from_shape', 'v'),
+  -- the Citus mode (0.10.0)
+  ('distribute', 'v');
 
 -- A trigger function is no API (it cannot be called): the one behind pgflow's
 -- initial_tasks_known_when_started, a constraint trigger (see schema.sql).

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# The Citus tests (make test-citus), run as root: Citus built from vendor/citus when the PostgreSQL
+# of scripts/pg-config.sh lacks it, pgflow's release build installed, a coordinator and two
+# workers started (scripts/citus.sh), then every test under tests/citus/ (or the one given), each
+# on the coordinator's database of its own.
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+cd "$ROOT"
+. scripts/pg-config.sh
+step() { printf '\n== [%4ss] %s\n' "$SECONDS" "$*"; }
+step "Citus $(sed -n 's/^CITUS_VERSION=//p' scripts/citus.sh), built if missing"
+scripts/citus.sh build
+step "release build installed into PostgreSQL $PG_MAJOR"
+cargo pgrx install --release --pg-config "$PG_CONFIG" >/dev/null
+step "a coordinator and two workers"
+scripts/citus.sh start
+trap 'scripts/citus.sh stop' EXIT
+for t in ${1:-tests/citus/*.sh}; do
+  step "$t"
+  bash "$t"
+done
+step "passed: ${1:-tests/citus}"

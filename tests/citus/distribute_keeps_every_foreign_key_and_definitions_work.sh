@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# pgflow.distribute() on a coordinator and two workers makes flows, steps and deps reference
+# tables and runs, step_states, step_parts and step_tasks distributed by run_id in one colocation
+# group, keeps every foreign key, leaves every function to plan each call, and refuses to run
+# twice. Definitions then work as on one node: create_flow and add_step (whose INSERTs return
+# columns, not rows, which Citus could not return), flow_shape and ensure_flow_compiled on the
+# coordinator, and every worker reads the flow from its copy.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+. tests/citus/common.sh
+fresh_citus_database pgflow_distribute
+
+fks=$(q "select count(*) from pg_constraint where contype = 'f' and connamespace = 'pgflow'::regnamespace")
+[ "$fks" -ge 6 ] || fail "expected pgflow's foreign keys before distribute, found $fks"
+[ "$(q "select pgflow.distribute()")" = 7 ] || fail "distribute did not report 7 tables"
+echo "ok - distribute reports 7 tables"
+[ "$(q "select string_agg(logicalrelid::text || ':' || partmethod, ' ' order by logicalrelid::text)
+         from pg_dist_partition where logicalrelid::text like 'pgflow.%'")" = \
+  "pgflow.deps:n pgflow.flows:n pgflow.runs:h pgflow.step_parts:h pgflow.step_states:h pgflow.step_tasks:h pgflow.steps:n" ] ||
+  fail "the tables are not distributed as they should be: $(q "select string_agg(logicalrelid::text || ':' || partmethod, ' ') from pg_dist_partition")"
+echo "ok - flows, steps, deps are reference tables; runs, step_states, step_parts, step_tasks are hash-distributed"
+[ "$(q "select count(distinct colocationid) from pg_dist_partition where partmethod = 'h' and logicalrelid::text like 'pgflow.%'")" = 1 ] ||
+  fail "the run tables are not colocated"
+[ "$(q "select string_agg(distinct a.attname, ',') from pg_dist_partition p
+          join pg_attribute a on a.attrelid = p.logicalrelid and a.attnum = (select (regexp_match(p.partkey, ':varattno (\d+)'))[1]::int)
+         where p.partmethod = 'h' and p.logicalrelid::text like 'pgflow.%'")" = run_id ] || fail "the run tables are not distributed by run_id"
+echo "ok - by run_id, in one colocation group"
+[ "$(q "select count(*) from pg_constraint where contype = 'f' and connamespace = 'pgflow'::regnamespace")" = "$fks" ] ||
+  fail "distribute lost foreign keys"
+echo "ok - every foreign key kept ($fks)"
+[ "$(q "select count(*) from pg_proc where pronamespace = 'pgflow'::regnamespace
+          and proconfig @> array['plan_cache_mode=force_generic_plan']")" = 0 ] || fail "functions still force generic plans"
+echo "ok - every function plans each call"
+out=$(q "select pgflow.distribute()" 2>&1) && fail "distribute ran twice"
+grep -q "are distributed already" <<<"$out" || fail "a second distribute said: $out"
+echo "ok - a second distribute is refused"
+
+q "select pgflow.create_flow('cf', max_attempts => 2);
+   select pgflow.add_step('cf', 'list');
+   select pgflow.add_step('cf', 'work', array['list'], step_type => 'fanout');
+   select pgflow.add_step('cf', 'total', array['work'])" >/dev/null
+[ "$(q "select jsonb_array_length(pgflow.flow_shape('cf') -> 'steps')")" = 3 ] || fail "flow_shape does not read the flow"
+[ "$(q "select pgflow.ensure_flow_compiled('cf', pgflow.flow_shape('cf')) ->> 'status'")" = verified ] ||
+  fail "ensure_flow_compiled does not verify the stored flow"
+echo "ok - create_flow, add_step, flow_shape, ensure_flow_compiled"
+for worker in worker1 worker2; do
+  [ "$(q_on $worker "select count(*) from pgflow.steps where flow_slug = 'cf'")" = 3 ] || fail "$worker has no copy of the flow"
+done
+echo "ok - both workers read the flow from their copies"
