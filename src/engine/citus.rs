@@ -35,7 +35,7 @@ pub fn distribute(client: &mut SpiClient<'_>) -> Result<i32> {
             all.len()
         )));
     }
-    plans::run(client, &plans::KEEP_REFERENCE_FOREIGN_KEYS, &[])?;
+    plans::run(client, &plans::DISTRIBUTE_SETTINGS, &[])?;
     for table in REFERENCE_TABLES {
         plans::run(client, &plans::CREATE_REFERENCE_TABLE, &[(*table).into()])?;
     }
