@@ -26,15 +26,8 @@ case "${1:-}" in
     if grep -aqs "Citus $CITUS_VERSION on " "$("$PG_CONFIG" --pkglibdir)/citus.so"; then
       exit 0
     fi
-    pkgs=(libzstd-dev liblz4-dev libcurl4-openssl-dev libkrb5-dev libssl-dev libselinux1-dev libxslt1-dev
-          libpam0g-dev libreadline-dev "postgresql-server-dev-$PG_MAJOR")
-    missing=()
-    for p in "${pkgs[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
-    if ((${#missing[@]})); then
-      echo "== installing Debian packages for Citus: ${missing[*]}"
-      apt-get update -q
-      DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${missing[@]}"
-    fi
+    scripts/install-packages.sh libzstd-dev liblz4-dev libcurl4-openssl-dev libkrb5-dev libssl-dev \
+      libselinux1-dev libxslt1-dev libpam0g-dev libreadline-dev "postgresql-server-dev-$PG_MAJOR"
     build=$ROOT/target/citus-build
     rm -rf "$build"
     mkdir -p "$build"

@@ -11,13 +11,7 @@ major=${major:-15}
 # chromium: the dashboard's browser test (headless, driven by playwright-core).
 pkgs=(pgtap clang libclang-dev pkg-config build-essential sudo chromium "postgresql-$major-pgtap")
 [ -n "${PG_CONFIG:-}" ] || pkgs+=("postgresql-$major" "postgresql-server-dev-$major")
-missing=()
-for p in "${pkgs[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
-if ((${#missing[@]})); then
-  echo "== installing Debian packages: ${missing[*]}"
-  apt-get update -q
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${missing[@]}"
-fi
+"$(dirname "$0")/install-packages.sh" "${pkgs[@]}"
 
 if [ "$(cargo pgrx --version 2>/dev/null)" != "cargo-pgrx $PGRX_VERSION" ]; then
   echo "== installing cargo-pgrx $PGRX_VERSION (about 7 minutes)"

@@ -385,18 +385,25 @@ describe('answers carried by the next poll', () => {
     expect(worker.stats.completed).toBe(12);
   });
 
-  test('a worker whose slots hold two batches has two claims on their way at once, never more handlers than its slots', async () => {
-    let inFlight = 0;
-    let peakInFlight = 0;
-    class SlowQueue extends CombiningQueue {
-      override async poll(request: PollRequest): Promise<ClaimedTask[]> {
-        inFlight += 1;
-        peakInFlight = Math.max(peakInFlight, inFlight);
-        await delay(10);
-        inFlight -= 1;
-        return super.poll(request);
-      }
+  /** A combining queue whose claims take `ms` each; it counts how many are on their way at once. */
+  class SlowQueue extends CombiningQueue {
+    inFlight = 0;
+    peakInFlight = 0;
+
+    constructor(tasks: ClaimedTask[], private readonly ms: number) {
+      super(tasks);
     }
+
+    override async poll(request: PollRequest): Promise<ClaimedTask[]> {
+      this.inFlight += 1;
+      this.peakInFlight = Math.max(this.peakInFlight, this.inFlight);
+      await delay(this.ms);
+      this.inFlight -= 1;
+      return super.poll(request);
+    }
+  }
+
+  test('a worker whose slots hold two batches has two claims on their way at once, never more handlers than its slots', async () => {
     let running = 0;
     let peak = 0;
     const flow = new Flow<number[]>({ slug: 'f' }).map({ slug: 'each' }, async (n) => {
@@ -406,11 +413,11 @@ describe('answers carried by the next poll', () => {
       running -= 1;
       return n;
     });
-    const queue = new SlowQueue(fanoutTasks(200));
+    const queue = new SlowQueue(fanoutTasks(200), 10);
     const worker = start({ flow, queue, concurrency: 20, batchSize: 10 });
     await until(() => queue.completed.length === 200, 'every task is reported');
     await worker.stop();
-    expect(peakInFlight).toBe(2);
+    expect(queue.peakInFlight).toBe(2);
     expect(peak).toBeLessThanOrEqual(20);
     expect(queue.completed.map((c) => c.taskIndex).sort((a, b) => a - b)).toEqual(Array.from({ length: 200 }, (_, i) => i));
     // Nearly every answer rode on a claim.
@@ -418,22 +425,11 @@ describe('answers carried by the next poll', () => {
   });
 
   test('a worker of one batch of slots has one claim on its way at a time', async () => {
-    let inFlight = 0;
-    let peakInFlight = 0;
-    class SlowQueue extends CombiningQueue {
-      override async poll(request: PollRequest): Promise<ClaimedTask[]> {
-        inFlight += 1;
-        peakInFlight = Math.max(peakInFlight, inFlight);
-        await delay(5);
-        inFlight -= 1;
-        return super.poll(request);
-      }
-    }
     const flow = new Flow<number[]>({ slug: 'f' }).map({ slug: 'each' }, (n) => n);
-    const queue = new SlowQueue(fanoutTasks(50));
+    const queue = new SlowQueue(fanoutTasks(50), 5);
     start({ flow, queue, concurrency: 10, batchSize: 10 });
     await until(() => queue.completed.length === 50, 'every task is reported');
-    expect(peakInFlight).toBe(1);
+    expect(queue.peakInFlight).toBe(1);
   });
 
   test('answers held for a poll are sent when the worker stops', async () => {
