@@ -510,6 +510,19 @@ async function startWorkerProcesses(system, count) {
   };
 }
 
+// Looks every 10 ms until done() says how it ended (true: every item done) or the cap passes
+// (false). Short looks for both systems: one long wait_for_run would hold its statement's
+// snapshot for the whole run, and with it vacuum and the cleanup of the queue's index.
+async function lookUntilDone(done) {
+  const deadline = now() + CAP_MS;
+  for (;;) {
+    const ended = await done();
+    if (ended !== undefined) return ended;
+    if (now() >= deadline) return false;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
 async function compareOne(admin, system, n, processes) {
   const items = Array.from({ length: n }, (_, i) => ({ i }));
   await admin`truncate pgflow.step_tasks, pgflow.step_parts, pgflow.step_states, pgflow.runs`;
@@ -518,31 +531,22 @@ async function compareOne(admin, system, n, processes) {
   const stopWorkers = await startWorkerProcesses(system, processes);
   try {
     const t0 = now();
-    let finished;
+    let done;
     if (system.kind === 'graphile') {
       const utils = await makeWorkerUtils({ connectionString: `postgres:///${process.env.PGDATABASE}` });
       // One call, one transaction: no job is visible, so none runs, before the last is queued.
       await utils.addJobs(items.map((payload) => ({ identifier: 'noop', payload })));
       await utils.release();
-      finished = async () => {
-        while ((await admin`select exists (select from graphile_worker._private_jobs) as left`)[0].left) await new Promise((r) => setTimeout(r, 10));
-        return true;
-      };
+      done = async () => ((await admin`select exists (select from graphile_worker._private_jobs) as left`)[0].left ? undefined : true);
     } else {
       const [{ run_id }] = await admin`select run_id from pgflow.start_flow(${comparedFlow.slug}, ${admin.json(items)})`;
-      // Short looks, as for graphile's queue: one long wait_for_run would hold its statement's
-      // snapshot for the whole run, and with it vacuum and the cleanup of the queue's index.
-      finished = async () => {
-        const deadline = now() + CAP_MS;
-        for (;;) {
-          const [{ status }] = await admin`select status from pgflow.runs where run_id = ${run_id}`;
-          if (status !== 'started' || now() >= deadline) return status === 'completed';
-          await new Promise((r) => setTimeout(r, 10));
-        }
+      done = async () => {
+        const [{ status }] = await admin`select status from pgflow.runs where run_id = ${run_id}`;
+        return status === 'started' ? undefined : status === 'completed';
       };
     }
     const t1 = now();
-    const ok = await finished();
+    const ok = await lookUntilDone(done);
     const t2 = now();
     return { enqueueMs: t1 - t0, rate: n / ((t2 - t1) / 1000), ok };
   } finally {

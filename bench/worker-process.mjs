@@ -18,7 +18,6 @@ const [system, settingsJson] = process.argv.slice(2);
 const settings = JSON.parse(settingsJson ?? '{}');
 const connectionString = `postgres:///${process.env.PGDATABASE}`;
 
-
 let stop;
 if (system === 'graphile') {
   const runner = await run({

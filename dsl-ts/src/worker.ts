@@ -175,7 +175,6 @@ export class LeaseLostError extends Error {
 /** The longest a completion waits for others to ride with it on one poll. */
 const MAX_HOLD_MS = 50;
 
-
 export function startWorker(options: WorkerOptions): Worker {
   const sources = [options.connectionString, options.sql, options.queue].filter((s) => s !== undefined);
   if (sources.length !== 1) {
@@ -394,7 +393,8 @@ export function startWorker(options: WorkerOptions): Worker {
   };
   const loops = async () => {
     await Promise.all(Array.from({ length: claimers }, loop));
-    reports.release();
+    // The loops are done: what waits goes now.
+    reports.hold(false);
   };
 
   const signals: NodeJS.Signals[] = options.handleSignals === false ? [] : ['SIGINT', 'SIGTERM'];
@@ -547,12 +547,6 @@ class Reporter {
       this.flush();
       throw error;
     }
-  }
-
-  /** Stops holding completions and sends what waits. */
-  release(): void {
-    this.holdCompletions = false;
-    if (this.completions.length > 0 || this.failures.length > 0) this.flush();
   }
 
   fail(failure: Failure): void {
