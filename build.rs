@@ -5,7 +5,9 @@
 //!     -- returns: remaining_steps integer, released_steps integer, error_message text null
 //!
 //! (a line of the list may go on on the next lines, each starting with `--  `; `none` and `nothing`
-//! for an empty list; `null` marks a column the statement may leave NULL; `as RustType` reads a
+//! for an empty list; a last argument `now timestamp with time zone` is the clock, which
+//! `plans::run` reads and passes itself, so that no statement calls `clock_timestamp()` where Citus
+//! refuses a volatile function; `null` marks a column the statement may leave NULL; `as RustType` reads a
 //! column as another type than its SQL type's). From that this writes, for `src/plans.rs`, one
 //! `Statement` per file (its SQL, its argument types) and one row struct per statement
 //! (`rows::FinishStep`), read by position: a NULL in a column not marked `null` is an internal
@@ -70,11 +72,16 @@ fn main() {
                 )
             })
             .collect();
+        let reads_clock = match args.iter().position(|(arg, _)| arg == "now") {
+            None => false,
+            Some(at) if at + 1 == args.len() && args[at].1 == "timestamp with time zone" => true,
+            Some(_) => panic!("{}: `now timestamp with time zone` must be the last argument", path.display()),
+        };
         let column_list: Vec<String> =
             columns.iter().map(|c| format!("Column {{ name: {:?}, sql_type: {:?} }}", c.name, c.sql_type)).collect();
         writeln!(
             registry,
-            "pub static {name}: Statement<rows::{row}> = Statement::new(StatementInfo {{\n    name: {stem:?},\n    file: \"{family}/{stem}\",\n    sql: include_str!(concat!(env!(\"OUT_DIR\"), \"/sql/{family}/{stem}.sql\")),\n    args: &[{}],\n    columns: &[{}],\n}});",
+            "pub static {name}: Statement<rows::{row}> = Statement::new(StatementInfo {{\n    name: {stem:?},\n    file: \"{family}/{stem}\",\n    sql: include_str!(concat!(env!(\"OUT_DIR\"), \"/sql/{family}/{stem}.sql\")),\n    args: &[{}],\n    reads_clock: {reads_clock},\n    columns: &[{}],\n}});",
             arg_oids.join(", "),
             column_list.join(", ")
         )

@@ -22,6 +22,8 @@ pub struct StatementInfo {
     pub file: &'static str,
     pub sql: &'static str,
     pub args: &'static [PgBuiltInOids],
+    /// Its last argument is `now`, the clock, which `run` reads and passes: callers pass the others.
+    pub reads_clock: bool,
     pub columns: &'static [Column],
 }
 
@@ -160,7 +162,31 @@ pub fn run<'conn>(
 ) -> Result<SpiTupleTable<'conn>> {
     use pgrx::spi::Query;
     let plan = plan(client, statement)?;
-    Ok(plan.execute(client, None, args)?)
+    if args.len() + usize::from(statement.reads_clock) != statement.args.len() {
+        return Err(PgflowError::Internal(format!(
+            "sql/queries/{}.sql takes {} arguments, and was given {}",
+            statement.file,
+            statement.args.len(),
+            args.len() + usize::from(statement.reads_clock)
+        )));
+    }
+    if !statement.reads_clock {
+        return Ok(plan.execute(client, None, args)?);
+    }
+    let mut with_clock: Vec<DatumWithOid<'_>> = args.iter().map(copy).collect();
+    with_clock.push(now()?);
+    Ok(plan.execute(client, None, &with_clock)?)
+}
+
+/// The clock, as `clock_timestamp()` reads it, for a statement's `now` argument: read in Rust and
+/// passed in, since Citus refuses a volatile function in an UPDATE or DELETE of a distributed
+/// table (and evaluates a parameter once, wherever the statement then runs).
+pub fn now() -> Result<DatumWithOid<'static>> {
+    // SAFETY: GetCurrentTimestamp only reads the clock.
+    let now = unsafe { pgrx::pg_sys::GetCurrentTimestamp() };
+    pgrx::datum::TimestampWithTimeZone::try_from(now)
+        .map(Into::into)
+        .map_err(|error| PgflowError::Internal(format!("the clock reads no timestamp ({now}): {error}")))
 }
 
 /// Another handle on the same argument datum (`DatumWithOid` is not `Clone`); the datum it

@@ -5,15 +5,15 @@
 --   finished_at timestamp with time zone null, tasks_per_second numeric null, eta interval null
 -- $1 run_id. One row per step of the run, in definition order, from its counters: total is NULL
 -- until a fan-out is spawned. Running tasks are counted from the lease index, which holds only the
--- started tasks of the run's flow (what workers hold), never the step's other tasks; run_id is
--- compared as text so that no plan reads the step's tasks through the primary key instead.
+-- started tasks of the run's flow (what workers hold), never the step's other tasks. Every table
+-- is pinned to the run (run_id = $1), so that on Citus the statement runs on the run's shard.
 with leased as (
   -- In items, as the counters (a leased batch runs all its items).
   select t.step_slug, sum(case when t.first_index is null then 1 else jsonb_array_length(t.item) end)::int as running
   from pgflow.step_tasks t
   where t.flow_slug = (select r.flow_slug from pgflow.runs r where r.run_id = $1)
     and t.status = 'started'
-    and t.run_id::text = $1::text
+    and t.run_id = $1
   group by t.step_slug
 ), step as (
   -- A step's completions not yet on its row wait in its parts (see step_parts in schema.sql).
@@ -25,12 +25,12 @@ with leased as (
          coalesce(l.running, 0) as running
   from pgflow.step_states ss
   join pgflow.steps s on s.flow_slug = ss.flow_slug and s.step_slug = ss.step_slug
-  join pgflow.runs r on r.run_id = ss.run_id
+  join pgflow.runs r on r.run_id = $1
   left join leased l on l.step_slug = ss.step_slug
   cross join lateral (
     select coalesce(sum(p.completed) filter (where p.remaining > 0), 0)::int as completed
     from pgflow.step_parts p
-    where p.run_id = ss.run_id and p.step_slug = ss.step_slug) u
+    where p.run_id = $1 and p.step_slug = ss.step_slug) u
   where ss.run_id = $1
 ), rated as (
   select st.*,

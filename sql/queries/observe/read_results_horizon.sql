@@ -8,6 +8,8 @@
 -- later snapshot has no gap that a later commit could fill: a cursor never skips a result. (Answers
 -- to one step no longer commit in one order: they count on parts of the step, see step_parts in
 -- schema.sql.) Rolling the subtransaction back releases the lock at once.
-select (select s.last_value from pgflow.step_tasks_result_seq s) as horizon
+-- The sequence is read by a function, not as a table: on Citus the whole statement then runs on
+-- the node that holds the run, whose sequence numbered its results (0 before its first number).
+select coalesce(pg_sequence_last_value('pgflow.step_tasks_result_seq'), 0) as horizon
 from (select count(pgflow_run_tree_lock(r.root_run_id)) as locked
         from pgflow.runs r where r.run_id = $1) l

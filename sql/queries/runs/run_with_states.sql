@@ -7,6 +7,6 @@ select jsonb_build_object(
          'steps', coalesce((select jsonb_agg(to_jsonb(ss) order by s.step_index)
                               from pgflow.step_states ss
                               join pgflow.steps s on s.flow_slug = ss.flow_slug and s.step_slug = ss.step_slug
-                             where ss.run_id = r.run_id), '[]'::jsonb)) as run_with_states
+                             where ss.run_id = $1), '[]'::jsonb)) as run_with_states
 from pgflow.runs r
 where r.run_id = $1

@@ -1,6 +1,6 @@
--- args: run_id uuid, step_slug text
+-- args: run_id uuid, step_slug text, now timestamp with time zone
 -- returns: run_id uuid, notified void null, steps_notified bigint
--- $1 run_id, $2 step_slug (NULL: every step). The started child runs of the run (of that step's
+-- $1 run_id, $2 step_slug (NULL: every step), $3 the clock. The started child runs of the run (of that step's
 -- tasks only, when given) and every started run below them are cancelled with their unfinished
 -- steps and tasks, in one statement: a run that ended, or a step whose tasks were cancelled, leaves
 -- no work running for it. The caller holds the tree's lock. Notifies listeners of each run and
@@ -13,13 +13,20 @@ with recursive below (run_id) as (
   where r.status = 'started'
 ), run as (
   update pgflow.runs r
-  set status = 'cancelled', cancelled_at = clock_timestamp()
+  set status = 'cancelled', cancelled_at = $3
   where r.run_id = any (array(select run_id from below)) and r.status = 'started'
   returning r.run_id, r.flow_slug
+), task_locked as materialized (
+  -- Each task takes its result number in a SELECT (Citus refuses a volatile function in an UPDATE).
+  select t.run_id, t.step_slug, t.task_index, nextval('pgflow.step_tasks_result_seq') as result_seq
+  from pgflow.step_tasks t
+  where t.run_id = any (array(select run_id from run)) and t.status in ('queued', 'started')
+  for update of t
 ), task as (
   update pgflow.step_tasks t
-  set status = 'cancelled', result_seq = nextval('pgflow.step_tasks_result_seq')
-  where t.run_id = any (array(select run_id from run)) and t.status in ('queued', 'started')
+  set status = 'cancelled', result_seq = l.result_seq
+  from task_locked l
+  where t.run_id = l.run_id and t.step_slug = l.step_slug and t.task_index = l.task_index
 ), step as (
   update pgflow.step_states ss
   set status = 'cancelled'

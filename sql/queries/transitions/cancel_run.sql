@@ -1,11 +1,11 @@
--- args: run_id uuid
+-- args: run_id uuid, now timestamp with time zone
 -- returns: run_id uuid, parent_run_id uuid null, parent_step_slug text null,
 --   parent_task_index integer null, pg_notify void null
--- $1 run_id. Marks a started run cancelled and notifies listeners; returns nothing when it is not
+-- $1 run_id, $2 the clock. Marks a started run cancelled and notifies listeners; returns nothing when it is not
 -- started any more, and for a child run the task it works for.
 with cancelled as (
   update pgflow.runs
-  set status = 'cancelled', cancelled_at = clock_timestamp()
+  set status = 'cancelled', cancelled_at = $2
   where run_id = $1 and status = 'started'
   returning run_id, flow_slug, parent_run_id, parent_step_slug, parent_task_index
 )

@@ -1,10 +1,11 @@
 -- args: flow_slug text, lease_seconds integer, qty integer, worker_id uuid, step_slugs text[],
---   holds_capacity boolean, start_shard integer
+--   holds_capacity boolean, start_shard integer, now timestamp with time zone
 -- returns: task pgflow.step_task_record null
 -- $1 flow_slug, $2 lease seconds (NULL: each task's step timeout, else the flow's), $3 how many,
 -- $4 worker_id (who holds the claims; may be NULL), $5 step slugs (NULL: every step of the flow),
 -- $6 whether the caller holds the flow's capacity lock (lock_flow_capacity.sql), $7 the shard it
--- starts at (0 to 15: each backend its own, one further at each claim; see machine::start_shard).
+-- starts at (0 to 15: each backend its own, one further at each claim; see machine::start_shard), $8
+-- the clock.
 -- Claims queued tasks whose time has come: those of higher-priority runs first, then the oldest.
 -- Each claim counts an attempt and hides the task for the lease, whose end the record carries
 -- (lease_ends_at). A fan-out task's payload is its
@@ -60,9 +61,9 @@ with recursive lane (step_slug, priority, head, head_message_id) as (
   update pgflow.step_tasks t
   set status = 'started',
       attempts_count = t.attempts_count + 1,
-      started_at = clock_timestamp(),
+      started_at = $8,
       -- coalesce evaluates the subquery only when no lease was given.
-      visible_at = clock_timestamp() + make_interval(secs => coalesce($2,
+      visible_at = $8 + make_interval(secs => coalesce($2,
         (select coalesce(s.opt_timeout, f.opt_timeout)
            from pgflow.steps s join pgflow.flows f on f.flow_slug = s.flow_slug
           where s.flow_slug = t.flow_slug and s.step_slug = t.step_slug))),
@@ -80,9 +81,7 @@ with recursive lane (step_slug, priority, head, head_message_id) as (
         where pgflow_lane_key(q.flow_slug, q.step_slug) = pgflow_lane_key($1, l.step_slug)
           and q.flow_slug = $1 and q.step_slug = l.step_slug and q.status = 'queued' and q.priority = l.priority
           and q.shard = l.shard
-          -- A subquery, evaluated once, so that the bound is an index condition (clock_timestamp()
-          -- itself is volatile and would be a filter applied to every entry of the lane).
-          and q.visible_at <= (select clock_timestamp())
+          and q.visible_at <= $8
         order by q.visible_at, q.task_index
         -- Never more than the claim takes; it also makes this an ordered index scan that stops
         -- early rather than a sort of the whole shard.

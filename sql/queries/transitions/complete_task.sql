@@ -1,7 +1,8 @@
--- args: run_id uuid, step_slug text, task_index integer, output jsonb, worker_id uuid
+-- args: run_id uuid, step_slug text, task_index integer, output jsonb, worker_id uuid,
+--   now timestamp with time zone
 -- returns: task pgflow.step_tasks null, is_task boolean, run_id uuid null,
 --   step_slug text null, aggregated boolean null
--- $1 run_id, $2 step_slug, $3 task_index, $4 output, $5 worker_id. complete_tasks.sql for one
+-- $1 run_id, $2 step_slug, $3 task_index, $4 output, $5 worker_id, $6 the clock. complete_tasks.sql for one
 -- answer, in the same result shape and with the same locks (the run's lock shared, then the task,
 -- then its part, then its step's row if the part's end, or a step without parts, counts on it).
 -- Kept apart from it because one answer is the commonest call of all, and the batch statement's
@@ -10,7 +11,9 @@
 -- the task leaves its slot to the next waiting task of its step and run, as there.
 with task_locked as materialized (
   -- The run tree's lock (lock_runs.sql), shared, then the task: the order of complete_tasks.sql.
-  select t.task_index
+  -- Its result number is taken here, under the run tree's lock, which read_results waits for (see
+  -- read_results_horizon.sql), and in a SELECT: Citus refuses a volatile function in an UPDATE.
+  select t.task_index, nextval('pgflow.step_tasks_result_seq') as result_seq
   from pgflow.step_tasks t
   where t.run_id = $1 and t.step_slug = $2 and t.task_index = $3
     -- IS NOT DISTINCT FROM: see complete_tasks.sql.
@@ -20,15 +23,16 @@ with task_locked as materialized (
   for update of t
 ), task as (
   update pgflow.step_tasks t
-  set status = 'completed', output = $4, completed_at = clock_timestamp(),
-      -- Under the run tree's lock, which read_results waits for: see read_results_horizon.sql.
-      result_seq = nextval('pgflow.step_tasks_result_seq')
+  set status = 'completed', output = $4, completed_at = $6,
+      result_seq = (select l.result_seq from task_locked l)
   where t.run_id = $1 and t.step_slug = $2 and t.task_index = $3
     and t.status is not distinct from 'started' and ($5::uuid is null or t.worker_id = $5)
     -- A batch's output must be an array with one output per item (else: wrong_batch_answers.sql).
+    -- The length of $4 only when it is an array: a plan made for the call's values (Citus plans
+    -- each call) computes what depends on $4 alone, whatever the CASE around it says.
     and case when t.first_index is null then true
-             when jsonb_typeof($4) <> 'array' then false
-             else jsonb_array_length($4) = jsonb_array_length(t.item) end
+             else coalesce(jsonb_array_length(case when jsonb_typeof($4) = 'array' then $4 end)
+                             = jsonb_array_length(t.item), false) end
     and (select count(*) from task_locked) > 0
   returning row(t.run_id, t.step_slug, t.task_index, t.flow_slug, t.status, t.item, t.attempts_count,
                 t.output, t.error_message, t.visible_at, t.message_id, t.queued_at, t.started_at,
@@ -36,8 +40,8 @@ with task_locked as materialized (
             t.flow_slug, t.shard, case when t.first_index is null then 1 else jsonb_array_length(t.item) end as items
 ), released as (
   update pgflow.step_tasks w
-  set visible_at = clock_timestamp()
-  where w.ctid = any (array(
+  set visible_at = $6
+  where w.run_id = $1 and w.ctid = any (array(
     select q.ctid
     from task
     join pgflow.steps s on s.flow_slug = task.flow_slug and s.step_slug = $2

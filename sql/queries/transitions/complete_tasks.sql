@@ -1,8 +1,9 @@
--- args: run_ids uuid[], step_slugs text[], task_indexes integer[], outputs jsonb[], worker_id uuid
+-- args: run_ids uuid[], step_slugs text[], task_indexes integer[], outputs jsonb[], worker_id uuid,
+--   now timestamp with time zone
 -- returns: task pgflow.step_tasks null, is_task boolean, run_id uuid null,
 --   step_slug text null, aggregated boolean null
 -- $1 run_ids, $2 step_slugs, $3 task_indexes, $4 outputs (parallel arrays, one entry per answer),
--- $5 worker_id. Completes every listed task that is started (and, when $5 is given, claimed by
+-- $5 worker_id, $6 the clock. Completes every listed task that is started (and, when $5 is given, claimed by
 -- that worker); the others are late or stale answers and stay as they are, and so does a task of a
 -- batched fan-out whose output is not an array with one output per item (wrong_batch_answers.sql
 -- finds those, which fail).
@@ -16,9 +17,11 @@
 -- counts on, each in key order, so that concurrent batches cannot deadlock (complete_task.sql and
 -- lock_answered_tasks.sql keep the same order: a task is never waited for by one who holds a part
 -- or a step). result_seq is taken under the run tree's lock, which read_results waits for (see
--- read_results_horizon.sql).
+-- read_results_horizon.sql): one per answer, in the SELECT of the answers (after the lock's
+-- InitPlan), since Citus refuses a volatile function in an UPDATE; a late answer's is not used.
 with answer as (
-  select distinct on (a.run_id, a.step_slug, a.task_index) a.run_id, a.step_slug, a.task_index, a.output
+  select distinct on (a.run_id, a.step_slug, a.task_index) a.run_id, a.step_slug, a.task_index, a.output,
+         nextval('pgflow.step_tasks_result_seq') as result_seq
   from unnest($1::uuid[], $2::text[], $3::int[], $4::jsonb[]) with ordinality
        as a (run_id, step_slug, task_index, output, ord)
   where (select count(pgflow_run_tree_lock_shared(k.root_run_id))
@@ -40,8 +43,7 @@ with answer as (
   ) t
 ), task as (
   update pgflow.step_tasks t
-  set status = 'completed', output = a.output, completed_at = clock_timestamp(),
-      result_seq = nextval('pgflow.step_tasks_result_seq')
+  set status = 'completed', output = a.output, completed_at = $6, result_seq = a.result_seq
   from answer a
   -- The locked rows by ctid (a TID scan; the lock keeps them as they are): no second lookup by key.
   where t.ctid = any (array(select l.ctid from locked l))
@@ -92,7 +94,7 @@ with answer as (
   for update of ss
 ), released as (
   update pgflow.step_tasks w
-  set visible_at = clock_timestamp()
+  set visible_at = $6
   where w.ctid = any (array(
     select q.ctid
     from counted c

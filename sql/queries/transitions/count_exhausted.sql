@@ -1,9 +1,9 @@
--- args: run_id uuid, step_slug text, task_indexes integer[], items integer[]
+-- args: run_id uuid, step_slug text, task_indexes integer[], items integer[], now timestamp with time zone
 -- returns: step_type text, fanout_policy text as crate::engine::words::FanoutPolicy, when_exhausted text as crate::engine::words::WhenFailed,
 --   initial_tasks integer, failed_tasks integer, remaining_tasks integer,
 --   failure_limit integer null
 -- $1 run_id, $2 step_slug, $3 task_indexes of its tasks that just ran out of attempts, $4 the items
--- each held (one, or a batch's). The caller holds the run's lock exclusively. Counts the items off
+-- each held (one, or a batch's), $5 the clock. The caller holds the run's lock exclusively. Counts the items off
 -- the step (if it is still started) and off their parts (see step_parts in schema.sql; a part this
 -- ends moves its completions to the step's row), and returns what the step's failure policy needs
 -- to decide: the counters, the policy, and for `threshold` the most failures the step survives,
@@ -36,8 +36,8 @@ with lost as (
   returning ss.flow_slug, ss.initial_tasks, ss.failed_tasks, ss.remaining_tasks
 ), released as (
   update pgflow.step_tasks w
-  set visible_at = clock_timestamp()
-  where w.ctid = any (array(
+  set visible_at = $5
+  where w.run_id = $1 and w.ctid = any (array(
     select q.ctid
     from counted c
     join pgflow.steps s on s.flow_slug = c.flow_slug and s.step_slug = $2

@@ -1,7 +1,7 @@
--- args: older_than interval, flow_slug text, max_runs integer
+-- args: older_than interval, flow_slug text, max_runs integer, now timestamp with time zone
 -- returns: pruned bigint
--- $1 older_than, $2 flow_slug (NULL: every flow), $3 at most this many runs. Deletes finished runs
--- (completed, failed, cancelled) that finished before now() - older_than, oldest first, with their
+-- $1 older_than, $2 flow_slug (NULL: every flow), $3 at most this many runs, $4 the clock. Deletes
+-- finished runs (completed, failed, cancelled) that finished before $4 - older_than, oldest first, with their
 -- step states and tasks. A run that someone holds (a redrive under way takes its lock and row) is
 -- left for a later call; an unfinished run is never touched. A tree of sub-flow runs goes whole,
 -- with its top-level run (a child run is never pruned alone, and a finished top-level run has no
@@ -13,7 +13,7 @@ with candidate as materialized (
     select r.run_id, coalesce(r.completed_at, r.failed_at, r.cancelled_at) as finished_at
     from pgflow.runs r
     where r.flow_slug = f.flow_slug and r.status <> 'started' and r.parent_run_id is null
-      and coalesce(r.completed_at, r.failed_at, r.cancelled_at) < clock_timestamp() - $1::interval
+      and coalesce(r.completed_at, r.failed_at, r.cancelled_at) < $4 - $1::interval
     order by coalesce(r.completed_at, r.failed_at, r.cancelled_at)
     limit $3
   ) r

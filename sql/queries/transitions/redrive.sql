@@ -1,6 +1,7 @@
--- args: run_id uuid
+-- args: run_id uuid, now timestamp with time zone
 -- returns: remaining_steps integer, finished_steps text[]
--- $1 run_id (a failed or cancelled run; the caller holds its lock and checked its status).
+-- $1 run_id (a failed or cancelled run; the caller holds its lock and checked its status), $2 the
+-- clock.
 -- Starts the run again where it stopped: completed tasks keep their outputs; failed and cancelled
 -- tasks are queued again with a fresh attempt budget; every step that had not completed or been
 -- skipped starts again if it has tasks, else waits for its dependencies; counters are recomputed
@@ -15,7 +16,7 @@ with requeued as (
   update pgflow.step_tasks t
   set status = 'queued', attempts_count = 0, error_message = null, failed_at = null,
       started_at = null, worker_id = case when r.subflow then t.worker_id end, result_seq = null,
-      visible_at = case when r.waits then 'infinity'::timestamptz else clock_timestamp() end
+      visible_at = case when r.waits then 'infinity'::timestamptz else $2 end
   from (select q.step_slug, q.task_index, s.subflow is not null as subflow,
                row_number() over (partition by q.step_slug order by q.task_index) > s.max_concurrency as waits
           from pgflow.step_tasks q
@@ -48,7 +49,7 @@ with requeued as (
 ), restarted as (
   update pgflow.step_states ss
   set status = case when c.total > 0 then 'started' else 'created' end,
-      started_at = case when c.total > 0 then clock_timestamp() end,
+      started_at = case when c.total > 0 then $2 end,
       failed_at = null, error_message = null, output = null,
       completed_tasks = c.completed,
       failed_tasks = 0,
@@ -56,7 +57,7 @@ with requeued as (
       remaining_deps = (
         select count(*)::int
         from pgflow.deps d
-        join pgflow.step_states dep on dep.run_id = ss.run_id and dep.step_slug = d.dep_slug
+        join pgflow.step_states dep on dep.run_id = $1 and dep.step_slug = d.dep_slug
         where d.flow_slug = ss.flow_slug and d.step_slug = ss.step_slug
           and dep.status not in ('completed', 'skipped'))
   from (select s.step_slug, coalesce(tc.total, 0) as total, coalesce(tc.completed, 0) as completed
@@ -68,7 +69,7 @@ with requeued as (
   returning ss.step_slug, ss.status, ss.remaining_tasks
 ), run as (
   update pgflow.runs r
-  set status = 'started', started_at = clock_timestamp(), failed_at = null, cancelled_at = null,
+  set status = 'started', started_at = $2, failed_at = null, cancelled_at = null,
       completed_at = null, error_message = null, output = null,
       redrive_count = r.redrive_count + 1,
       remaining_steps = (select count(*)::int from pgflow.step_states ss

@@ -1,6 +1,6 @@
--- args: run_id uuid
+-- args: run_id uuid, now timestamp with time zone
 -- returns: subject text, what text, was text null, now text null
--- $1 run_id (the caller holds its lock exclusively). Sets every counter and status of the run that
+-- $1 run_id (the caller holds its lock exclusively), $2 the clock. Sets every counter and status of the run that
 -- disagrees with its tasks (the source of truth) to what they say, as verify_run.sql computes it:
 -- per step the task counts, remaining_tasks and remaining_deps, initial_tasks, a completed
 -- step's output, its parts (see step_parts in schema.sql); a step not started (or completed) while
@@ -78,7 +78,7 @@ part_live as (
 ), changed_steps as (
   update pgflow.step_states ss
   set status = f.new_status,
-      started_at = case when f.new_status = 'started' then coalesce(ss.started_at, clock_timestamp()) else ss.started_at end,
+      started_at = case when f.new_status = 'started' then coalesce(ss.started_at, $2) else ss.started_at end,
       completed_at = case when f.new_status = 'completed' then ss.completed_at end,
       initial_tasks = f.new_initial,
       remaining_tasks = f.new_remaining,
@@ -88,11 +88,18 @@ part_live as (
       output = f.new_output
   from fixed_step f
   where ss.run_id = $1 and ss.step_slug = f.step_slug
+), cancelled_task as materialized (
+  -- Each takes its result number in a SELECT (Citus refuses a volatile function in an UPDATE).
+  select t.step_slug, t.task_index, nextval('pgflow.step_tasks_result_seq') as result_seq
+  from pgflow.step_tasks t
+  join fixed f on f.step_slug = t.step_slug
+  where t.run_id = $1 and f.cancel_live and t.status in ('queued', 'started')
+  for update of t
 ), cancelled_tasks as (
   update pgflow.step_tasks t
-  set status = 'cancelled', result_seq = nextval('pgflow.step_tasks_result_seq')
-  from fixed f
-  where t.run_id = $1 and t.step_slug = f.step_slug and f.cancel_live and t.status in ('queued', 'started')
+  set status = 'cancelled', result_seq = c.result_seq
+  from cancelled_task c
+  where t.run_id = $1 and t.step_slug = c.step_slug and t.task_index = c.task_index
 ), run_fix as (
   select r.remaining_steps as was,
          (select count(*)::int from fixed f where f.new_status not in ('completed', 'skipped')) as now

@@ -1,7 +1,8 @@
 -- args: run_id uuid, step_slug text
 -- returns: arr_type text null, dep_slug text null, fanout_path text null, tasks integer null,
 --   subflow boolean
--- $1 run_id, $2 step_slug (a started fan-out step without tasks yet).
+-- $1 run_id, $2 step_slug (a started fan-out step without tasks yet). Tasks are queued at the
+-- transaction's time, now(), as in start_ready_steps.sql.
 -- Creates one task per element of the array the step fans out over (its dependency's output, the
 -- run input for a root fan-out, or the field of either at the step's fanout_path; an empty array
 -- when its dependency was skipped), all in this one statement, each task holding its own element

@@ -1,7 +1,7 @@
--- args: run_id uuid, step_slug text, task_indexes integer[]
+-- args: run_id uuid, step_slug text, task_indexes integer[], now timestamp with time zone
 -- returns: run_id uuid, remaining_steps integer
 -- $1 run_id, $2 step_slug (a started sub-flow fan-out), $3 task indexes (NULL: all the step's queued
--- tasks). Starts one child run of the step's sub-flow for each of these tasks that is queued (a new
+-- tasks), $4 the clock. Starts one child run of the step's sub-flow for each of these tasks that is queued (a new
 -- one, or one whose child run failed with attempts left), with the task's item as its input, in
 -- one statement: the runs, their step states, and the task held by its child (started, counting an
 -- attempt, worker_id the child's run_id so that only that child can answer it, and a lease that
@@ -34,7 +34,7 @@ with parent as (
   join pgflow.steps s on s.flow_slug = c.flow_slug
 ), held as (
   update pgflow.step_tasks t
-  set status = 'started', attempts_count = t.attempts_count + 1, started_at = clock_timestamp(),
+  set status = 'started', attempts_count = t.attempts_count + 1, started_at = $4,
       visible_at = 'infinity', worker_id = c.run_id
   from child c
   where t.run_id = $1 and t.step_slug = $2 and t.task_index = c.parent_task_index

@@ -1,7 +1,7 @@
--- args: run_ids uuid[]
+-- args: run_ids uuid[], now timestamp with time zone
 -- returns: run_id uuid, step_slug text, unmet boolean, on_failure text as crate::engine::words::WhenFailed,
 --   required_input_pattern text null, forbidden_input_pattern text null
--- $1 run_ids (a run, or the child runs a sub-flow fan-out just started). Starts every created step
+-- $1 run_ids (a run, or the child runs a sub-flow fan-out just started), $2 the clock. Starts every created step
 -- of these runs whose dependencies are all done (completed or skipped) and creates the task of each
 -- single step in the same statement. Returns, per run and in definition order, the fan-out steps,
 -- which the caller spawns, and the steps whose condition does not hold (unmet),
@@ -10,6 +10,8 @@
 -- a root step's against the run input itself, a dependent step's against its dependencies'
 -- outputs keyed by their slugs ({"<dependency>": <its output>, ...}, skipped ones left out).
 -- A step without a condition never builds that input.
+-- A task is queued at the transaction's time, now(), as pgflow does: the tasks one call queues are
+-- queued at one instant, and claimed in the order they were queued (enqueue order).
 with candidate as materialized (
   select ss.run_id, ss.step_slug, ss.flow_slug, s.step_type, s.step_index, s.when_exhausted, s.when_unmet,
          coalesce(s.opt_start_delay, 0) as start_delay, r.priority,
@@ -37,7 +39,7 @@ with candidate as materialized (
 ), ready as (
   update pgflow.step_states ss
   set status = 'started',
-      started_at = clock_timestamp(),
+      started_at = $2,
       remaining_tasks = ss.initial_tasks
   from candidate c
   where ss.run_id = c.run_id and ss.step_slug = c.step_slug and ss.status = 'created'

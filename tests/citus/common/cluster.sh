@@ -11,7 +11,7 @@ fresh_citus_database() {
   local node
   for node in coordinator worker1 worker2; do
     (eval "$(scripts/citus.sh env $node)"
-     dropdb --if-exists "$DB" 2>/dev/null
+     dropdb --if-exists --force "$DB" 2>/dev/null
      createdb "$DB"
      psql -X -q -v ON_ERROR_STOP=1 -d "$DB" -c "create extension citus" >/dev/null)
   done

@@ -1,0 +1,101 @@
+#!/usr/bin/env bash
+# Every statement of the engine (each file of sql/queries, fragments expanded, as the release build
+# compiled it in) is prepared on a distributed coordinator with its header's argument types and
+# explained with one value per argument, one run's id wherever it takes runs, as Citus plans a call:
+# with the values bound. What Citus makes of it is compared, line by line, with
+# tests/citus/statement-plans.txt:
+#   utility      a command that is not planned (run as it is by pgflow.distribute)
+#   local        no distributed table read (plain PostgreSQL on the node)
+#   one shard    the whole statement runs as one task on one shard (or one node's copy of the
+#                reference tables): routed to the node that holds the run
+#   one shard, in steps   every part of it runs on one shard, but Citus splits it into parts whose
+#                results go through the coordinator (distributed subplans)
+#   all shards   it reads more than one shard (the cross-run readers: lists, stats, deadlines)
+#   refused: …   Citus' error
+# The file is what Citus does today, the ones still refused included: a statement that starts to
+# route, or stops to, changes a line, and the test fails until the file says so. Every statement
+# whose arguments name a run (run_id, run_ids) is to be `one shard` in the end (docs/citus.md).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+. tests/citus/common/cluster.sh
+fresh_citus_database pgflow_statements
+q "select pgflow.distribute()" >/dev/null
+
+# The statements as compiled into the build that test-citus.sh installed: build.rs writes them,
+# fragments expanded, to its output folder; the newest such folder is that build's.
+out=$(ls -td target/release/build/pgflow-*/out/sql 2>/dev/null | head -1)
+[ -n "$out" ] || fail "no release build's statements under target/release/build (scripts/test-citus.sh installs one)"
+
+run=00000000-0000-4000-8000-000000000001
+value() { # an argument's SQL type -> a value of it
+  case "$1" in
+    uuid) echo "'$run'::uuid" ;;
+    uuid\[\]) echo "array['$run']::uuid[]" ;;
+    text) echo "'x'" ;;
+    text\[\]) echo "array['x']" ;;
+    integer) echo 1 ;;
+    integer\[\]) echo "array[1]" ;;
+    bigint) echo 1 ;;
+    boolean) echo false ;;
+    jsonb) echo "'{}'::jsonb" ;;
+    jsonb\[\]) echo "array['{}'::jsonb]" ;;
+    numeric) echo 1 ;;
+    interval) echo "interval '1 hour'" ;;
+    "timestamp with time zone") echo "timestamptz '2026-01-01'" ;;
+    *) fail "no value for type $1" ;;
+  esac
+}
+
+actual=$(mktemp)
+trap 'rm -f "$actual"' EXIT
+for file in $(cd "$out" && ls */*.sql | sort); do
+  header=$(awk '/^-- args:/ { sub(/^-- args: */, ""); a = $0; on = 1; next }
+                on && /^--  / { sub(/^-- +/, ""); a = a " " $0; next }
+                { exit } END { print a }' "$out/$file")
+  types=() values=()
+  if [ "$header" != none ]; then
+    IFS=',' read -ra items <<<"$header"
+    for item in "${items[@]}"; do
+      item=${item# }
+      types+=("${item#* }")
+      values+=("$(value "${item#* }")")
+    done
+  fi
+  sig=$(IFS=,; echo "${types[*]:-}")
+  vals=$(IFS=,; echo "${values[*]:-}")
+  if grep -v '^--' "$out/$file" | grep -m1 . | grep -Eqi '^(drop|do|alter|create|set) '; then
+    printf '%-42s %s\n' "${file%.sql}" utility >>"$actual"
+    continue
+  fi
+  explained=$(q "begin;
+                 prepare s${sig:+($sig)} as $(cat "$out/$file");
+                 explain (costs off) execute s${vals:+($vals)};
+                 rollback" 2>&1) || true
+  if grep -q '^ERROR:' <<<"$explained"; then
+    verdict="refused: $(grep -m1 '^ERROR:' <<<"$explained" | sed 's/^ERROR: *//')"
+  elif ! grep -q 'Task Count:' <<<"$explained"; then
+    verdict=local
+  elif grep -Eq 'Task Count: ([2-9]|[1-9][0-9]+)' <<<"$explained"; then
+    verdict="all shards"
+  elif grep -q 'Distributed Subplan' <<<"$explained"; then
+    verdict="one shard, in steps"
+  else
+    verdict="one shard"
+  fi
+  printf '%-42s %s\n' "${file%.sql}" "$verdict" >>"$actual"
+done
+
+if ! diff -u tests/citus/statement-plans.txt "$actual"; then
+  fail "Citus plans the statements otherwise than tests/citus/statement-plans.txt records (the diff above; + is today's)"
+fi
+echo "ok - $(wc -l <"$actual") statements plan as recorded: $(grep -c ' one shard$' "$actual") on one shard," \
+  "$(grep -c ' in steps$' "$actual") on one shard in steps, $(grep -c ' all shards$' "$actual") on all, $(grep -c ' local$' "$actual") local, $(grep -c ' refused: ' "$actual") refused"
+
+# The statements that name a run (run_id, run_ids) and do not run whole on its shard yet: what is
+# left of docs/citus.md's plan, said at each run.
+left=$(while read -r file verdict; do
+  [ "$verdict" = "one shard" ] && continue
+  grep -Eq '^-- args:.*\brun_ids? uuid' "$out/$file.sql" && echo "$file"
+done <"$actual")
+named=$(cd "$out" && grep -lE '^-- args:.*\brun_ids? uuid' */*.sql | wc -l)
+echo "ok - $((named - $(wc -w <<<"$left"))) of $named statements that name a run run whole on its shard; not yet:" $left
