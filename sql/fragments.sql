@@ -4,6 +4,13 @@
 -- The lines `name(parameters) = body`, each after a comment saying why it is so; a body goes on
 -- over the indented lines below it (and holds no comment).
 
+-- The first queued task of a lane (flow {1}, step {2}, priority {3}) in one shard {4} of the
+-- queue (spawn_fanout_tasks.sql): one probe of step_tasks_queued_idx, in its order.
+pgflow_lane_shard_head(flow_slug, step_slug, priority, shard) = (select q.visible_at from pgflow.step_tasks q
+   where pgflow_lane_key(q.flow_slug, q.step_slug) = pgflow_lane_key({1}, {2})
+     and q.flow_slug = {1} and q.step_slug = {2} and q.status = 'queued' and q.priority = {3} and q.shard = {4}
+   order by q.visible_at limit 1)
+
 -- A step's lane of the queue: one 8-byte hash of 'flow_slug/step_slug' (slugs have no '/'), the
 -- first key of step_tasks_queued_idx (sql/schema.sql, whose expression a test compares with this).
 pgflow_lane_key(flow_slug, step_slug) = hashtextextended({1} || '/' || {2}, 0)
@@ -62,3 +69,11 @@ pgflow_item_counts(items) = (
                             order by t.task_index) filter (where t.aggregated), '[]') as envelopes
   from {1} t
   group by t.step_slug)
+
+-- The Citus mode (citus/local_shards.sql): the name of the shard of run table {1} that holds the
+-- hash range starting at {2} (colocated tables share ranges), and of the one shard of reference
+-- table {1}, whose copy every node holds.
+pgflow_colocated_shard(table_name, range_start) = (select pg_catalog.shard_name({1}::regclass, c.shardid)
+   from pg_catalog.pg_dist_shard c where c.logicalrelid = {1}::regclass and c.shardminvalue = {2})
+pgflow_reference_copy(table_name) = (select pg_catalog.shard_name({1}::regclass, c.shardid)
+   from pg_catalog.pg_dist_shard c where c.logicalrelid = {1}::regclass)

@@ -212,10 +212,15 @@ create function pgflow._initial_tasks_known_when_started() returns trigger
 language plpgsql
 set search_path = pg_catalog, pgflow, pg_temp
 as $$
+declare
+  unknown boolean;
 begin
-  if exists (select from pgflow.step_states ss
-              where ss.run_id = new.run_id and ss.step_slug = new.step_slug
-                and ss.status = 'started' and ss.initial_tasks is null) then
+  -- The table the trigger fires on, by name: step_states, or in the Citus mode the shard of it
+  -- the row is in (a query of step_states there would go through Citus, from inside a shard).
+  execute format('select exists (select from %I.%I ss where ss.run_id = $1 and ss.step_slug = $2'
+                 ' and ss.status = ''started'' and ss.initial_tasks is null)', tg_table_schema, tg_table_name)
+    into unknown using new.run_id, new.step_slug;
+  if unknown then
     raise exception 'step ''%'' of run % is started without initial_tasks', new.step_slug, new.run_id
       using errcode = 'check_violation', constraint = 'initial_tasks_known_when_started',
             table = 'step_states', schema = 'pgflow';

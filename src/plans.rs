@@ -113,6 +113,27 @@ pub fn rows<R: FromRow>(
     Ok(rows)
 }
 
+/// The rows of a statement that reads across runs (deadlines, expired leases) and whose caller then
+/// acts run by run: on one node, the statement's; in the Citus mode, the statement's on each shard
+/// placed on this node, one after another, so that each node looks after the runs it holds.
+pub fn rows_on_this_node<R: FromRow>(
+    client: &mut SpiClient<'_>,
+    statement: &Statement<R>,
+    args: &[DatumWithOid<'_>],
+) -> Result<Vec<R>> {
+    if !crate::engine::citus::distributed(client)? {
+        return rows(client, statement, args);
+    }
+    let mut found = Vec::new();
+    for shard in crate::engine::citus::local_shards(client)? {
+        for row in run_on_shard(client, statement, &shard, args)? {
+            pgrx::check_for_interrupts!();
+            found.push(R::from_row(&row, statement)?);
+        }
+    }
+    Ok(found)
+}
+
 /// Runs a kept statement and reads its first row, if it returned one.
 pub fn row<R: FromRow>(
     client: &mut SpiClient<'_>,
@@ -129,6 +150,86 @@ thread_local! {
     // Plans are leaked on purpose: they live as long as the backend, like Postgres' own plan cache.
     static PLANS: RefCell<HashMap<&'static str, &'static OwnedPreparedStatement>> =
         RefCell::new(HashMap::new());
+    // The Citus mode's plans of statements run on one shard (run_on_shard), by statement and shard.
+    static SHARD_PLANS: RefCell<HashMap<(&'static str, i64), &'static OwnedPreparedStatement>> =
+        RefCell::new(HashMap::new());
+}
+
+/// A statement's SQL with each of pgflow's tables named in `tables` replaced by the other name
+/// given (a shard of it): the whole name only, `pgflow.steps` in `pgflow.steps_1` or
+/// `pgflow.step_states` is left alone.
+fn on_tables(sql: &str, tables: &[(&str, String)]) -> String {
+    let mut out = String::with_capacity(sql.len() + 64);
+    let mut rest = sql;
+    'scan: while let Some(at) = rest.find("pgflow.") {
+        out.push_str(&rest[..at]);
+        let tail = &rest[at..];
+        for (table, shard) in tables {
+            if let Some(after) = tail.strip_prefix(table) {
+                if !after.starts_with(|c: char| c.is_ascii_alphanumeric() || c == '_') {
+                    out.push_str(shard);
+                    rest = after;
+                    continue 'scan;
+                }
+            }
+        }
+        out.push_str("pgflow.");
+        rest = &tail["pgflow.".len()..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Runs a statement on one shard of the run tables placed on this node (the Citus mode): its SQL
+/// reads the shard and its colocated shards, and this node's copies of the reference tables, as
+/// plain PostgreSQL tables, with its own kept plan per shard. For what must not take row locks
+/// across shards: claims (docs/citus.md, "Claims").
+pub fn run_on_shard<'conn>(
+    client: &mut SpiClient<'conn>,
+    statement: &StatementInfo,
+    shard: &crate::engine::citus::LocalShard,
+    args: &[DatumWithOid<'_>],
+) -> Result<SpiTupleTable<'conn>> {
+    use pgrx::spi::Query;
+    let key = (statement.name, shard.id);
+    let plan = match SHARD_PLANS.with(|plans| plans.borrow().get(&key).copied()) {
+        Some(plan) => plan,
+        None => {
+            let arg_types: Vec<PgOid> = statement.args.iter().map(|oid| PgOid::BuiltIn(*oid)).collect();
+            let prepared = client
+                .prepare_mut(on_tables(statement.sql, &shard.tables).as_str(), &arg_types)
+                .map_err(|error| {
+                    PgflowError::Internal(format!(
+                        "sql/queries/{}.sql does not prepare on shard {}: {error}",
+                        statement.file, shard.id
+                    ))
+                })?
+                .keep();
+            let kept: &'static OwnedPreparedStatement = Box::leak(Box::new(prepared));
+            SHARD_PLANS.with(|plans| plans.borrow_mut().insert(key, kept));
+            kept
+        }
+    };
+    let args = with_clock(statement, args)?;
+    crate::engine::citus::plan_each_call()?;
+    crate::engine::citus::with_shards_writable(|| Ok(plan.execute(client, None, &args)?))
+}
+
+/// The arguments a statement is run with: the caller's, and the clock when it reads it.
+fn with_clock<'a>(statement: &StatementInfo, args: &[DatumWithOid<'a>]) -> Result<Vec<DatumWithOid<'a>>> {
+    if args.len() + usize::from(statement.reads_clock) != statement.args.len() {
+        return Err(PgflowError::Internal(format!(
+            "sql/queries/{}.sql takes {} arguments, and was given {}",
+            statement.file,
+            statement.args.len(),
+            args.len() + usize::from(statement.reads_clock)
+        )));
+    }
+    let mut all: Vec<DatumWithOid<'a>> = args.iter().map(copy).collect();
+    if statement.reads_clock {
+        all.push(now()?);
+    }
+    Ok(all)
 }
 
 pub fn plan(client: &SpiClient<'_>, statement: &StatementInfo) -> Result<&'static OwnedPreparedStatement> {
@@ -160,22 +261,25 @@ pub fn run<'conn>(
     statement: &StatementInfo,
     args: &[DatumWithOid<'_>],
 ) -> Result<SpiTupleTable<'conn>> {
+    if crate::engine::citus::distributed(client)? {
+        crate::engine::citus::plan_each_call()?;
+    }
+    execute(client, statement, args)
+}
+
+/// Runs a kept statement as it is, whatever the mode (`run` without the Citus mode's settings):
+/// for the question whether this is the Citus mode.
+pub fn execute<'conn>(
+    client: &mut SpiClient<'conn>,
+    statement: &StatementInfo,
+    args: &[DatumWithOid<'_>],
+) -> Result<SpiTupleTable<'conn>> {
     use pgrx::spi::Query;
     let plan = plan(client, statement)?;
-    if args.len() + usize::from(statement.reads_clock) != statement.args.len() {
-        return Err(PgflowError::Internal(format!(
-            "sql/queries/{}.sql takes {} arguments, and was given {}",
-            statement.file,
-            statement.args.len(),
-            args.len() + usize::from(statement.reads_clock)
-        )));
-    }
-    if !statement.reads_clock {
+    if !statement.reads_clock && args.len() == statement.args.len() {
         return Ok(plan.execute(client, None, args)?);
     }
-    let mut with_clock: Vec<DatumWithOid<'_>> = args.iter().map(copy).collect();
-    with_clock.push(now()?);
-    Ok(plan.execute(client, None, &with_clock)?)
+    Ok(plan.execute(client, None, &with_clock(statement, args)?)?)
 }
 
 /// The clock, as `clock_timestamp()` reads it, for a statement's `now` argument: read in Rust and

@@ -2,6 +2,8 @@
 //! are installed into a cluster's: the definitions copied to every node, the runs sharded by
 //! run_id with all of a run's rows on one node.
 
+use std::cell::Cell;
+
 use pgrx::spi::SpiClient;
 
 use crate::error::{PgflowError, Result};
@@ -45,6 +47,99 @@ pub fn distribute(client: &mut SpiClient<'_>) -> Result<i32> {
         plans::run(client, &plans::CREATE_DISTRIBUTED_TABLE, &[(*table).into(), colocate_with.into()])?;
         colocate_with = DISTRIBUTED_TABLES[0];
     }
-    plans::run(client, &plans::PLAN_EACH_CALL, &[])?;
     Ok(all.len() as i32)
+}
+
+thread_local! {
+    // Once distributed, always: a backend that saw it never asks again.
+    static DISTRIBUTED: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Whether this database runs in the Citus mode (pgflow's tables distributed). Without citus
+/// installed, a catalog cache lookup and no statement; with it, Citus' catalog is asked until the
+/// answer is yes.
+pub fn distributed(client: &mut SpiClient<'_>) -> Result<bool> {
+    if DISTRIBUTED.with(Cell::get) {
+        return Ok(true);
+    }
+    // SAFETY: a syscache lookup by name; missing_ok, so it returns InvalidOid rather than raising.
+    if unsafe { pgrx::pg_sys::get_extension_oid(c"citus".as_ptr(), true) } == pgrx::pg_sys::InvalidOid {
+        return Ok(false);
+    }
+    let tasks = vec![DISTRIBUTED_TABLES[DISTRIBUTED_TABLES.len() - 1]];
+    let found = plans::execute(client, &plans::DISTRIBUTED_TABLES, &[tasks.into()])?;
+    let yes = match found.first().get_one::<i32>() {
+        Ok(count) => count.unwrap_or(0) > 0,
+        Err(error) => return Err(PgflowError::Internal(format!("sql/queries/citus/distributed_tables.sql: {error}"))),
+    };
+    DISTRIBUTED.with(|distributed| distributed.set(yes));
+    Ok(yes)
+}
+
+/// Sets a server setting until the function that runs the engine returns (SET LOCAL: every pgflow
+/// function has a SET clause for those it sets, which restores them on its exit).
+fn set_local(name: &std::ffi::CStr, value: &std::ffi::CStr) -> Result<()> {
+    use pgrx::pg_sys;
+    // SAFETY: both strings are NUL-terminated; an invalid value raises a PostgreSQL error, which
+    // pgrx turns into a Rust panic and back into the error on the way out.
+    let done = unsafe {
+        pg_sys::set_config_option(
+            name.as_ptr(),
+            value.as_ptr(),
+            pg_sys::GucContext::PGC_USERSET,
+            pg_sys::GucSource::PGC_S_SESSION,
+            pg_sys::GucAction::GUC_ACTION_LOCAL,
+            true,
+            pgrx::PgLogLevel::ERROR as i32,
+            false,
+        )
+    };
+    if done <= 0 {
+        return Err(PgflowError::Internal(format!("pgflow could not set {}", name.to_string_lossy())));
+    }
+    Ok(())
+}
+
+/// The Citus mode plans each statement for its values: Citus cannot route most of the engine's
+/// statements as generic plans (their parameters decide the shard), which every pgflow function
+/// asks for on one node (finalize.sql). Set by the engine when it runs, on whatever node: a node
+/// added later needs nothing done.
+pub fn plan_each_call() -> Result<()> {
+    set_local(c"plan_cache_mode", c"auto")
+}
+
+/// Runs `body` with this node's shards writable directly (citus.enable_manual_changes_to_shards),
+/// as a claim writes them (docs/citus.md, "Claims"); the setting is off again after it.
+pub fn with_shards_writable<T>(body: impl FnOnce() -> Result<T>) -> Result<T> {
+    set_local(c"citus.enable_manual_changes_to_shards", c"on")?;
+    let result = body();
+    set_local(c"citus.enable_manual_changes_to_shards", c"off")?;
+    result
+}
+
+/// A shard of step_tasks on this node, and the names of the tables a statement run on it reads
+/// instead of pgflow's (`plans::run_on_shard`): the colocated shards of the other run tables and
+/// the node's copies of the reference tables.
+pub struct LocalShard {
+    pub id: i64,
+    pub tables: Vec<(&'static str, String)>,
+}
+
+/// The shards of step_tasks placed on this node (none on a node without shards).
+pub fn local_shards(client: &mut SpiClient<'_>) -> Result<Vec<LocalShard>> {
+    Ok(plans::rows(client, &plans::LOCAL_SHARDS, &[])?
+        .into_iter()
+        .map(|shard| LocalShard {
+            id: shard.shard,
+            tables: vec![
+                ("pgflow.step_tasks", shard.step_tasks),
+                ("pgflow.runs", shard.runs),
+                ("pgflow.step_states", shard.step_states),
+                ("pgflow.step_parts", shard.step_parts),
+                ("pgflow.flows", shard.flows),
+                ("pgflow.steps", shard.steps),
+                ("pgflow.deps", shard.deps),
+            ],
+        })
+        .collect())
 }

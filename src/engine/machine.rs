@@ -16,6 +16,7 @@ use pgrx::pg_sys::BuiltinOid::{INT4ARRAYOID, INT4OID, TEXTOID, UUIDOID};
 use pgrx::spi::{SpiClient, SpiTupleTable};
 use pgrx::{PgSqlErrorCode, Uuid};
 
+use super::citus;
 use super::tasks::{self, Poll, TaskRefs};
 use super::wait;
 use super::words::{FanoutPolicy, RunStatus, WhenFailed};
@@ -88,7 +89,7 @@ pub fn start_run(client: &mut SpiClient<'_>, start: NewRun<'_>) -> Result<Option
     let args = [
         start.flow_slug.into(),
         start.input.into(),
-        optional(start.run_id, UUIDOID),
+        optional(start.run_id, UUIDOID), // made by the caller (runs::start_flow_run_id)
         optional(start.run_key, TEXTOID),
         start.priority.into(),
     ];
@@ -107,7 +108,7 @@ pub fn start_run(client: &mut SpiClient<'_>, start: NewRun<'_>) -> Result<Option
 /// `maybe complete` (pgflow's `maybe_complete_run`, by hand): `run completes` for a started run
 /// with no step left, under the run's lock; nothing otherwise.
 pub fn maybe_complete_run(client: &mut SpiClient<'_>, run_id: Uuid) -> Result<()> {
-    lock_runs(client, vec![run_id].into())?;
+    lock_runs(client, vec![run_id])?;
     complete_run(client, run_id)?;
     Ok(())
 }
@@ -117,6 +118,7 @@ fn complete_run(client: &mut SpiClient<'_>, run_id: Uuid) -> Result<RunState> {
         return Ok(RunState::Ended);
     };
     wait::wake_at_commit(run_id);
+    announce(run_id, &completed.flow_slug, None, "completed")?;
     let parent = ParentTask::of(completed.parent_run_id, completed.parent_step_slug, completed.parent_task_index)?;
     if let Some(task) = parent {
         // `child completed`: the task the child run worked for completes with its output, as a
@@ -185,12 +187,15 @@ fn fail_run(
     };
     let parent = ParentTask::of(failed.parent_run_id, failed.parent_step_slug, failed.parent_task_index)?;
     wait::wake_at_commit(run_id);
+    announce(run_id, &failed.flow_slug, None, "failed")?;
     plans::run(client, &plans::CANCEL_RUN_TASKS, &[run_id.into()])?;
     if let Some((step_slug, step_message)) = failed_step {
         let args: [DatumWithOid; 3] = [run_id.into(), step_slug.into(), step_message.into()];
-        plans::run(client, &plans::FAIL_STEP, &args)?;
+        if let Some(step) = plans::row(client, &plans::FAIL_STEP, &args)? {
+            announce(run_id, &step.flow_slug, Some(step_slug), "failed")?;
+        }
     }
-    plans::run(client, &plans::CANCEL_STEPS, &[run_id.into()])?;
+    cancel_steps(client, run_id)?;
     cancel_children(client, run_id, None)?;
     if let Some(parent) = parent {
         parent.attempt_failed(client, run_id, &reason::subflow_failed(run_id, message))?;
@@ -201,14 +206,15 @@ fn fail_run(
 /// `cancel`: a started run, its unfinished steps and its queued and running tasks become
 /// cancelled. Returns false when the run is not started.
 pub fn cancel_run(client: &mut SpiClient<'_>, run_id: Uuid) -> Result<bool> {
-    lock_runs(client, vec![run_id].into())?;
+    lock_runs(client, vec![run_id])?;
     let Some(cancelled) = plans::row(client, &plans::CANCEL_RUN, &[run_id.into()])? else {
         return Ok(false);
     };
     let parent = ParentTask::of(cancelled.parent_run_id, cancelled.parent_step_slug, cancelled.parent_task_index)?;
     wait::wake_at_commit(run_id);
+    announce(run_id, &cancelled.flow_slug, None, "cancelled")?;
     plans::run(client, &plans::CANCEL_RUN_TASKS, &[run_id.into()])?;
-    plans::run(client, &plans::CANCEL_STEPS, &[run_id.into()])?;
+    cancel_steps(client, run_id)?;
     cancel_children(client, run_id, None)?;
     if let Some(parent) = parent {
         parent.attempt_failed(client, run_id, &reason::subflow_cancelled(run_id))?;
@@ -223,6 +229,42 @@ fn cancel_children(client: &mut SpiClient<'_>, run_id: Uuid, step_slug: Option<&
     for cancelled in plans::rows(client, &plans::CANCEL_DESCENDANT_RUNS, &args)? {
         pgrx::check_for_interrupts!();
         wait::wake_at_commit(cancelled.run_id);
+        announce(cancelled.run_id, &cancelled.flow_slug, None, "cancelled")?;
+        for step_slug in &cancelled.step_slugs {
+            announce(cancelled.run_id, &cancelled.flow_slug, Some(step_slug), "cancelled")?;
+        }
+    }
+    Ok(())
+}
+
+/// The unfinished steps of a run that ended are cancelled, each announced.
+fn cancel_steps(client: &mut SpiClient<'_>, run_id: Uuid) -> Result<()> {
+    for step in plans::rows(client, &plans::CANCEL_STEPS, &[run_id.into()])? {
+        announce(run_id, &step.flow_slug, Some(&step.step_slug), "cancelled")?;
+    }
+    Ok(())
+}
+
+/// Tells the sessions that LISTEN to `pgflow` that a run (`step_slug` None) or a step ended, at
+/// the commit: `{"run_id", "flow_slug", "step_slug", "status"}` (README, "Notifications"). Sent by
+/// the engine, on the node it runs on, not by the statement that ended it: Citus runs that one on
+/// the run's node, inside a two-phase commit when the call wrote on several nodes, where PostgreSQL
+/// refuses NOTIFY.
+fn announce(run_id: Uuid, flow_slug: &str, step_slug: Option<&str>, status: &str) -> Result<()> {
+    use pgrx::IntoDatum;
+    let payload = serde_json::json!({
+        "run_id": run_id.to_string(),
+        "flow_slug": flow_slug,
+        "step_slug": step_slug,
+        "status": status,
+    })
+    .to_string();
+    // SAFETY: pg_notify takes two text arguments, both given, and returns void.
+    unsafe {
+        pgrx::fcinfo::direct_function_call_as_datum(
+            pgrx::pg_sys::pg_notify,
+            &["pgflow".into_datum(), payload.into_datum()],
+        );
     }
     Ok(())
 }
@@ -230,7 +272,7 @@ fn cancel_children(client: &mut SpiClient<'_>, run_id: Uuid, step_slug: Option<&
 /// `redrive`: a failed or cancelled run starts again where it stopped (see redrive.sql); steps
 /// left with nothing to run complete, and steps whose dependencies are done start.
 pub fn redrive_run(client: &mut SpiClient<'_>, run_id: Uuid) -> Result<()> {
-    lock_runs(client, vec![run_id].into())?;
+    lock_runs(client, vec![run_id])?;
     let Some(run) = plans::row(client, &plans::RUN_STATUS, &[run_id.into()])? else {
         return Err(PgflowError::UnknownRun(run_id.to_string()));
     };
@@ -270,8 +312,17 @@ pub fn redrive_run(client: &mut SpiClient<'_>, run_id: Uuid) -> Result<()> {
 }
 
 /// Takes the lock of each run, exclusively, in run_id order.
-fn lock_runs(client: &mut SpiClient<'_>, run_ids: DatumWithOid<'_>) -> Result<()> {
-    plans::run(client, &plans::LOCK_RUNS, &[run_ids])?;
+fn lock_runs(client: &mut SpiClient<'_>, mut run_ids: Vec<Uuid>) -> Result<()> {
+    if !citus::distributed(client)? {
+        plans::run(client, &plans::LOCK_RUNS, &[run_ids.into()])?;
+        return Ok(());
+    }
+    // The Citus mode: each run's lock on its node, in key order (lock_runs.sql's, run by run).
+    run_ids.sort_by(|a, b| a.as_bytes().cmp(b.as_bytes()));
+    run_ids.dedup();
+    for run_id in run_ids {
+        plans::run(client, &plans::LOCK_RUN, &[run_id.into()])?;
+    }
     Ok(())
 }
 
@@ -310,7 +361,7 @@ fn start_ready_steps_of(
             Some(message) => step_failed(client, run_id, &step_slug, on_failure, &message, Cause::ConditionUnmet)?,
             None => {
                 let when_exhausted = on_failure;
-                match spawn(client, run_id, &step_slug)? {
+                match spawn(client, run_id, &step_slug, &started.flow_slug, started.priority)? {
                     Spawned::Tasks { subflow: false, .. } => RunState::Going,
                     Spawned::Tasks { subflow: true, .. } => start_children(client, run_id, &step_slug, None)?,
                     // An empty array: the step completes at once, and that may release its dependents.
@@ -383,8 +434,14 @@ pub enum Spawned {
 }
 
 /// `spawn`: creates a started fan-out step's tasks, one per element, in one statement.
-pub fn spawn(client: &mut SpiClient<'_>, run_id: Uuid, step_slug: &str) -> Result<Spawned> {
-    let args: [DatumWithOid; 2] = [run_id.into(), step_slug.into()];
+pub fn spawn(
+    client: &mut SpiClient<'_>,
+    run_id: Uuid,
+    step_slug: &str,
+    flow_slug: &str,
+    priority: i32,
+) -> Result<Spawned> {
+    let args: [DatumWithOid; 4] = [run_id.into(), step_slug.into(), flow_slug.into(), priority.into()];
     let Some(spawned) = plans::row(client, &plans::SPAWN_FANOUT_TASKS, &args)? else {
         return Err(PgflowError::UnknownStepOfRun { run_id: run_id.to_string(), step_slug: step_slug.to_string() });
     };
@@ -403,8 +460,14 @@ pub fn spawn(client: &mut SpiClient<'_>, run_id: Uuid, step_slug: &str) -> Resul
 }
 
 /// A fan-out spawned by hand (`spawn_fanout_tasks`): an empty one completes at once.
-pub fn spawn_by_hand(client: &mut SpiClient<'_>, run_id: Uuid, step_slug: &str) -> Result<i32> {
-    match spawn(client, run_id, step_slug)? {
+pub fn spawn_by_hand(
+    client: &mut SpiClient<'_>,
+    run_id: Uuid,
+    step_slug: &str,
+    flow_slug: &str,
+    priority: i32,
+) -> Result<i32> {
+    match spawn(client, run_id, step_slug, flow_slug, priority)? {
         Spawned::Tasks { items, subflow } => {
             if subflow {
                 start_children(client, run_id, step_slug, None)?;
@@ -459,6 +522,7 @@ fn finish_step(
             return step_failed(client, run_id, step_slug, step.when_exhausted, &message, Cause::HandlerFailed);
         }
     };
+    announce(run_id, &finished.flow_slug, Some(step_slug), status)?;
     if finished.remaining_steps == 0 {
         return complete_run(client, run_id);
     }
@@ -570,17 +634,47 @@ pub fn claim<'conn>(
     worker_id: DatumWithOid<'_>,
     step_slugs: DatumWithOid<'_>,
     holds_capacity: bool,
-) -> Result<SpiTupleTable<'conn>> {
-    let args = [
-        flow_slug.into(),
-        optional(lease_seconds, INT4OID),
-        qty.into(),
-        worker_id,
-        step_slugs,
-        holds_capacity.into(),
-        start_shard().into(),
-    ];
-    plans::run(client, &plans::CLAIM_TASKS, &args)
+) -> Result<Claimed<'conn>> {
+    let start = start_shard();
+    let args = |qty: i32| {
+        [
+            flow_slug.into(),
+            optional(lease_seconds, INT4OID),
+            qty.into(),
+            plans::copy(&worker_id),
+            plans::copy(&step_slugs),
+            holds_capacity.into(),
+            start.into(),
+        ]
+    };
+    if !citus::distributed(client)? {
+        return Ok(Claimed(vec![plans::run(client, &plans::CLAIM_TASKS, &args(qty))?]));
+    }
+    // The Citus mode: the claim runs on the shards of this node, one after another from one that
+    // moves on at each claim, until it has enough; it never locks a row of another node's.
+    let shards = citus::local_shards(client)?;
+    let mut tables = Vec::new();
+    let mut left = qty;
+    for i in 0..shards.len() {
+        if left <= 0 {
+            break;
+        }
+        pgrx::check_for_interrupts!();
+        let shard = &shards[(start as usize + i) % shards.len()];
+        let table = plans::run_on_shard(client, &plans::CLAIM_TASKS, shard, &args(left))?;
+        left -= table.len() as i32;
+        tables.push(table);
+    }
+    Ok(Claimed(tables))
+}
+
+/// What a claim returned: one statement's rows, or in the Citus mode one per shard it read.
+pub struct Claimed<'conn>(Vec<SpiTupleTable<'conn>>);
+
+impl Claimed<'_> {
+    pub fn is_empty(&self) -> bool {
+        self.0.iter().all(|table| table.is_empty())
+    }
 }
 
 thread_local! {
@@ -611,27 +705,37 @@ pub fn lock_flow_capacity(client: &mut SpiClient<'_>, flow_slug: &str, wait: boo
 }
 
 /// The tasks a claim returned.
-pub fn claimed_tasks(table: SpiTupleTable<'_>) -> Result<Vec<RawTaskRecord>> {
-    let mut claimed = Vec::with_capacity(table.len());
-    for row in table {
-        pgrx::check_for_interrupts!();
-        if let Some(task) = plans::column::<RawTaskRecord>(&row, &plans::CLAIM_TASKS, rows::ClaimTasks::TASK)? {
-            claimed.push(task);
+pub fn claimed_tasks(claimed: Claimed<'_>) -> Result<Vec<RawTaskRecord>> {
+    let mut tasks = Vec::with_capacity(claimed.0.iter().map(|table| table.len()).sum());
+    for table in claimed.0 {
+        for row in table {
+            pgrx::check_for_interrupts!();
+            if let Some(task) = plans::column::<RawTaskRecord>(&row, &plans::CLAIM_TASKS, rows::ClaimTasks::TASK)? {
+                tasks.push(task);
+            }
         }
     }
-    Ok(claimed)
+    Ok(tasks)
 }
 
-/// `lease expired` with attempts left: the task goes back to the queue.
+/// `lease expired` with attempts left: the task goes back to the queue (in the Citus mode, on each
+/// shard of this node: it locks the rows it requeues).
 pub fn requeue_expired_leases(client: &mut SpiClient<'_>, flow_slug: &str) -> Result<()> {
-    plans::run(client, &plans::REQUEUE_EXPIRED_LEASES, &[flow_slug.into()])?;
+    if !citus::distributed(client)? {
+        plans::run(client, &plans::REQUEUE_EXPIRED_LEASES, &[flow_slug.into()])?;
+        return Ok(());
+    }
+    for shard in citus::local_shards(client)? {
+        pgrx::check_for_interrupts!();
+        plans::run_on_shard(client, &plans::REQUEUE_EXPIRED_LEASES, &shard, &[flow_slug.into()])?;
+    }
     Ok(())
 }
 
 /// `lease expired` on the last attempt: no poll can claim the task again, so it fails, through
 /// the same path as a worker's failure, lest its run hang.
 pub fn fail_expired_last_attempts(client: &mut SpiClient<'_>, flow_slug: &str) -> Result<()> {
-    let mut expired = plans::rows(client, &plans::EXPIRED_LAST_ATTEMPTS, &[flow_slug.into()])?;
+    let mut expired = plans::rows_on_this_node(client, &plans::EXPIRED_LAST_ATTEMPTS, &[flow_slug.into()])?;
     if expired.is_empty() {
         return Ok(());
     }
@@ -796,7 +900,7 @@ pub fn fail_tasks(
         }
     };
     if !locked.is_empty() {
-        lock_runs(client, locked.clone().into())?;
+        lock_runs(client, locked.clone())?;
     }
     let table = plans::run(client, &plans::FAIL_TASKS, args)?;
     let mut answered = Vec::with_capacity(table.len());
@@ -833,7 +937,7 @@ pub fn fail_tasks(
     let unlocked: Vec<Uuid> =
         exhausted.iter().map(|((run_id, _), _)| *run_id).filter(|id| !locked.contains(id)).collect();
     if !unlocked.is_empty() {
-        lock_runs(client, unlocked.clone().into())?;
+        lock_runs(client, unlocked.clone())?;
         // Their result numbers were taken before the lock was held: taken again under it.
         let (mut run_ids, mut step_slugs, mut indexes) = (vec![], vec![], vec![]);
         for (run_id, step_slug, task_index, _) in exhausted_tasks.into_iter().filter(|task| unlocked.contains(&task.0))
@@ -855,7 +959,7 @@ pub fn fail_tasks(
 /// `deadline passed`: fails runs past their run_timeout and times out fan-outs past their
 /// fanout_timeout (of one flow, or of all). Returns how many deadlines it acted on.
 pub fn enforce_deadlines(client: &mut SpiClient<'_>, flow_slug: Option<&str>) -> Result<i32> {
-    let mut due: Vec<_> = plans::rows(client, &plans::DUE_DEADLINES, &[optional(flow_slug, TEXTOID)])?
+    let mut due: Vec<_> = plans::rows_on_this_node(client, &plans::DUE_DEADLINES, &[optional(flow_slug, TEXTOID)])?
         .into_iter()
         .map(|deadline| (deadline.run_id, deadline.kind != "run", deadline.step_slug, deadline.timeout_seconds))
         .collect();
@@ -865,7 +969,7 @@ pub fn enforce_deadlines(client: &mut SpiClient<'_>, flow_slug: Option<&str>) ->
     let mut acted = 0;
     for (run_id, is_step, step_slug, seconds) in due {
         pgrx::check_for_interrupts!();
-        lock_runs(client, vec![run_id].into())?;
+        lock_runs(client, vec![run_id])?;
         match (is_step, step_slug) {
             (false, _) => {
                 if fail_run(client, run_id, None, &reason::run_timed_out(seconds), true)? {
@@ -914,7 +1018,7 @@ pub type Change = (String, String, String, String);
 /// fails it if its tasks say so), steps whose dependencies are done start, and a run with no step
 /// left completes. Returns every change, those of moving on included; none for a consistent run.
 pub fn repair_run(client: &mut SpiClient<'_>, run_id: Uuid) -> Result<Vec<Change>> {
-    lock_runs(client, vec![run_id].into())?;
+    lock_runs(client, vec![run_id])?;
     let mut changes = Vec::new();
     // A value that was or is NULL (initial_tasks before a spawn) shows as empty.
     for change in plans::rows(client, &plans::REPAIR_RUN, &[run_id.into()])? {

@@ -35,6 +35,28 @@ pub fn get_run_with_states(client: &mut SpiClient<'_>, run_id: Uuid) -> Result<O
     Ok(plans::row(client, &plans::RUN_WITH_STATES, &[run_id.into()])?.map(|states| states.run_with_states.0))
 }
 
+/// The namespace of keyed runs' ids (`run_id_of_key`): fixed for good, or a key would name
+/// another run after an upgrade.
+const RUN_KEY_NAMESPACE: uuid::Uuid = uuid::uuid!("85365e5c-8d3b-4c70-8ef3-b71b95835bde");
+
+/// The id of the run a keyed start makes: a name-based UUID (version 5) of `flow_slug/run_key`
+/// (slugs hold no '/'). Every start of the key, on any node, makes the same id, so the run's
+/// primary key keeps one run per key, which Citus can check on the one shard the id decides.
+pub fn run_id_of_key(flow_slug: &str, run_key: &str) -> Uuid {
+    let id = uuid::Uuid::new_v5(&RUN_KEY_NAMESPACE, format!("{flow_slug}/{run_key}").as_bytes());
+    Uuid::from_bytes(id.into_bytes())
+}
+
+/// A new run's id, random (version 4) from PostgreSQL's strong random source, as gen_random_uuid.
+fn random_run_id() -> Result<Uuid> {
+    let mut bytes = [0u8; 16];
+    // SAFETY: fills the 16 bytes given.
+    if !unsafe { pgrx::pg_sys::pg_strong_random(bytes.as_mut_ptr().cast(), bytes.len()) } {
+        return Err(PgflowError::Internal("no random bytes for a run id".into()));
+    }
+    Ok(Uuid::from_bytes(uuid::Builder::from_random_bytes(bytes).into_uuid().into_bytes()))
+}
+
 /// The run a start_flow call started, or the one its run_key names.
 fn start_flow_run_id(client: &mut SpiClient<'_>, start: NewRun<'_>) -> Result<Uuid> {
     let NewRun { flow_slug, input, run_id, run_key, .. } = start;
@@ -53,28 +75,46 @@ fn start_flow_run_id(client: &mut SpiClient<'_>, start: NewRun<'_>) -> Result<Uu
             )));
         }
     }
-    if let Some(existing) = find_run_by_key(client, flow_slug, run_key)? {
-        return Ok(existing);
-    }
-    if let Some(run_id) = run_id {
-        if plans::row(client, &plans::RUN_EXISTS, &[run_id.into()])?.is_some_and(|run| run.exists) {
-            return Err(PgflowError::RunAlreadyExists(run_id.to_string()));
+    let run_id = match (run_key, run_id) {
+        (Some(key), given) => {
+            let derived = run_id_of_key(flow_slug, key);
+            if given.is_some_and(|given| given != derived) {
+                return Err(PgflowError::InvalidArgument(format!(
+                    "start_flow on flow '{flow_slug}': run_key '{key}' makes the run's id ({derived}); \
+                     give a run_id or a run_key, not another id with a key"
+                )));
+            }
+            let key: [DatumWithOid; 3] = [flow_slug.into(), key.into(), derived.into()];
+            if let Some(existing) = plans::row(client, &plans::KEYED_RUN, &key)? {
+                return Ok(existing.run_id);
+            }
+            derived
         }
-    }
-    match machine::start_run(client, start)? {
+        (None, Some(given)) => {
+            if plans::row(client, &plans::RUN_EXISTS, &[given.into()])?.is_some_and(|run| run.exists) {
+                return Err(PgflowError::RunAlreadyExists(given.to_string()));
+            }
+            given
+        }
+        (None, None) => random_run_id()?,
+    };
+    match machine::start_run(client, NewRun { run_id: Some(run_id), ..start })? {
         Some(run_id) => Ok(run_id),
-        // A concurrent start with the same key committed first: its run is the answer.
-        None => find_run_by_key(client, flow_slug, run_key)?
-            .ok_or_else(|| PgflowError::Internal(format!("run of flow '{flow_slug}' was not created"))),
-    }
-}
-
-fn find_run_by_key(client: &mut SpiClient<'_>, flow_slug: &str, run_key: Option<&str>) -> Result<Option<Uuid>> {
-    match run_key {
-        None => Ok(None),
-        Some(key) => {
-            Ok(plans::row(client, &plans::FIND_RUN_BY_KEY, &[flow_slug.into(), key.into()])?.map(|found| found.run_id))
-        }
+        None => match run_key {
+            // A concurrent start with the same key committed first (its run is the answer), or a
+            // run with the key started before 0.11.0, under a random id.
+            Some(key) => {
+                let keyed: [DatumWithOid; 3] = [flow_slug.into(), key.into(), run_id.into()];
+                match plans::row(client, &plans::KEYED_RUN, &keyed)? {
+                    Some(found) => Ok(found.run_id),
+                    None => plans::row(client, &plans::FIND_RUN_BY_KEY, &[flow_slug.into(), key.into()])?
+                        .map(|found| found.run_id)
+                        .ok_or_else(|| PgflowError::Internal(format!("run of flow '{flow_slug}' was not created"))),
+                }
+            }
+            // A concurrent start with the same id committed first.
+            None => Err(PgflowError::RunAlreadyExists(run_id.to_string())),
+        },
     }
 }
 
@@ -160,5 +200,5 @@ pub fn spawn_fanout_tasks(client: &mut SpiClient<'_>, run_id: Uuid, step_slug: &
             "fan-out step '{step_slug}' of run {run_id} is {status}, not started"
         )));
     }
-    machine::spawn_by_hand(client, run_id, step_slug)
+    machine::spawn_by_hand(client, run_id, step_slug, &step.flow_slug, step.priority)
 }

@@ -11,7 +11,7 @@ use pgrx::array::RawArray;
 use pgrx::datum::{DatumWithOid, TimestampWithTimeZone};
 use pgrx::pg_sys;
 use pgrx::pg_sys::BuiltinOid::{INT4OID, JSONBOID, TEXTARRAYOID, TEXTOID, UUIDOID};
-use pgrx::spi::{SpiClient, SpiTupleTable};
+use pgrx::spi::SpiClient;
 use pgrx::Uuid;
 
 use super::{machine, wait};
@@ -220,7 +220,7 @@ fn claim_under_cap<'conn>(
     poll: &Poll,
     qty: i32,
     wait: bool,
-) -> Result<(SpiTupleTable<'conn>, bool)> {
+) -> Result<(machine::Claimed<'conn>, bool)> {
     let steps = || plans::optional(poll.step_slugs.clone(), TEXTARRAYOID);
     let lease = poll.lease_seconds;
     let claimed = machine::claim(client, flow_slug, lease, qty, worker_arg(poll.worker_id), steps(), false)?;

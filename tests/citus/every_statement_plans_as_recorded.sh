@@ -13,7 +13,8 @@
 #   all shards   it reads more than one shard (the cross-run readers: lists, stats, deadlines)
 #   refused: …   Citus' error
 # The file is what Citus does today, the ones still refused included: a statement that starts to
-# route, or stops to, changes a line, and the test fails until the file says so. Every statement
+# route, or stops to, changes a line, and the test fails until the file says so
+# (UPDATE_RECORD=1 writes it). Every statement
 # whose arguments name a run (run_id, run_ids) is to be `one shard` in the end (docs/citus.md).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -48,7 +49,8 @@ value() { # an argument's SQL type -> a value of it
 
 actual=$(mktemp)
 trap 'rm -f "$actual"' EXIT
-for file in $(cd "$out" && ls */*.sql | sort); do
+# The statements are the files of sql/queries (the build folder may keep files since removed).
+for file in $(cd sql/queries && ls */*.sql | sort); do
   header=$(awk '/^-- args:/ { sub(/^-- args: */, ""); a = $0; on = 1; next }
                 on && /^--  / { sub(/^-- +/, ""); a = a " " $0; next }
                 { exit } END { print a }' "$out/$file")
@@ -85,6 +87,8 @@ for file in $(cd "$out" && ls */*.sql | sort); do
   printf '%-42s %s\n' "${file%.sql}" "$verdict" >>"$actual"
 done
 
+# UPDATE_RECORD=1 writes today's plans into the record (then read its diff before committing it).
+[ "${UPDATE_RECORD:-}" != 1 ] || cp "$actual" tests/citus/statement-plans.txt
 if ! diff -u tests/citus/statement-plans.txt "$actual"; then
   fail "Citus plans the statements otherwise than tests/citus/statement-plans.txt records (the diff above; + is today's)"
 fi
@@ -97,5 +101,5 @@ left=$(while read -r file verdict; do
   [ "$verdict" = "one shard" ] && continue
   grep -Eq '^-- args:.*\brun_ids? uuid' "$out/$file.sql" && echo "$file"
 done <"$actual")
-named=$(cd "$out" && grep -lE '^-- args:.*\brun_ids? uuid' */*.sql | wc -l)
+named=$(cd sql/queries && grep -lE '^-- args:.*\brun_ids? uuid' */*.sql | wc -l)
 echo "ok - $((named - $(wc -w <<<"$left"))) of $named statements that name a run run whole on its shard; not yet:" $left

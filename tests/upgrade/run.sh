@@ -26,7 +26,7 @@ cd "$ROOT"
 . scripts/pg-config.sh
 SHAREDIR=$("$PG_CONFIG" --sharedir)
 OUT=$ROOT/target/upgrade
-# The last commits of releases 0.1.1, 0.2.0, 0.3.0, 0.4.0, 0.5.0, 0.6.0, 0.7.0, 0.8.0 and 0.9.0.
+# The last commits of releases 0.1.1, 0.2.0, 0.3.0, 0.4.0, 0.5.0, 0.6.0, 0.7.0, 0.8.0, 0.9.0 and 0.10.0.
 RELEASE_0_1_1=5b67a8d72da933d64b941f03bc0ce8ea470e793d
 RELEASE_0_2_0=0b94c377bd1f293b12d8ab34e765653da2c0a843
 RELEASE_0_3_0=a39f5308538cffe0de650ca8e160b264897cf973
@@ -36,6 +36,7 @@ RELEASE_0_6_0=dbcd52adc7755ed0be5dd69abb8be3ac69ef7088
 RELEASE_0_7_0=9c31722393583058a3236e3f60ed2d80db39584b
 RELEASE_0_8_0=8196addc540cde90ecd22766ab27408ff6c8d105
 RELEASE_0_9_0=70fd5f27ce0477721c1ed339e409de31e47ea34b
+RELEASE_0_10_0=373da16e1cd1d361efbc842875a519b18e665dc3
 mkdir -p "$OUT"
 q() { psql -X -q -v ON_ERROR_STOP=1 "$@"; }
 # The released builds below share target/ and overwrite the library there, which cargo does not
@@ -81,7 +82,7 @@ worker=6f9d2b1e-0000-4000-8000-000000000011
 # which is most of this test's time, and the scripts of older releases do not change any more);
 # PGFLOW_UPGRADE_ALL=1 takes every release below. The catalogs and the pgTAP suite come through
 # every script from 0.1.0 either way.
-RELEASES="0.1.1 0.2.0 0.3.0 0.4.0 0.5.0 0.6.0 0.7.0 0.8.0 0.9.0"
+RELEASES="0.1.1 0.2.0 0.3.0 0.4.0 0.5.0 0.6.0 0.7.0 0.8.0 0.9.0 0.10.0"
 if [ "${PGFLOW_UPGRADE_ALL:-}" = 1 ]; then IN_FLIGHT=$RELEASES; else IN_FLIGHT=$(echo $RELEASES | tr ' ' '\n' | tail -4 | xargs); fi
 in_flight() { case " $IN_FLIGHT " in *" $1 "*) return 0 ;; esac; return 1; }
 inflight_dbs=$(for v in $IN_FLIGHT; do if [ "$v" = 0.1.1 ]; then echo pgflow_inflight; else echo "pgflow_inflight_${v//./_}"; fi; done | xargs)
@@ -233,6 +234,25 @@ select count(*) from pgflow.complete_task(:'run_id', 'each', 0, (select jsonb_ag
 SQL
 )
 echo "ok - under 0.9.0: run $run9 started, four of its six batch tasks leased, one answered"
+fi
+
+if in_flight 0.10.0; then
+# 1j. Under 0.10.0: a keyed run (its id random, as keyed runs' were) of list -> each (a fan-out of
+#     four); list answered, two items answered, both read by read_results (the cursor is kept).
+run10=$(start_under 0.10.0 "$RELEASE_0_10_0" pgflow_inflight_0_10_0 <<SQL
+select pgflow.create_flow('kept');
+select pgflow.add_step('kept', 'list');
+select pgflow.add_step('kept', 'each', array['list'], step_type => 'fanout');
+select run_id from pgflow.start_flow('kept', '{}', run_key => 'order-10') \gset
+select count(*) from pgflow.poll_for_tasks('kept', 300, 1, 0);
+select count(*) from pgflow.complete_task(:'run_id', 'list', 0, '[1, 2, 3, 4]');
+select count(*) from pgflow.poll_for_tasks('kept', 300, 10, 0, 100, '$worker');
+select count(*) from pgflow.complete_task(:'run_id', 'each', 0, '10', '$worker');
+select count(*) from pgflow.complete_task(:'run_id', 'each', 1, '20', '$worker');
+create table kept_cursor as select max(seq) as seq from pgflow.read_results(:'run_id', 'each');
+SQL
+)
+echo "ok - under 0.10.0: keyed run $run10 started, two of its four items answered and read"
 fi
 
 install_current
@@ -439,12 +459,31 @@ expected:
 echo "ok - upgraded from 0.9.0 to $current with the run in flight; its batches were answered, and it completed with every item's output in order, consistent"
 fi
 
+if in_flight 0.10.0; then
+q -d pgflow_inflight_0_10_0 -c "alter extension pgflow update"
+result=$(q -d pgflow_inflight_0_10_0 -t -A <<SQL
+select extversion from pg_extension where extname = 'pgflow';
+select run_id = '$run10' from pgflow.start_flow('kept', '{}', run_key => 'order-10');
+select count(*) from pgflow.runs;
+select count(*) from pgflow.complete_task('$run10', 'each', 2, '30', '$worker');
+select count(*) from pgflow.complete_task('$run10', 'each', 3, '40', '$worker');
+select string_agg(task_index || ':' || output::text, ' ' order by seq)
+from pgflow.read_results('$run10', 'each', (select seq from kept_cursor));
+select status, output from pgflow.runs where run_id = '$run10';
+select count(*) from pgflow.verify_run('$run10');
+SQL
+)
+expected=$(printf '%s\n' "$current" t 1 1 1 '2:30 3:40' 'completed|{"each": [10, 20, 30, 40]}' 0)
+[ "$result" = "$expected" ] || { printf 'after the upgrade from 0.10.0:\n%s\nexpected:\n%s\n' "$result" "$expected" >&2; exit 1; }
+echo "ok - upgraded from 0.10.0 to $current with the keyed run in flight: its key still finds it (its id random), the cursor read before goes on with the items answered after, and it completed, consistent"
+fi
+
 # 2. Catalogs. The 0.1.0 install script is frozen here; its definition functions have other
 #    signatures than the installed library's, so that database gets no flow before the update.
 install -m 644 tests/upgrade/pgflow--0.1.0.sql "$SHAREDIR/extension/pgflow--0.1.0.sql"
 for script in pgflow--0.1.0--0.1.1.sql pgflow--0.1.1--0.2.0.sql pgflow--0.2.0--0.3.0.sql pgflow--0.3.0--0.4.0.sql \
               pgflow--0.4.0--0.5.0.sql pgflow--0.5.0--0.6.0.sql pgflow--0.6.0--0.7.0.sql pgflow--0.7.0--0.8.0.sql \
-              pgflow--0.8.0--0.9.0.sql pgflow--0.9.0--0.10.0.sql; do
+              pgflow--0.8.0--0.9.0.sql pgflow--0.9.0--0.10.0.sql pgflow--0.10.0--0.11.0.sql; do
   test -f "$SHAREDIR/extension/$script" || { echo "the upgrade script $script is not installed" >&2; exit 1; }
 done
 createdb pgflow_upgraded

@@ -1,10 +1,10 @@
 -- args: run_id uuid, step_slug text, now timestamp with time zone
--- returns: run_id uuid, notified void null, steps_notified bigint
+-- returns: run_id uuid, flow_slug text, step_slugs text[]
 -- $1 run_id, $2 step_slug (NULL: every step), $3 the clock. The started child runs of the run (of that step's
 -- tasks only, when given) and every started run below them are cancelled with their unfinished
 -- steps and tasks, in one statement: a run that ended, or a step whose tasks were cancelled, leaves
--- no work running for it. The caller holds the tree's lock. Notifies listeners of each run and
--- step, and returns the cancelled runs.
+-- no work running for it. The caller holds the tree's lock. Returns the cancelled runs, each with
+-- its flow and the steps it cancelled (machine::announce tells listeners).
 with recursive below (run_id) as (
   select r.run_id from pgflow.runs r
   where r.parent_run_id = $1 and ($2::text is null or r.parent_step_slug = $2) and r.status = 'started'
@@ -33,10 +33,6 @@ with recursive below (run_id) as (
   where ss.run_id = any (array(select run_id from run)) and ss.status in ('created', 'started')
   returning ss.run_id, ss.flow_slug, ss.step_slug
 )
-select r.run_id,
-       pg_notify('pgflow', json_build_object('run_id', r.run_id, 'flow_slug', r.flow_slug, 'step_slug', null,
-                                             'status', 'cancelled')::text) as notified,
-       (select count(pg_notify('pgflow', json_build_object('run_id', s.run_id, 'flow_slug', s.flow_slug,
-                                                           'step_slug', s.step_slug, 'status', 'cancelled')::text))
-          from step s where s.run_id = r.run_id) as steps_notified
+select r.run_id, r.flow_slug,
+       array(select s.step_slug from step s where s.run_id = r.run_id order by s.step_slug) as step_slugs
 from run r

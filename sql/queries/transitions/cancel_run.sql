@@ -1,7 +1,7 @@
 -- args: run_id uuid, now timestamp with time zone
 -- returns: run_id uuid, parent_run_id uuid null, parent_step_slug text null,
---   parent_task_index integer null, pg_notify void null
--- $1 run_id, $2 the clock. Marks a started run cancelled and notifies listeners; returns nothing when it is not
+--   parent_task_index integer null, flow_slug text
+-- $1 run_id, $2 the clock. Marks a started run cancelled; returns nothing when it is not
 -- started any more, and for a child run the task it works for.
 with cancelled as (
   update pgflow.runs
@@ -9,4 +9,4 @@ with cancelled as (
   where run_id = $1 and status = 'started'
   returning run_id, flow_slug, parent_run_id, parent_step_slug, parent_task_index
 )
-select c.run_id, c.parent_run_id, c.parent_step_slug, c.parent_task_index, pg_notify('pgflow', json_build_object('run_id', c.run_id, 'flow_slug', c.flow_slug, 'step_slug', null, 'status', 'cancelled')::text) from cancelled c
+select c.run_id, c.parent_run_id, c.parent_step_slug, c.parent_task_index, c.flow_slug from cancelled c

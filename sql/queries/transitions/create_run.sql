@@ -1,18 +1,17 @@
 -- args: flow_slug text, input jsonb, run_id uuid, run_key text, priority integer
 -- returns: run_id uuid, remaining_steps integer
--- $1 flow_slug, $2 input, $3 run_id (NULL: generate one), $4 run_key (may be NULL), $5 priority. Creates the
--- run and one state per step. Returns nothing when a run with the same key exists: a concurrent
--- start with that key waits here until the other commits, then finds its run. Returns the run's
--- id and its number of steps.
-with id as (
-  select coalesce($3, gen_random_uuid()) as run_id
-), run as (
+-- $1 flow_slug, $2 input, $3 run_id (made by the caller: a keyed run's derives from its key, see
+-- runs::run_id_of_key), $4 run_key (may be NULL), $5 priority. Creates the run and one state per
+-- step. Returns nothing when the run exists, or a run with the same key (started before 0.11.0,
+-- under another id): a concurrent start of the same run waits here until the other commits, then
+-- finds its run. Returns the run's id and its number of steps.
+with run as (
   -- A top-level run is the root of its own tree.
   insert into pgflow.runs (run_id, flow_slug, input, remaining_steps, run_key, priority, root_run_id)
-  select id.run_id, $1, $2,
-         (select count(*) from pgflow.steps where flow_slug = $1), $4, $5, id.run_id
-  from id
-  on conflict (flow_slug, run_key) where run_key is not null do nothing
+  select $3, $1, $2, (select count(*) from pgflow.steps where flow_slug = $1), $4, $5, $3
+  -- No arbiter named: the run's id (on Citus, the only one: its unique key on (flow_slug, run_key)
+  -- is dropped), or on one node that key, for a keyed run started before 0.11.0.
+  on conflict do nothing
   returning run_id, remaining_steps
 ), states as (
   insert into pgflow.step_states (run_id, flow_slug, step_slug, remaining_deps, initial_tasks)

@@ -1,6 +1,6 @@
 -- args: run_id uuid, step_slug text, status text, why text, skip_reason text,
 --   now timestamp with time zone
--- returns: remaining_steps integer, released_steps integer, notified bigint
+-- returns: remaining_steps integer, released_steps integer, flow_slug text
 -- $1 run_id, $2 step_slug, $3 'completed' or 'skipped', $4 why it was skipped and $5 pgflow's
 -- skip_reason ('condition_unmet' or 'handler_failed'), both NULL when completed; $6 the clock.
 -- Ends a started step, releases its dependents (a skipped dependency counts as done: dependents
@@ -11,8 +11,8 @@
 -- aggregate false, {"total": N, "completed": c, "failed": f} (its items stay in its tasks, for
 -- read_results). A batched fan-out's outputs are its items' (one task's array spread in place), and
 -- its envelopes one per item. A skipped step's output is NULL.
--- Returns the run's remaining steps and how many steps this released (now ready to start), and
--- notifies listeners of the step's end.
+-- Returns the run's remaining steps, how many steps this released (now ready to start), and the
+-- run's flow.
 with ending as materialized (
   -- The step's row, locked, and its output, computed here rather than in the UPDATE: Citus
   -- refuses a function that is not immutable (jsonb_build_object) inside a CASE of an UPDATE.
@@ -95,5 +95,5 @@ with ending as materialized (
 select run.remaining_steps,
        (select count(*)::int from released where released.remaining_deps = 0 and released.status = 'created')
          as released_steps,
-       (select count(pg_notify('pgflow', json_build_object('run_id', $1, 'flow_slug', done.flow_slug, 'step_slug', $2, 'status', done.status)::text)) from done) as notified
+       (select done.flow_slug from done) as flow_slug
 from run

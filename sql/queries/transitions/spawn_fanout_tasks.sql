@@ -1,8 +1,9 @@
--- args: run_id uuid, step_slug text
+-- args: run_id uuid, step_slug text, flow_slug text, priority integer
 -- returns: arr_type text null, dep_slug text null, fanout_path text null, tasks integer null,
 --   subflow boolean
--- $1 run_id, $2 step_slug (a started fan-out step without tasks yet). Tasks are queued at the
--- transaction's time, now(), as in start_ready_steps.sql.
+-- $1 run_id, $2 step_slug (a started fan-out step without tasks yet), $3 the run's flow and $4
+-- its priority (the lane its tasks join). Tasks are queued at the transaction's time, now(), as in
+-- start_ready_steps.sql.
 -- Creates one task per element of the array the step fans out over (its dependency's output, the
 -- run input for a root fan-out, or the field of either at the step's fanout_path; an empty array
 -- when its dependency was skipped), all in this one statement, each task holding its own element
@@ -21,7 +22,20 @@
 -- Returns the array's JSON type (NULL: nothing at the path), the dependency slug (NULL for a root
 -- fan-out), the path, the number of items, and whether the step is a sub-flow fan-out (whose
 -- tasks the caller hands to child runs: start_child_runs.sql).
-with source as materialized (
+with lane_head as (
+  -- The oldest queued task of the lane (step and priority), over the queue's 16 shards: one
+  -- probe each, in branches that name the lane by the arguments, not by the rows below, so that
+  -- Citus can run them apart (each a read of every shard) before the rest, on the run's shard.
+  select min(h.visible_at) as visible_at
+  from (pgflow_lane_shard_head($3, $2, $4, 0) union all pgflow_lane_shard_head($3, $2, $4, 1)
+        union all pgflow_lane_shard_head($3, $2, $4, 2) union all pgflow_lane_shard_head($3, $2, $4, 3)
+        union all pgflow_lane_shard_head($3, $2, $4, 4) union all pgflow_lane_shard_head($3, $2, $4, 5)
+        union all pgflow_lane_shard_head($3, $2, $4, 6) union all pgflow_lane_shard_head($3, $2, $4, 7)
+        union all pgflow_lane_shard_head($3, $2, $4, 8) union all pgflow_lane_shard_head($3, $2, $4, 9)
+        union all pgflow_lane_shard_head($3, $2, $4, 10) union all pgflow_lane_shard_head($3, $2, $4, 11)
+        union all pgflow_lane_shard_head($3, $2, $4, 12) union all pgflow_lane_shard_head($3, $2, $4, 13)
+        union all pgflow_lane_shard_head($3, $2, $4, 14) union all pgflow_lane_shard_head($3, $2, $4, 15)) h
+), source as materialized (
   select ss.flow_slug,
          coalesce(s.opt_start_delay, 0) as start_delay,
          s.max_concurrency,
@@ -36,9 +50,9 @@ with source as materialized (
                    #> string_to_array(s.fanout_path, '.') end as arr
   from pgflow.step_states ss
   join pgflow.steps s on s.flow_slug = ss.flow_slug and s.step_slug = ss.step_slug
-  join pgflow.runs r on r.run_id = ss.run_id
+  join pgflow.runs r on r.run_id = $1
   left join pgflow.deps d on d.flow_slug = ss.flow_slug and d.step_slug = ss.step_slug
-  left join pgflow.step_states dep on dep.run_id = ss.run_id and dep.step_slug = d.dep_slug
+  left join pgflow.step_states dep on dep.run_id = $1 and dep.step_slug = d.dep_slug
   where ss.run_id = $1 and ss.step_slug = $2
 ), checked as materialized (
   select src.flow_slug, src.start_delay, src.max_concurrency, src.batch_size, src.subflow, src.priority, src.dep_slug,
@@ -47,14 +61,7 @@ with source as materialized (
          -- Tasks per shard (step_tasks.shard): the m tasks in up to 16 ranges, at least 64 each.
          greatest(64, (k.m + 15) / 16) as shard_size,
          case when src.start_delay > 0 then now() + make_interval(secs => src.start_delay)
-              else least(now(), (select min(h.visible_at) from generate_series(0, 15) as sh (shard)
-                                  cross join lateral (
-                                    select q.visible_at from pgflow.step_tasks q
-                                    where pgflow_lane_key(q.flow_slug, q.step_slug)
-                                            = pgflow_lane_key(src.flow_slug, $2)
-                                      and q.flow_slug = src.flow_slug and q.step_slug = $2 and q.status = 'queued'
-                                      and q.priority = src.priority and q.shard = sh.shard
-                                    order by q.visible_at limit 1) h)) end as visible_at
+              else least(now(), (select h.visible_at from lane_head h)) end as visible_at
   from source src
   -- n items (NULL: not an array) in m tasks of bs items each (the last may hold fewer).
   cross join lateral (select case when jsonb_typeof(src.arr) = 'array' then jsonb_array_length(src.arr) end as n,

@@ -1,0 +1,56 @@
+\echo Use "ALTER EXTENSION pgflow UPDATE TO '0.11.0'" to load this file. \quit
+-- pgflow 0.10.0 -> 0.11.0: the Citus mode's second step (docs/citus.md). In the schema, one
+-- trigger function (the last point below); the rest is in the library, the statements it runs
+-- (CHANGELOG.md):
+-- - no volatile function inside an UPDATE or DELETE of a run table (Citus refuses them): the
+--   clock is read by the engine and passed in, result numbers are taken in the SELECT that locks
+--   the tasks, and the results' horizon reads the sequence through a function;
+-- - a keyed start's run id derives from its flow and key (a name-based UUID), so that the run's
+--   primary key keeps one run per key on every node. A keyed run started under 0.10.0 has a random
+--   id and is still found by its key (runs_flow_slug_run_key_key, which stays on one node);
+-- - run-scoped statements name the run for every table they read, so that Citus routes them to
+--   the run's shard.
+-- - the deferred check of step_states (initial_tasks_known_when_started) reads the table it fires
+--   on by its name: in the Citus mode, the row's shard (a query of step_states from a shard failed).
+-- Runs in flight carry on: every row keeps its meaning.
+
+create or replace function pgflow._initial_tasks_known_when_started() returns trigger
+language plpgsql
+set search_path = pg_catalog, pgflow, pg_temp
+as $$
+declare
+  unknown boolean;
+begin
+  -- The table the trigger fires on, by name: step_states, or in the Citus mode the shard of it
+  -- the row is in (a query of step_states there would go through Citus, from inside a shard).
+  execute format('select exists (select from %I.%I ss where ss.run_id = $1 and ss.step_slug = $2'
+                 ' and ss.status = ''started'' and ss.initial_tasks is null)', tg_table_schema, tg_table_name)
+    into unknown using new.run_id, new.step_slug;
+  if unknown then
+    raise exception 'step ''%'' of run % is started without initial_tasks', new.step_slug, new.run_id
+      using errcode = 'check_violation', constraint = 'initial_tasks_known_when_started',
+            table = 'step_states', schema = 'pgflow';
+  end if;
+  return null;
+end
+$$;
+
+-- Privileges and planner settings of the new functions, as finalize.sql gives them.
+revoke all on all functions in schema pgflow from public;
+grant execute on all functions in schema pgflow to pgflow_admin;
+do $$
+declare
+  f regprocedure;
+begin
+  for f in select p.oid::regprocedure from pg_catalog.pg_proc p where p.pronamespace = 'pgflow'::regnamespace loop
+    execute format('alter function %s reset plan_cache_mode', f);
+    execute format('alter function %s reset enable_seqscan', f);
+    execute format('alter function %s reset enable_bitmapscan', f);
+    execute format('alter function %s reset jit', f);
+    execute format('alter function %s set plan_cache_mode = force_generic_plan', f);
+    execute format('alter function %s set enable_seqscan = off', f);
+    execute format('alter function %s set enable_bitmapscan = off', f);
+    execute format('alter function %s set jit = off', f);
+  end loop;
+end
+$$;
