@@ -54,6 +54,8 @@ pub enum PgflowError {
         task_index: i32,
     },
     RunAlreadyExists(String),
+    /// What this mode of pgflow does not do yet (the Citus mode: docs/citus.md).
+    NotSupported(String),
     /// A fan-out's source (a dependency's output, or the run input when `dep_slug` is None; the
     /// field of it at `path` when the step has a fanout_path) is not a JSON array.
     NotAnArray {
@@ -92,6 +94,7 @@ impl PgflowError {
             DefinedDifferently { .. } => PgSqlErrorCode::ERRCODE_DUPLICATE_OBJECT,
             WrongState(_) => PgSqlErrorCode::ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE,
             InUse(_) => PgSqlErrorCode::ERRCODE_DEPENDENT_OBJECTS_STILL_EXIST,
+            NotSupported(_) => PgSqlErrorCode::ERRCODE_FEATURE_NOT_SUPPORTED,
             Internal(_) => PgSqlErrorCode::ERRCODE_INTERNAL_ERROR,
         }
     }
@@ -106,7 +109,12 @@ impl PgflowError {
             InvalidOption { subject, option, value, minimum } => {
                 format!("{subject}: {option} must be at least {minimum}, got {value}")
             }
-            NullElement(message) | InvalidArgument(message) | WrongState(message) | InUse(message) | Internal(message) => {
+            NullElement(message)
+            | InvalidArgument(message)
+            | WrongState(message)
+            | InUse(message)
+            | NotSupported(message)
+            | Internal(message) => {
                 message.clone()
             }
             UnknownFlow(flow) => format!("flow '{flow}' does not exist"),

@@ -225,6 +225,18 @@ pub fn cancel_run(client: &mut SpiClient<'_>, run_id: Uuid) -> Result<bool> {
 /// `tasks cancelled` of a sub-flow fan-out: the child runs working for the run's tasks (of one
 /// step, or all) are cancelled, and everything below them. The caller holds the tree's lock.
 fn cancel_children(client: &mut SpiClient<'_>, run_id: Uuid, step_slug: Option<&str>) -> Result<()> {
+    if citus::distributed(client)? {
+        // The Citus mode runs no sub-flow yet (docs/citus.md): a run without a sub-flow step has
+        // no child to look for, and the look (a walk over every shard) is refused there.
+        let has_children =
+            plans::row(client, &plans::RUN_HAS_SUBFLOWS, &[run_id.into()])?.is_some_and(|run| run.subflows);
+        if !has_children {
+            return Ok(());
+        }
+        return Err(PgflowError::NotSupported(format!(
+            "run {run_id} has sub-flow steps, which the Citus mode does not run yet (docs/citus.md)"
+        )));
+    }
     let args = [run_id.into(), optional(step_slug, TEXTOID)];
     for cancelled in plans::rows(client, &plans::CANCEL_DESCENDANT_RUNS, &args)? {
         pgrx::check_for_interrupts!();

@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# Runs on a coordinator and two workers: list -> work (a fan-out of five) -> total, started on the
+# coordinator, claimed and answered by pollers connected to the workers, each of which claims the
+# tasks of the shards its node holds. Every run completes with its items' outputs in order, each
+# task claimed once; both nodes claim; progress and read_results read a run from any node. A keyed
+# start from both workers at once makes one run; a run cancelled from a worker ends cancelled.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+. tests/citus/common/cluster.sh
+fresh_citus_database pgflow_runs
+q "select pgflow.distribute()" >/dev/null
+q "select pgflow.create_flow('cf');
+   select pgflow.add_step('cf', 'list');
+   select pgflow.add_step('cf', 'work', array['list'], step_type => 'fanout');
+   select pgflow.add_step('cf', 'total', array['work'])" >/dev/null
+
+runs=8
+for i in $(seq "$runs"); do q "select run_id from pgflow.start_flow('cf', '{\"n\": $i}')" >/dev/null; done
+[ "$(q "select count(*) from pgflow.runs")" = "$runs" ] || fail "the coordinator did not start $runs runs"
+nodes=$(for id in $(q "select run_id from pgflow.runs"); do
+  q "select n.nodeport from pg_dist_placement p join pg_dist_node n on n.groupid = p.groupid
+      where p.shardid = get_shard_id_for_distribution_column('pgflow.runs', '$id'::uuid)"
+done | sort -u | wc -l)
+[ "$nodes" = 2 ] || fail "the runs are not on both workers"
+echo "ok - $runs runs started on the coordinator, their rows on both workers"
+
+# One round: each worker's poller claims up to 4 tasks of its node's shards and answers them in the
+# same statement (list: five items; work: its item doubled; total: what its payload holds).
+answer="select count(*) from pgflow.poll_for_tasks('cf', 30, 4, 0) t
+        cross join lateral (
+          select count(*) from pgflow.complete_task(t.run_id, t.step_slug, t.task_index,
+            case t.step_slug when 'list' then '[1, 2, 3, 4, 5]'::jsonb
+                             when 'work' then to_jsonb((t.input ->> 'item')::int * 2)
+                             else t.input -> 'work' end)) c"
+declare -A claimed=([worker1]=0 [worker2]=0)
+for round in $(seq 60); do
+  for node in worker1 worker2; do
+    claimed[$node]=$((claimed[$node] + $(q_on $node "$answer")))
+  done
+  [ "$(q "select count(*) from pgflow.runs where status <> 'completed'")" = 0 ] && break
+done
+[ "$(q "select count(*) from pgflow.runs where status = 'completed'")" = "$runs" ] ||
+  fail "not every run completed: $(q "select string_agg(status, ' ') from pgflow.runs")"
+echo "ok - every run completed (claims: ${claimed[worker1]} on worker1, ${claimed[worker2]} on worker2)"
+[ "${claimed[worker1]}" -gt 0 ] && [ "${claimed[worker2]}" -gt 0 ] || fail "a worker node claimed nothing"
+[ $((claimed[worker1] + claimed[worker2])) = $((runs * 7)) ] ||
+  fail "$((claimed[worker1] + claimed[worker2])) claims for $((runs * 7)) tasks: a task was claimed twice, or never"
+[ "$(q "select count(*) from pgflow.step_tasks where attempts_count <> 1")" = 0 ] || fail "a task was attempted twice"
+echo "ok - both nodes claimed, each task once"
+[ "$(q "select count(*) from pgflow.runs where output = '{\"total\": [2, 4, 6, 8, 10]}'")" = "$runs" ] ||
+  fail "outputs: $(q "select string_agg(output::text, ' ') from pgflow.runs")"
+echo "ok - each run's output holds its items' outputs in order"
+
+run=$(q "select run_id from pgflow.runs limit 1")
+for node in coordinator worker1 worker2; do
+  if [ "$node" = coordinator ]; then on=q; else on="q_on $node"; fi
+  [ "$($on "select string_agg(step_slug || ':' || status || ':' || completed, ' ' order by step_slug) from pgflow.progress('$run')")" = \
+    "list:completed:1 total:completed:1 work:completed:5" ] || fail "progress on $node"
+  [ "$($on "select string_agg(output::text, ',' order by task_index) from pgflow.read_results('$run', 'work')")" = "2,4,6,8,10" ] ||
+    fail "read_results on $node"
+done
+echo "ok - progress and read_results read a run from every node"
+
+# A keyed start from both workers at once: one run, the same id for both.
+(q_on worker1 "select run_id from pgflow.start_flow('cf', '{}', run_key => 'order-1')" >"$DB.key1") &
+(q_on worker2 "select run_id from pgflow.start_flow('cf', '{}', run_key => 'order-1')" >"$DB.key2") &
+wait
+[ "$(cat "$DB.key1")" = "$(cat "$DB.key2")" ] || fail "two starts of one key got $(cat "$DB.key1") and $(cat "$DB.key2")"
+rm -f "$DB.key1" "$DB.key2"
+[ "$(q "select count(*) from pgflow.runs where run_key = 'order-1'")" = 1 ] || fail "a key made two runs"
+echo "ok - a keyed start from two nodes at once makes one run"
+
+cancelled=$(q "select run_id from pgflow.start_flow('cf', '{}')")
+[ "$(q_on worker2 "select status from pgflow.cancel_run('$cancelled')")" = cancelled ] || fail "cancel_run on worker2"
+[ "$(q "select string_agg(distinct status, ' ') from pgflow.step_tasks where run_id = '$cancelled'")" = cancelled ] ||
+  fail "the cancelled run's tasks are not cancelled"
+[ "$(q_on worker1 "select count(*) from pgflow.poll_for_tasks('cf', 30, 10, 0) where run_id = '$cancelled'")" = 0 ] ||
+  fail "a cancelled run's task was claimed"
+echo "ok - a run cancelled from a worker ends cancelled with its tasks, and nothing of it is claimed"
