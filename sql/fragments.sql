@@ -77,3 +77,8 @@ pgflow_colocated_shard(table_name, range_start) = (select pg_catalog.shard_name(
    from pg_catalog.pg_dist_shard c where c.logicalrelid = {1}::regclass and c.shardminvalue = {2})
 pgflow_reference_copy(table_name) = (select pg_catalog.shard_name({1}::regclass, c.shardid)
    from pg_catalog.pg_dist_shard c where c.logicalrelid = {1}::regclass)
+
+-- A batch statement's table pinned to the one run of its answers ({2}: the Citus mode passes it,
+-- grouping a batch by run, so that Citus routes the statement to that run's shard; NULL on one
+-- node, where it filters nothing).
+pgflow_in_run(run_id, one_run) = ({2}::uuid is null or {1} = {2}::uuid)

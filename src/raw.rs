@@ -134,3 +134,56 @@ pub fn one_jsonb_array(value: RawJsonb) -> RawJsonbArray {
     };
     RawJsonbArray(pg_sys::Datum::from(array))
 }
+
+/// The elements of an array datum of `element` type, in order (NULLs as NULL datums), allocated in
+/// the call's memory context.
+pub fn array_elements(array: pg_sys::Datum, element: pg_sys::Oid) -> Vec<(pg_sys::Datum, bool)> {
+    // SAFETY: `array` is an array datum of the call whose elements are of type `element`;
+    // detoasting and deconstruct_array allocate in the call's memory context.
+    unsafe {
+        let pointer = pg_sys::pg_detoast_datum(array.cast_mut_ptr()) as *mut pg_sys::ArrayType;
+        let (mut length, mut by_value, mut align) = (0i16, false, 0 as std::ffi::c_char);
+        pg_sys::get_typlenbyvalalign(element, &mut length, &mut by_value, &mut align);
+        let mut elements: *mut pg_sys::Datum = std::ptr::null_mut();
+        let mut nulls: *mut bool = std::ptr::null_mut();
+        let mut count = 0;
+        pg_sys::deconstruct_array(
+            pointer,
+            element,
+            length.into(),
+            by_value,
+            align,
+            &mut elements,
+            &mut nulls,
+            &mut count,
+        );
+        (0..count as usize).map(|i| (*elements.add(i), *nulls.add(i))).collect()
+    }
+}
+
+/// A one-dimensional array datum of `element` type holding `elements` (as `array_elements` gives
+/// them), built in the call's memory context.
+pub fn array_of(elements: &[(pg_sys::Datum, bool)], element: pg_sys::Oid) -> pg_sys::Datum {
+    // SAFETY: the datums are of type `element`, valid for the call; construct_md_array copies them
+    // into a new array in the current memory context.
+    unsafe {
+        let (mut length, mut by_value, mut align) = (0i16, false, 0 as std::ffi::c_char);
+        pg_sys::get_typlenbyvalalign(element, &mut length, &mut by_value, &mut align);
+        let mut datums: Vec<pg_sys::Datum> = elements.iter().map(|(datum, _)| *datum).collect();
+        let mut nulls: Vec<bool> = elements.iter().map(|(_, null)| *null).collect();
+        let mut dims = [elements.len() as i32];
+        let mut lbs = [1i32];
+        let array = pg_sys::construct_md_array(
+            datums.as_mut_ptr(),
+            nulls.as_mut_ptr(),
+            1,
+            dims.as_mut_ptr(),
+            lbs.as_mut_ptr(),
+            element,
+            length.into(),
+            by_value,
+            align,
+        );
+        pg_sys::Datum::from(array)
+    }
+}

@@ -196,5 +196,6 @@ fn task_refs(
         step_slugs: required(step_slugs, function, "step_slugs")?.into(),
         task_indexes: required(task_indexes, function, "task_indexes")?.into(),
         worker_id: tasks::worker_arg(worker_id),
+        one_run: None,
     })
 }

@@ -130,7 +130,7 @@ fn complete_run(client: &mut SpiClient<'_>, run_id: Uuid) -> Result<RunState> {
             completed.output.into(),
             run_id.into(),
         ];
-        complete_tasks(client, false, &args, false)?;
+        complete_tasks(client, false, &args, Some(task.run_id), false)?;
     }
     Ok(RunState::Ended)
 }
@@ -156,13 +156,14 @@ impl ParentTask {
     /// failure would; with attempts left a new child run takes the task at once (the child's own
     /// steps have retried with backoff already). The caller holds the tree's lock.
     fn attempt_failed(self, client: &mut SpiClient<'_>, child: Uuid, message: &str) -> Result<()> {
-        let args: [DatumWithOid; 6] = [
+        let args: [DatumWithOid; 7] = [
             vec![self.run_id].into(),
             vec![self.step_slug.clone()].into(),
             vec![self.task_index].into(),
             vec![message.to_string()].into(),
             child.into(),
             false.into(),
+            self.run_id.into(),
         ];
         fail_tasks(client, Some(vec![self.run_id]), &args)?;
         start_children(client, self.run_id, &self.step_slug, Some(vec![self.task_index]))?;
@@ -225,17 +226,8 @@ pub fn cancel_run(client: &mut SpiClient<'_>, run_id: Uuid) -> Result<bool> {
 /// `tasks cancelled` of a sub-flow fan-out: the child runs working for the run's tasks (of one
 /// step, or all) are cancelled, and everything below them. The caller holds the tree's lock.
 fn cancel_children(client: &mut SpiClient<'_>, run_id: Uuid, step_slug: Option<&str>) -> Result<()> {
-    if citus::distributed(client)? {
-        // The Citus mode runs no sub-flow yet (docs/citus.md): a run without a sub-flow step has
-        // no child to look for, and the look (a walk over every shard) is refused there.
-        let has_children =
-            plans::row(client, &plans::RUN_HAS_SUBFLOWS, &[run_id.into()])?.is_some_and(|run| run.subflows);
-        if !has_children {
-            return Ok(());
-        }
-        return Err(PgflowError::NotSupported(format!(
-            "run {run_id} has sub-flow steps, which the Citus mode does not run yet (docs/citus.md)"
-        )));
+    if !may_have_children(client, run_id)? {
+        return Ok(());
     }
     let args = [run_id.into(), optional(step_slug, TEXTOID)];
     for cancelled in plans::rows(client, &plans::CANCEL_DESCENDANT_RUNS, &args)? {
@@ -247,6 +239,21 @@ fn cancel_children(client: &mut SpiClient<'_>, run_id: Uuid, step_slug: Option<&
         }
     }
     Ok(())
+}
+
+/// Whether the run may have child runs to look for. The Citus mode runs no sub-flow yet
+/// (docs/citus.md): there a run without a sub-flow step has none, and the look (a walk over every
+/// shard) is refused, and a run with one is refused (0A000).
+fn may_have_children(client: &mut SpiClient<'_>, run_id: Uuid) -> Result<bool> {
+    if !citus::distributed(client)? {
+        return Ok(true);
+    }
+    if !plans::row(client, &plans::RUN_HAS_SUBFLOWS, &[run_id.into()])?.is_some_and(|run| run.subflows) {
+        return Ok(false);
+    }
+    Err(PgflowError::NotSupported(format!(
+        "run {run_id} has sub-flow steps, which the Citus mode does not run yet (docs/citus.md)"
+    )))
 }
 
 /// The unfinished steps of a run that ended are cancelled, each announced.
@@ -298,14 +305,16 @@ pub fn redrive_run(client: &mut SpiClient<'_>, run_id: Uuid) -> Result<()> {
         .ok_or_else(|| PgflowError::Internal(format!("run {run_id} was not redriven")))?;
     // Sub-flow tasks: a failed or cancelled child carries on where it stopped (redriven, its
     // finished items kept); a task without one gets a new child.
-    for child in plans::rows(client, &plans::RESUME_CHILD_RUNS, &[run_id.into()])? {
-        pgrx::check_for_interrupts!();
-        redrive_run(client, child.run_id)?;
-    }
-    for started in plans::rows(client, &plans::STARTED_STEPS, &[run_id.into()])? {
-        let step_slug = started.step_slug;
-        if start_children(client, run_id, &step_slug, None)? == RunState::Ended {
-            return Ok(());
+    if may_have_children(client, run_id)? {
+        for child in plans::rows(client, &plans::RESUME_CHILD_RUNS, &[run_id.into()])? {
+            pgrx::check_for_interrupts!();
+            redrive_run(client, child.run_id)?;
+        }
+        for started in plans::rows(client, &plans::STARTED_STEPS, &[run_id.into()])? {
+            let step_slug = started.step_slug;
+            if start_children(client, run_id, &step_slug, None)? == RunState::Ended {
+                return Ok(());
+            }
         }
     }
     for step_slug in redriven.finished_steps {
@@ -754,16 +763,30 @@ pub fn fail_expired_last_attempts(client: &mut SpiClient<'_>, flow_slug: &str) -
     expired.sort_by(|a, b| {
         (a.run_id.as_bytes(), &a.step_slug, a.task_index).cmp(&(b.run_id.as_bytes(), &b.step_slug, b.task_index))
     });
-    let (mut run_ids, mut step_slugs, mut indexes, mut messages) = (vec![], vec![], vec![], vec![]);
-    for task in expired {
-        run_ids.push(task.run_id);
-        step_slugs.push(task.step_slug);
-        indexes.push(task.task_index);
-        messages.push(reason::lease_expired(task.attempts_count));
+    // In the Citus mode run by run, each on its run's shard (expired is in run order).
+    let by_run = citus::distributed(client)?;
+    let mut expired = expired.into_iter().peekable();
+    while expired.peek().is_some() {
+        let (mut run_ids, mut step_slugs, mut indexes, mut messages) = (vec![], vec![], vec![], vec![]);
+        let first = expired.peek().map(|task| task.run_id);
+        while let Some(task) = expired.next_if(|task| !by_run || Some(task.run_id) == first) {
+            run_ids.push(task.run_id);
+            step_slugs.push(task.step_slug);
+            indexes.push(task.task_index);
+            messages.push(reason::lease_expired(task.attempts_count));
+        }
+        let one_run = if by_run { first } else { None };
+        let args: [DatumWithOid; 7] = [
+            run_ids.clone().into(),
+            step_slugs.into(),
+            indexes.into(),
+            messages.into(),
+            plans::null(UUIDOID),
+            true.into(),
+            optional(one_run, UUIDOID),
+        ];
+        fail_tasks(client, Some(run_ids), &args)?;
     }
-    let args: [DatumWithOid; 6] =
-        [run_ids.clone().into(), step_slugs.into(), indexes.into(), messages.into(), plans::null(UUIDOID), true.into()];
-    fail_tasks(client, Some(run_ids), &args)?;
     Ok(())
 }
 
@@ -789,6 +812,16 @@ pub fn answer_and_claim(
 ) -> Result<Vec<RawTaskRecord>> {
     // Before the answers lock any task, as in poll_for_tasks.
     tasks::check_due_work(client, flow_slug)?;
+    if citus::distributed(client)? {
+        // The Citus mode: the answers run by run, each group on its run's node, then the claim on
+        // this node's shards (the answers' rows are held through it).
+        for (group, outputs) in tasks.by_run(client, &outputs, pgrx::pg_sys::BuiltinOid::JSONBOID.value())? {
+            let answers = group.len() as i64;
+            tasks::write_answers(client, &group, outputs, answers, false)?;
+        }
+        tasks::requeue_on_turn(client, flow_slug)?;
+        return tasks::claim_without_waiting(client, flow_slug, poll, poll.qty);
+    }
     if answers == 1 {
         // One answer locks one task and one part of its step (see step_parts in schema.sql; a
         // step of fewer than 64 tasks, its row): held through the claim, that keeps almost no one
@@ -799,7 +832,8 @@ pub fn answer_and_claim(
     }
     if answers > 0 {
         let [run_ids, step_slugs, task_indexes] = tasks.keys();
-        lock_answered_tasks(client, &[run_ids, step_slugs, task_indexes, plans::copy(&tasks.worker_id)])?;
+        let args = [run_ids, step_slugs, task_indexes, plans::copy(&tasks.worker_id), tasks.one_run_arg()];
+        lock_answered_tasks(client, &args)?;
     }
     // Plain: a task this look locks without claiming it stays locked only until the caller's
     // commit, which follows at once (there is no sleep to outlast). Such a task is another
@@ -825,7 +859,7 @@ pub fn extend_lease(client: &mut SpiClient<'_>, args: &[DatumWithOid<'_>; 5]) ->
 /// the tasks, writing nothing. `complete_tasks` then takes the steps' rows and writes; between the
 /// two the caller may claim (complete_tasks_and_poll), so that a step's row, which every answer of
 /// the step locks, is held from the last statement to the commit rather than through the claim.
-pub fn lock_answered_tasks(client: &mut SpiClient<'_>, args: &[DatumWithOid<'_>; 4]) -> Result<()> {
+pub fn lock_answered_tasks(client: &mut SpiClient<'_>, args: &[DatumWithOid<'_>; 5]) -> Result<()> {
     plans::run(client, &plans::LOCK_ANSWERED_TASKS, args)?;
     Ok(())
 }
@@ -838,10 +872,24 @@ pub fn complete_tasks(
     client: &mut SpiClient<'_>,
     batch: bool,
     args: &[DatumWithOid<'_>; 5],
+    one_run: Option<Uuid>,
     keep_rows: bool,
 ) -> Result<(usize, Vec<RawStepTask>)> {
     let statement: &plans::StatementInfo = if batch { &plans::COMPLETE_TASKS } else { &plans::COMPLETE_TASK };
-    let table = plans::run(client, statement, args)?;
+    let table = if batch {
+        let [run_ids, step_slugs, indexes, outputs, worker_id] = args;
+        let with_run = [
+            plans::copy(run_ids),
+            plans::copy(step_slugs),
+            plans::copy(indexes),
+            plans::copy(outputs),
+            plans::copy(worker_id),
+            optional(one_run, UUIDOID),
+        ];
+        plans::run(client, statement, &with_run)?
+    } else {
+        plans::run(client, statement, args)?
+    };
     let mut count = 0;
     let mut completed = Vec::with_capacity(if keep_rows { table.len() } else { 0 });
     let mut finished_steps = Vec::new();
@@ -873,8 +921,21 @@ pub fn complete_tasks(
 /// `wrong answer`: a batched fan-out's task answered with something other than one output per
 /// item (complete_tasks left it started) fails that attempt, saying what it got, as a worker's
 /// failure would. `args` are complete_tasks'. Returns how many answers were such.
-pub fn fail_wrong_batch_answers(client: &mut SpiClient<'_>, args: &[DatumWithOid<'_>; 5]) -> Result<usize> {
-    let wrong_answers = plans::rows(client, &plans::WRONG_BATCH_ANSWERS, args)?;
+pub fn fail_wrong_batch_answers(
+    client: &mut SpiClient<'_>,
+    args: &[DatumWithOid<'_>; 5],
+    one_run: Option<Uuid>,
+) -> Result<usize> {
+    let [run_ids, step_slugs, indexes, outputs, worker_id] = args;
+    let with_run = [
+        plans::copy(run_ids),
+        plans::copy(step_slugs),
+        plans::copy(indexes),
+        plans::copy(outputs),
+        plans::copy(worker_id),
+        optional(one_run, UUIDOID),
+    ];
+    let wrong_answers = plans::rows(client, &plans::WRONG_BATCH_ANSWERS, &with_run)?;
     if wrong_answers.is_empty() {
         return Ok(0);
     }
@@ -886,8 +947,15 @@ pub fn fail_wrong_batch_answers(client: &mut SpiClient<'_>, args: &[DatumWithOid
         messages.push(answer.message);
     }
     let wrong = run_ids.len();
-    let args: [DatumWithOid; 6] =
-        [run_ids.into(), step_slugs.into(), indexes.into(), messages.into(), plans::copy(&args[4]), false.into()];
+    let args: [DatumWithOid; 7] = [
+        run_ids.into(),
+        step_slugs.into(),
+        indexes.into(),
+        messages.into(),
+        plans::copy(&args[4]),
+        false.into(),
+        optional(one_run, UUIDOID),
+    ];
     fail_tasks(client, None, &args)?;
     Ok(wrong)
 }
@@ -900,14 +968,19 @@ pub fn fail_wrong_batch_answers(client: &mut SpiClient<'_>, args: &[DatumWithOid
 pub fn fail_tasks(
     client: &mut SpiClient<'_>,
     exhausting: Option<Vec<Uuid>>,
-    args: &[DatumWithOid<'_>; 6],
+    args: &[DatumWithOid<'_>; 7],
 ) -> Result<Vec<RawStepTask>> {
     let locked = match exhausting {
         Some(run_ids) => run_ids,
         None => {
-            let [run_ids, step_slugs, task_indexes, _, worker_id, _] = args;
-            let keys =
-                [plans::copy(run_ids), plans::copy(step_slugs), plans::copy(task_indexes), plans::copy(worker_id)];
+            let [run_ids, step_slugs, task_indexes, _, worker_id, _, one_run] = args;
+            let keys = [
+                plans::copy(run_ids),
+                plans::copy(step_slugs),
+                plans::copy(task_indexes),
+                plans::copy(worker_id),
+                plans::copy(one_run),
+            ];
             plans::row(client, &plans::EXHAUSTING_RUNS, &keys)?.map(|found| found.run_ids).unwrap_or_default()
         }
     };
@@ -958,7 +1031,7 @@ pub fn fail_tasks(
             step_slugs.push(step_slug);
             indexes.push(task_index);
         }
-        let args: [DatumWithOid; 3] = [run_ids.into(), step_slugs.into(), indexes.into()];
+        let args: [DatumWithOid; 4] = [run_ids.into(), step_slugs.into(), indexes.into(), plans::copy(&args[6])];
         plans::run(client, &plans::STAMP_RESULTS, &args)?;
     }
     tasks_exhausted(client, exhausted)?;

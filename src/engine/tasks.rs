@@ -192,7 +192,10 @@ pub fn complete_tasks_and_poll(
     check_poll(client, &format!("{function} on flow '{flow_slug}'"), flow_slug, &poll)?;
     let answers = check_batch(function, tasks, ("outputs", &outputs))?;
     if poll.qty == 0 {
-        write_answers(client, tasks, outputs, answers, false)?;
+        for (group, outputs) in tasks.by_run(client, &outputs, JSONBOID.value())? {
+            let answers = group.len() as i64;
+            write_answers(client, &group, outputs, answers, false)?;
+        }
         return Ok(Vec::new());
     }
     machine::answer_and_claim(client, tasks, outputs, answers, flow_slug, &poll)
@@ -248,6 +251,9 @@ pub struct TaskRefs<'a> {
     pub task_indexes: DatumWithOid<'a>,
     /// The answering worker (NULL: any holder of the claim).
     pub worker_id: DatumWithOid<'a>,
+    /// The one run every task is of, when known (one task, or a batch grouped by run in the Citus
+    /// mode): the batch statements then name it for every table, and Citus routes them to its shard.
+    pub one_run: Option<Uuid>,
 }
 
 impl<'a> TaskRefs<'a> {
@@ -258,12 +264,93 @@ impl<'a> TaskRefs<'a> {
             step_slugs: vec![step_slug].into(),
             task_indexes: vec![task_index].into(),
             worker_id: worker_arg(worker_id),
+            one_run: Some(run_id),
         }
     }
 
     pub(super) fn keys(&self) -> [DatumWithOid<'a>; 3] {
         [copy(&self.run_ids), copy(&self.step_slugs), copy(&self.task_indexes)]
     }
+
+    /// How many tasks the batch names.
+    pub(super) fn len(&self) -> usize {
+        array_header(&self.run_ids).0
+    }
+
+    /// The batch statements' `one_run` argument.
+    pub(super) fn one_run_arg(&self) -> DatumWithOid<'static> {
+        plans::optional(self.one_run, UUIDOID)
+    }
+
+    /// In the Citus mode, the batch's answers grouped by run, in run order, each group's arrays
+    /// (and `fourth`'s, an array of `fourth_type`) holding that run's answers in their order, with
+    /// the run as `one_run`: every statement of a group then runs on its run's shard. On one node,
+    /// the batch as it is, in one group.
+    pub(super) fn by_run(
+        &self,
+        client: &mut SpiClient<'_>,
+        fourth: &DatumWithOid<'a>,
+        fourth_type: pg_sys::Oid,
+    ) -> Result<Vec<(TaskRefs<'a>, DatumWithOid<'a>)>> {
+        let same = |tasks: &TaskRefs<'a>| TaskRefs {
+            run_ids: copy(&tasks.run_ids),
+            step_slugs: copy(&tasks.step_slugs),
+            task_indexes: copy(&tasks.task_indexes),
+            worker_id: copy(&tasks.worker_id),
+            one_run: tasks.one_run,
+        };
+        if self.one_run.is_some() || !super::citus::distributed(client)? {
+            return Ok(vec![(same(self), copy(fourth))]);
+        }
+        let (Some(run_ids), Some(step_slugs), Some(task_indexes), Some(fourths)) =
+            (self.run_ids.datum(), self.step_slugs.datum(), self.task_indexes.datum(), fourth.datum())
+        else {
+            return Ok(vec![(same(self), copy(fourth))]);
+        };
+        let elements =
+            |datum: pgrx::datum::Datum<'_>, oid: pg_sys::Oid| crate::raw::array_elements(datum.sans_lifetime(), oid);
+        let runs = elements(run_ids, UUIDOID.value());
+        let columns = [
+            (elements(step_slugs, TEXTOID.value()), TEXTOID.value()),
+            (elements(task_indexes, INT4OID.value()), INT4OID.value()),
+            (elements(fourths, fourth_type), fourth_type),
+        ];
+        let mut groups: Vec<(Uuid, Vec<usize>)> = Vec::new();
+        for (i, (datum, null)) in runs.iter().enumerate() {
+            // SAFETY: a uuid datum of the array (check_batch refused NULLs).
+            let run = unsafe { <Uuid as pgrx::FromDatum>::from_datum(*datum, *null) }
+                .ok_or_else(|| PgflowError::Internal("a NULL run id in a batch".into()))?;
+            match groups.iter_mut().find(|(id, _)| *id == run) {
+                Some((_, positions)) => positions.push(i),
+                None => groups.push((run, vec![i])),
+            }
+        }
+        groups.sort_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
+        let pick = |column: &[(pg_sys::Datum, bool)], positions: &[usize], oid: pg_sys::Oid| {
+            let picked: Vec<_> = positions.iter().map(|&i| column[i]).collect();
+            // SAFETY: an array of `oid` built for the call, valid as long as it.
+            unsafe { DatumWithOid::new(crate::raw::array_of(&picked, oid), array_type(oid)) }
+        };
+        Ok(groups
+            .into_iter()
+            .map(|(run, positions)| {
+                let tasks = TaskRefs {
+                    run_ids: pick(&runs, &positions, UUIDOID.value()),
+                    step_slugs: pick(&columns[0].0, &positions, columns[0].1),
+                    task_indexes: pick(&columns[1].0, &positions, columns[1].1),
+                    worker_id: copy(&self.worker_id),
+                    one_run: Some(run),
+                };
+                (tasks, pick(&columns[2].0, &positions, columns[2].1))
+            })
+            .collect())
+    }
+}
+
+/// The array type of an element type.
+fn array_type(element: pg_sys::Oid) -> pg_sys::Oid {
+    // SAFETY: a catalog cache lookup.
+    unsafe { pg_sys::get_array_type(element) }
 }
 
 /// Refuses a malformed batch before anything is written; returns how many answers it holds. Read
@@ -349,8 +436,13 @@ pub fn complete_tasks(
     tasks: &TaskRefs<'_>,
     outputs: DatumWithOid<'_>,
 ) -> Result<Vec<RawStepTask>> {
-    let answers = check_batch(function, tasks, ("outputs", &outputs))?;
-    Ok(write_answers(client, tasks, outputs, answers, true)?.1)
+    check_batch(function, tasks, ("outputs", &outputs))?;
+    let mut completed = Vec::new();
+    for (group, outputs) in tasks.by_run(client, &outputs, JSONBOID.value())? {
+        let answers = group.len() as i64;
+        completed.extend(write_answers(client, &group, outputs, answers, true)?.1);
+    }
+    Ok(completed)
 }
 
 /// A batch of `answers` completions, checked by `check_batch`: how many tasks it completed, and
@@ -375,12 +467,12 @@ pub(super) fn write_answers(
             only_element(outputs, JSONBOID.value()),
             copy(worker_id),
         ];
-        machine::complete_tasks(client, false, &one, keep_rows)?
+        machine::complete_tasks(client, false, &one, tasks.one_run, keep_rows)?
     } else {
-        machine::complete_tasks(client, true, &args, keep_rows)?
+        machine::complete_tasks(client, true, &args, tasks.one_run, keep_rows)?
     };
     if (count as i64) < answers {
-        let wrong = machine::fail_wrong_batch_answers(client, &args)?;
+        let wrong = machine::fail_wrong_batch_answers(client, &args, tasks.one_run)?;
         if ((count + wrong) as i64) < answers {
             ensure_tasks_exist(client, tasks)?;
         }
@@ -399,7 +491,7 @@ pub fn complete_task(
 ) -> Result<Vec<RawStepTask>> {
     let args: [DatumWithOid; 5] =
         [run_id.into(), step_slug.into(), task_index.into(), output.into(), worker_arg(worker_id)];
-    let (_, completed) = machine::complete_tasks(client, false, &args, true)?;
+    let (_, completed) = machine::complete_tasks(client, false, &args, Some(run_id), true)?;
     if completed.is_empty() {
         let as_batch: [DatumWithOid; 5] = [
             vec![run_id].into(),
@@ -408,7 +500,7 @@ pub fn complete_task(
             crate::raw::one_jsonb_array(output).into(),
             worker_arg(worker_id),
         ];
-        if machine::fail_wrong_batch_answers(client, &as_batch)? == 0 {
+        if machine::fail_wrong_batch_answers(client, &as_batch, Some(run_id))? == 0 {
             ensure_tasks_exist(client, &TaskRefs::one(run_id, step_slug, task_index, None))?;
         }
     }
@@ -423,15 +515,27 @@ pub fn fail_tasks(
     tasks: &TaskRefs<'_>,
     error_messages: DatumWithOid<'_>,
 ) -> Result<Vec<RawStepTask>> {
-    let answers = match function {
-        Some(function) => check_batch(function, tasks, ("error_messages", &error_messages))?,
-        None => 1,
-    };
-    let [run_ids, step_slugs, task_indexes] = tasks.keys();
-    let args = [run_ids, step_slugs, task_indexes, error_messages, copy(&tasks.worker_id), false.into()];
-    let answered = machine::fail_tasks(client, None, &args)?;
-    if (answered.len() as i64) < answers {
-        ensure_tasks_exist(client, tasks)?;
+    if let Some(function) = function {
+        check_batch(function, tasks, ("error_messages", &error_messages))?;
+    }
+    let mut answered = Vec::new();
+    for (group, error_messages) in tasks.by_run(client, &error_messages, TEXTOID.value())? {
+        let answers = group.len();
+        let [run_ids, step_slugs, task_indexes] = group.keys();
+        let args = [
+            run_ids,
+            step_slugs,
+            task_indexes,
+            error_messages,
+            copy(&group.worker_id),
+            false.into(),
+            group.one_run_arg(),
+        ];
+        let failed = machine::fail_tasks(client, None, &args)?;
+        if failed.len() < answers {
+            ensure_tasks_exist(client, &group)?;
+        }
+        answered.extend(failed);
     }
     Ok(answered)
 }
@@ -462,7 +566,9 @@ pub fn extend_lease(
 
 /// Tells late answers (nothing to do) from references to tasks that do not exist (an error).
 fn ensure_tasks_exist(client: &mut SpiClient<'_>, tasks: &TaskRefs<'_>) -> Result<()> {
-    let Some(unknown) = plans::row(client, &plans::UNKNOWN_TASK_IN_BATCH, &tasks.keys())? else {
+    let [run_ids, step_slugs, task_indexes] = tasks.keys();
+    let keys = [run_ids, step_slugs, task_indexes, tasks.one_run_arg()];
+    let Some(unknown) = plans::row(client, &plans::UNKNOWN_TASK_IN_BATCH, &keys)? else {
         return Ok(());
     };
     // The keys are the caller's: a NULL among them (refused before) would show as NULL.

@@ -77,3 +77,59 @@ cancelled=$(q "select run_id from pgflow.start_flow('cf', '{}')")
 [ "$(q_on worker1 "select count(*) from pgflow.poll_for_tasks('cf', 30, 10, 0) where run_id = '$cancelled'")" = 0 ] ||
   fail "a cancelled run's task was claimed"
 echo "ok - a run cancelled from a worker ends cancelled with its tasks, and nothing of it is claimed"
+
+# A task that fails is retried; failed again (max_attempts 2), its run fails, and the rest of it
+# is cancelled; redriven from a worker, the run starts again where it stopped and completes.
+q "select pgflow.create_flow('ff', max_attempts => 2, base_delay => 0);
+   select pgflow.add_step('ff', 'list');
+   select pgflow.add_step('ff', 'work', array['list'], step_type => 'fanout')" >/dev/null
+failing=$(q "select run_id from pgflow.start_flow('ff', '{}')")
+poll_all="select count(*) from (select pgflow.poll_for_tasks('ff', 30, 100, 0)) p"
+claim_both() { echo $(( $(q_on worker1 "$poll_all") + $(q_on worker2 "$poll_all") )); }
+[ "$(claim_both)" = 1 ] || fail "the list task was not claimed"
+q_on worker1 "select count(*) from pgflow.complete_task('$failing', 'list', 0, '[1, 2, 3]')" >/dev/null
+[ "$(claim_both)" = 3 ] || fail "the three items were not claimed"
+q_on worker2 "select count(*) from pgflow.fail_task('$failing', 'work', 0, 'boom')" >/dev/null
+[ "$(q "select status || ':' || attempts_count from pgflow.step_tasks where run_id = '$failing' and step_slug = 'work' and task_index = 0")" = queued:1 ] ||
+  fail "a failed task with an attempt left is not queued again"
+[ "$(claim_both)" = 1 ] || fail "the failed task was not claimed again"
+q_on worker1 "select count(*) from pgflow.fail_task('$failing', 'work', 0, 'boom again')" >/dev/null
+[ "$(q "select status from pgflow.runs where run_id = '$failing'")" = failed ] || fail "the run did not fail"
+[ "$(q "select string_agg(status, ',' order by task_index) from pgflow.step_tasks where run_id = '$failing' and step_slug = 'work'")" = \
+  failed,cancelled,cancelled ] || fail "the failed run's other tasks are not cancelled"
+echo "ok - a failure is retried, the last one fails the run, whose other tasks are cancelled"
+[ "$(q_on worker2 "select status from pgflow.redrive_run('$failing')")" = started ] || fail "redrive_run on worker2"
+[ "$(claim_both)" = 3 ] || fail "the redriven run's three tasks were not claimed"
+for i in 0 1 2; do q_on worker1 "select count(*) from pgflow.complete_task('$failing', 'work', $i, '$i')" >/dev/null; done
+[ "$(q "select status || ' ' || output::text from pgflow.runs where run_id = '$failing'")" = 'completed {"work": [0, 1, 2]}' ] ||
+  fail "the redriven run did not complete: $(q "select status, output from pgflow.runs where run_id = '$failing'")"
+echo "ok - redriven from a worker, the run completes"
+
+# N tasks over runs on both nodes, claimed by two pollers on each node at once, answered in batches
+# (complete_tasks, grouped by run on the way): each task claimed and completed once.
+q "select pgflow.create_flow('many');
+   select pgflow.add_step('many', 'items', step_type => 'fanout')" >/dev/null
+for i in $(seq 6); do q "select run_id from pgflow.start_flow('many', (select jsonb_agg(i) from generate_series(1, 50) i))" >/dev/null; done
+batch="with t as materialized (select * from pgflow.poll_for_tasks('many', 30, 10, 0))
+       select count(*) from t where (select count(*) from pgflow.complete_tasks(
+         (select coalesce(array_agg(run_id), '{}') from t), (select coalesce(array_agg(step_slug), '{}') from t),
+         (select coalesce(array_agg(task_index), '{}') from t),
+         (select coalesce(array_agg(input -> 'item'), '{}') from t))) >= 0"
+poller() { # node file: polls until a look finds nothing three times running
+  local empty=0 total=0 got
+  while [ "$empty" -lt 3 ]; do
+    got=$(q_on "$1" "$batch")
+    if [ "$got" = 0 ]; then empty=$((empty + 1)); else empty=0; total=$((total + got)); fi
+  done
+  echo "$total" >"$2"
+}
+out=$(mktemp -d)
+poller worker1 "$out/a" & poller worker1 "$out/b" & poller worker2 "$out/c" & poller worker2 "$out/d" &
+wait
+claims=$(( $(cat "$out/a") + $(cat "$out/b") + $(cat "$out/c") + $(cat "$out/d") ))
+rm -rf "$out"
+[ "$claims" = 300 ] || fail "300 tasks, $claims claims"
+[ "$(q "select count(*) from pgflow.step_tasks where flow_slug = 'many' and status = 'completed' and attempts_count = 1")" = 300 ] ||
+  fail "not every task completed on its first claim"
+[ "$(q "select count(*) from pgflow.runs where flow_slug = 'many' and status = 'completed'")" = 6 ] || fail "the six runs did not complete"
+echo "ok - two pollers on each node claimed 300 tasks of six runs, each once, answering in batches"

@@ -41,7 +41,7 @@ with task_locked as materialized (
 ), released as (
   update pgflow.step_tasks w
   set visible_at = $6
-  where w.run_id = $1 and w.ctid = any (array(
+  where pgflow_in_run(w.run_id, $1) and w.ctid = any (array(
     select q.ctid
     from task
     join pgflow.steps s on s.flow_slug = task.flow_slug and s.step_slug = $2

@@ -1,9 +1,9 @@
 -- args: run_ids uuid[], step_slugs text[], task_indexes integer[], outputs jsonb[], worker_id uuid,
---   now timestamp with time zone
+--   one_run uuid, now timestamp with time zone
 -- returns: task pgflow.step_tasks null, is_task boolean, run_id uuid null,
 --   step_slug text null, aggregated boolean null
 -- $1 run_ids, $2 step_slugs, $3 task_indexes, $4 outputs (parallel arrays, one entry per answer),
--- $5 worker_id, $6 the clock. Completes every listed task that is started (and, when $5 is given, claimed by
+-- $5 worker_id, $6 the one run of the answers (pgflow_in_run; NULL on one node), $7 the clock. Completes every listed task that is started (and, when $5 is given, claimed by
 -- that worker); the others are late or stale answers and stay as they are, and so does a task of a
 -- batched fan-out whose output is not an array with one output per item (wrong_batch_answers.sql
 -- finds those, which fail).
@@ -26,31 +26,35 @@ with answer as (
        as a (run_id, step_slug, task_index, output, ord)
   where (select count(pgflow_run_tree_lock_shared(k.root_run_id))
            from (select distinct r.root_run_id from pgflow.runs r
-                  where r.run_id = any ($1::uuid[]) order by 1) k) >= 0
+                  where r.run_id = any ($1::uuid[]) and pgflow_in_run(r.run_id, $6) order by 1) k) >= 0
   order by a.run_id, a.step_slug, a.task_index, a.ord
 ), locked as materialized (
   -- Each answer locks its task, found by primary key, in key order. IS NOT DISTINCT FROM rather
   -- than = for the status keeps the lease index (whose predicate is status = 'started') out of
-  -- the lookup, whatever a plan made while the queue was small thinks of its size.
-  select t.ctid
+  -- the lookup, whatever a plan made while the queue was small thinks of its size. Each locked
+  -- task carries its answer on, so that the UPDATE finds it by ctid alone.
+  select t.ctid, a.output, a.result_seq
   from answer a
   cross join lateral (
     select t.ctid
     from pgflow.step_tasks t
     where t.run_id = a.run_id and t.step_slug = a.step_slug and t.task_index = a.task_index
       and t.status is not distinct from 'started' and ($5::uuid is null or t.worker_id = $5)
+      and pgflow_in_run(t.run_id, $6)
     for update of t
   ) t
 ), task as (
   update pgflow.step_tasks t
-  set status = 'completed', output = a.output, completed_at = $6, result_seq = a.result_seq
-  from answer a
-  -- The locked rows by ctid (a TID scan; the lock keeps them as they are): no second lookup by key.
-  where t.ctid = any (array(select l.ctid from locked l))
-    and t.run_id = a.run_id and t.step_slug = a.step_slug and t.task_index = a.task_index
+  set status = 'completed', output = l.output, completed_at = $7, result_seq = l.result_seq
+  from locked l
+  -- Each locked row by its ctid (a TID scan per row, the lock keeps it as it is): no second lookup
+  -- by key, and no join whose plan depends on how many answers the planner guesses (a nested loop
+  -- over the answers for each task, guessed for one answer, took 26 s for 10,000).
+  where t.ctid = l.ctid
+    and pgflow_in_run(t.run_id, $6)
     and case when t.first_index is null then true
-             when jsonb_typeof(a.output) <> 'array' then false
-             else jsonb_array_length(a.output) = jsonb_array_length(t.item) end
+             when jsonb_typeof(l.output) <> 'array' then false
+             else jsonb_array_length(l.output) = jsonb_array_length(t.item) end
   returning row(t.run_id, t.step_slug, t.task_index, t.flow_slug, t.status, t.item, t.attempts_count,
                 t.output, t.error_message, t.visible_at, t.message_id, t.queued_at, t.started_at,
                 t.completed_at, t.failed_at, t.worker_id, t.result_seq, t.priority, t.first_index, t.shard)::pgflow.step_tasks as task,
@@ -66,13 +70,14 @@ with answer as (
   select p.run_id, p.step_slug, p.part
   from pgflow.step_parts p
   where (p.run_id, p.step_slug, p.part) in (select c.run_id, c.step_slug, c.part from counted_parts c)
+    and pgflow_in_run(p.run_id, $6)
   order by p.run_id, p.step_slug, p.part
   for update of p
 ), part as (
   update pgflow.step_parts p
   set remaining = p.remaining - c.items, completed = p.completed + c.items
   from counted_parts c
-  where p.run_id = c.run_id and p.step_slug = c.step_slug and p.part = c.part
+  where p.run_id = c.run_id and p.step_slug = c.step_slug and p.part = c.part and pgflow_in_run(p.run_id, $6)
     -- An InitPlan: every part is locked, in key order, before the first is written.
     and (select count(*) from part_locked) >= 0
   returning p.run_id, p.step_slug, p.remaining, p.completed
@@ -89,19 +94,20 @@ with answer as (
   select ss.run_id, ss.step_slug
   from pgflow.step_states ss
   where (ss.run_id, ss.step_slug) in (select e.run_id, e.step_slug from ended e)
-    and ss.status = 'started'
+    and ss.status = 'started' and pgflow_in_run(ss.run_id, $6)
   order by ss.run_id, ss.step_slug
   for update of ss
 ), released as (
   update pgflow.step_tasks w
-  set visible_at = $6
-  where w.ctid = any (array(
+  set visible_at = $7
+  where pgflow_in_run(w.run_id, $6) and w.ctid = any (array(
     select q.ctid
     from counted c
     join pgflow.steps s on s.flow_slug = c.flow_slug and s.step_slug = c.step_slug
     cross join lateral (
       select q.ctid from pgflow.step_tasks q
       where q.run_id = c.run_id and q.step_slug = c.step_slug and q.status = 'queued' and q.visible_at = 'infinity'
+        and pgflow_in_run(q.run_id, $6)
       order by q.task_index
       limit c.n
       for update skip locked) q
@@ -111,7 +117,7 @@ with answer as (
   set remaining_tasks = ss.remaining_tasks - e.items,
       completed_tasks = ss.completed_tasks + e.items
   from ended e
-  where ss.run_id = e.run_id and ss.step_slug = e.step_slug and ss.status = 'started'
+  where ss.run_id = e.run_id and ss.step_slug = e.step_slug and ss.status = 'started' and pgflow_in_run(ss.run_id, $6)
     and (select count(*) from step_locked) >= 0
   returning ss.run_id, ss.step_slug, ss.flow_slug, ss.remaining_tasks
 )

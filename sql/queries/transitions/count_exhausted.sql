@@ -37,7 +37,7 @@ with lost as (
 ), released as (
   update pgflow.step_tasks w
   set visible_at = $5
-  where w.run_id = $1 and w.ctid = any (array(
+  where pgflow_in_run(w.run_id, $1) and w.ctid = any (array(
     select q.ctid
     from counted c
     join pgflow.steps s on s.flow_slug = c.flow_slug and s.step_slug = $2

@@ -1,10 +1,11 @@
 -- args: run_ids uuid[], step_slugs text[], task_indexes integer[], error_messages text[], worker_id uuid,
---   only_expired boolean, now timestamp with time zone
+--   only_expired boolean, one_run uuid, now timestamp with time zone
 -- returns: task pgflow.step_tasks null, run_id uuid null, step_slug text null,
 --   task_index integer null, error_message text null, exhausted boolean, items integer null
 -- $1 run_ids, $2 step_slugs, $3 task_indexes, $4 error messages (parallel arrays), $5 worker_id
 -- (when given, only tasks that worker holds are answered), $6 only tasks whose lease ran out
--- (lease expiry on the last attempt, which goes through this same statement), $7 the clock.
+-- (lease expiry on the last attempt, which goes through this same statement), $7 the one run of
+-- the answers (pgflow_in_run; NULL on one node), $8 the clock.
 -- The caller holds the runs' locks (lock_runs.sql). A started task goes back to the queue after
 -- min(base_delay * 2^(attempts_count - 1), max_delay) seconds while attempts remain, else it
 -- fails and is returned as exhausted: the caller counts it off its step, which its policy may
@@ -21,7 +22,7 @@ with answer as (
   -- Each answer locks its task by primary key, in key order, as in complete_tasks.
   select t.run_id, t.step_slug, t.task_index, a.message, r.retried,
          case when r.retried
-              then $7 + make_interval(secs => least(coalesce(s.opt_base_delay, f.opt_base_delay)::float8
+              then $8 + make_interval(secs => least(coalesce(s.opt_base_delay, f.opt_base_delay)::float8
                                                       * power(2::float8, least(greatest(t.attempts_count - 1, 0), 60)),
                                                     coalesce(s.opt_max_delay, f.opt_max_delay)::float8))
               end as retry_at,
@@ -34,7 +35,8 @@ with answer as (
     from pgflow.step_tasks t
     where t.run_id = a.run_id and t.step_slug = a.step_slug and t.task_index = a.task_index
       and t.status is not distinct from 'started' and ($5::uuid is null or t.worker_id = $5)
-      and (not $6 or t.visible_at <= $7)
+      and (not $6 or t.visible_at <= $8)
+      and pgflow_in_run(t.run_id, $7)
     for update of t
   ) t
   join pgflow.steps s on s.flow_slug = t.flow_slug and s.step_slug = t.step_slug
@@ -44,11 +46,12 @@ with answer as (
   update pgflow.step_tasks t
   set status = case when task.retried then 'queued' else 'failed' end,
       error_message = task.message,
-      failed_at = case when task.retried then null else $7 end,
+      failed_at = case when task.retried then null else $8 end,
       result_seq = task.result_seq,
       visible_at = case when task.retried then task.retry_at else t.visible_at end
   from task
   where t.run_id = task.run_id and t.step_slug = task.step_slug and t.task_index = task.task_index
+    and pgflow_in_run(t.run_id, $7)
   returning row(t.run_id, t.step_slug, t.task_index, t.flow_slug, t.status, t.item, t.attempts_count,
                 t.output, t.error_message, t.visible_at, t.message_id, t.queued_at, t.started_at,
                 t.completed_at, t.failed_at, t.worker_id, t.result_seq, t.priority, t.first_index, t.shard)::pgflow.step_tasks as task,

@@ -1,4 +1,4 @@
--- args: run_ids uuid[], step_slugs text[], task_indexes integer[]
+-- args: run_ids uuid[], step_slugs text[], task_indexes integer[], one_run uuid
 -- returns: stamped bigint
 -- $1 run_ids, $2 step_slugs, $3 task_indexes. New result numbers for tasks that failed for good
 -- before their run's lock was held (a task claimed again on its last attempt between the look
@@ -13,7 +13,7 @@ with k as materialized (
   set result_seq = k.result_seq
   from k
   where t.run_id = k.run_id and t.step_slug = k.step_slug and t.task_index = k.task_index
-    and t.result_seq is not null
+    and t.result_seq is not null and pgflow_in_run(t.run_id, $4)
   returning 1
 )
 select count(*) as stamped from stamped

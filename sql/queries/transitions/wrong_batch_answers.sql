@@ -1,4 +1,5 @@
--- args: run_ids uuid[], step_slugs text[], task_indexes integer[], outputs jsonb[], worker_id uuid
+-- args: run_ids uuid[], step_slugs text[], task_indexes integer[], outputs jsonb[], worker_id uuid,
+--   one_run uuid
 -- returns: run_id uuid, step_slug text, task_index integer, message text
 -- $1 run_ids, $2 step_slugs, $3 task_indexes, $4 outputs (parallel arrays), $5 worker_id.
 -- The answered tasks of batched fan-outs, still held by the answerer, whose output is not an array
@@ -17,7 +18,7 @@ cross join lateral (
   from pgflow.step_tasks t
   where t.run_id = a.run_id and t.step_slug = a.step_slug and t.task_index = a.task_index
     and t.status is not distinct from 'started' and ($5::uuid is null or t.worker_id = $5)
-    and t.first_index is not null) t
+    and t.first_index is not null and pgflow_in_run(t.run_id, $6)) t
 where case when jsonb_typeof(a.output) <> 'array' then true
            else jsonb_array_length(a.output) <> jsonb_array_length(t.item) end
 order by t.run_id, t.step_slug, t.task_index
