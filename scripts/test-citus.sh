@@ -12,6 +12,10 @@ step "Citus $(sed -n 's/^CITUS_VERSION=//p' scripts/citus.sh), built if missing"
 scripts/citus.sh build
 step "release build installed into PostgreSQL $PG_MAJOR"
 cargo pgrx install --release --pg-config "$PG_CONFIG" >/dev/null
+step "the dsl-ts worker and the Rust worker, built (tests/citus/workers_spread_over_the_nodes.sh)"
+scripts/npm-ci-if-needed.sh dsl-ts
+(cd dsl-ts && npm run --silent build)
+cargo build --release --locked --manifest-path client/Cargo.toml --example noop_worker
 step "a coordinator and two workers"
 scripts/citus.sh start
 trap 'scripts/citus.sh stop' EXIT

@@ -1,6 +1,7 @@
 //! The benchmark's Rust worker (bench/run.mjs): a worker of FLOW whose handler for STEP returns its
 //! item (after NOOP_DELAY_MS milliseconds, 0 by default), with BATCH tasks per claim and CONCURRENCY
-//! handlers, until SIGTERM. Usage: noop_worker URL FLOW STEP BATCH CONCURRENCY
+//! handlers, until SIGTERM. Usage: noop_worker URL FLOW STEP BATCH CONCURRENCY; NOOP_NODES, more
+//! addresses separated by spaces, spreads it over those nodes too (the Citus tests).
 
 use pgflow_client::Worker;
 use serde_json::Value;
@@ -20,6 +21,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             }
             Ok::<_, String>(item)
         })
+        .nodes(std::env::var("NOOP_NODES").unwrap_or_default().split_whitespace().map(str::to_string))
         .batch_size(batch.parse()?)
         .concurrency(concurrency.parse()?)
         .run_until_signal()

@@ -59,6 +59,21 @@ pub struct WorkerStats {
     pub abandoned: u64,
 }
 
+impl WorkerStats {
+    /// Two loops' stats added up (a worker over several nodes).
+    fn add(self, other: &WorkerStats) -> WorkerStats {
+        WorkerStats {
+            claimed: self.claimed + other.claimed,
+            completed: self.completed + other.completed,
+            failed: self.failed + other.failed,
+            heartbeats: self.heartbeats + other.heartbeats,
+            leases_lost: self.leases_lost + other.leases_lost,
+            reconnects: self.reconnects + other.reconnects,
+            abandoned: self.abandoned + other.abandoned,
+        }
+    }
+}
+
 pub struct Worker;
 
 impl Worker {
@@ -66,6 +81,7 @@ impl Worker {
     pub fn builder(url: impl Into<String>, flow_slug: impl Into<String>) -> WorkerBuilder {
         WorkerBuilder {
             url: url.into(),
+            nodes: Vec::new(),
             flow_slug: flow_slug.into(),
             handlers: HashMap::new(),
             concurrency: 10,
@@ -78,8 +94,11 @@ impl Worker {
     }
 }
 
+#[derive(Clone)]
 pub struct WorkerBuilder {
     url: String,
+    /// More nodes to claim from (a Citus cluster's workers), beside `url`.
+    nodes: Vec<String>,
     flow_slug: String,
     handlers: HashMap<String, Handler>,
     concurrency: usize,
@@ -153,6 +172,15 @@ impl WorkerBuilder {
         self
     }
 
+    /// More addresses, beside the builder's: the other worker nodes of a Citus cluster
+    /// (docs/citus.md), where a claim takes the tasks of the node it is connected to. The worker
+    /// runs one claim loop per address, each with this configuration (its concurrency and batch
+    /// size), under one worker id, stops them together, and returns their stats added up.
+    pub fn nodes<U: Into<String>>(mut self, urls: impl IntoIterator<Item = U>) -> Self {
+        self.nodes.extend(urls.into_iter().map(Into::into));
+        self
+    }
+
     /// Runs until SIGINT or SIGTERM, then stops gracefully.
     pub async fn run_until_signal(self) -> Result<WorkerStats> {
         self.run(shutdown_signal()).await
@@ -160,7 +188,38 @@ impl WorkerBuilder {
 
     /// Runs until `shutdown` resolves, then stops: claims nothing more, waits for running handlers
     /// (up to the shutdown timeout) and reports their answers.
-    pub async fn run(self, shutdown: impl Future<Output = ()>) -> Result<WorkerStats> {
+    pub async fn run(mut self, shutdown: impl Future<Output = ()>) -> Result<WorkerStats> {
+        if self.nodes.is_empty() {
+            return self.run_on_one_node(shutdown).await;
+        }
+        let (stop, stopped) = tokio::sync::watch::channel(false);
+        let nodes = std::mem::take(&mut self.nodes);
+        let loops = std::iter::once(self.url.clone()).chain(nodes).map(|url| {
+            let mut stopped = stopped.clone();
+            let builder = WorkerBuilder { url, ..self.clone() };
+            async move {
+                builder
+                    .run_on_one_node(async move {
+                        let _ = stopped.wait_for(|stop| *stop).await;
+                    })
+                    .await
+            }
+        });
+        let all = futures_util::future::try_join_all(loops);
+        let signal = async move {
+            shutdown.await;
+            let _ = stop.send(true);
+            std::future::pending::<()>().await;
+        };
+        let stats = tokio::select! {
+            stats = all => stats?,
+            () = signal => unreachable!("the signal only ends the loops"),
+        };
+        Ok(stats.into_iter().fold(WorkerStats::default(), |total, node| total.add(&node)))
+    }
+
+    /// The worker's loop on the one node of `url`.
+    async fn run_on_one_node(self, shutdown: impl Future<Output = ()>) -> Result<WorkerStats> {
         let config: tokio_postgres::Config =
             self.url.parse().map_err(|error| Error::Config(format!("connection string: {error}")))?;
         if self.handlers.is_empty() {

@@ -25,8 +25,13 @@ export interface WorkerOptions {
    * missing flow is created from this one first. Default false.
    */
   readonly compile?: boolean;
-  /** Where to connect; the worker opens and closes its own connections. */
-  readonly connectionString?: string;
+  /**
+   * Where to connect; the worker opens and closes its own connections. Several addresses: the
+   * worker nodes of a Citus cluster (docs/citus.md), where a claim takes the tasks of the node it
+   * is connected to: the worker runs one claim loop per address, each with these options (its
+   * `concurrency` and `batchSize` each), under one worker id, and its stats add theirs up.
+   */
+  readonly connectionString?: string | readonly string[];
   /** A client of the caller's to use instead (not closed by the worker). */
   readonly sql?: Sql;
   /** The task protocol to use instead of a database (tests). */
@@ -180,6 +185,37 @@ export function startWorker(options: WorkerOptions): Worker {
   if (sources.length !== 1) {
     throw new WorkerOptionsError('give exactly one of connectionString, sql or queue');
   }
+  const id = randomUUID();
+  const addresses = options.connectionString;
+  if (typeof addresses === 'string' || addresses === undefined) {
+    return startOnOneNode(options as WorkerOptions & { readonly connectionString?: string }, id);
+  }
+  if (addresses.length === 0) throw new WorkerOptionsError('connectionString: give at least one address');
+  return overNodes(addresses.map((address) => startOnOneNode({ ...options, connectionString: address }, id)), id);
+}
+
+/** One worker over several nodes: its loops, one per node, started, checked and stopped together. */
+function overNodes(loops: readonly Worker[], id: string): Worker {
+  const stats = {} as WorkerStats;
+  for (const key of Object.keys(loops[0]!.stats) as (keyof WorkerStats)[]) {
+    Object.defineProperty(stats, key, {
+      enumerable: true,
+      get: () => loops.reduce((total, loop) => total + loop.stats[key], 0),
+    });
+  }
+  return {
+    id,
+    stop: async () => {
+      await Promise.all(loops.map((loop) => loop.stop()));
+    },
+    ready: Promise.all(loops.map((loop) => loop.ready)).then(() => undefined),
+    stopped: Promise.all(loops.map((loop) => loop.stopped)).then(() => undefined),
+    stats,
+  };
+}
+
+/** The worker on one node (or the caller's client, or a test queue). */
+function startOnOneNode(options: WorkerOptions & { readonly connectionString?: string }, id: string): Worker {
   const flow = toFlow(options.flow);
   const compile = options.compile ?? false;
   const stepSlugs = options.steps === undefined ? undefined : [...options.steps];
@@ -256,7 +292,6 @@ export function startWorker(options: WorkerOptions): Worker {
       waiting.add(resume);
     });
 
-  const id = randomUUID();
   const reports = new Reporter(queue, id, stats, onError);
 
   const runTask = (task: ClaimedTask): void => {

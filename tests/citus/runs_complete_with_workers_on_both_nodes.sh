@@ -14,14 +14,9 @@ q "select pgflow.create_flow('cf');
    select pgflow.add_step('cf', 'work', array['list'], step_type => 'fanout');
    select pgflow.add_step('cf', 'total', array['work'])" >/dev/null
 
-runs=8
-for i in $(seq "$runs"); do q "select run_id from pgflow.start_flow('cf', '{\"n\": $i}')" >/dev/null; done
-[ "$(q "select count(*) from pgflow.runs")" = "$runs" ] || fail "the coordinator did not start $runs runs"
-nodes=$(for id in $(q "select run_id from pgflow.runs"); do
-  q "select n.nodeport from pg_dist_placement p join pg_dist_node n on n.groupid = p.groupid
-      where p.shardid = get_shard_id_for_distribution_column('pgflow.runs', '$id'::uuid)"
-done | sort -u | wc -l)
-[ "$nodes" = 2 ] || fail "the runs are not on both workers"
+start_runs cf '{}' 8
+runs=$(q "select count(*) from pgflow.runs")
+[ "$(nodes_holding cf)" = 2 ] || fail "the runs are not on both workers"
 echo "ok - $runs runs started on the coordinator, their rows on both workers"
 
 # One round: each worker's poller claims up to 4 tasks of its node's shards and answers them in the

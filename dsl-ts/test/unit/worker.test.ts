@@ -335,6 +335,7 @@ describe('startWorker', () => {
     expect(() => startWorker({ flow, queue, connectionString: 'postgres://x' })).toThrow(
       'give exactly one of connectionString, sql or queue',
     );
+    expect(() => startWorker({ flow, connectionString: [] })).toThrow('connectionString: give at least one address');
   });
 });
 

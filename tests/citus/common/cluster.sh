@@ -20,3 +20,18 @@ fresh_citus_database() {
      select citus_add_node('127.0.0.1', $(scripts/citus.sh port worker2))" >/dev/null
   q "create extension pgflow" >/dev/null
 }
+# nodes_holding FLOW: how many worker nodes hold runs of the flow (Citus' placements of their shards).
+nodes_holding() {
+  local id
+  for id in $(q "select run_id from pgflow.runs where flow_slug = '$1'"); do
+    q "select n.nodeport from pg_dist_placement p join pg_dist_node n on n.groupid = p.groupid
+        where p.shardid = get_shard_id_for_distribution_column('pgflow.runs', '$id'::uuid)"
+  done | sort -u | wc -l
+}
+# start_runs FLOW INPUT N: N runs of the flow started on the coordinator, and more, one at a time,
+# until both worker nodes hold some (run ids are random: eight land on one node once in 128 tries).
+start_runs() {
+  local i
+  for i in $(seq "$3"); do q "select run_id from pgflow.start_flow('$1', '$2')" >/dev/null; done
+  while [ "$(nodes_holding "$1")" -lt 2 ]; do q "select run_id from pgflow.start_flow('$1', '$2')" >/dev/null; done
+}
