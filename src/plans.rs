@@ -158,7 +158,7 @@ thread_local! {
 /// A statement's SQL with each of pgflow's tables named in `tables` replaced by the other name
 /// given (a shard of it): the whole name only, `pgflow.steps` in `pgflow.steps_1` or
 /// `pgflow.step_states` is left alone.
-fn on_tables(sql: &str, tables: &[(&str, String)]) -> String {
+pub(crate) fn on_tables(sql: &str, tables: &[(&str, String)]) -> String {
     let mut out = String::with_capacity(sql.len() + 64);
     let mut rest = sql;
     'scan: while let Some(at) = rest.find("pgflow.") {

@@ -877,16 +877,7 @@ pub fn complete_tasks(
 ) -> Result<(usize, Vec<RawStepTask>)> {
     let statement: &plans::StatementInfo = if batch { &plans::COMPLETE_TASKS } else { &plans::COMPLETE_TASK };
     let table = if batch {
-        let [run_ids, step_slugs, indexes, outputs, worker_id] = args;
-        let with_run = [
-            plans::copy(run_ids),
-            plans::copy(step_slugs),
-            plans::copy(indexes),
-            plans::copy(outputs),
-            plans::copy(worker_id),
-            optional(one_run, UUIDOID),
-        ];
-        plans::run(client, statement, &with_run)?
+        plans::run(client, statement, &with_one_run(args, one_run))?
     } else {
         plans::run(client, statement, args)?
     };
@@ -918,6 +909,20 @@ pub fn complete_tasks(
     Ok((count, completed))
 }
 
+/// A batch of answers' arguments (keys, outputs, worker) and the one run they are of, as
+/// complete_tasks.sql and wrong_batch_answers.sql take them.
+fn with_one_run<'a>(args: &[DatumWithOid<'a>; 5], one_run: Option<Uuid>) -> [DatumWithOid<'a>; 6] {
+    let [run_ids, step_slugs, indexes, outputs, worker_id] = args;
+    [
+        plans::copy(run_ids),
+        plans::copy(step_slugs),
+        plans::copy(indexes),
+        plans::copy(outputs),
+        plans::copy(worker_id),
+        optional(one_run, UUIDOID),
+    ]
+}
+
 /// `wrong answer`: a batched fan-out's task answered with something other than one output per
 /// item (complete_tasks left it started) fails that attempt, saying what it got, as a worker's
 /// failure would. `args` are complete_tasks'. Returns how many answers were such.
@@ -926,16 +931,7 @@ pub fn fail_wrong_batch_answers(
     args: &[DatumWithOid<'_>; 5],
     one_run: Option<Uuid>,
 ) -> Result<usize> {
-    let [run_ids, step_slugs, indexes, outputs, worker_id] = args;
-    let with_run = [
-        plans::copy(run_ids),
-        plans::copy(step_slugs),
-        plans::copy(indexes),
-        plans::copy(outputs),
-        plans::copy(worker_id),
-        optional(one_run, UUIDOID),
-    ];
-    let wrong_answers = plans::rows(client, &plans::WRONG_BATCH_ANSWERS, &with_run)?;
+    let wrong_answers = plans::rows(client, &plans::WRONG_BATCH_ANSWERS, &with_one_run(args, one_run))?;
     if wrong_answers.is_empty() {
         return Ok(0);
     }

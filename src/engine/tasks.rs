@@ -402,30 +402,10 @@ fn array_header(datum: &DatumWithOid<'_>) -> (usize, Option<usize>) {
 /// as the call.
 fn only_element<'a>(array: &DatumWithOid<'a>, element: pg_sys::Oid) -> DatumWithOid<'a> {
     let Some(datum) = array.datum() else { return DatumWithOid::null_oid(element) };
-    // SAFETY: the datum is an array argument of the call whose elements are of type `element`;
-    // detoasting returns it, or a copy in the call's memory context, and deconstruct_array
-    // allocates its results there too.
-    unsafe {
-        let pointer = pg_sys::pg_detoast_datum(datum.sans_lifetime().cast_mut_ptr()) as *mut pg_sys::ArrayType;
-        let (mut length, mut by_value, mut align) = (0i16, false, 0 as std::ffi::c_char);
-        pg_sys::get_typlenbyvalalign(element, &mut length, &mut by_value, &mut align);
-        let mut elements: *mut pg_sys::Datum = std::ptr::null_mut();
-        let mut nulls: *mut bool = std::ptr::null_mut();
-        let mut count = 0;
-        pg_sys::deconstruct_array(
-            pointer,
-            element,
-            length.into(),
-            by_value,
-            align,
-            &mut elements,
-            &mut nulls,
-            &mut count,
-        );
-        if count < 1 || *nulls {
-            return DatumWithOid::null_oid(element);
-        }
-        DatumWithOid::new(*elements, element)
+    match crate::raw::array_elements(datum.sans_lifetime(), element).first() {
+        // SAFETY: an element of the array argument, allocated for the call.
+        Some(&(element_datum, false)) => unsafe { DatumWithOid::new(element_datum, element) },
+        _ => DatumWithOid::null_oid(element),
     }
 }
 
