@@ -112,6 +112,20 @@ for i in 0 1 2; do q_on worker1 "select count(*) from pgflow.complete_task('$fai
   fail "the redriven run did not complete: $(q "select status, output from pgflow.runs where run_id = '$failing'")"
 echo "ok - redriven from a worker, the run completes"
 
+# A run past its flow's run_timeout fails at the next poll of the node that holds it (each node
+# looks after the deadlines of its own shards), its tasks cancelled.
+q "select pgflow.create_flow('late', run_timeout => 1); select pgflow.add_step('late', 'only')" >/dev/null
+start_runs late '{}' 2
+sleep 1.2
+for node in worker1 worker2; do q_on $node "select count(*) from pgflow.poll_for_tasks('late', 30, 10, 0)" >/dev/null; done
+[ "$(q "select string_agg(distinct status, ' ') from pgflow.runs where flow_slug = 'late'")" = failed ] ||
+  fail "runs past their deadline: $(q "select string_agg(status, ' ') from pgflow.runs where flow_slug = 'late'")"
+[ "$(q "select count(*) from pgflow.runs where flow_slug = 'late' and error_message like '%timed out%'")" = \
+  "$(q "select count(*) from pgflow.runs where flow_slug = 'late'")" ] || fail "a late run does not say it timed out"
+[ "$(q "select string_agg(distinct status, ' ') from pgflow.step_tasks where flow_slug = 'late'")" = cancelled ] ||
+  fail "a late run's tasks are not cancelled"
+echo "ok - runs past their run_timeout on both nodes fail at the next poll of their node, tasks cancelled"
+
 # N tasks over runs on both nodes, claimed by two pollers on each node at once, answered in batches
 # (complete_tasks, grouped by run on the way): each task claimed and completed once.
 q "select pgflow.create_flow('many');
