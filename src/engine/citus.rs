@@ -47,32 +47,45 @@ pub fn distribute(client: &mut SpiClient<'_>) -> Result<i32> {
         plans::run(client, &plans::CREATE_DISTRIBUTED_TABLE, &[(*table).into(), colocate_with.into()])?;
         colocate_with = DISTRIBUTED_TABLES[0];
     }
+    // The rest of this transaction runs in the Citus mode: asked again at the next statement.
+    MODE.with(|mode| mode.set(None));
     Ok(all.len() as i32)
 }
 
 thread_local! {
-    // Once distributed, always: a backend that saw it never asks again.
-    static DISTRIBUTED: Cell<bool> = const { Cell::new(false) };
+    // The mode as this backend saw it, and in which local transaction: it changes only by
+    // `distribute()` (which forgets it), and a transaction rolled back may undo that.
+    static MODE: Cell<Option<(bool, pgrx::pg_sys::LocalTransactionId)>> = const { Cell::new(None) };
 }
 
-/// Whether this database runs in the Citus mode (pgflow's tables distributed). Without citus
-/// installed, a catalog cache lookup and no statement; with it, Citus' catalog is asked until the
-/// answer is yes.
+/// The backend's local transaction id.
+fn local_transaction() -> pgrx::pg_sys::LocalTransactionId {
+    // SAFETY: MyProc is this backend's own PGPROC, set for the life of a backend that runs SQL.
+    unsafe { (*pgrx::pg_sys::MyProc).lxid }
+}
+
+/// Whether this database runs in the Citus mode (pgflow's tables distributed). Every statement
+/// of the engine asks (plans::run), so the answer is kept for the transaction: on one node a look
+/// at pg_extension (an index scan, not a cached lookup) per transaction, not per statement; in the
+/// Citus mode one look at Citus' catalog more.
 pub fn distributed(client: &mut SpiClient<'_>) -> Result<bool> {
-    if DISTRIBUTED.with(Cell::get) {
-        return Ok(true);
+    if let Some((known, transaction)) = MODE.with(Cell::get) {
+        if transaction == local_transaction() {
+            return Ok(known);
+        }
     }
-    // SAFETY: a syscache lookup by name; missing_ok, so it returns InvalidOid rather than raising.
-    if unsafe { pgrx::pg_sys::get_extension_oid(c"citus".as_ptr(), true) } == pgrx::pg_sys::InvalidOid {
-        return Ok(false);
-    }
-    let tasks = vec![DISTRIBUTED_TABLES[DISTRIBUTED_TABLES.len() - 1]];
-    let found = plans::execute(client, &plans::DISTRIBUTED_TABLES, &[tasks.into()])?;
-    let yes = match found.first().get_one::<i32>() {
-        Ok(count) => count.unwrap_or(0) > 0,
-        Err(error) => return Err(PgflowError::Internal(format!("sql/queries/citus/distributed_tables.sql: {error}"))),
+    // SAFETY: a catalog lookup by name; missing_ok, so it returns InvalidOid rather than raising.
+    let yes = unsafe { pgrx::pg_sys::get_extension_oid(c"citus".as_ptr(), true) } != pgrx::pg_sys::InvalidOid && {
+        let tasks = vec![DISTRIBUTED_TABLES[DISTRIBUTED_TABLES.len() - 1]];
+        let found = plans::execute(client, &plans::DISTRIBUTED_TABLES, &[tasks.into()])?;
+        match found.first().get_one::<i32>() {
+            Ok(count) => count.unwrap_or(0) > 0,
+            Err(error) => {
+                return Err(PgflowError::Internal(format!("sql/queries/citus/distributed_tables.sql: {error}")))
+            }
+        }
     };
-    DISTRIBUTED.with(|distributed| distributed.set(yes));
+    MODE.with(|mode| mode.set(Some((yes, local_transaction()))));
     Ok(yes)
 }
 

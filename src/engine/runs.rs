@@ -57,6 +57,12 @@ fn random_run_id() -> Result<Uuid> {
     Ok(Uuid::from_bytes(uuid::Builder::from_random_bytes(bytes).into_uuid().into_bytes()))
 }
 
+/// The run of `flow_slug` started with `run_key`, found by the id the key derives (`run_id`).
+fn keyed_run(client: &mut SpiClient<'_>, flow_slug: &str, run_key: &str, run_id: Uuid) -> Result<Option<Uuid>> {
+    let key: [DatumWithOid; 3] = [flow_slug.into(), run_key.into(), run_id.into()];
+    Ok(plans::row(client, &plans::KEYED_RUN, &key)?.map(|found| found.run_id))
+}
+
 /// The run a start_flow call started, or the one its run_key names.
 fn start_flow_run_id(client: &mut SpiClient<'_>, start: NewRun<'_>) -> Result<Uuid> {
     let NewRun { flow_slug, input, run_id, run_key, .. } = start;
@@ -84,9 +90,8 @@ fn start_flow_run_id(client: &mut SpiClient<'_>, start: NewRun<'_>) -> Result<Uu
                      give a run_id or a run_key, not another id with a key"
                 )));
             }
-            let key: [DatumWithOid; 3] = [flow_slug.into(), key.into(), derived.into()];
-            if let Some(existing) = plans::row(client, &plans::KEYED_RUN, &key)? {
-                return Ok(existing.run_id);
+            if let Some(existing) = keyed_run(client, flow_slug, key, derived)? {
+                return Ok(existing);
             }
             derived
         }
@@ -103,15 +108,12 @@ fn start_flow_run_id(client: &mut SpiClient<'_>, start: NewRun<'_>) -> Result<Uu
         None => match run_key {
             // A concurrent start with the same key committed first (its run is the answer), or a
             // run with the key started before 0.11.0, under a random id.
-            Some(key) => {
-                let keyed: [DatumWithOid; 3] = [flow_slug.into(), key.into(), run_id.into()];
-                match plans::row(client, &plans::KEYED_RUN, &keyed)? {
-                    Some(found) => Ok(found.run_id),
-                    None => plans::row(client, &plans::FIND_RUN_BY_KEY, &[flow_slug.into(), key.into()])?
-                        .map(|found| found.run_id)
-                        .ok_or_else(|| PgflowError::Internal(format!("run of flow '{flow_slug}' was not created"))),
-                }
-            }
+            Some(key) => match keyed_run(client, flow_slug, key, run_id)? {
+                Some(found) => Ok(found),
+                None => plans::row(client, &plans::FIND_RUN_BY_KEY, &[flow_slug.into(), key.into()])?
+                    .map(|found| found.run_id)
+                    .ok_or_else(|| PgflowError::Internal(format!("run of flow '{flow_slug}' was not created"))),
+            },
             // A concurrent start with the same id committed first.
             None => Err(PgflowError::RunAlreadyExists(run_id.to_string())),
         },
