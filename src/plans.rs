@@ -195,17 +195,8 @@ pub fn run_on_shard<'conn>(
     let plan = match SHARD_PLANS.with(|plans| plans.borrow().get(&key).copied()) {
         Some(plan) => plan,
         None => {
-            let arg_types: Vec<PgOid> = statement.args.iter().map(|oid| PgOid::BuiltIn(*oid)).collect();
-            let prepared = client
-                .prepare_mut(on_tables(statement.sql, &shard.tables).as_str(), &arg_types)
-                .map_err(|error| {
-                    PgflowError::Internal(format!(
-                        "sql/queries/{}.sql does not prepare on shard {}: {error}",
-                        statement.file, shard.id
-                    ))
-                })?
-                .keep();
-            let kept: &'static OwnedPreparedStatement = Box::leak(Box::new(prepared));
+            let sql = on_tables(statement.sql, &shard.tables);
+            let kept = keep(client, statement, &sql, &format!(" on shard {}", shard.id))?;
             SHARD_PLANS.with(|plans| plans.borrow_mut().insert(key, kept));
             kept
         }
@@ -236,16 +227,27 @@ pub fn plan(client: &SpiClient<'_>, statement: &StatementInfo) -> Result<&'stati
     if let Some(plan) = PLANS.with(|plans| plans.borrow().get(statement.name).copied()) {
         return Ok(plan);
     }
-    let arg_types: Vec<PgOid> = statement.args.iter().map(|oid| PgOid::BuiltIn(*oid)).collect();
-    let prepared = client
-        .prepare_mut(statement.sql, &arg_types)
-        .map_err(|error| {
-            PgflowError::Internal(format!("sql/queries/{}.sql does not prepare: {error}", statement.file))
-        })?
-        .keep();
-    let kept: &'static OwnedPreparedStatement = Box::leak(Box::new(prepared));
+    let kept = keep(client, statement, statement.sql, "")?;
     PLANS.with(|plans| plans.borrow_mut().insert(statement.name, kept));
     Ok(kept)
+}
+
+/// A statement's plan, prepared from `sql` (its own, or its text on a shard: `on` says which, for
+/// the error) and kept for the life of the backend.
+fn keep(
+    client: &SpiClient<'_>,
+    statement: &StatementInfo,
+    sql: &str,
+    on: &str,
+) -> Result<&'static OwnedPreparedStatement> {
+    let arg_types: Vec<PgOid> = statement.args.iter().map(|oid| PgOid::BuiltIn(*oid)).collect();
+    let prepared = client
+        .prepare_mut(sql, &arg_types)
+        .map_err(|error| {
+            PgflowError::Internal(format!("sql/queries/{}.sql does not prepare{on}: {error}", statement.file))
+        })?
+        .keep();
+    Ok(Box::leak(Box::new(prepared)))
 }
 
 /// Runs a kept statement. Plans are prepared as mutating, so every execution takes a fresh

@@ -205,15 +205,14 @@ impl WorkerBuilder {
                     .await
             }
         });
-        let all = futures_util::future::try_join_all(loops);
-        let signal = async move {
-            shutdown.await;
-            let _ = stop.send(true);
-            std::future::pending::<()>().await;
-        };
+        // The loops end on their own (an error), or at the shutdown, which stops them all.
+        let mut all = std::pin::pin!(futures_util::future::try_join_all(loops));
         let stats = tokio::select! {
-            stats = all => stats?,
-            () = signal => unreachable!("the signal only ends the loops"),
+            stats = &mut all => stats?,
+            () = shutdown => {
+                let _ = stop.send(true);
+                all.await?
+            }
         };
         Ok(stats.into_iter().fold(WorkerStats::default(), |total, node| total.add(&node)))
     }
