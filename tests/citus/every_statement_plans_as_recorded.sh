@@ -19,13 +19,19 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 . tests/citus/common/cluster.sh
+. scripts/pg-config.sh
 fresh_citus_database pgflow_statements
 q "select pgflow.distribute()" >/dev/null
 
-# The statements as compiled into the build that test-citus.sh installed: build.rs writes them,
-# fragments expanded, to its output folder; the newest such folder is that build's.
-out=$(ls -td target/release/build/pgflow-*/out/sql 2>/dev/null | head -1)
-[ -n "$out" ] || fail "no release build's statements under target/release/build (scripts/test-citus.sh installs one)"
+# The statements as compiled from this source: build.rs writes them, fragments expanded, to its
+# output folder, which cargo names. target/ holds several such folders (clippy's, the released
+# builds of the upgrade test), so cargo is asked which is this source's: with the command
+# `cargo pgrx install --release` runs (its -v output), which is a no-op after the install.
+out=$(cargo --config "target.'cfg(all(target_family = \"unix\", not(target_os = \"macos\")))'.rustflags = [\"-C\", \"link-arg=-Wl,--no-gc-sections\"]" \
+        build --lib --release --features "pg$PG_MAJOR" --no-default-features --message-format=json 2>/dev/null \
+      | grep '"reason":"build-script-executed"' | grep '#pgflow@' \
+      | sed -n 's/.*"out_dir":"\([^"]*\)".*/\1/p' || true)/sql
+[ -d "$out" ] || fail "cargo named no output folder of build.rs holding the statements ($out)"
 
 run=00000000-0000-4000-8000-000000000001
 value() { # an argument's SQL type -> a value of it
