@@ -156,3 +156,32 @@ pub fn local_shards(client: &mut SpiClient<'_>) -> Result<Vec<LocalShard>> {
         })
         .collect())
 }
+
+thread_local! {
+    // The roots of the runs this backend looked up (tree_root).
+    static ROOTS: std::cell::RefCell<std::collections::HashMap<pgrx::Uuid, pgrx::Uuid>> =
+        std::cell::RefCell::new(std::collections::HashMap::new());
+}
+
+/// The most roots a backend keeps before it forgets them all and looks them up again.
+const ROOTS_KEPT: usize = 100_000;
+
+/// The root of a run's tree (itself for a top-level run, and for a run that does not exist), where
+/// the Citus mode takes the tree's lock. A run's root never changes and a child run's id is never
+/// given again (random), so each backend keeps what it looked up: an answer to a run looks once.
+pub fn tree_root(client: &mut SpiClient<'_>, run_id: pgrx::Uuid) -> Result<pgrx::Uuid> {
+    if let Some(root) = ROOTS.with(|roots| roots.borrow().get(&run_id).copied()) {
+        return Ok(root);
+    }
+    let Some(found) = plans::row(client, &plans::RUN_ROOT, &[run_id.into()])? else {
+        return Ok(run_id);
+    };
+    ROOTS.with(|roots| {
+        let mut roots = roots.borrow_mut();
+        if roots.len() >= ROOTS_KEPT {
+            roots.clear();
+        }
+        roots.insert(run_id, found.root_run_id);
+    });
+    Ok(found.root_run_id)
+}

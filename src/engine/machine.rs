@@ -230,6 +230,15 @@ fn cancel_children(client: &mut SpiClient<'_>, run_id: Uuid, step_slug: Option<&
         return Ok(());
     }
     let args = [run_id.into(), optional(step_slug, TEXTOID)];
+    if citus::distributed(client)? {
+        // The Citus mode: a child is on a shard of its own, found from the task it holds and
+        // cancelled by its own shard's statements, then its children, one run at a time.
+        for child in plans::rows(client, &plans::CHILD_RUNS, &args)? {
+            pgrx::check_for_interrupts!();
+            cancel_child_run(client, child.run_id)?;
+        }
+        return Ok(());
+    }
     for cancelled in plans::rows(client, &plans::CANCEL_DESCENDANT_RUNS, &args)? {
         pgrx::check_for_interrupts!();
         wait::wake_at_commit(cancelled.run_id);
@@ -241,19 +250,28 @@ fn cancel_children(client: &mut SpiClient<'_>, run_id: Uuid, step_slug: Option<&
     Ok(())
 }
 
-/// Whether the run may have child runs to look for. The Citus mode runs no sub-flow yet
-/// (docs/citus.md): there a run without a sub-flow step has none, and the look (a walk over every
-/// shard) is refused, and a run with one is refused (0A000).
+/// cancel_descendant_runs.sql for one child run and what is below it, in the Citus mode: a started
+/// child is cancelled with its unfinished steps and tasks, as `cancel` does, without failing the
+/// task it works for, which its parent cancelled.
+fn cancel_child_run(client: &mut SpiClient<'_>, child: Uuid) -> Result<()> {
+    let Some(cancelled) = plans::row(client, &plans::CANCEL_RUN, &[child.into()])? else {
+        return Ok(()); // ended before: what was below it ended with it
+    };
+    wait::wake_at_commit(child);
+    announce(child, &cancelled.flow_slug, None, "cancelled")?;
+    plans::run(client, &plans::CANCEL_RUN_TASKS, &[child.into()])?;
+    cancel_steps(client, child)?;
+    cancel_children(client, child, None)
+}
+
+/// Whether the run may have child runs to look for: on one node always (the look is one indexed
+/// statement); in the Citus mode only a run whose flow has a sub-flow step, since there the look
+/// is a walk from node to node (cancel_children).
 fn may_have_children(client: &mut SpiClient<'_>, run_id: Uuid) -> Result<bool> {
     if !citus::distributed(client)? {
         return Ok(true);
     }
-    if !plans::row(client, &plans::RUN_HAS_SUBFLOWS, &[run_id.into()])?.is_some_and(|run| run.subflows) {
-        return Ok(false);
-    }
-    Err(PgflowError::NotSupported(format!(
-        "run {run_id} has sub-flow steps, which the Citus mode does not run yet (docs/citus.md)"
-    )))
+    Ok(plans::row(client, &plans::RUN_HAS_SUBFLOWS, &[run_id.into()])?.is_some_and(|run| run.subflows))
 }
 
 /// The unfinished steps of a run that ended are cancelled, each announced.
@@ -306,9 +324,9 @@ pub fn redrive_run(client: &mut SpiClient<'_>, run_id: Uuid) -> Result<()> {
     // Sub-flow tasks: a failed or cancelled child carries on where it stopped (redriven, its
     // finished items kept); a task without one gets a new child.
     if may_have_children(client, run_id)? {
-        for child in plans::rows(client, &plans::RESUME_CHILD_RUNS, &[run_id.into()])? {
+        for child in resumed_children(client, run_id)? {
             pgrx::check_for_interrupts!();
-            redrive_run(client, child.run_id)?;
+            redrive_run(client, child)?;
         }
         for started in plans::rows(client, &plans::STARTED_STEPS, &[run_id.into()])? {
             let step_slug = started.step_slug;
@@ -332,17 +350,65 @@ pub fn redrive_run(client: &mut SpiClient<'_>, run_id: Uuid) -> Result<()> {
     Ok(())
 }
 
-/// Takes the lock of each run, exclusively, in run_id order.
-fn lock_runs(client: &mut SpiClient<'_>, mut run_ids: Vec<Uuid>) -> Result<()> {
+/// The failed or cancelled last child runs of a redriven run's queued sub-flow tasks, each task
+/// held by its child again (resume_child_runs.sql), for the caller to redrive.
+fn resumed_children(client: &mut SpiClient<'_>, run_id: Uuid) -> Result<Vec<Uuid>> {
+    if !citus::distributed(client)? {
+        return Ok(plans::rows(client, &plans::RESUME_CHILD_RUNS, &[run_id.into()])?
+            .into_iter()
+            .map(|child| child.run_id)
+            .collect());
+    }
+    // The Citus mode: each child's status read on its shard, each task held on the run's.
+    let mut resumed = Vec::new();
+    for task in plans::rows(client, &plans::CHILD_RUNS, &[run_id.into(), optional(None::<&str>, TEXTOID)])? {
+        pgrx::check_for_interrupts!();
+        if task.task_status != "queued" {
+            continue;
+        }
+        let ended = plans::row(client, &plans::RUN_STATUS, &[task.run_id.into()])?
+            .is_some_and(|child| matches!(child.status, RunStatus::Failed | RunStatus::Cancelled));
+        if !ended {
+            continue;
+        }
+        let args = [run_id.into(), task.step_slug.as_str().into(), task.task_index.into(), task.run_id.into()];
+        if let Some(held) = plans::row(client, &plans::RESUME_CHILD_TASK, &args)? {
+            resumed.push(held.run_id);
+        }
+    }
+    Ok(resumed)
+}
+
+/// Takes the lock of each run's tree, exclusively, in key order.
+fn lock_runs(client: &mut SpiClient<'_>, run_ids: Vec<Uuid>) -> Result<()> {
     if !citus::distributed(client)? {
         plans::run(client, &plans::LOCK_RUNS, &[run_ids.into()])?;
         return Ok(());
     }
-    // The Citus mode: each run's lock on its node, in key order (lock_runs.sql's, run by run).
-    run_ids.sort_by(|a, b| a.as_bytes().cmp(b.as_bytes()));
-    run_ids.dedup();
-    for run_id in run_ids {
-        plans::run(client, &plans::LOCK_RUN, &[run_id.into()])?;
+    // The Citus mode: each tree's lock on its root's node (lock_run.sql), in key order, where the
+    // answers to its child runs take it shared (hold_tree_shared) and those to the root in their
+    // own statements.
+    let mut roots = run_ids.into_iter().map(|run_id| citus::tree_root(client, run_id)).collect::<Result<Vec<_>>>()?;
+    roots.sort_by(|a, b| a.as_bytes().cmp(b.as_bytes()));
+    roots.dedup();
+    for root in roots {
+        plans::run(client, &plans::LOCK_RUN, &[root.into()])?;
+    }
+    Ok(())
+}
+
+/// In the Citus mode, an answer to a child run takes its tree's lock shared on the root's node
+/// (lock_run_shared.sql) before its statements lock any row: there transitions of the tree take it
+/// exclusively (lock_runs), whichever node they start from. Its statements take it on the child's
+/// node too, where no one takes it exclusively. Nothing on one node, nor for a top-level run, whose
+/// answers' statements take it on its node, the root's.
+fn hold_tree_shared(client: &mut SpiClient<'_>, run_id: Uuid) -> Result<()> {
+    if !citus::distributed(client)? {
+        return Ok(());
+    }
+    let root = citus::tree_root(client, run_id)?;
+    if root != run_id {
+        plans::run(client, &plans::LOCK_RUN_SHARED, &[root.into()])?;
     }
     Ok(())
 }
@@ -875,6 +941,9 @@ pub fn complete_tasks(
     one_run: Option<Uuid>,
     keep_rows: bool,
 ) -> Result<(usize, Vec<RawStepTask>)> {
+    if let Some(run_id) = one_run {
+        hold_tree_shared(client, run_id)?;
+    }
     let statement: &plans::StatementInfo = if batch { &plans::COMPLETE_TASKS } else { &plans::COMPLETE_TASK };
     let table = if batch {
         plans::run(client, statement, &with_one_run(args, one_run))?

@@ -1,6 +1,8 @@
 //! Watching runs: progress per step, stats per flow and the results of a step as they come. All
 //! of them read counters and indexes, never a step's whole task list.
 
+use std::collections::HashMap;
+
 use pgrx::datum::{DatumWithOid, Interval, TimestampWithTimeZone};
 use pgrx::pg_sys;
 use pgrx::pg_sys::BuiltinOid::{TEXTOID, TIMESTAMPTZOID, UUIDOID};
@@ -58,26 +60,59 @@ pub fn progress(client: &mut SpiClient<'_>, run_id: Uuid) -> Result<Vec<Progress
 /// parent_task_index, total_tasks, completed_tasks, failed_tasks.
 pub type TreeRun = (Uuid, Option<Uuid>, i32, String, String, Option<String>, Option<i32>, i64, i64, i64);
 
-/// The run and every run below it, depth first (`run_tree.sql`); an unknown run is refused.
+/// The run and every run below it, depth first in task order (each run's children by step, task
+/// index and start, every attempt's); an unknown run is refused. `run_tree.sql` reads a level at a
+/// time, all of a level's children in one statement: a walk Citus runs too, where it refuses a
+/// recursive statement over the runs.
 pub fn run_tree(client: &mut SpiClient<'_>, run_id: Uuid) -> Result<Vec<TreeRun>> {
     super::runs::run_status(client, run_id)?;
-    Ok(plans::rows(client, &plans::RUN_TREE, &[run_id.into()])?
-        .into_iter()
-        .map(|r| {
-            (
-                r.run_id,
-                r.parent_run_id,
-                r.depth,
-                r.flow_slug,
-                r.status,
-                r.parent_step_slug,
-                r.parent_task_index,
-                r.total_tasks,
-                r.completed_tasks,
-                r.failed_tasks,
-            )
-        })
-        .collect())
+    let as_tree_run = |r: plans::rows::RunTree, depth: i32| {
+        (
+            r.run_id,
+            r.parent_run_id,
+            depth,
+            r.flow_slug,
+            r.status,
+            r.parent_step_slug,
+            r.parent_task_index,
+            r.total_tasks,
+            r.completed_tasks,
+            r.failed_tasks,
+        )
+    };
+    let root = plans::rows(client, &plans::RUN_TREE, &[vec![run_id].into(), false.into()])?;
+    // Each level's runs, and each run's children in task order, by parent.
+    let mut children: HashMap<Uuid, Vec<plans::rows::RunTree>> = HashMap::new();
+    let mut level: Vec<Uuid> = root.iter().map(|r| r.run_id).collect();
+    while !level.is_empty() {
+        pgrx::check_for_interrupts!();
+        let below = plans::rows(client, &plans::RUN_TREE, &[std::mem::take(&mut level).into(), true.into()])?;
+        for child in below {
+            if let Some(parent) = child.parent_run_id {
+                level.push(child.run_id);
+                children.entry(parent).or_default().push(child);
+            }
+        }
+    }
+    for runs in children.values_mut() {
+        runs.sort_by(|a, b| {
+            (a.parent_step_slug.as_deref().map(str::as_bytes), a.parent_task_index, a.started_at).cmp(&(
+                b.parent_step_slug.as_deref().map(str::as_bytes),
+                b.parent_task_index,
+                b.started_at,
+            ))
+        });
+    }
+    // Depth first: a run, then each of its children with everything below it.
+    let mut tree = Vec::new();
+    let mut stack: Vec<(plans::rows::RunTree, i32)> = root.into_iter().map(|r| (r, 0)).collect();
+    while let Some((run, depth)) = stack.pop() {
+        if let Some(below) = children.remove(&run.run_id) {
+            stack.extend(below.into_iter().rev().map(|child| (child, depth + 1)));
+        }
+        tree.push(as_tree_run(run, depth));
+    }
+    Ok(tree)
 }
 
 /// A row of `list_runs`: run_id, flow_slug, status, started_at, finished_at, remaining_steps,

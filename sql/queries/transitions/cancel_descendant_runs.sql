@@ -1,5 +1,7 @@
 -- args: run_id uuid, step_slug text, now timestamp with time zone
 -- returns: run_id uuid, flow_slug text, step_slugs text[]
+-- One node only: the Citus mode cancels each child by its own shard's statements (child_runs.sql,
+-- machine::cancel_child_run), since a recursive statement over runs on every node is refused.
 -- $1 run_id, $2 step_slug (NULL: every step), $3 the clock. The started child runs of the run (of that step's
 -- tasks only, when given) and every started run below them are cancelled with their unfinished
 -- steps and tasks, in one statement: a run that ended, or a step whose tasks were cancelled, leaves

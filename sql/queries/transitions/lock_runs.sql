@@ -1,5 +1,6 @@
 -- args: run_ids uuid[]
 -- returns: locked integer null
+-- One node only: the Citus mode takes each tree's lock on its root's node (lock_run.sql).
 -- $1 run_ids. Takes the run lock of each run, exclusively, in key order (see docs/architecture.md,
 -- "Locks"): every transition that may cancel or reset tasks held by others (a failure, a deadline,
 -- a cancellation, a redrive) holds it, so no answer of the run is half done meanwhile. Answers take

@@ -1,5 +1,7 @@
 -- args: run_id uuid, now timestamp with time zone
 -- returns: run_id uuid, step_slug text, task_index integer
+-- One node only: the Citus mode reads each child's status on its shard, then holds the task
+-- (resume_child_task.sql), since the join of a task with a run on another shard is refused.
 -- $1 run_id (being redriven; the caller holds its tree's lock), $2 the clock. The queued tasks of its sub-flow
 -- fan-outs whose last child run failed or was cancelled are held by that child again (started, one
 -- attempt, as the child will be redriven and carry on where it stopped rather than start over).
