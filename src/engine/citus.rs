@@ -19,7 +19,8 @@ pub const DISTRIBUTED_TABLES: &[&str] =
     &["pgflow.runs", "pgflow.step_states", "pgflow.step_parts", "pgflow.step_tasks"];
 
 /// `pgflow.distribute()`: refused (55000) where citus is not installed or pgflow's tables are
-/// distributed already; else distributes them, in one transaction, and returns how many.
+/// distributed already; else distributes them, in one transaction, and returns how many. The
+/// functions that name one run first are delegated to its node (run_scoped_functions.sql).
 pub fn distribute(client: &mut SpiClient<'_>) -> Result<i32> {
     let installed = plans::row(client, &plans::CITUS_INSTALLED, &[])?.is_some_and(|row| row.installed);
     if !installed {
@@ -46,6 +47,9 @@ pub fn distribute(client: &mut SpiClient<'_>) -> Result<i32> {
     for table in DISTRIBUTED_TABLES {
         plans::run(client, &plans::CREATE_DISTRIBUTED_TABLE, &[(*table).into(), colocate_with.into()])?;
         colocate_with = DISTRIBUTED_TABLES[0];
+    }
+    for function in plans::rows(client, &plans::RUN_SCOPED_FUNCTIONS, &[])? {
+        plans::run(client, &plans::CREATE_DISTRIBUTED_FUNCTION, &[function.function.as_str().into()])?;
     }
     // The rest of this transaction runs in the Citus mode: asked again at the next statement.
     MODE.with(|mode| mode.set(None));

@@ -55,3 +55,29 @@ for worker in worker1 worker2; do
   [ "$(q_on $worker "select count(*) from pgflow.steps where flow_slug = 'cf'")" = 3 ] || fail "$worker has no copy of the flow"
 done
 echo "ok - both workers read the flow from their copies"
+
+# The functions that name one run first are delegated to the run's node: a call on the
+# coordinator, outside a transaction block, runs there whole (Citus sends the node the call itself
+# rather than its statements), sets of rows too.
+delegated=$(q "select string_agg(objid::regprocedure::text, ' ' order by 1) from pg_dist_object
+                where classid = 'pg_proc'::regclass and distribution_argument_index = 0
+                  and colocationid = (select colocationid from pg_dist_partition where logicalrelid = 'pgflow.runs'::regclass)")
+named=$(q "select string_agg(p.oid::regprocedure::text, ' ' order by 1) from pg_proc p
+            where p.pronamespace = 'pgflow'::regnamespace and p.proargnames[1] = 'run_id'")
+[ "$(wc -w <<<"$named")" -ge 10 ] || fail "pgflow's functions of one run: $named"
+[ "$delegated" = "$named" ] || fail "delegated: $delegated; of one run: $named"
+echo "ok - every function whose first argument is run_id is delegated by it ($(wc -w <<<"$delegated"))"
+run=$(q "select run_id from pgflow.start_flow('cf', '{}')")
+log=$( (eval "$(scripts/citus.sh env)"
+        psql -X -q -t -A -v ON_ERROR_STOP=1 -d "$DB" -c "set citus.log_remote_commands = on" \
+          -c "select status from pgflow.cancel_run('$run')") 2>&1)
+grep -q "issuing SELECT .*pgflow.cancel_run('$run'::uuid)" <<<"$log" || fail "cancel_run on the coordinator was not pushed down: $log"
+[ "$(tail -1 <<<"$log")" = cancelled ] || fail "the delegated cancel_run returned: $log"
+[ "$(q "select status from pgflow.runs where run_id = '$run'")" = cancelled ] || fail "the delegated cancel_run cancelled nothing"
+echo "ok - cancel_run on the coordinator runs whole on the run's node"
+log=$( (eval "$(scripts/citus.sh env)"
+        psql -X -q -t -A -v ON_ERROR_STOP=1 -d "$DB" -c "set citus.log_remote_commands = on" \
+          -c "select string_agg(step_slug || ':' || status, ' ' order by step_slug) from pgflow.progress('$run')") 2>&1)
+grep -q "issuing SELECT .*pgflow.progress('$run'::uuid)" <<<"$log" || fail "progress on the coordinator was not pushed down: $log"
+[ "$(tail -1 <<<"$log")" = "list:cancelled total:cancelled work:cancelled" ] || fail "the delegated progress returned: $log"
+echo "ok - so does progress, a set of rows"

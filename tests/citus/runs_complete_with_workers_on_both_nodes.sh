@@ -56,8 +56,10 @@ for node in coordinator worker1 worker2; do
 done
 echo "ok - progress and read_results read a run from every node"
 
-# wait_for_run on the coordinator for a run a worker node ends: the end wakes waiters on its own
-# node only, so this one returns at its timeout (or its recheck every 10 s), with the run ended.
+# wait_for_run on the coordinator for a run a worker node ends: the call is delegated to the
+# run's node (made outside a transaction block), where the end wakes it; an end wakes waiters on
+# its own node only, so one made in a transaction block would return at its timeout (or its
+# recheck every 10 s), with the run ended all the same.
 waited=$(q "select run_id from pgflow.start_flow('cf', '{}')")
 (sleep 1
  for _ in $(seq 10); do
@@ -66,7 +68,7 @@ waited=$(q "select run_id from pgflow.start_flow('cf', '{}')")
  done) &
 [ "$(q "select status from pgflow.wait_for_run('$waited', 4000)")" = completed ] || fail "wait_for_run did not see the run end"
 wait
-echo "ok - wait_for_run on the coordinator returns a run a worker ended (at its timeout)"
+echo "ok - wait_for_run on the coordinator returns a run a worker ended"
 
 # A keyed start from both workers at once: one run, the same id for both.
 (q_on worker1 "select run_id from pgflow.start_flow('cf', '{}', run_key => 'order-1')" >"$DB.key1") &

@@ -98,10 +98,13 @@ for node in worker1 worker2; do
               cross join lateral pgflow.complete_task(t.run_id, t.step_slug, t.task_index, '[7]'::jsonb)" >/dev/null
 done
 child=$(q "select run_id from pgflow.runs where parent_run_id = '$root'")
-for node in worker1 worker2; do
-  q_on $node "select count(*) from pgflow.poll_for_tasks('variant', 30, 10, 0) t
-              cross join lateral pgflow.fail_task(t.run_id, t.step_slug, t.task_index, 'no price')" >/dev/null
-done
+# The child's task, claimed and failed on its node (only there: the next child may be elsewhere).
+child_node=$(for node in worker1 worker2; do
+  if [ "$(node_of "$child")" = "127.0.0.1:$(scripts/citus.sh port $node)" ]; then echo $node; fi
+done)
+[ "$(q_on "$child_node" "select count(*) from pgflow.poll_for_tasks('variant', 30, 10, 0) t
+                          cross join lateral pgflow.fail_task(t.run_id, t.step_slug, t.task_index, 'no price')")" = 1 ] ||
+  fail "the child's one task was not claimed on $child_node"
 [ "$(q "select status from pgflow.runs where run_id = '$child'")" = failed ] || fail "the child did not fail"
 [ "$(q "select count(*) from pgflow.runs where parent_run_id = '$root' and status = 'started'")" = 1 ] || fail "no new child"
 [ "$(q "select status || ':' || attempts_count from pgflow.step_tasks where run_id = '$root' and step_slug = 'products'")" = started:2 ] ||
