@@ -134,6 +134,33 @@ pub fn rows_on_this_node<R: FromRow>(
     Ok(found)
 }
 
+/// A run-scoped statement whose shape Citus cannot route (verify_run.sql, repair_run.sql): on one
+/// node, `rows`; in the Citus mode, run on the run's shard as plain PostgreSQL (`run_on_shard`),
+/// which must be on this node. A call made outside a transaction block is delegated to that node
+/// by Citus (citus::distribute); one made elsewhere is refused (0A000).
+pub fn rows_on_run_shard<R: FromRow>(
+    client: &mut SpiClient<'_>,
+    statement: &Statement<R>,
+    run_id: pgrx::Uuid,
+    args: &[DatumWithOid<'_>],
+) -> Result<Vec<R>> {
+    if !crate::engine::citus::distributed(client)? {
+        return rows(client, statement, args);
+    }
+    let Some(shard) = crate::engine::citus::local_shard_of(client, run_id)? else {
+        return Err(PgflowError::NotSupported(format!(
+            "{} of run {run_id}: in the Citus mode it runs on the node that holds the run; call it there, \
+             or outside a transaction block, where Citus sends the call there",
+            statement.name
+        )));
+    };
+    let mut found = Vec::new();
+    for row in run_on_shard(client, statement, &shard, args)? {
+        found.push(R::from_row(&row, statement)?);
+    }
+    Ok(found)
+}
+
 /// Runs a kept statement and reads its first row, if it returned one.
 pub fn row<R: FromRow>(
     client: &mut SpiClient<'_>,

@@ -161,6 +161,15 @@ pub fn local_shards(client: &mut SpiClient<'_>) -> Result<Vec<LocalShard>> {
         .collect())
 }
 
+/// The shard of this node that holds a run (its step_tasks shard, with the colocated ones), or
+/// None when another node holds it.
+pub fn local_shard_of(client: &mut SpiClient<'_>, run_id: pgrx::Uuid) -> Result<Option<LocalShard>> {
+    let Some(found) = plans::row(client, &plans::RUN_SHARD, &[run_id.into()])? else {
+        return Ok(None);
+    };
+    Ok(local_shards(client)?.into_iter().find(|shard| shard.id == found.shard))
+}
+
 thread_local! {
     // The roots of the runs this backend looked up (tree_root).
     static ROOTS: std::cell::RefCell<std::collections::HashMap<pgrx::Uuid, pgrx::Uuid>> =

@@ -1171,7 +1171,7 @@ pub fn repair_run(client: &mut SpiClient<'_>, run_id: Uuid) -> Result<Vec<Change
     lock_runs(client, vec![run_id])?;
     let mut changes = Vec::new();
     // A value that was or is NULL (initial_tasks before a spawn) shows as empty.
-    for change in plans::rows(client, &plans::REPAIR_RUN, &[run_id.into()])? {
+    for change in plans::rows_on_run_shard(client, &plans::REPAIR_RUN, run_id, &[run_id.into()])? {
         changes.push((change.subject, change.what, change.was.unwrap_or_default(), change.now.unwrap_or_default()));
     }
     let repaired = statuses(client, run_id)?;
@@ -1211,7 +1211,28 @@ fn statuses(client: &mut SpiClient<'_>, run_id: Uuid) -> Result<Vec<(String, Str
 /// `prune`: finished runs that ended before `older_than` ago are deleted with their steps and
 /// tasks, oldest first, at most `max_runs` (prune_runs.sql). Returns how many.
 pub fn prune_runs(client: &mut SpiClient<'_>, args: &[DatumWithOid<'_>; 3]) -> Result<i64> {
-    Ok(plans::row(client, &plans::PRUNE_RUNS, args)?.map_or(0, |pruned| pruned.pruned))
+    if !citus::distributed(client)? {
+        return Ok(plans::row(client, &plans::PRUNE_RUNS, args)?.map_or(0, |pruned| pruned.pruned));
+    }
+    // The Citus mode: the oldest finished top-level runs of every shard, then each tree, spread
+    // over the nodes, deleted under its lock if its run is still finished (a redrive may have
+    // started it again meanwhile).
+    let mut pruned = 0;
+    for candidate in plans::rows(client, &plans::PRUNE_CANDIDATES, args)? {
+        pgrx::check_for_interrupts!();
+        let run_id = candidate.run_id;
+        lock_runs(client, vec![run_id])?;
+        let finished = plans::row(client, &plans::RUN_STATUS, &[run_id.into()])?
+            .is_some_and(|run| run.status != RunStatus::Started);
+        if !finished {
+            continue;
+        }
+        let tree: Vec<Uuid> =
+            plans::rows(client, &plans::TREE_RUNS, &[run_id.into()])?.into_iter().map(|run| run.run_id).collect();
+        plans::run(client, &plans::DELETE_RUNS, &[tree.into()])?;
+        pruned += 1;
+    }
+    Ok(pruned)
 }
 
 /// `delete flow with its data` (pgflow's `delete_flow_and_data`): each unfinished top-level run

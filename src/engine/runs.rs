@@ -177,7 +177,7 @@ pub fn repair_run(client: &mut SpiClient<'_>, run_id: Uuid) -> Result<Vec<machin
 pub fn verify_run(client: &mut SpiClient<'_>, run_id: Uuid) -> Result<Vec<(String, String, String, String)>> {
     run_status(client, run_id)?;
     // A value that is NULL (initial_tasks before a spawn, an output) shows as empty.
-    Ok(plans::rows(client, &plans::VERIFY_RUN, &[run_id.into()])?
+    Ok(plans::rows_on_run_shard(client, &plans::VERIFY_RUN, run_id, &[run_id.into()])?
         .into_iter()
         .map(|p| (p.subject, p.what, p.stored.unwrap_or_default(), p.expected.unwrap_or_default()))
         .collect())

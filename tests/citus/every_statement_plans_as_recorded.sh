@@ -102,12 +102,16 @@ echo "ok - $(wc -l <"$actual") statements plan as recorded: $(grep -c ' one shar
   "$(grep -c ' in steps$' "$actual") on one shard in steps, $(grep -c ' all shards$' "$actual") on all, $(grep -c ' local$' "$actual") local, $(grep -c ' refused: ' "$actual") refused"
 
 # The statements that name a run (run_id, run_ids) and do not run whole on its shard yet: what is
-# left of docs/citus.md's plan, said at each run. Apart: those the Citus mode never runs (their
-# header says "One node only:", and what it runs instead) and those that read a tree over every
-# node ("Across nodes:").
+# left of docs/citus.md's plan, said at each run. A statement that reads no distributed table
+# (local) runs on the node it is made on, and one whose header says "On the run's shard:" runs
+# there as plain PostgreSQL (plans::rows_on_run_shard). Apart: those the Citus mode never runs (their
+# header says "One node only:", and what it runs instead) and those that read across the nodes, a
+# tree's runs or every run ("Across nodes:").
 apart() { grep -qE "^-- $2:" "$out/$1.sql"; }
 left=$(while read -r file verdict; do
   [ "$verdict" = "one shard" ] && continue
+  [ "$verdict" = "local" ] && continue
+  apart "$file" "On the run's shard" && continue
   apart "$file" "One node only" && continue
   apart "$file" "Across nodes" && continue
   grep -Eq '^-- args:.*\brun_ids? uuid' "$out/$file.sql" && echo "$file"
@@ -120,4 +124,6 @@ done
 named=$(cd sql/queries && grep -lE '^-- args:.*\brun_ids? uuid' */*.sql | sed 's/\.sql$//' | grep -cvxF -f <(printf '%s\n' $one_node $across))
 echo "ok - $((named - $(wc -w <<<"$left"))) of $named statements of the Citus mode that name a run run whole on its shard;" \
   "not yet:" $left
-echo "ok - apart: the Citus mode runs others instead of" $one_node "(one node only); reads a tree over every node:" $across
+on_shard=$(cd sql/queries && grep -l "^-- On the run's shard:" */*.sql | sed 's/\.sql$//')
+echo "ok - of those, run on the run's shard as plain PostgreSQL:" $on_shard
+echo "ok - apart: the Citus mode runs others instead of" $one_node "(one node only); read across the nodes:" $across

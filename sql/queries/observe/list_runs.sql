@@ -3,6 +3,8 @@
 --   started_at timestamp with time zone, finished_at timestamp with time zone null,
 --   remaining_steps integer, error_message text null, priority integer,
 --   run_key text null, redrive_count integer
+-- One node only: the Citus mode reads list_runs_across_nodes.sql (Citus cannot push a LIMIT in a
+-- lateral subquery down to its shards).
 -- $1 flow_slug (NULL: every flow), $2 status (NULL: any), $3 started at or after (NULL: any time),
 -- $4 at most this many, $5 before this run (a page's last run: the next page; NULL: the newest).
 -- Top-level runs, newest first (started_at, then run_id, descending); the runs below them are

@@ -4,6 +4,8 @@
 --   oldest_queued_age interval null, completed_last_minute bigint null,
 --   failed_last_minute bigint null, runs_completed_last_hour bigint null,
 --   runs_failed_last_hour bigint null
+-- One node only: the Citus mode reads stats_across_nodes.sql (Citus refuses the correlated
+-- subqueries and the recursive walk of the queue's lanes).
 -- $1 flow_slug (NULL: every flow). One row per flow. Each figure is read through an index:
 -- started runs and steps through their partial indexes, queued tasks through the queue index
 -- (one lane key per step of the flow), running ones through the lease index (so they cost what is

@@ -1,5 +1,8 @@
 -- args: run_id uuid
 -- returns: subject text, what text, stored text null, expected text null
+-- On the run's shard: in the Citus mode it runs on the run's shard as plain PostgreSQL
+-- (plans::rows_on_run_shard), on the node that holds the run: Citus cannot route its correlated
+-- subqueries.
 -- $1 run_id. Recomputes what the engine keeps in counters and statuses from the run's tasks and
 -- reports each disagreement as (subject, what, stored, expected). No row: the run is consistent.
 with run as (

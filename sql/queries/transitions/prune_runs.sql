@@ -1,5 +1,7 @@
 -- args: older_than interval, flow_slug text, max_runs integer, now timestamp with time zone
 -- returns: pruned bigint
+-- One node only: the Citus mode finds the candidates with prune_candidates.sql and deletes each
+-- tree by its runs (tree_runs.sql, delete_runs.sql).
 -- $1 older_than, $2 flow_slug (NULL: every flow), $3 at most this many runs, $4 the clock. Deletes
 -- finished runs (completed, failed, cancelled) that finished before $4 - older_than, oldest first, with their
 -- step states and tasks. A run that someone holds (a redrive under way takes its lock and row) is

@@ -1,5 +1,7 @@
 -- args: run_id uuid, now timestamp with time zone
 -- returns: subject text, what text, was text null, now text null
+-- On the run's shard: in the Citus mode it runs on the run's shard as plain PostgreSQL
+-- (plans::rows_on_run_shard), on the node that holds the run: Citus cannot route its joins.
 -- $1 run_id (the caller holds its lock exclusively), $2 the clock. Sets every counter and status of the run that
 -- disagrees with its tasks (the source of truth) to what they say, as verify_run.sql computes it:
 -- per step the task counts, remaining_tasks and remaining_deps, initial_tasks, a completed
