@@ -5,7 +5,7 @@ select plan(7);
 select pgflow_tests.flow_chain();
 select run_id as run from pgflow.start_flow('chain', '{}') \gset
 select count(*) from pgflow.poll_for_tasks('chain', 30, 1, 0, 100, '00000000-0000-0000-0000-00000000000a');
-update pgflow.step_tasks set visible_at = clock_timestamp() - interval '1 second' where run_id = :'run';
+update pgflow.step_tasks set visible_at = now() - interval '1 second' where run_id = :'run';
 select count(*) from pgflow.poll_for_tasks('chain', 30, 1, 0, 100, '00000000-0000-0000-0000-00000000000b');
 
 select is_empty(format($$ select * from pgflow.complete_task(%L, 'first', 0, '"from a"', '00000000-0000-0000-0000-00000000000a') $$, :'run'),

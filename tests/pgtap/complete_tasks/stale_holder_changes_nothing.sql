@@ -6,7 +6,7 @@ select pgflow_tests.flow_fanout();
 select run_id as run from pgflow.start_flow('fan', '{}') \gset
 select pgflow.complete_task(:'run', 'list', 0, '[1, 2, 3]') from pgflow_tests.poll('fan');
 select count(*) from pgflow.poll_for_tasks('fan', 30, 10, 0, 100, '00000000-0000-0000-0000-00000000000a');
-update pgflow.step_tasks set visible_at = clock_timestamp() - interval '1 second'
+update pgflow.step_tasks set visible_at = now() - interval '1 second'
 where run_id = :'run' and step_slug = 'fetch' and task_index = 1;
 select count(*) from pgflow.poll_for_tasks('fan', 30, 10, 0, 100, '00000000-0000-0000-0000-00000000000b');
 

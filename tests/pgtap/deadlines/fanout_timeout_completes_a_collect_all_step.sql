@@ -6,7 +6,7 @@ select run_id as run from pgflow.start_flow('items', '[0, 1, 2, 3]') \gset
 select count(*) from pgflow.poll_for_tasks('items', 30, 3, 0);     -- 0, 1, 2 running; 3 queued
 select pgflow.complete_task(:'run', 'items', 0, '0');
 select pgflow.fail_task(:'run', 'items', 1, 'broken');
-update pgflow.step_states set started_at = started_at - interval '31 seconds' where run_id = :'run' and step_slug = 'items';
+update pgflow.step_states set started_at = now() - interval '31 seconds' where run_id = :'run' and step_slug = 'items';
 
 -- No enforce_deadlines call: a poll of the flow enforces its deadlines, then claims.
 select is((select step_slug from pgflow.poll_for_tasks('items', 30, 10, 0)), 'total',

@@ -8,7 +8,7 @@ select pgflow.complete_task(:'run', 'items', 0, '0');
 
 select is(pgflow.enforce_deadlines(), 0, 'before its deadline nothing happens');
 -- 61 s later, as far as the step can tell.
-update pgflow.step_states set started_at = started_at - interval '61 seconds' where run_id = :'run' and step_slug = 'items';
+update pgflow.step_states set started_at = now() - interval '61 seconds' where run_id = :'run' and step_slug = 'items';
 select is(pgflow.enforce_deadlines(), 1, 'past it, enforce_deadlines acts on one deadline');
 select row_eq(format($$ select status, error_message from pgflow.step_states where run_id = %L and step_slug = 'items' $$, :'run'),
   row('failed'::text, 'timed out after 60 s (fanout_timeout) with 4 of 5 tasks unfinished'::text),

@@ -9,7 +9,7 @@ select run_id as fresh from pgflow.start_flow('slow', '{}') \gset
 select pgflow.complete_task(:'run', 'list', 0, '[1, 2, 3]') from pgflow_tests.poll('slow', 1);
 select count(*) from pgflow_tests.poll('slow', 2);
 
-update pgflow.runs set started_at = started_at - interval '121 seconds' where run_id = :'run';
+update pgflow.runs set started_at = now() - interval '121 seconds' where run_id = :'run';
 select is(pgflow.enforce_deadlines(), 1, 'one run is past its deadline');
 select row_eq(format($$ select status, error_message from pgflow.runs where run_id = %L $$, :'run'),
   row('failed'::text, 'timed out: the run did not finish within 120 s of its start (run_timeout)'::text),

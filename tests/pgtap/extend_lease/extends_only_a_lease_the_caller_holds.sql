@@ -16,7 +16,7 @@ select is(pgflow.extend_lease(:'run', 'items', 1, 600), null, 'a queued task is 
 select is((pgflow_tests.task(:'run', 'items', 1)).status, 'queued', 'and stays queued');
 
 -- A stale holder: its lease ran out, and another worker claimed the task.
-update pgflow.step_tasks set visible_at = clock_timestamp() - interval '1 second' where run_id = :'run' and task_index = 0;
+update pgflow.step_tasks set visible_at = now() - interval '1 second' where run_id = :'run' and task_index = 0;
 select count(*) from pgflow.poll_for_tasks('root', 10, 2, 0, 100, '00000000-0000-4000-8000-00000000000b');
 select is(pgflow.extend_lease(:'run', 'items', 0, 600, '00000000-0000-4000-8000-00000000000a'), null,
   'the stale holder gets NULL');

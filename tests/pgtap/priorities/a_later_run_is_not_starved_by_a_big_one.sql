@@ -7,7 +7,7 @@ select run_id as big from pgflow.start_flow('root', (select jsonb_agg(i) from ge
 -- A round of 16 claims of 100 has taken the first 100 items of each of its 16 shards.
 select count(*) from generate_series(1, 16) n cross join lateral pgflow_tests.poll('root', 100 + 0 * n);
 -- It was spawned a minute ago (this test runs in one transaction, where now() stands still).
-update pgflow.step_tasks set visible_at = visible_at - interval '1 minute' where run_id = :'big' and status = 'queued';
+update pgflow.step_tasks set visible_at = now() - interval '1 minute' where run_id = :'big' and status = 'queued';
 select run_id as small from pgflow.start_flow('root', (select jsonb_agg(i) from generate_series(1, 150) i)) \gset
 
 -- Claims of 100, as a worker makes them. Each starts one shard further (see claim_tasks.sql):

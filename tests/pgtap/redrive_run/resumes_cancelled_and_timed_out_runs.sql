@@ -20,7 +20,7 @@ select is((select count(*)::int from pgflow_tests.poll('resume')), 2, 'its two u
 
 -- Timed out (run_timeout): the redrive restarts its clock.
 select run_id as timed_out from pgflow.start_flow('resume', '{}') \gset
-update pgflow.runs set started_at = started_at - interval '61 seconds' where run_id = :'timed_out';
+update pgflow.runs set started_at = now() - interval '61 seconds' where run_id = :'timed_out';
 select is(pgflow.enforce_deadlines(), 1, 'the run times out');
 select row_eq(format($$ select status, redrive_count from pgflow.redrive_run(%L) $$, :'timed_out'),
   row('started'::text, 1), 'a timed-out run can be redriven');
