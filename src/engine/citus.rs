@@ -125,6 +125,34 @@ pub fn plan_each_call() -> Result<()> {
     set_local(c"plan_cache_mode", c"auto")
 }
 
+/// Runs `body`, a call that reads distributed tables and then writes the reference tables (the
+/// definitions), with one connection per node (citus.multi_shard_modify_mode sequential, then as
+/// it was): Citus writes a reference table only over the connections that read before it. On one
+/// node, `body` as it is.
+pub fn one_connection_per_node<T>(
+    client: &mut SpiClient<'_>,
+    body: impl FnOnce(&mut SpiClient<'_>) -> Result<T>,
+) -> Result<T> {
+    if !distributed(client)? {
+        return body(client);
+    }
+    const MODE_SETTING: &std::ffi::CStr = c"citus.multi_shard_modify_mode";
+    // SAFETY: a setting's current value by name (Citus' own, defined where it is installed); the
+    // string is copied before anything can change it.
+    let was = unsafe {
+        let value = pgrx::pg_sys::GetConfigOption(MODE_SETTING.as_ptr(), true, false);
+        if value.is_null() {
+            c"parallel".to_owned()
+        } else {
+            std::ffi::CStr::from_ptr(value).to_owned()
+        }
+    };
+    set_local(MODE_SETTING, c"sequential")?;
+    let result = body(client);
+    set_local(MODE_SETTING, &was)?;
+    result
+}
+
 /// Runs `body` with this node's shards writable directly (citus.enable_manual_changes_to_shards),
 /// as a claim writes them (docs/citus.md, "Claims"); the setting is off again after it.
 pub fn with_shards_writable<T>(body: impl FnOnce() -> Result<T>) -> Result<T> {

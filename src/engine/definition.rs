@@ -6,6 +6,7 @@ use pgrx::spi::SpiClient;
 use pgrx::JsonB;
 use serde_json::Value;
 
+use super::citus;
 use super::machine;
 use super::shape::{
     self, Condition, FailureOptions, FlowDefinition, FlowOptions, StepDefinition, StepOptions, StepType,
@@ -255,11 +256,16 @@ pub fn ensure_flow_compiled(
     if differences.is_empty() {
         return Ok(outcome("verified", &[]));
     }
-    if !allow_replace || machine::delete_flow(client, flow_slug)? > 0 {
+    if !allow_replace {
         return Ok(outcome("mismatch", &differences));
     }
-    create_from_definition(client, flow_slug, wanted)?;
-    Ok(outcome("replaced", &differences))
+    citus::one_connection_per_node(client, |client| {
+        if machine::delete_flow(client, flow_slug)? > 0 {
+            return Ok(outcome("mismatch", &differences));
+        }
+        create_from_definition(client, flow_slug, wanted)?;
+        Ok(outcome("replaced", &differences))
+    })
 }
 
 /// `pgflow._compare_flow_shapes` (pgflow's): the differences between two shapes, as
@@ -292,14 +298,14 @@ fn create_from_definition(client: &mut SpiClient<'_>, flow_slug: &str, definitio
 /// cancelled runs were doing is lost. A flow another flow uses as its sub-flow is refused.
 pub fn delete_flow_and_data(client: &mut SpiClient<'_>, flow_slug: &str) -> Result<()> {
     validate::slug("flow", flow_slug)?;
-    machine::delete_flow_and_data(client, flow_slug)
+    citus::one_connection_per_node(client, |client| machine::delete_flow_and_data(client, flow_slug))
 }
 
 /// `pgflow.delete_flow`: removes a flow with its steps, finished runs and their tasks; refused
 /// while a run of it is unfinished.
 pub fn delete_flow(client: &mut SpiClient<'_>, flow_slug: &str) -> Result<()> {
     validate::slug("flow", flow_slug)?;
-    let unfinished = machine::delete_flow(client, flow_slug)?;
+    let unfinished = citus::one_connection_per_node(client, |client| machine::delete_flow(client, flow_slug))?;
     if unfinished > 0 {
         return Err(PgflowError::WrongState(format!(
             "flow '{flow_slug}' has {unfinished} unfinished run(s); cancel them or let them finish before deleting it"

@@ -1227,9 +1227,7 @@ pub fn prune_runs(client: &mut SpiClient<'_>, args: &[DatumWithOid<'_>; 3]) -> R
         if !finished {
             continue;
         }
-        let tree: Vec<Uuid> =
-            plans::rows(client, &plans::TREE_RUNS, &[run_id.into()])?.into_iter().map(|run| run.run_id).collect();
-        plans::run(client, &plans::DELETE_RUNS, &[tree.into()])?;
+        delete_trees(client, vec![run_id])?;
         pruned += 1;
     }
     Ok(pruned)
@@ -1269,8 +1267,30 @@ pub fn delete_flow(client: &mut SpiClient<'_>, flow_slug: &str) -> Result<i64> {
     }
     let unfinished =
         plans::row(client, &plans::COUNT_UNFINISHED_RUNS, &[flow_slug.into()])?.map_or(0, |count| count.unfinished);
-    if unfinished == 0 {
-        plans::run(client, &plans::DELETE_FLOW, &[flow_slug.into()])?;
+    if unfinished > 0 {
+        return Ok(unfinished);
     }
-    Ok(unfinished)
+    if !citus::distributed(client)? {
+        plans::run(client, &plans::DELETE_FLOW, &[flow_slug.into()])?;
+        return Ok(0);
+    }
+    // The Citus mode: the runs' trees, spread over the nodes, then the definition.
+    let runs: Vec<Uuid> =
+        plans::rows(client, &plans::FLOW_RUNS, &[flow_slug.into()])?.into_iter().map(|run| run.run_id).collect();
+    delete_trees(client, runs)?;
+    plans::run(client, &plans::DELETE_DEFINITION, &[flow_slug.into()])?;
+    Ok(0)
+}
+
+/// Deletes finished top-level runs with every run below them, and their steps, parts and tasks,
+/// in the Citus mode (prune_runs.sql and delete_flow.sql do it in their own statement on one
+/// node). The caller holds their trees' locks, or the flow's.
+fn delete_trees(client: &mut SpiClient<'_>, runs: Vec<Uuid>) -> Result<()> {
+    if runs.is_empty() {
+        return Ok(());
+    }
+    let tree: Vec<Uuid> =
+        plans::rows(client, &plans::TREE_RUNS, &[runs.into()])?.into_iter().map(|run| run.run_id).collect();
+    plans::run(client, &plans::DELETE_RUNS, &[tree.into()])?;
+    Ok(())
 }

@@ -1,5 +1,8 @@
 -- args: flow_slug text
 -- returns: nothing
+-- One node only: the Citus mode deletes the runs' trees (flow_runs.sql, tree_runs.sql,
+-- delete_runs.sql), then the definition (delete_definition.sql): Citus cannot join a flow's runs
+-- with the runs below them, nor write reference tables and distributed ones in one statement.
 -- $1 flow_slug. Removes the flow, its steps and dependencies, its runs and their steps and tasks,
 -- in one statement (foreign keys are checked once, at its end). The caller has made sure that no
 -- run of it is unfinished and holds the flow's row lock, so none starts meanwhile. The child runs
