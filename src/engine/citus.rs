@@ -198,6 +198,15 @@ pub fn local_shard_of(client: &mut SpiClient<'_>, run_id: pgrx::Uuid) -> Result<
     Ok(local_shards(client)?.into_iter().find(|shard| shard.id == found.shard))
 }
 
+/// The namespace of the flows' capacity keys (name-based UUIDs, version 5, of the flow slug).
+const CAPACITY_KEY_NAMESPACE: uuid::Uuid = uuid::uuid!("3b0e5a8e-7f61-4c0e-9d8c-5f2a4be1c7a9");
+
+/// The key whose shard's node holds a capped flow's capacity lock for the whole cluster
+/// (lock_flow_capacity_on_node.sql): the same on every node, and spread over the nodes by flow.
+pub fn capacity_key(flow_slug: &str) -> pgrx::Uuid {
+    pgrx::Uuid::from_bytes(uuid::Uuid::new_v5(&CAPACITY_KEY_NAMESPACE, flow_slug.as_bytes()).into_bytes())
+}
+
 thread_local! {
     // The roots of the runs this backend looked up (tree_root).
     static ROOTS: std::cell::RefCell<std::collections::HashMap<pgrx::Uuid, pgrx::Uuid>> =

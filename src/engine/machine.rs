@@ -741,7 +741,14 @@ pub fn claim<'conn>(
     // moves on at each claim, until it has enough; it never locks a row of another node's.
     let shards = citus::local_shards(client)?;
     let mut tables = Vec::new();
-    let mut left = qty;
+    // Under the flow's capacity lock, at most what its max_concurrency leaves over the cluster: a
+    // claim on a shard counts that shard's leases only.
+    let mut left = match holds_capacity {
+        true => plans::row(client, &plans::FLOW_LEASES, &[flow_slug.into()])?
+            .and_then(|leases| leases.slots)
+            .map_or(qty, |slots| slots.min(qty)),
+        false => qty,
+    };
     for i in 0..shards.len() {
         if left <= 0 {
             break;
@@ -787,8 +794,13 @@ fn start_shard() -> i32 {
 /// waiting for it when `wait`; returns whether the caller holds it (false: the flow has no cap, and
 /// claims need no lock, or another holds it and `wait` was false).
 pub fn lock_flow_capacity(client: &mut SpiClient<'_>, flow_slug: &str, wait: bool) -> Result<bool> {
-    let args: [DatumWithOid; 2] = [flow_slug.into(), wait.into()];
-    Ok(plans::row(client, &plans::LOCK_FLOW_CAPACITY, &args)?.is_some_and(|capacity| capacity.locked))
+    if !citus::distributed(client)? {
+        let args: [DatumWithOid; 2] = [flow_slug.into(), wait.into()];
+        return Ok(plans::row(client, &plans::LOCK_FLOW_CAPACITY, &args)?.is_some_and(|capacity| capacity.locked));
+    }
+    // The Citus mode: one lock for the cluster, on the node of the flow's capacity key.
+    let args: [DatumWithOid; 3] = [flow_slug.into(), wait.into(), citus::capacity_key(flow_slug).into()];
+    Ok(plans::row(client, &plans::LOCK_FLOW_CAPACITY_ON_NODE, &args)?.is_some_and(|capacity| capacity.locked))
 }
 
 /// The tasks a claim returned.

@@ -1,5 +1,7 @@
 -- args: flow_slug text, wait boolean
 -- returns: locked boolean
+-- One node only: the Citus mode takes the lock on one node for the cluster
+-- (lock_flow_capacity_on_node.sql).
 -- $1 flow_slug, $2 whether to wait for the lock. Takes the flow's capacity lock (until the
 -- transaction ends) when the flow has a max_concurrency, so that claims of a capped flow count its
 -- leases one after another; returns whether the caller now holds it. Without waiting, a lock
