@@ -161,6 +161,19 @@ pub fn rows_on_run_shard<R: FromRow>(
     Ok(found)
 }
 
+/// `run_on_shard`, reading the first row, if the statement returned one.
+pub fn row_on_shard<R: FromRow>(
+    client: &mut SpiClient<'_>,
+    statement: &Statement<R>,
+    shard: &crate::engine::citus::LocalShard,
+    args: &[DatumWithOid<'_>],
+) -> Result<Option<R>> {
+    match run_on_shard(client, statement, shard, args)?.next() {
+        Some(row) => Ok(Some(R::from_row(&row, statement)?)),
+        None => Ok(None),
+    }
+}
+
 /// Runs a kept statement and reads its first row, if it returned one.
 pub fn row<R: FromRow>(
     client: &mut SpiClient<'_>,

@@ -737,9 +737,11 @@ pub fn claim<'conn>(
     if !citus::distributed(client)? {
         return Ok(Claimed(vec![plans::run(client, &plans::CLAIM_TASKS, &args(qty))?]));
     }
-    // The Citus mode: the claim runs on the shards of this node, one after another from one that
-    // moves on at each claim, until it has enough; it never locks a row of another node's.
+    // The Citus mode: the claim runs on the shards of this node, one after another, highest
+    // priority first and among equals from one that moves on at each claim, until it has enough;
+    // it never locks a row of another node's.
     let shards = citus::local_shards(client)?;
+    let order = claim_order(client, flow_slug, &step_slugs, &shards, start)?;
     let mut tables = Vec::new();
     // Under the flow's capacity lock, at most what its max_concurrency leaves over the cluster: a
     // claim on a shard counts that shard's leases only.
@@ -749,17 +751,72 @@ pub fn claim<'conn>(
             .map_or(qty, |slots| slots.min(qty)),
         false => qty,
     };
-    for i in 0..shards.len() {
+    for i in order {
         if left <= 0 {
             break;
         }
         pgrx::check_for_interrupts!();
-        let shard = &shards[(start as usize + i) % shards.len()];
+        let shard = &shards[i];
         let table = plans::run_on_shard(client, &plans::CLAIM_TASKS, shard, &args(left))?;
         left -= table.len() as i32;
         tables.push(table);
     }
     Ok(Claimed(tables))
+}
+
+/// How long a backend goes by the priorities it last found on its node's shards.
+const SHARD_PRIORITIES_KEPT: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// When a backend looked at its node's shards for a flow, and the highest queued priority of each.
+type ShardPriorities = (std::time::Instant, HashMap<i64, i32>);
+
+thread_local! {
+    // Per flow: what this backend last found (claim_order).
+    static SHARD_PRIORITIES: std::cell::RefCell<HashMap<String, ShardPriorities>> =
+        std::cell::RefCell::new(HashMap::new());
+}
+
+/// The order in which a claim in the Citus mode takes this node's shards (indexes into `shards`):
+/// the shard whose queued tasks have the highest priority first, as this backend found at most
+/// SHARD_PRIORITIES_KEPT ago (top_priority.sql on each shard), and among equals from `start` on.
+/// Each shard's claim takes its own tasks in priority order (claim_tasks.sql), so a claim takes
+/// the node's higher priorities before its lower ones.
+fn claim_order(
+    client: &mut SpiClient<'_>,
+    flow_slug: &str,
+    step_slugs: &DatumWithOid<'_>,
+    shards: &[citus::LocalShard],
+    start: i32,
+) -> Result<Vec<usize>> {
+    let known = SHARD_PRIORITIES.with(|kept| {
+        kept.borrow()
+            .get(flow_slug)
+            .filter(|(at, _)| at.elapsed() < SHARD_PRIORITIES_KEPT)
+            .map(|(_, priorities)| priorities.clone())
+    });
+    let priorities = match known {
+        Some(priorities) => priorities,
+        None => {
+            let mut priorities = HashMap::new();
+            for shard in shards {
+                let args = [flow_slug.into(), plans::copy(step_slugs)];
+                if let Some(top) =
+                    plans::row_on_shard(client, &plans::TOP_PRIORITY, shard, &args)?.and_then(|t| t.priority)
+                {
+                    priorities.insert(shard.id, top);
+                }
+            }
+            SHARD_PRIORITIES.with(|kept| {
+                kept.borrow_mut().insert(flow_slug.to_string(), (std::time::Instant::now(), priorities.clone()))
+            });
+            priorities
+        }
+    };
+    let count = shards.len();
+    let mut order: Vec<usize> = (0..count).map(|i| (start.max(0) as usize + i) % count).collect();
+    // Stable: among equal priorities the order from `start` stays.
+    order.sort_by_key(|&i| std::cmp::Reverse(priorities.get(&shards[i].id).copied().unwrap_or(i32::MIN)));
+    Ok(order)
 }
 
 /// What a claim returned: one statement's rows, or in the Citus mode one per shard it read.
