@@ -13,6 +13,7 @@
 //! (`rows::FinishStep`), read by position: a NULL in a column not marked `null` is an internal
 //! error, never a default. The test `statements_return_what_their_headers_declare` (src/lib.rs)
 //! checks each declared column against what the statement returns.
+use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::fs;
 use std::path::Path;
@@ -50,6 +51,7 @@ fn main() {
     let mut registry = String::new();
     let mut rows = String::new();
     let mut all = Vec::new();
+    let mut row_types: HashMap<Vec<String>, String> = HashMap::new();
     for path in &files {
         let family = path.parent().unwrap().file_name().unwrap().to_str().unwrap();
         let stem = path.file_stem().unwrap().to_str().unwrap();
@@ -88,6 +90,17 @@ fn main() {
         .unwrap();
         all.push(name);
 
+        // Statements that return the same columns share one row type (the Citus mode's statements
+        // that stand in for one node's, say), so that a caller can run either.
+        let shape: Vec<String> =
+            columns.iter().map(|c| format!("{} {} {} {:?}", c.name, c.sql_type, c.nullable, c.rust_type)).collect();
+        if let Some(same) = row_types.get(&shape) {
+            writeln!(rows, "/// A row of `sql/queries/{family}/{stem}.sql`: the columns of {same}'s statement.")
+                .unwrap();
+            writeln!(rows, "#[allow(dead_code)]\npub type {row} = {same};\n").unwrap();
+            continue;
+        }
+        row_types.insert(shape, row.clone());
         writeln!(rows, "/// A row of `sql/queries/{family}/{stem}.sql`.").unwrap();
         writeln!(rows, "#[allow(dead_code)]\npub struct {row} {{").unwrap();
         for c in columns.iter().filter(|c| c.sql_type != "void") {

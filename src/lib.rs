@@ -161,10 +161,8 @@ mod tests {
         assert_eq!(columns(&crate::plans::COMPLETE_TASK), columns(&crate::plans::COMPLETE_TASKS));
     }
 
-    /// The queue index's key (sql/schema.sql) is the lane key the statements use
-    /// (sql/fragments.sql): a claim whose lane expression differed would not use the index.
-    // A statement run on a shard (the Citus mode's claims) names the shard's tables: whole names
-    // only, and every statement run that way prepares once its tables are named so.
+    /// A statement run on a shard (the Citus mode's claims) names the shard's tables: whole names
+    /// only, and in the claim statement every name of the table.
     #[pg_test]
     fn a_statement_on_a_shard_names_its_tables() {
         let tables = [("pgflow.steps", "pgflow.steps_9".to_string()), ("pgflow.step_tasks", "pgflow.t_1".to_string())];
@@ -179,6 +177,8 @@ mod tests {
         assert!(!claim.contains("pgflow.step_tasks ") && claim.contains("pgflow.t_1 "), "{claim}");
     }
 
+    /// The queue index's key (sql/schema.sql) is the lane key the statements use
+    /// (sql/fragments.sql): a claim whose lane expression differed would not use the index.
     #[pg_test]
     fn lane_key_is_the_queue_index_key() {
         let (_, body) = crate::plans::FRAGMENTS.iter().find(|(name, _)| *name == "pgflow_lane_key").unwrap();

@@ -126,10 +126,7 @@ pub fn rows_on_this_node<R: FromRow>(
     }
     let mut found = Vec::new();
     for shard in crate::engine::citus::local_shards(client)? {
-        for row in run_on_shard(client, statement, &shard, args)? {
-            pgrx::check_for_interrupts!();
-            found.push(R::from_row(&row, statement)?);
-        }
+        found.extend(rows_on_shard(client, statement, &shard, args)?);
     }
     Ok(found)
 }
@@ -154,24 +151,22 @@ pub fn rows_on_run_shard<R: FromRow>(
             statement.name
         )));
     };
-    let mut found = Vec::new();
-    for row in run_on_shard(client, statement, &shard, args)? {
-        found.push(R::from_row(&row, statement)?);
-    }
-    Ok(found)
+    rows_on_shard(client, statement, &shard, args)
 }
 
-/// `run_on_shard`, reading the first row, if the statement returned one.
-pub fn row_on_shard<R: FromRow>(
+/// `run_on_shard`, reading its rows.
+pub fn rows_on_shard<R: FromRow>(
     client: &mut SpiClient<'_>,
     statement: &Statement<R>,
     shard: &crate::engine::citus::LocalShard,
     args: &[DatumWithOid<'_>],
-) -> Result<Option<R>> {
-    match run_on_shard(client, statement, shard, args)?.next() {
-        Some(row) => Ok(Some(R::from_row(&row, statement)?)),
-        None => Ok(None),
+) -> Result<Vec<R>> {
+    let mut found = Vec::new();
+    for row in run_on_shard(client, statement, shard, args)? {
+        pgrx::check_for_interrupts!();
+        found.push(R::from_row(&row, statement)?);
     }
+    Ok(found)
 }
 
 /// Runs a kept statement and reads its first row, if it returned one.

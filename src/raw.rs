@@ -126,13 +126,7 @@ raw_datum!(
 /// A one-element `jsonb[]` holding a `jsonb` argument, so that one answer can go through a
 /// statement written for a batch.
 pub fn one_jsonb_array(value: RawJsonb) -> RawJsonbArray {
-    let mut element = value.0;
-    // SAFETY: one varlena jsonb datum; jsonb's element layout is (-1, false, 'i'). The array is
-    // built in the call's memory context and lives as long as the call.
-    let array = unsafe {
-        pg_sys::construct_array(&mut element, 1, pg_sys::JSONBOID, -1, false, pg_sys::TYPALIGN_INT as std::ffi::c_char)
-    };
-    RawJsonbArray(pg_sys::Datum::from(array))
+    RawJsonbArray(array_of(&[(value.0, false)], pg_sys::JSONBOID))
 }
 
 /// The elements of an array datum of `element` type, in order (NULLs as NULL datums), allocated in

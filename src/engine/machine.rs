@@ -208,19 +208,31 @@ fn fail_run(
 /// cancelled. Returns false when the run is not started.
 pub fn cancel_run(client: &mut SpiClient<'_>, run_id: Uuid) -> Result<bool> {
     lock_runs(client, vec![run_id])?;
-    let Some(cancelled) = plans::row(client, &plans::CANCEL_RUN, &[run_id.into()])? else {
+    let Some(cancelled) = cancel_started_run(client, run_id)? else {
         return Ok(false);
     };
-    let parent = ParentTask::of(cancelled.parent_run_id, cancelled.parent_step_slug, cancelled.parent_task_index)?;
+    if let Some(parent) =
+        ParentTask::of(cancelled.parent_run_id, cancelled.parent_step_slug, cancelled.parent_task_index)?
+    {
+        parent.attempt_failed(client, run_id, &reason::subflow_cancelled(run_id))?;
+    }
+    Ok(true)
+}
+
+/// `cancel` but for the task a child run works for: a started run, its unfinished steps, its queued
+/// and running tasks and every started run below it become cancelled, each announced. Returns its
+/// row, or None when it is not started (then what was below it ended with it). The caller holds the
+/// tree's lock, and acts on the parent's task if there is one to act on.
+fn cancel_started_run(client: &mut SpiClient<'_>, run_id: Uuid) -> Result<Option<rows::CancelRun>> {
+    let Some(cancelled) = plans::row(client, &plans::CANCEL_RUN, &[run_id.into()])? else {
+        return Ok(None);
+    };
     wait::wake_at_commit(run_id);
     announce(run_id, &cancelled.flow_slug, None, "cancelled")?;
     plans::run(client, &plans::CANCEL_RUN_TASKS, &[run_id.into()])?;
     cancel_steps(client, run_id)?;
     cancel_children(client, run_id, None)?;
-    if let Some(parent) = parent {
-        parent.attempt_failed(client, run_id, &reason::subflow_cancelled(run_id))?;
-    }
-    Ok(true)
+    Ok(Some(cancelled))
 }
 
 /// `tasks cancelled` of a sub-flow fan-out: the child runs working for the run's tasks (of one
@@ -232,10 +244,11 @@ fn cancel_children(client: &mut SpiClient<'_>, run_id: Uuid, step_slug: Option<&
     let args = [run_id.into(), optional(step_slug, TEXTOID)];
     if citus::distributed(client)? {
         // The Citus mode: a child is on a shard of its own, found from the task it holds and
-        // cancelled by its own shard's statements, then its children, one run at a time.
+        // cancelled by its own shard's statements, then its children, one run at a time (its task
+        // is the caller's to cancel).
         for child in plans::rows(client, &plans::CHILD_RUNS, &args)? {
             pgrx::check_for_interrupts!();
-            cancel_child_run(client, child.run_id)?;
+            cancel_started_run(client, child.run_id)?;
         }
         return Ok(());
     }
@@ -248,20 +261,6 @@ fn cancel_children(client: &mut SpiClient<'_>, run_id: Uuid, step_slug: Option<&
         }
     }
     Ok(())
-}
-
-/// cancel_descendant_runs.sql for one child run and what is below it, in the Citus mode: a started
-/// child is cancelled with its unfinished steps and tasks, as `cancel` does, without failing the
-/// task it works for, which its parent cancelled.
-fn cancel_child_run(client: &mut SpiClient<'_>, child: Uuid) -> Result<()> {
-    let Some(cancelled) = plans::row(client, &plans::CANCEL_RUN, &[child.into()])? else {
-        return Ok(()); // ended before: what was below it ended with it
-    };
-    wait::wake_at_commit(child);
-    announce(child, &cancelled.flow_slug, None, "cancelled")?;
-    plans::run(client, &plans::CANCEL_RUN_TASKS, &[child.into()])?;
-    cancel_steps(client, child)?;
-    cancel_children(client, child, None)
 }
 
 /// Whether the run may have child runs to look for: on one node always (the look is one indexed
@@ -745,11 +744,12 @@ pub fn claim<'conn>(
     let mut tables = Vec::new();
     // Under the flow's capacity lock, at most what its max_concurrency leaves over the cluster: a
     // claim on a shard counts that shard's leases only.
-    let mut left = match holds_capacity {
-        true => plans::row(client, &plans::FLOW_LEASES, &[flow_slug.into()])?
+    let mut left = if holds_capacity {
+        plans::row(client, &plans::FLOW_LEASES, &[flow_slug.into()])?
             .and_then(|leases| leases.slots)
-            .map_or(qty, |slots| slots.min(qty)),
-        false => qty,
+            .map_or(qty, |slots| slots.min(qty))
+    } else {
+        qty
     };
     for i in order {
         if left <= 0 {
@@ -788,34 +788,30 @@ fn claim_order(
     shards: &[citus::LocalShard],
     start: i32,
 ) -> Result<Vec<usize>> {
-    let known = SHARD_PRIORITIES.with(|kept| {
-        kept.borrow()
-            .get(flow_slug)
-            .filter(|(at, _)| at.elapsed() < SHARD_PRIORITIES_KEPT)
-            .map(|(_, priorities)| priorities.clone())
-    });
-    let priorities = match known {
-        Some(priorities) => priorities,
-        None => {
-            let mut priorities = HashMap::new();
-            for shard in shards {
-                let args = [flow_slug.into(), plans::copy(step_slugs)];
-                if let Some(top) =
-                    plans::row_on_shard(client, &plans::TOP_PRIORITY, shard, &args)?.and_then(|t| t.priority)
-                {
-                    priorities.insert(shard.id, top);
-                }
+    let fresh = SHARD_PRIORITIES
+        .with(|kept| kept.borrow().get(flow_slug).is_some_and(|(at, _)| at.elapsed() < SHARD_PRIORITIES_KEPT));
+    if !fresh {
+        let mut priorities = HashMap::new();
+        for shard in shards {
+            let args = [flow_slug.into(), plans::copy(step_slugs)];
+            let found = plans::rows_on_shard(client, &plans::TOP_PRIORITY, shard, &args)?;
+            if let Some(top) = found.into_iter().next().and_then(|t| t.priority) {
+                priorities.insert(shard.id, top);
             }
-            SHARD_PRIORITIES.with(|kept| {
-                kept.borrow_mut().insert(flow_slug.to_string(), (std::time::Instant::now(), priorities.clone()))
-            });
-            priorities
         }
-    };
+        SHARD_PRIORITIES
+            .with(|kept| kept.borrow_mut().insert(flow_slug.to_string(), (std::time::Instant::now(), priorities)));
+    }
     let count = shards.len();
     let mut order: Vec<usize> = (0..count).map(|i| (start.max(0) as usize + i) % count).collect();
     // Stable: among equal priorities the order from `start` stays.
-    order.sort_by_key(|&i| std::cmp::Reverse(priorities.get(&shards[i].id).copied().unwrap_or(i32::MIN)));
+    SHARD_PRIORITIES.with(|kept| {
+        let kept = kept.borrow();
+        let priorities = kept.get(flow_slug).map(|(_, priorities)| priorities);
+        order.sort_by_key(|&i| {
+            std::cmp::Reverse(priorities.and_then(|p| p.get(&shards[i].id)).copied().unwrap_or(i32::MIN))
+        });
+    });
     Ok(order)
 }
 

@@ -173,30 +173,25 @@ pub fn list_runs(client: &mut SpiClient<'_>, filter: RunFilter<'_>) -> Result<Ve
         filter.max_rows.into(),
         optional(filter.before_run_id, UUIDOID),
     ];
-    // Both statements return the same columns (build.rs makes a row type for each).
-    macro_rules! listed {
-        ($statement:expr) => {
-            plans::rows(client, $statement, &args)?
-                .into_iter()
-                .map(|r| {
-                    (
-                        r.run_id,
-                        r.flow_slug,
-                        r.status,
-                        r.started_at,
-                        r.finished_at,
-                        r.remaining_steps,
-                        r.error_message,
-                        r.priority,
-                        r.run_key,
-                        r.redrive_count,
-                    )
-                })
-                .collect()
-        };
-    }
-    // The Citus mode: each shard's newest, merged (list_runs_across_nodes.sql).
-    Ok(if citus::distributed(client)? { listed!(&plans::LIST_RUNS_ACROSS_NODES) } else { listed!(&plans::LIST_RUNS) })
+    // The Citus mode: each shard's newest, merged (list_runs_across_nodes.sql: the same columns).
+    let statement = if citus::distributed(client)? { &plans::LIST_RUNS_ACROSS_NODES } else { &plans::LIST_RUNS };
+    Ok(plans::rows(client, statement, &args)?
+        .into_iter()
+        .map(|r| {
+            (
+                r.run_id,
+                r.flow_slug,
+                r.status,
+                r.started_at,
+                r.finished_at,
+                r.remaining_steps,
+                r.error_message,
+                r.priority,
+                r.run_key,
+                r.redrive_count,
+            )
+        })
+        .collect())
 }
 
 pub type Stats = (String, i64, i64, i64, i64, i64, Option<Interval>, i64, i64, i64, i64);
@@ -206,32 +201,28 @@ pub fn stats(client: &mut SpiClient<'_>, flow_slug: Option<&str>) -> Result<Vec<
     if let Some(flow_slug) = flow_slug {
         ensure_flow_exists(client, flow_slug)?;
     }
-    // Sums over no row are NULL (stats.sql declares which): none of them is 0. Both statements
-    // return the same columns (build.rs makes a row type for each).
-    macro_rules! counted {
-        ($statement:expr) => {
-            plans::rows(client, $statement, &[optional(flow_slug, TEXTOID)])?
-                .into_iter()
-                .map(|s| {
-                    (
-                        s.flow_slug,
-                        s.active_runs,
-                        s.waiting_runs,
-                        s.active_fanouts,
-                        s.queued_tasks.unwrap_or(0),
-                        s.running_tasks,
-                        s.oldest_queued_age,
-                        s.completed_last_minute.unwrap_or(0),
-                        s.failed_last_minute.unwrap_or(0),
-                        s.runs_completed_last_hour.unwrap_or(0),
-                        s.runs_failed_last_hour.unwrap_or(0),
-                    )
-                })
-                .collect()
-        };
-    }
-    // The Citus mode: one aggregate per figure, added up over the shards (stats_across_nodes.sql).
-    Ok(if citus::distributed(client)? { counted!(&plans::STATS_ACROSS_NODES) } else { counted!(&plans::STATS) })
+    // The Citus mode: one aggregate per figure, added up over the shards (stats_across_nodes.sql:
+    // the same columns).
+    let statement = if citus::distributed(client)? { &plans::STATS_ACROSS_NODES } else { &plans::STATS };
+    // Sums over no row are NULL (stats.sql declares which): none of them is 0.
+    Ok(plans::rows(client, statement, &[optional(flow_slug, TEXTOID)])?
+        .into_iter()
+        .map(|s| {
+            (
+                s.flow_slug,
+                s.active_runs,
+                s.waiting_runs,
+                s.active_fanouts,
+                s.queued_tasks.unwrap_or(0),
+                s.running_tasks,
+                s.oldest_queued_age,
+                s.completed_last_minute.unwrap_or(0),
+                s.failed_last_minute.unwrap_or(0),
+                s.runs_completed_last_hour.unwrap_or(0),
+                s.runs_failed_last_hour.unwrap_or(0),
+            )
+        })
+        .collect())
 }
 
 /// (seq, task_index, status, output, error_message)
