@@ -83,23 +83,25 @@ pub struct NewRun<'a> {
     pub priority: i32,
 }
 
-/// `start`: creates the run with one state per step and starts its root steps. Returns None when
-/// a run with the same key exists (a concurrent start committed first).
-pub fn start_run(client: &mut SpiClient<'_>, start: NewRun<'_>) -> Result<Option<Uuid>> {
+/// `start`: creates the run with one state per each of the flow's `steps` and starts its root
+/// steps. Returns None when a run with the same key exists (a concurrent start committed first).
+pub fn start_run(client: &mut SpiClient<'_>, start: NewRun<'_>, steps: i32) -> Result<Option<Uuid>> {
     let args = [
         start.flow_slug.into(),
         start.input.into(),
         optional(start.run_id, UUIDOID), // made by the caller (runs::start_flow_run_id)
         optional(start.run_key, TEXTOID),
         start.priority.into(),
+        steps.into(),
     ];
     let Some(created) = plans::row(client, &plans::CREATE_RUN, &args)? else {
         return Ok(None);
     };
     let run_id = created.run_id;
-    if created.remaining_steps == 0 {
+    if steps == 0 {
         complete_run(client, run_id)?; // a flow without steps
     } else {
+        plans::run(client, &plans::CREATE_STEP_STATES, &[vec![run_id].into(), start.flow_slug.into()])?;
         start_ready_steps(client, run_id, Strictness::Raise)?;
     }
     Ok(Some(run_id))
@@ -431,7 +433,21 @@ fn start_ready_steps_of(
     strictness: Strictness,
 ) -> Result<HashSet<Uuid>> {
     let mut ended = HashSet::new();
-    for started in plans::rows(client, &plans::START_READY_STEPS, &[run_ids.into()])? {
+    let (singles, others): (Vec<_>, Vec<_>) = plans::rows(client, &plans::START_READY_STEPS, &[run_ids.into()])?
+        .into_iter()
+        .partition(|started| started.single && !started.unmet);
+    if !singles.is_empty() {
+        // Queued before anything below can end a run, whose end then cancels them with the rest.
+        let args = [
+            singles.iter().map(|t| t.run_id).collect::<Vec<_>>().into(),
+            singles.iter().map(|t| t.step_slug.as_str()).collect::<Vec<_>>().into(),
+            singles.iter().map(|t| t.flow_slug.as_str()).collect::<Vec<_>>().into(),
+            singles.iter().map(|t| t.priority).collect::<Vec<_>>().into(),
+            singles.iter().map(|t| t.start_delay).collect::<Vec<_>>().into(),
+        ];
+        plans::run(client, &plans::QUEUE_TASKS, &args)?;
+    }
+    for started in others {
         pgrx::check_for_interrupts!();
         let (run_id, step_slug, on_failure) = (started.run_id, started.step_slug, started.on_failure);
         let unmet = started.unmet.then(|| {

@@ -103,7 +103,7 @@ fn start_flow_run_id(client: &mut SpiClient<'_>, start: NewRun<'_>) -> Result<Uu
         }
         (None, None) => random_run_id()?,
     };
-    match machine::start_run(client, NewRun { run_id: Some(run_id), ..start })? {
+    match machine::start_run(client, NewRun { run_id: Some(run_id), ..start }, check.steps)? {
         Some(run_id) => Ok(run_id),
         None => match run_key {
             // A concurrent start with the same key committed first (its run is the answer), or a

@@ -1,23 +1,15 @@
--- args: flow_slug text, input jsonb, run_id uuid, run_key text, priority integer
--- returns: run_id uuid, remaining_steps integer
+-- args: flow_slug text, input jsonb, run_id uuid, run_key text, priority integer, steps integer
+-- returns: run_id uuid
 -- $1 flow_slug, $2 input, $3 run_id (made by the caller: a keyed run's derives from its key, see
--- runs::run_id_of_key), $4 run_key (may be NULL), $5 priority. Creates the run and one state per
--- step. Returns nothing when the run exists, or a run with the same key (started before 0.11.0,
--- under another id): a concurrent start of the same run waits here until the other commits, then
--- finds its run. Returns the run's id and its number of steps.
-with run as (
-  -- A top-level run is the root of its own tree.
-  insert into pgflow.runs (run_id, flow_slug, input, remaining_steps, run_key, priority, root_run_id)
-  select $3, $1, $2, (select count(*) from pgflow.steps where flow_slug = $1), $4, $5, $3
-  -- No arbiter named: the run's id (on Citus, the only one: its unique key on (flow_slug, run_key)
-  -- is dropped), or on one node that key, for a keyed run started before 0.11.0.
-  on conflict do nothing
-  returning run_id, remaining_steps
-), states as (
-  insert into pgflow.step_states (run_id, flow_slug, step_slug, remaining_deps, initial_tasks)
-  select run.run_id, s.flow_slug, s.step_slug, s.deps_count,
-         case when s.step_type = 'single' then 1 end
-  from pgflow.steps s, run
-  where s.flow_slug = $1
-)
-select run.run_id, run.remaining_steps from run
+-- runs::run_id_of_key), $4 run_key (may be NULL), $5 priority, $6 the flow's number of steps
+-- (start_flow_check.sql). Creates the run, a top-level run and so the root of its own tree; its
+-- steps' states are create_step_states.sql's. Returns nothing when the run exists, or a run with
+-- the same key (started before 0.11.0, under another id): a concurrent start of the same run waits
+-- here until the other commits, then finds its run.
+-- One row of values, no subquery: the one INSERT that Citus routes whole to the run's shard.
+insert into pgflow.runs (run_id, flow_slug, input, remaining_steps, run_key, priority, root_run_id)
+values ($3, $1, $2, $6, $4, $5, $3)
+-- No arbiter named: the run's id (on Citus, the only one: its unique key on (flow_slug, run_key)
+-- is dropped), or on one node that key, for a keyed run started before 0.11.0.
+on conflict do nothing
+returning run_id

@@ -1,20 +1,20 @@
 -- args: run_ids uuid[], now timestamp with time zone
--- returns: run_id uuid, step_slug text, unmet boolean, on_failure text as crate::engine::words::WhenFailed,
---   required_input_pattern text null, forbidden_input_pattern text null, flow_slug text, priority integer
+-- returns: run_id uuid, step_slug text, single boolean, unmet boolean, on_failure text as crate::engine::words::WhenFailed,
+--   required_input_pattern text null, forbidden_input_pattern text null, flow_slug text, priority integer,
+--   start_delay integer
 -- $1 run_ids (a run, or the child runs a sub-flow fan-out just started), $2 the clock. Starts every created step
--- of these runs whose dependencies are all done (completed or skipped) and creates the task of each
--- single step in the same statement. Returns, per run and in definition order, the fan-out steps,
--- which the caller spawns, and the steps whose condition does not hold (unmet),
+-- of these runs whose dependencies are all done (completed or skipped). Returns them per run and in
+-- definition order: the single steps, whose task the caller queues (queue_tasks.sql), the fan-out
+-- steps, which the caller spawns, and the steps whose condition does not hold (unmet),
 -- which the caller ends at once as their when_unmet says; each with what its failure does to the run,
--- and its run's flow and priority (the lane a fan-out's tasks join).
+-- its run's flow and priority (the lane its tasks join) and its start delay in seconds.
 -- A condition is checked once per step (a fan-out included), as pgflow checks it (since 0.9.0):
 -- a root step's against the run input itself, a dependent step's against its dependencies'
 -- outputs keyed by their slugs ({"<dependency>": <its output>, ...}, skipped ones left out).
 -- A step without a condition never builds that input.
--- A task is queued at the transaction's time, now(), as pgflow does: the tasks one call queues are
--- queued at one instant, and claimed in the order they were queued (enqueue order).
 -- Every table is pinned to the runs ($1) as well as joined, so that Citus routes a call for one
--- run to its shard.
+-- run to its shard, whole (it routes an UPDATE in a WITH, never an INSERT: the tasks are a
+-- statement of their own).
 with candidate as materialized (
   select ss.run_id, ss.step_slug, ss.flow_slug, s.step_type, s.step_index, s.when_exhausted, s.when_unmet,
          coalesce(s.opt_start_delay, 0) as start_delay, r.priority,
@@ -49,17 +49,11 @@ with candidate as materialized (
             not (coalesce(c.input @> c.required_input_pattern, true)
                  and not coalesce(c.input @> c.forbidden_input_pattern, false)) as unmet,
             c.required_input_pattern, c.forbidden_input_pattern
-), single_tasks as (
-  insert into pgflow.step_tasks (flow_slug, run_id, step_slug, task_index, priority, visible_at)
-  select ready.flow_slug, ready.run_id, ready.step_slug, 0, ready.priority, now() + make_interval(secs => ready.start_delay)
-  from ready
-  where ready.step_type = 'single' and not ready.unmet
 )
-select ready.run_id, ready.step_slug, ready.unmet,
+select ready.run_id, ready.step_slug, ready.step_type = 'single' as single, ready.unmet,
        case when ready.unmet then ready.when_unmet else ready.when_exhausted end as on_failure,
        ready.required_input_pattern::text as required_input_pattern,
        ready.forbidden_input_pattern::text as forbidden_input_pattern,
-       ready.flow_slug, ready.priority
+       ready.flow_slug, ready.priority, ready.start_delay
 from ready
-where ready.step_type = 'fanout' or ready.unmet
 order by ready.run_id, ready.step_index
