@@ -5,7 +5,7 @@
 -- over the indented lines below it (and holds no comment).
 
 -- The first queued task of a lane (flow {1}, step {2}, priority {3}) in one shard {4} of the
--- queue (spawn_fanout_tasks.sql): one probe of step_tasks_queued_idx, in its order.
+-- queue (lane_head.sql): one probe of step_tasks_queued_idx, in its order.
 pgflow_lane_shard_head(flow_slug, step_slug, priority, shard) = (select q.visible_at from pgflow.step_tasks q
    where pgflow_lane_key(q.flow_slug, q.step_slug) = pgflow_lane_key({1}, {2})
      and q.flow_slug = {1} and q.step_slug = {2} and q.status = 'queued' and q.priority = {3} and q.shard = {4}

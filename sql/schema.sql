@@ -303,7 +303,7 @@ create table pgflow.step_tasks (
   first_index    int,
   -- Added in 0.8.0: which of its lane's 16 shards the task queues in, and its part (see
   -- step_parts). A fan-out's tasks are cut in up to 16 ranges of consecutive tasks, at least 64
-  -- each (spawn_fanout_tasks.sql, the one place that computes it), so a claim from one shard takes
+  -- each (fanout_source.sql, the one place that computes it), so a claim from one shard takes
   -- neighbouring rows (a few heap and index pages) and its answers count on one part, and a spawn
   -- writes its queue entries in the index's order. A single step's task and a fan-out of up to
   -- 64 tasks are all in shard 0, where claims keep the strict order of the queue (priority, then

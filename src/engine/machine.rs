@@ -12,7 +12,7 @@
 use std::collections::{HashMap, HashSet};
 
 use pgrx::datum::{DatumWithOid, TimestampWithTimeZone};
-use pgrx::pg_sys::BuiltinOid::{INT4ARRAYOID, INT4OID, TEXTOID, UUIDOID};
+use pgrx::pg_sys::BuiltinOid::{INT4ARRAYOID, INT4OID, TEXTOID, TIMESTAMPTZOID, UUIDOID};
 use pgrx::spi::{SpiClient, SpiTupleTable};
 use pgrx::{PgSqlErrorCode, Uuid};
 
@@ -502,17 +502,31 @@ fn start_children(
     task_indexes: Option<Vec<i32>>,
 ) -> Result<RunState> {
     let args = [run_id.into(), step_slug.into(), optional(task_indexes, INT4ARRAYOID)];
-    let started = plans::rows(client, &plans::START_CHILD_RUNS, &args)?;
-    if started.is_empty() {
+    let tasks = plans::rows(client, &plans::CHILD_TASKS, &args)?;
+    let Some(first) = tasks.first() else {
         return Ok(RunState::Going);
-    }
-    let (mut empty, mut children) = (Vec::new(), Vec::new());
-    for child in started {
-        if child.remaining_steps == 0 {
-            empty.push(child.run_id);
-        } else {
-            children.push(child.run_id);
-        }
+    };
+    let (subflow, subflow_steps) = (first.subflow.clone(), first.subflow_steps);
+    let (priority, root_run_id) = (first.priority, first.root_run_id);
+    let child_ids = tasks.iter().map(|_| super::runs::random_run_id()).collect::<Result<Vec<_>>>()?;
+    let task_indexes: Vec<i32> = tasks.iter().map(|task| task.task_index).collect();
+    let args = [run_id.into(), step_slug.into(), task_indexes.clone().into(), child_ids.clone().into()];
+    plans::run(client, &plans::HOLD_CHILD_TASKS, &args)?;
+    let args = [
+        child_ids.clone().into(),
+        tasks.into_iter().map(|task| task.item).collect::<Vec<_>>().into(),
+        task_indexes.into(),
+        subflow.as_str().into(),
+        subflow_steps.into(),
+        priority.into(),
+        run_id.into(),
+        step_slug.into(),
+        root_run_id.into(),
+    ];
+    plans::run(client, &plans::CREATE_CHILD_RUNS, &args)?;
+    let (empty, children) = if subflow_steps == 0 { (child_ids, Vec::new()) } else { (Vec::new(), child_ids) };
+    if !children.is_empty() {
+        plans::run(client, &plans::CREATE_STEP_STATES, &[children.clone().into(), subflow.as_str().into()])?;
     }
     if !children.is_empty() {
         start_ready_steps_of(client, children, Strictness::FailStep)?;
@@ -535,7 +549,8 @@ pub enum Spawned {
     NotAnArray(PgflowError),
 }
 
-/// `spawn`: creates a started fan-out step's tasks, one per element, in one statement.
+/// `spawn`: creates a started fan-out step's tasks, one per element (or batch), in one statement,
+/// with the counters that count them.
 pub fn spawn(
     client: &mut SpiClient<'_>,
     run_id: Uuid,
@@ -543,22 +558,57 @@ pub fn spawn(
     flow_slug: &str,
     priority: i32,
 ) -> Result<Spawned> {
-    let args: [DatumWithOid; 4] = [run_id.into(), step_slug.into(), flow_slug.into(), priority.into()];
-    let Some(spawned) = plans::row(client, &plans::SPAWN_FANOUT_TASKS, &args)? else {
+    let Some(source) = plans::row(client, &plans::FANOUT_SOURCE, &[run_id.into(), step_slug.into()])? else {
         return Err(PgflowError::UnknownStepOfRun { run_id: run_id.to_string(), step_slug: step_slug.to_string() });
     };
-    let (json_type, dep_slug, path) = (spawned.arr_type, spawned.dep_slug, spawned.fanout_path);
-    Ok(match (json_type.as_deref(), spawned.tasks) {
-        (Some("array"), Some(0)) => Spawned::Empty,
-        (Some("array"), Some(n)) => Spawned::Tasks { items: n, subflow: spawned.subflow },
-        (got, _) => Spawned::NotAnArray(PgflowError::NotAnArray {
+    let (Some(items), Some(item_count), Some(tasks), Some(shard_size)) =
+        (source.items, source.item_count, source.tasks, source.shard_size)
+    else {
+        let path = source.fanout_path;
+        return Ok(Spawned::NotAnArray(PgflowError::NotAnArray {
             run_id: run_id.to_string(),
             step_slug: step_slug.to_string(),
-            dep_slug,
-            got: got.unwrap_or(if path.is_some() { "nothing there" } else { "nothing" }).to_string(),
+            dep_slug: source.dep_slug,
+            got: source
+                .items_type
+                .unwrap_or_else(|| if path.is_some() { "nothing there" } else { "nothing" }.to_string()),
             path,
-        }),
-    })
+        }));
+    };
+    if item_count > 0 {
+        let lane_head = if source.start_delay > 0 {
+            None
+        } else {
+            let lane = [flow_slug.into(), step_slug.into(), priority.into()];
+            plans::row(client, &plans::LANE_HEAD, &lane)?.and_then(|lane| lane.visible_at)
+        };
+        let args = [
+            run_id.into(),
+            step_slug.into(),
+            flow_slug.into(),
+            priority.into(),
+            items.into(),
+            optional(source.batch_size, INT4OID),
+            optional(source.max_concurrency, INT4OID),
+            shard_size.into(),
+            source.start_delay.into(),
+            optional(lane_head, TIMESTAMPTZOID),
+        ];
+        plans::run(client, &plans::SPAWN_FANOUT_TASKS, &args)?;
+        if source.parted == Some(true) {
+            let args = [
+                run_id.into(),
+                step_slug.into(),
+                item_count.into(),
+                tasks.into(),
+                optional(source.batch_size, INT4OID),
+                shard_size.into(),
+            ];
+            plans::run(client, &plans::CREATE_STEP_PARTS, &args)?;
+        }
+    }
+    plans::run(client, &plans::SIZE_FANOUT_STEP, &[run_id.into(), step_slug.into(), item_count.into()])?;
+    Ok(if item_count == 0 { Spawned::Empty } else { Spawned::Tasks { items: item_count, subflow: source.subflow } })
 }
 
 /// A fan-out spawned by hand (`spawn_fanout_tasks`): an empty one completes at once.

@@ -48,7 +48,7 @@ pub fn run_id_of_key(flow_slug: &str, run_key: &str) -> Uuid {
 }
 
 /// A new run's id, random (version 4) from PostgreSQL's strong random source, as gen_random_uuid.
-fn random_run_id() -> Result<Uuid> {
+pub(crate) fn random_run_id() -> Result<Uuid> {
     let mut bytes = [0u8; 16];
     // SAFETY: fills the 16 bytes given.
     if !unsafe { pgrx::pg_sys::pg_strong_random(bytes.as_mut_ptr().cast(), bytes.len()) } {

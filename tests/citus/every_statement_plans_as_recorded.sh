@@ -5,17 +5,24 @@
 # with the values bound. What Citus makes of it is compared, line by line, with
 # tests/citus/statement-plans.txt:
 #   utility      a command that is not planned (run as it is by pgflow.distribute)
-#   local        no distributed table read (plain PostgreSQL on the node)
+#   local        no distributed table read or written (plain PostgreSQL on the node)
 #   one shard    the whole statement runs as one task on one shard (or one node's copy of the
 #                reference tables): routed to the node that holds the run
+#   one shard, rows from here   an INSERT whose rows are made on the node the call runs on (from
+#                its arguments, or its copy of the reference tables: one task at most) and written
+#                to the shard of the run they name, in one go (Citus' "pull to coordinator": Citus
+#                routes no INSERT ... SELECT into step_tasks, whose message ids come from a sequence)
 #   one shard, in steps   every part of it runs on one shard, but Citus splits it into parts whose
-#                results go through the coordinator (distributed subplans)
+#                results go through the node that planned it (distributed subplans)
 #   all shards   it reads more than one shard (the cross-run readers: lists, stats, deadlines)
 #   refused: …   Citus' error
 # The file is what Citus does today, the ones still refused included: a statement that starts to
 # route, or stops to, changes a line, and the test fails until the file says so
-# (UPDATE_RECORD=1 writes it). Every statement
-# whose arguments name a run (run_id, run_ids) is to be `one shard` in the end (docs/citus.md).
+# (UPDATE_RECORD=1 writes it). And every statement whose arguments name a run (run_id, run_ids)
+# must run whole on its shard (`one shard`, or `one shard, rows from here`), unless its header says
+# that the Citus mode runs something else ("One node only:"), that it reads or writes across the
+# nodes by nature ("Across nodes:"), or that it runs on the run's shard as plain PostgreSQL ("On
+# the run's shard:"): the test fails naming any other.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 . tests/citus/common/cluster.sh
@@ -81,6 +88,9 @@ for file in $(cd sql/queries && ls */*.sql | sort); do
                  rollback" 2>&1) || true
   if grep -q '^ERROR:' <<<"$explained"; then
     verdict="refused: $(grep -m1 '^ERROR:' <<<"$explained" | sed 's/^ERROR: *//')"
+  elif grep -q 'INSERT/SELECT method: pull to coordinator' <<<"$explained" \
+       && ! grep -Eq 'Task Count: ([2-9]|[1-9][0-9]+)|Distributed Subplan' <<<"$explained"; then
+    verdict="one shard, rows from here"
   elif ! grep -q 'Task Count:' <<<"$explained"; then
     verdict=local
   elif grep -Eq 'Task Count: ([2-9]|[1-9][0-9]+)' <<<"$explained"; then
@@ -99,17 +109,18 @@ if ! diff -u tests/citus/statement-plans.txt "$actual"; then
   fail "Citus plans the statements otherwise than tests/citus/statement-plans.txt records (the diff above; + is today's)"
 fi
 echo "ok - $(wc -l <"$actual") statements plan as recorded: $(grep -c ' one shard$' "$actual") on one shard," \
+  "$(grep -c ' rows from here$' "$actual") writing one shard rows made here," \
   "$(grep -c ' in steps$' "$actual") on one shard in steps, $(grep -c ' all shards$' "$actual") on all, $(grep -c ' local$' "$actual") local, $(grep -c ' refused: ' "$actual") refused"
 
-# The statements that name a run (run_id, run_ids) and do not run whole on its shard yet: what is
-# left of docs/citus.md's plan, said at each run. A statement that reads no distributed table
-# (local) runs on the node it is made on, and one whose header says "On the run's shard:" runs
-# there as plain PostgreSQL (plans::rows_on_run_shard). Apart: those the Citus mode never runs (their
-# header says "One node only:", and what it runs instead) and those that read across the nodes, a
-# tree's runs or every run ("Across nodes:").
+# The statements that name a run (run_id, run_ids) must run whole on its shard. A statement that
+# reads no distributed table (local) runs on the node it is made on, and one whose header says
+# "On the run's shard:" runs there as plain PostgreSQL (plans::rows_on_run_shard). Apart: those
+# the Citus mode never runs (their header says "One node only:", and what it runs instead) and
+# those that read or write across the nodes, a tree's runs or every run ("Across nodes:").
 apart() { grep -qE "^-- $2:" "$out/$1.sql"; }
 left=$(while read -r file verdict; do
   [ "$verdict" = "one shard" ] && continue
+  [ "$verdict" = "one shard, rows from here" ] && continue
   [ "$verdict" = "local" ] && continue
   apart "$file" "On the run's shard" && continue
   apart "$file" "One node only" && continue
@@ -122,8 +133,9 @@ for file in $one_node $across; do
   grep -q "^$file " "$actual" || fail "$file: no such statement"
 done
 named=$(cd sql/queries && grep -lE '^-- args:.*\brun_ids? uuid' */*.sql | sed 's/\.sql$//' | grep -cvxF -f <(printf '%s\n' $one_node $across))
-echo "ok - $((named - $(wc -w <<<"$left"))) of $named statements of the Citus mode that name a run run whole on its shard;" \
-  "not yet:" $left
+[ -z "$left" ] || fail "these statements name a run but do not run whole on its shard:" $left
+echo "ok - all $named statements of the Citus mode that name a run run whole on its shard:" \
+  "$(grep -cE '^-- args:.*\brun_ids? uuid' <(for f in $(grep ' rows from here$' "$actual" | cut -d' ' -f1); do head -1 "$out/$f.sql"; done)) of them writing rows made on the calling node"
 on_shard=$(cd sql/queries && grep -l "^-- On the run's shard:" */*.sql | sed 's/\.sql$//')
 echo "ok - of those, run on the run's shard as plain PostgreSQL:" $on_shard
 echo "ok - apart: the Citus mode runs others instead of" $one_node "(one node only); read across the nodes:" $across

@@ -6,7 +6,7 @@
 -- fan-outs whose last child run failed or was cancelled are held by that child again (started, one
 -- attempt, as the child will be redriven and carry on where it stopped rather than start over).
 -- Returns those children, which the caller redrives; a task without such a child is left queued
--- for start_child_runs.sql.
+-- for child_tasks.sql.
 update pgflow.step_tasks t
 set status = 'started', attempts_count = 1, started_at = $2, visible_at = 'infinity'
 from pgflow.runs c
