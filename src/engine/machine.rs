@@ -576,12 +576,7 @@ pub fn spawn(
         }));
     };
     if item_count > 0 {
-        let lane_head = if source.start_delay > 0 {
-            None
-        } else {
-            let lane = [flow_slug.into(), step_slug.into(), priority.into()];
-            plans::row(client, &plans::LANE_HEAD, &lane)?.and_then(|lane| lane.visible_at)
-        };
+        let lane_head = if source.start_delay > 0 { None } else { lane_head(client, run_id, flow_slug, step_slug, priority)? };
         let args = [
             run_id.into(),
             step_slug.into(),
@@ -609,6 +604,57 @@ pub fn spawn(
     }
     plans::run(client, &plans::SIZE_FANOUT_STEP, &[run_id.into(), step_slug.into(), item_count.into()])?;
     Ok(if item_count == 0 { Spawned::Empty } else { Spawned::Tasks { items: item_count, subflow: source.subflow } })
+}
+
+/// When the oldest queued task of the lane a run's fan-out joins was queued (`lane_head.sql`).
+/// In the Citus mode, the lane on the run's node when this node holds it (the backlog its tasks
+/// queue among: claims take their node's shards), read shard by shard as plain PostgreSQL; from
+/// another node, over every node, as this backend read it at most SHARD_READS_KEPT ago.
+fn lane_head(
+    client: &mut SpiClient<'_>,
+    run_id: Uuid,
+    flow_slug: &str,
+    step_slug: &str,
+    priority: i32,
+) -> Result<Option<TimestampWithTimeZone>> {
+    let lane = [flow_slug.into(), step_slug.into(), priority.into()];
+    if !citus::distributed(client)? {
+        return Ok(plans::row(client, &plans::LANE_HEAD, &lane)?.and_then(|head| head.visible_at));
+    }
+    if citus::local_shard_of(client, run_id)?.is_some() {
+        let heads = plans::rows_on_this_node(client, &plans::LANE_HEAD, &lane)?;
+        return Ok(heads.into_iter().filter_map(|head| head.visible_at).min());
+    }
+    // Over every node: a read of each shard for each of the lane's 16 shards (tens of
+    // milliseconds), kept a while, as a hint may be: a head since claimed only puts the tasks
+    // first.
+    let key = (flow_slug.to_string(), step_slug.to_string(), priority);
+    if let Some(head) = LANE_HEADS.with(|kept| {
+        kept.borrow().get(&key).and_then(|(at, head)| (at.elapsed() < SHARD_READS_KEPT).then_some(*head))
+    }) {
+        return Ok(head);
+    }
+    let head = plans::row(client, &plans::LANE_HEAD, &lane)?.and_then(|head| head.visible_at);
+    LANE_HEADS.with(|kept| {
+        let mut kept = kept.borrow_mut();
+        if kept.len() >= LANE_HEADS_KEPT {
+            kept.clear();
+        }
+        kept.insert(key, (std::time::Instant::now(), head));
+    });
+    Ok(head)
+}
+
+/// The most lanes whose heads a backend keeps before it forgets them all.
+const LANE_HEADS_KEPT: usize = 10_000;
+
+/// A lane's head read over every node, and when (lane_head).
+type KeptLaneHead = (std::time::Instant, Option<TimestampWithTimeZone>);
+
+thread_local! {
+    // Per lane (flow, step, priority): what this backend last read over every node (lane_head).
+    static LANE_HEADS: std::cell::RefCell<HashMap<(String, String, i32), KeptLaneHead>> =
+        std::cell::RefCell::new(HashMap::new());
 }
 
 /// A fan-out spawned by hand (`spawn_fanout_tasks`): an empty one completes at once.
@@ -830,8 +876,10 @@ pub fn claim<'conn>(
     Ok(Claimed(tables))
 }
 
-/// How long a backend goes by the priorities it last found on its node's shards.
-const SHARD_PRIORITIES_KEPT: std::time::Duration = std::time::Duration::from_secs(1);
+/// How long a backend goes by what it last read over several shards in the Citus mode for an order
+/// or a hint: the priorities of its node's shards (claim_order), a lane's head on other nodes
+/// (lane_head).
+const SHARD_READS_KEPT: std::time::Duration = std::time::Duration::from_secs(1);
 
 /// When a backend looked at its node's shards for a flow, and the highest queued priority of each.
 type ShardPriorities = (std::time::Instant, HashMap<i64, i32>);
@@ -844,7 +892,7 @@ thread_local! {
 
 /// The order in which a claim in the Citus mode takes this node's shards (indexes into `shards`):
 /// the shard whose queued tasks have the highest priority first, as this backend found at most
-/// SHARD_PRIORITIES_KEPT ago (top_priority.sql on each shard), and among equals from `start` on.
+/// SHARD_READS_KEPT ago (top_priority.sql on each shard), and among equals from `start` on.
 /// Each shard's claim takes its own tasks in priority order (claim_tasks.sql), so a claim takes
 /// the node's higher priorities before its lower ones.
 fn claim_order(
@@ -855,7 +903,7 @@ fn claim_order(
     start: i32,
 ) -> Result<Vec<usize>> {
     let fresh = SHARD_PRIORITIES
-        .with(|kept| kept.borrow().get(flow_slug).is_some_and(|(at, _)| at.elapsed() < SHARD_PRIORITIES_KEPT));
+        .with(|kept| kept.borrow().get(flow_slug).is_some_and(|(at, _)| at.elapsed() < SHARD_READS_KEPT));
     if !fresh {
         let mut priorities = HashMap::new();
         for shard in shards {
