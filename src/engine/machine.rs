@@ -576,7 +576,8 @@ pub fn spawn(
         }));
     };
     if item_count > 0 {
-        let lane_head = if source.start_delay > 0 { None } else { lane_head(client, run_id, flow_slug, step_slug, priority)? };
+        let lane_head =
+            if source.start_delay > 0 { None } else { lane_head(client, run_id, flow_slug, step_slug, priority)? };
         let args = [
             run_id.into(),
             step_slug.into(),
@@ -629,9 +630,9 @@ fn lane_head(
     // milliseconds), kept a while, as a hint may be: a head since claimed only puts the tasks
     // first.
     let key = (flow_slug.to_string(), step_slug.to_string(), priority);
-    if let Some(head) = LANE_HEADS.with(|kept| {
-        kept.borrow().get(&key).and_then(|(at, head)| (at.elapsed() < SHARD_READS_KEPT).then_some(*head))
-    }) {
+    if let Some(head) = LANE_HEADS
+        .with(|kept| kept.borrow().get(&key).and_then(|(at, head)| (at.elapsed() < SHARD_READS_KEPT).then_some(*head)))
+    {
         return Ok(head);
     }
     let head = plans::row(client, &plans::LANE_HEAD, &lane)?.and_then(|head| head.visible_at);
