@@ -5,15 +5,18 @@ deps:
 	scripts/ensure-deps.sh
 
 # Everything: dsl-ts unit, type and end-to-end tests, Rust tests, pgTAP, races, upgrades, shell
-# tests. One part or path: `make test T=tests/pgtap/fail_task` (a folder or a file; see scripts/test.sh).
+# tests, on each PostgreSQL major of PG_VERSIONS (default 15 and 18, built when missing: see
+# scripts/postgres.sh; `make test PG_VERSIONS=18` for one). One part or path:
+# `make test T=tests/pgtap/fail_task` (a folder or a file; see scripts/test.sh).
+export PG_VERSIONS
 test: deps
-	scripts/test.sh $(T)
+	scripts/test-majors.sh $(T)
 
 test-pgtap: deps
-	scripts/test.sh pgtap
+	scripts/test-majors.sh pgtap
 
 test-dsl: deps
-	scripts/test.sh dsl
+	scripts/test-majors.sh dsl
 
 # The Citus mode on a coordinator and two workers: Citus built from vendor/citus if missing (1-2
 # minutes), then every test under tests/citus/ (`make test-citus T=tests/citus/<file>` for one).

@@ -12,7 +12,20 @@
 --   the run's shard.
 -- - the deferred check of step_states (initial_tasks_known_when_started) reads the table it fires
 --   on by its name: in the Citus mode, the row's shard (a query of step_states from a shard failed).
+-- - on PostgreSQL 18 and later, which names NOT NULL constraints, step_tasks.message_id's keeps
+--   the name of the column 0.3.0 renamed (msg_id): renamed as a fresh install names it (the
+--   first release built for 18 is this one, so only a database upgraded through the scripts on 18
+--   from an older version's script has it).
 -- Runs in flight carry on: every row keeps its meaning.
+
+do $$
+begin
+  if exists (select from pg_catalog.pg_constraint
+              where conrelid = 'pgflow.step_tasks'::regclass and conname = 'step_tasks_msg_id_not_null') then
+    alter table pgflow.step_tasks rename constraint step_tasks_msg_id_not_null to step_tasks_message_id_not_null;
+  end if;
+end
+$$;
 
 create or replace function pgflow._initial_tasks_known_when_started() returns trigger
 language plpgsql

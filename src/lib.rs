@@ -13,6 +13,7 @@ use pgrx::prelude::*;
 mod api;
 mod engine;
 mod error;
+mod pg_compat;
 mod plans;
 mod raw;
 mod subtransaction;

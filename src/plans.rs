@@ -365,11 +365,11 @@ pub fn result_columns(statement: &StatementInfo) -> Vec<(String, String)> {
         let desc = (*source).resultDesc;
         let mut columns = Vec::new();
         if !desc.is_null() {
-            for i in 0..(*desc).natts as usize {
-                let attribute = (*desc).attrs.as_slice((*desc).natts as usize)[i];
-                let name = CStr::from_ptr(attribute.attname.data.as_ptr()).to_string_lossy().into_owned();
+            // pgrx's descriptor reads the attributes as each major lays them out (18 moved them).
+            for attribute in pgrx::PgTupleDesc::from_pg_unchecked(desc).iter() {
+                let name = attribute.name().to_string();
                 let type_name =
-                    CStr::from_ptr(pg_sys::format_type_be(attribute.atttypid)).to_string_lossy().into_owned();
+                    CStr::from_ptr(pg_sys::format_type_be(attribute.type_oid().value())).to_string_lossy().into_owned();
                 columns.push((name, type_name));
             }
         }

@@ -65,7 +65,7 @@ thread_local! {
 /// The backend's local transaction id.
 fn local_transaction() -> pgrx::pg_sys::LocalTransactionId {
     // SAFETY: MyProc is this backend's own PGPROC, set for the life of a backend that runs SQL.
-    unsafe { (*pgrx::pg_sys::MyProc).lxid }
+    unsafe { crate::pg_compat::virtual_transaction(pgrx::pg_sys::MyProc).1 }
 }
 
 /// Whether this database runs in the Citus mode (pgflow's tables distributed). Every statement

@@ -102,7 +102,9 @@ unsafe fn wake_waiters(key: i32) {
         let holder = *holders.add(i);
         for p in 0..(*global).allProcCount as usize {
             let proc = procs.add(p);
-            if (*proc).backendId == holder.backendId && (*proc).lxid == holder.localTransactionId {
+            if crate::pg_compat::virtual_transaction(proc)
+                == (crate::pg_compat::holder_backend(&holder), holder.localTransactionId)
+            {
                 pg_sys::SetLatch(&mut (*proc).procLatch);
             }
         }

@@ -39,9 +39,9 @@ q "$SRC" "select pgflow.complete_task(run_id, step_slug, task_index, '[4, 5, 6]'
 q "$SRC" "select pgflow.complete_task(run_id, step_slug, task_index, '40') from pgflow.poll_for_tasks('fan', 30, 1, 0)" >/dev/null
 q "$SRC" "update pgflow.step_tasks set status = 'queued', visible_at = now() where status = 'started'"
 
-pg_dump -Fc -d "$SRC" -f "$PGFLOW_CLUSTER/dump.pgc"
+"$PGBIN/pg_dump" -Fc -d "$SRC" -f "$PGFLOW_CLUSTER/dump.pgc"
 createdb "$DST"
-pg_restore --exit-on-error -d "$DST" "$PGFLOW_CLUSTER/dump.pgc"
+"$PGBIN/pg_restore" --exit-on-error -d "$DST" "$PGFLOW_CLUSTER/dump.pgc"
 
 [ "$(q "$DST" "select status || ' ' || output::text from pgflow.runs where run_id = '$finished'")" = 'completed {"save": [10, 20, 30]}' ] \
   || fail "the finished run did not survive the dump"

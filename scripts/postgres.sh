@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# The PostgreSQL servers the extension is built for and tested on, by major (run as root):
+# 15 is Debian 12's own (scripts/ensure-deps.sh installs it); 17 and 18 are built here from
+# Debian's source packages (postgresql-17 of trixie, postgresql-18 of forky: their binary packages
+# need a newer C library than Debian 12's), once per machine, into target/postgres/MAJOR, with the
+# isolation tester, and pgTAP as Debian 12 packages it for 15 (postgresql-15-pgtap: SQL only, which
+# runs on the later majors as it is). A build takes about three minutes here. PostgreSQL is under
+# the PostgreSQL License, pgTAP under a PostgreSQL-style one.
+#   scripts/postgres.sh pg-config MAJOR   the pg_config of that major, built first when missing
+#   scripts/postgres.sh versions          the majors `make test` runs every test on: $PG_VERSIONS,
+#                                         else 15 and 18
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+SRC=$ROOT/target/postgres-src
+
+# MAJOR -> the Debian suite whose source package of it is built.
+suite_of() {
+  case $1 in
+    17) echo trixie ;;
+    18) echo forky ;;
+    *) echo "scripts/postgres.sh: no PostgreSQL $1 to build (15 is Debian's own; 17 and 18 are built)" >&2; exit 2 ;;
+  esac
+}
+
+# fetch PACKAGE SUITE: the upstream tarball of Debian's source package PACKAGE in SUITE, downloaded
+# into $SRC/PACKAGE by apt-get (through the Debian mirror this machine is set up with, the signed
+# index checking the files), its path printed.
+fetch() {
+  local package=$1 suite=$2 dir=$SRC/$1 uri apt
+  uri=$(sed -n 's/^URIs: *//p' /etc/apt/sources.list.d/debian.sources 2>/dev/null | head -1)
+  [ -n "$uri" ] || uri=$(awk '$1 == "deb" { print $2; exit }' /etc/apt/sources.list)
+  mkdir -p "$SRC/apt/lists/partial" "$SRC/apt/cache/archives/partial" "$dir"
+  printf 'Types: deb-src\nURIs: %s\nSuites: %s\nComponents: main\nSigned-By: /usr/share/keyrings/debian-archive-keyring.gpg\n' \
+    "$uri" "$suite" >"$SRC/apt/$suite.sources"
+  apt=(-o "Dir::Etc::sourcelist=$SRC/apt/$suite.sources" -o Dir::Etc::sourceparts=/dev/null
+       -o "Dir::State::Lists=$SRC/apt/lists" -o "Dir::Cache=$SRC/apt/cache")
+  apt-get "${apt[@]}" -q update >&2
+  (cd "$dir" && apt-get "${apt[@]}" -q source --download-only "$package" >&2) || {
+    echo "scripts/postgres.sh: apt-get could not download the source package $package of $suite" >&2
+    exit 1
+  }
+  ls "$dir"/*.orig.tar.* | tail -1
+}
+
+build() {
+  local major=$1 prefix=$ROOT/target/postgres/$1 tarball tree
+  scripts_dir=$(dirname "$0")
+  "$scripts_dir/install-packages.sh" bison flex libreadline-dev zlib1g-dev libssl-dev libicu-dev pkg-config \
+    liblz4-dev libzstd-dev uuid-dev >&2
+  tarball=$(fetch "postgresql-$major" "$(suite_of "$major")")
+  rm -rf "$SRC/build-$major" "$prefix"
+  mkdir -p "$SRC/build-$major"
+  tar -xf "$tarball" -C "$SRC/build-$major"
+  tree=$(ls -d "$SRC/build-$major"/postgresql-*)
+  echo "== building PostgreSQL $major from $(basename "$tarball") into $prefix (about three minutes)" >&2
+  (cd "$tree" &&
+     ./configure -q --prefix="$prefix" --with-openssl --with-icu --with-lz4 --with-zstd --with-uuid=e2fs >&2 &&
+     make -s -j"$(nproc)" >&2 && make -s install >&2 &&
+     make -s -C contrib -j"$(nproc)" install >&2 &&
+     make -s -C src/test/isolation install >&2)
+  "$scripts_dir/install-packages.sh" postgresql-15-pgtap >&2
+  cp /usr/share/postgresql/15/extension/pgtap* "$("$prefix/bin/pg_config" --sharedir)/extension/"
+  # Built last: its presence says the build is whole.
+  touch "$prefix/.built"
+}
+
+case "${1:-}" in
+  versions)
+    # 17 builds the same way (PG_VERSIONS=17), but Debian's registry as this project reaches it
+    # serves no files of the postgresql-17 source package its trixie index names (17.12-0+deb13u1,
+    # December 2026): it joins the default once apt-get can download it.
+    echo "${PG_VERSIONS:-15 18}"
+    ;;
+  pg-config)
+    major=${2:?scripts/postgres.sh pg-config MAJOR}
+    if [ "$major" = 15 ]; then
+      echo /usr/lib/postgresql/15/bin/pg_config
+      exit 0
+    fi
+    [ -f "$ROOT/target/postgres/$major/.built" ] || build "$major"
+    echo "$ROOT/target/postgres/$major/bin/pg_config"
+    ;;
+  *) echo "usage: scripts/postgres.sh pg-config MAJOR | versions" >&2; exit 2 ;;
+esac
