@@ -53,6 +53,9 @@ build() {
   tar -xf "$tarball" -C "$SRC/build-$major"
   tree=$(ls -d "$SRC/build-$major"/postgresql-*)
   echo "== building PostgreSQL $major from $(basename "$tarball") into $prefix (about three minutes)" >&2
+  # Built as from a shell, not as a sub-make of `make test`: PostgreSQL's build makes its generated
+  # headers only at the top level (MAKELEVEL 0).
+  unset MAKELEVEL MAKEFLAGS MFLAGS
   (cd "$tree" &&
      ./configure -q --prefix="$prefix" --with-openssl --with-icu --with-lz4 --with-zstd --with-uuid=e2fs >&2 &&
      make -s -j"$(nproc)" >&2 && make -s install >&2 &&

@@ -83,7 +83,7 @@ pub struct NewRun<'a> {
     pub priority: i32,
 }
 
-/// `start`: creates the run with one state per each of the flow's `steps` and starts its root
+/// `start`: creates the run with a state for each of the flow's `steps` steps and starts its root
 /// steps. Returns None when a run with the same key exists (a concurrent start committed first).
 pub fn start_run(client: &mut SpiClient<'_>, start: NewRun<'_>, steps: i32) -> Result<Option<Uuid>> {
     let args = [
@@ -527,8 +527,6 @@ fn start_children(
     let (empty, children) = if subflow_steps == 0 { (child_ids, Vec::new()) } else { (Vec::new(), child_ids) };
     if !children.is_empty() {
         plans::run(client, &plans::CREATE_STEP_STATES, &[children.clone().into(), subflow.as_str().into()])?;
-    }
-    if !children.is_empty() {
         start_ready_steps_of(client, children, Strictness::FailStep)?;
     }
     for child in empty {
