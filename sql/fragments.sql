@@ -11,6 +11,16 @@ pgflow_lane_shard_head(flow_slug, step_slug, priority, shard) = (select q.visibl
      and q.flow_slug = {1} and q.step_slug = {2} and q.status = 'queued' and q.priority = {3} and q.shard = {4}
    order by q.visible_at limit 1)
 
+-- The head of a step's lanes (flow {1}, step {2}) at their highest queued priority: one probe of
+-- step_tasks_queued_idx, in its order (claim_tasks.sql, top_priority.sql, stats.sql start their
+-- walks of the lanes from it). Its step, priority, time and message id.
+pgflow_lane_top(flow_slug, step_slug) = (select q.step_slug, q.priority, q.visible_at, q.message_id
+   from pgflow.step_tasks q
+   where pgflow_lane_key(q.flow_slug, q.step_slug) = pgflow_lane_key({1}, {2})
+     and q.flow_slug = {1} and q.step_slug = {2} and q.status = 'queued'
+   order by q.priority desc, q.shard, q.visible_at, q.task_index
+   limit 1)
+
 -- A step's lane of the queue: one 8-byte hash of 'flow_slug/step_slug' (slugs have no '/'), the
 -- first key of step_tasks_queued_idx (sql/schema.sql, whose expression a test compares with this).
 pgflow_lane_key(flow_slug, step_slug) = hashtextextended({1} || '/' || {2}, 0)

@@ -34,11 +34,7 @@ select f.flow_slug::text,
        (with recursive lane (step_slug, priority, head) as (
           select h.step_slug, h.priority, h.visible_at
           from pgflow.steps s
-          cross join lateral (
-            select q.step_slug, q.priority, q.visible_at from pgflow.step_tasks q
-            where pgflow_lane_key(q.flow_slug, q.step_slug) = pgflow_lane_key(f.flow_slug, s.step_slug)
-              and q.flow_slug = f.flow_slug and q.step_slug = s.step_slug and q.status = 'queued'
-            order by q.priority desc, q.shard, q.visible_at, q.task_index limit 1) h
+          cross join lateral pgflow_lane_top(f.flow_slug, s.step_slug) h
           where s.flow_slug = f.flow_slug
           union all
           select h.step_slug, h.priority, h.visible_at

@@ -38,13 +38,7 @@
 with recursive lane (step_slug, priority, head, head_message_id) as (
   select h.step_slug, h.priority, h.visible_at, h.message_id
   from pgflow.steps s
-  cross join lateral (
-    select q.step_slug, q.priority, q.visible_at, q.message_id
-    from pgflow.step_tasks q
-    where pgflow_lane_key(q.flow_slug, q.step_slug) = pgflow_lane_key($1, s.step_slug)
-      and q.flow_slug = $1 and q.step_slug = s.step_slug and q.status = 'queued'
-    order by q.priority desc, q.shard, q.visible_at, q.task_index
-    limit 1) h
+  cross join lateral pgflow_lane_top($1, s.step_slug) h
   -- A sub-flow fan-out's tasks are held by child runs, never claimed.
   where s.flow_slug = $1 and s.subflow is null and ($5::text[] is null or s.step_slug = any ($5::text[]))
   union all
