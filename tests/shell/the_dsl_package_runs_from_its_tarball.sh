@@ -15,7 +15,9 @@ dropdb --if-exists "$DB" 2>/dev/null
 createdb "$DB"
 psql -X -q -v ON_ERROR_STOP=1 -d "$DB" -c "create extension pgflow"
 work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+# A worker a failed check left running would go on claiming from the next cluster on this port.
+workers=()
+trap 'for p in "${workers[@]}"; do kill -9 "$p" 2>/dev/null || true; done; rm -rf "$work"' EXIT
 
 scripts/npm-ci-if-needed.sh dsl-ts
 (cd dsl-ts && npm run --silent build && npm pack --silent --pack-destination "$work" >/dev/null)
@@ -36,6 +38,7 @@ run() {
   (cd "$work/app" && PACKED_FLOW=$name PACKED_DATABASE_URL="postgres:///$DB" \
      NO_COLOR=1 exec "$@" app.mjs >"$out" 2>&1) &
   pid=$!
+  workers+=("$pid")
   for _ in $(seq 1 120); do grep -q '"ready"' "$out" && break; kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
   grep -q '"ready"' "$out" || fail "$name did not start: $(cat "$out")"
   run=$(psql -X -q -t -A -d "$DB" -c "select run_id from pgflow.start_flow('$name', '[1, 2, 3, 4]')")
