@@ -1,5 +1,5 @@
 # The README's commands. Each installs what is missing first (run as root).
-.PHONY: deps test test-pgtap test-dsl test-citus lint demo bench
+.PHONY: deps test test-pgtap test-dsl test-citus lint demo bench package
 
 deps:
 	scripts/ensure-deps.sh
@@ -31,6 +31,11 @@ lint: deps
 # run by two workers (dsl-ts/examples/demo.ts).
 demo: deps
 	scripts/demo.sh
+
+# Debian packages into target/packages/: postgresql-NN-pgflow for each major of PG_VERSIONS and
+# pgflow (the command); see scripts/package.sh. `make test T=package` installs them on a fresh Debian.
+package: deps
+	scripts/package.sh
 
 # Throughput of the extension against the minimal SQL for the same work; writes BENCHMARKS.md.
 # `make bench BENCH_ARGS=--quick` runs a small subset.

@@ -9,29 +9,39 @@
 #   scripts/postgres.sh pg-config MAJOR   the pg_config of that major, built first when missing
 #   scripts/postgres.sh versions          the majors `make test` runs every test on: $PG_VERSIONS,
 #                                         else 15 and 18
+#   scripts/postgres.sh suite MAJOR       the Debian release whose postgresql-MAJOR package is
+#                                         Debian's own (the package test installs ours beside it)
+#   scripts/postgres.sh mirror            the Debian mirror this machine's apt is set up with
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 SRC=$ROOT/target/postgres-src
 
-# MAJOR -> the Debian suite whose source package of it is built.
+# MAJOR -> the Debian suite that packages it: Debian 12's own for 15, the one whose source
+# package is built here for the others.
 suite_of() {
   case $1 in
+    15) echo bookworm ;;
     17) echo trixie ;;
     18) echo forky ;;
-    *) echo "scripts/postgres.sh: no PostgreSQL $1 to build (15 is Debian's own; 17 and 18 are built)" >&2; exit 2 ;;
+    *) echo "scripts/postgres.sh: no PostgreSQL $1 (15, 17 and 18 are supported)" >&2; exit 2 ;;
   esac
+}
+
+mirror() {
+  local uri
+  uri=$(sed -n 's/^URIs: *//p' /etc/apt/sources.list.d/debian.sources 2>/dev/null | head -1)
+  [ -n "$uri" ] || uri=$(awk '$1 == "deb" { print $2; exit }' /etc/apt/sources.list)
+  echo "$uri"
 }
 
 # fetch PACKAGE SUITE: the upstream tarball of Debian's source package PACKAGE in SUITE, downloaded
 # into $SRC/PACKAGE by apt-get (through the Debian mirror this machine is set up with, the signed
 # index checking the files), its path printed.
 fetch() {
-  local package=$1 suite=$2 dir=$SRC/$1 uri apt
-  uri=$(sed -n 's/^URIs: *//p' /etc/apt/sources.list.d/debian.sources 2>/dev/null | head -1)
-  [ -n "$uri" ] || uri=$(awk '$1 == "deb" { print $2; exit }' /etc/apt/sources.list)
+  local package=$1 suite=$2 dir=$SRC/$1 apt
   mkdir -p "$SRC/apt/lists/partial" "$SRC/apt/cache/archives/partial" "$dir"
   printf 'Types: deb-src\nURIs: %s\nSuites: %s\nComponents: main\nSigned-By: /usr/share/keyrings/debian-archive-keyring.gpg\n' \
-    "$uri" "$suite" >"$SRC/apt/$suite.sources"
+    "$(mirror)" "$suite" >"$SRC/apt/$suite.sources"
   apt=(-o "Dir::Etc::sourcelist=$SRC/apt/$suite.sources" -o Dir::Etc::sourceparts=/dev/null
        -o "Dir::State::Lists=$SRC/apt/lists" -o "Dir::Cache=$SRC/apt/cache")
   apt-get "${apt[@]}" -q update >&2
@@ -83,5 +93,7 @@ case "${1:-}" in
     [ -f "$ROOT/target/postgres/$major/.built" ] || build "$major"
     echo "$ROOT/target/postgres/$major/bin/pg_config"
     ;;
-  *) echo "usage: scripts/postgres.sh pg-config MAJOR | versions" >&2; exit 2 ;;
+  suite) suite_of "${2:?scripts/postgres.sh suite MAJOR}" ;;
+  mirror) mirror ;;
+  *) echo "usage: scripts/postgres.sh pg-config MAJOR | versions | suite MAJOR | mirror" >&2; exit 2 ;;
 esac

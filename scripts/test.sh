@@ -2,9 +2,11 @@
 # The tests, run as root from anywhere. With no argument, every one: lint, the dsl-ts unit and type
 # tests, Rust #[pg_test]s, then the release build installed into the PostgreSQL of
 # scripts/pg-config.sh and tested against a private cluster with pgTAP, the isolation specs, the
-# upgrade test, the shell tests, the dsl-ts end-to-end tests and the Rust client's tests.
+# upgrade test, the shell tests, the dsl-ts end-to-end tests and the Rust client's tests, and
+# last the Debian packages of this major installed where nothing was built.
 # With one argument, one part: lint, pgtap, isolation, upgrade, shell, dsl (unit, type and end to
-# end), rust, client (the Rust client and worker); or one path: a pgTAP file or folder, an
+# end), rust, client (the Rust client and worker), package (make package's packages installed on a
+# fresh Debian); or one path: a pgTAP file or folder, an
 # isolation spec, a shell test, or a dsl-ts test file (make test T=tests/pgtap/fail_task).
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -112,8 +114,15 @@ rust_client() {
     PGFLOW_SCREENSHOTS=$ROOT/target/dashboard PGDATABASE=rust_client node client/tests/browser/dashboard.mjs
 }
 
+package_test() {
+  step "packages (make package) installed on a fresh Debian where nothing was built"
+  scripts/package.sh "$PG_MAJOR"
+  bash tests/package/installs_on_a_fresh_debian.sh
+}
+
 case "${1:-all}" in
-  all) dsl_unit; rust_tests; pgtap; isolation; upgrade; shell_tests; dsl_e2e; rust_client ;;
+  all) dsl_unit; rust_tests; pgtap; isolation; upgrade; shell_tests; dsl_e2e; rust_client; package_test ;;
+  package|tests/package|tests/package/*) package_test ;;
   client) rust_client ;;
   lint) lint ;;
   rust) rust_tests ;;
