@@ -334,7 +334,11 @@ fn expand(text: &str, fragments: &[(String, String)]) -> Result<String, String> 
                 for (i, arg) in args.iter().enumerate() {
                     expansion = expansion.replace(&format!("{{{}}}", i + 1), arg);
                 }
-                if expansion.contains("{") {
+                // A placeholder left ({N}); a JSON literal such as '{}' is not one.
+                if expansion
+                    .match_indices('{')
+                    .any(|(at, _)| expansion[at + 1..].starts_with(|c: char| c.is_ascii_digit()))
+                {
                     return Err(format!("{name} takes more arguments than the {} given", args.len()));
                 }
                 code.replace_range(start..=end, &expansion);

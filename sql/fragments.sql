@@ -21,6 +21,26 @@ pgflow_lane_top(flow_slug, step_slug) = (select q.step_slug, q.priority, q.visib
    order by q.priority desc, q.shard, q.visible_at, q.task_index
    limit 1)
 
+-- The input a task's handler gets (claim_tasks.sql hands it out, inspect_task.sql shows it), of a
+-- task with item {1} and first_index {2}, of run {4} with input {3}, of step {6} of flow {5}: a
+-- batch's items, a fan-out item, or the run's input with the outputs of the step's dependencies.
+pgflow_task_input(item, first_index, run_input, run_id, flow_slug, step_slug) = case
+    when {2} is not null then jsonb_build_object('items', {1}, 'first_index', {2})
+    when {1} is not null then jsonb_build_object('item', {1})
+    else jsonb_build_object('run', {3})
+         || coalesce((select jsonb_object_agg(d.dep_slug, dep.output)
+                        from pgflow.deps d
+                        join pgflow.step_states dep on dep.run_id = {4} and dep.step_slug = d.dep_slug
+                       where d.flow_slug = {5} and d.step_slug = {6}
+                         and dep.status = 'completed'),
+                     '{}'::jsonb)
+  end
+
+-- An error as failures are grouped by (failure_groups.sql, failed_items.sql): the message with the
+-- ids in it (a sub-flow's failed child run names itself) put as '…', so that errors that differ
+-- only in the run they name are one kind.
+pgflow_error_kind(error_message) = regexp_replace({1}, '[0-9a-f]+-[0-9a-f]+-[0-9a-f]+-[0-9a-f]+-[0-9a-f]+', '…', 'g')
+
 -- A step's lane of the queue: one 8-byte hash of 'flow_slug/step_slug' (slugs have no '/'), the
 -- first key of step_tasks_queued_idx (sql/schema.sql, whose expression a test compares with this).
 pgflow_lane_key(flow_slug, step_slug) = hashtextextended({1} || '/' || {2}, 0)

@@ -16,7 +16,15 @@
 --   the name of the column 0.3.0 renamed (msg_id): renamed as a fresh install names it (the
 --   first release built for 18 is this one, so only a database upgraded through the scripts on 18
 --   from an older version's script has it).
+-- - the dashboard's reads (README, "Watching and waiting"): child_runs and child_run_counts (a
+--   run's children a page at a time), failure_groups and failed_items (failed items by error, a
+--   page at a time), inspect_task (one task: input, output, attempts), step_timeline (how a step's
+--   tasks finished over time) and runs_by_key; step_tasks keeps the errors of a task's failed
+--   attempts (attempt_errors, a new column: NULL for the tasks of before, as for a task that never
+--   failed).
 -- Runs in flight carry on: every row keeps its meaning.
+
+alter table pgflow.step_tasks add column attempt_errors jsonb;
 
 do $$
 begin
@@ -47,6 +55,134 @@ begin
   return null;
 end
 $$;
+
+-- new: child_run_counts(uuid)
+CREATE FUNCTION "child_run_counts"(
+	"parent_run_id" uuid
+) RETURNS TABLE (
+	"status" TEXT,
+	"runs" bigint
+)
+STABLE PARALLEL SAFE
+SET search_path TO pg_catalog, @extschema@, pg_temp
+LANGUAGE c
+AS 'MODULE_PATHNAME', 'child_run_counts_wrapper';
+
+-- new: child_runs(uuid, TEXT, uuid, INT)
+CREATE FUNCTION "child_runs"(
+	"parent_run_id" uuid,
+	"status" TEXT DEFAULT NULL,
+	"after_run_id" uuid DEFAULT NULL,
+	"max_rows" INT DEFAULT 50
+) RETURNS TABLE (
+	"run_id" uuid,
+	"flow_slug" TEXT,
+	"status" TEXT,
+	"parent_step_slug" TEXT,
+	"parent_task_index" INT,
+	"started_at" timestamp with time zone,
+	"finished_at" timestamp with time zone,
+	"error_message" TEXT,
+	"total_tasks" bigint,
+	"completed_tasks" bigint,
+	"failed_tasks" bigint
+)
+STABLE PARALLEL SAFE
+SET search_path TO pg_catalog, @extschema@, pg_temp
+LANGUAGE c
+AS 'MODULE_PATHNAME', 'child_runs_wrapper';
+
+-- new: failed_items(uuid, TEXT, TEXT, INT, INT)
+CREATE FUNCTION "failed_items"(
+	"run_id" uuid,
+	"step_slug" TEXT,
+	"error_message" TEXT DEFAULT NULL,
+	"after_task_index" INT DEFAULT -1,
+	"max_rows" INT DEFAULT 50
+) RETURNS TABLE (
+	"task_index" INT,
+	"error_message" TEXT,
+	"attempts_count" INT,
+	"failed_at" timestamp with time zone
+)
+STABLE PARALLEL SAFE
+SET search_path TO pg_catalog, @extschema@, pg_temp
+LANGUAGE c
+AS 'MODULE_PATHNAME', 'failed_items_wrapper';
+
+-- new: failure_groups(uuid, TEXT, INT)
+CREATE FUNCTION "failure_groups"(
+	"run_id" uuid,
+	"step_slug" TEXT,
+	"max_groups" INT DEFAULT 20
+) RETURNS TABLE (
+	"error_message" TEXT,
+	"items" bigint,
+	"first_task_index" INT,
+	"last_failed_at" timestamp with time zone
+)
+STABLE PARALLEL SAFE
+SET search_path TO pg_catalog, @extschema@, pg_temp
+LANGUAGE c
+AS 'MODULE_PATHNAME', 'failure_groups_wrapper';
+
+-- new: inspect_task(uuid, TEXT, INT)
+CREATE FUNCTION "inspect_task"(
+	"run_id" uuid,
+	"step_slug" TEXT,
+	"task_index" INT
+) RETURNS TABLE (
+	"flow_slug" TEXT,
+	"status" TEXT,
+	"input" jsonb,
+	"output" jsonb,
+	"error_message" TEXT,
+	"attempts_count" INT,
+	"attempt_errors" jsonb,
+	"worker_id" uuid,
+	"queued_at" timestamp with time zone,
+	"started_at" timestamp with time zone,
+	"lease_until" timestamp with time zone,
+	"completed_at" timestamp with time zone,
+	"failed_at" timestamp with time zone,
+	"first_index" INT
+)
+STABLE PARALLEL SAFE
+SET search_path TO pg_catalog, @extschema@, pg_temp
+LANGUAGE c
+AS 'MODULE_PATHNAME', 'inspect_task_wrapper';
+
+-- new: runs_by_key(TEXT, INT)
+CREATE FUNCTION "runs_by_key"(
+	"run_key" TEXT,
+	"max_rows" INT DEFAULT 50
+) RETURNS TABLE (
+	"run_id" uuid,
+	"flow_slug" TEXT,
+	"status" TEXT,
+	"started_at" timestamp with time zone
+)
+STABLE PARALLEL SAFE
+SET search_path TO pg_catalog, @extschema@, pg_temp
+LANGUAGE c
+AS 'MODULE_PATHNAME', 'runs_by_key_wrapper';
+
+-- new: step_timeline(uuid, TEXT, INT)
+CREATE FUNCTION "step_timeline"(
+	"run_id" uuid,
+	"step_slug" TEXT,
+	"buckets" INT DEFAULT 60
+) RETURNS TABLE (
+	"bucket" INT,
+	"bucket_start" timestamp with time zone,
+	"bucket_end" timestamp with time zone,
+	"completed" bigint,
+	"failed" bigint
+)
+STABLE PARALLEL SAFE
+SET search_path TO pg_catalog, @extschema@, pg_temp
+LANGUAGE c
+AS 'MODULE_PATHNAME', 'step_timeline_wrapper';
 
 -- Privileges and planner settings of the new functions, as finalize.sql gives them.
 revoke all on all functions in schema pgflow from public;

@@ -310,7 +310,10 @@ create table pgflow.step_tasks (
   -- the oldest, item by item across runs).
   shard          smallint not null default 0,
   -- Added in 0.9.0 under pgflow's name: only a finished task has an output.
-  constraint output_valid_only_for_completed check (output is null or status in ('completed', 'failed'))
+  constraint output_valid_only_for_completed check (output is null or status in ('completed', 'failed')),
+  -- Added in 0.11.0: the task's failed attempts, oldest first, the last 20 ({"attempt", "error",
+  -- "worker_id", "at"}; fail_tasks.sql appends): what inspect_task shows. NULL until one fails.
+  attempt_errors jsonb
 );
 alter sequence pgflow.step_tasks_message_id_seq owned by pgflow.step_tasks.message_id;
 create sequence pgflow.step_tasks_result_seq as bigint owned by pgflow.step_tasks.result_seq;

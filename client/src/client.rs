@@ -167,6 +167,68 @@ pub struct TreeRun {
 
 /// What `Client::ensure_flow_compiled` did with a shape: `compiled` (the flow was missing),
 /// `verified` (the stored flow is the same), `replaced` or `mismatch`, with the differences named.
+/// A child run of a sub-flow fan-out, as `child_runs` pages them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChildRun {
+    pub run_id: Uuid,
+    pub flow_slug: String,
+    pub status: String,
+    pub parent_step_slug: String,
+    pub parent_task_index: i32,
+    pub started_at: SystemTime,
+    pub finished_at: Option<SystemTime>,
+    pub error_message: Option<String>,
+    pub total_tasks: i64,
+    pub completed_tasks: i64,
+    pub failed_tasks: i64,
+}
+
+/// A step's failed items that failed with one error.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FailureGroup {
+    pub error_message: Option<String>,
+    pub items: i64,
+    pub first_task_index: i32,
+    pub last_failed_at: Option<SystemTime>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct FailedItem {
+    pub task_index: i32,
+    pub error_message: Option<String>,
+    pub attempts_count: i32,
+    pub failed_at: Option<SystemTime>,
+}
+
+/// One task: what `inspect_task` shows. `attempt_errors` lists the failed attempts, oldest first
+/// (`{"attempt", "error", "worker_id", "at"}`, the last 20); `lease_until` is set while it runs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct InspectedTask {
+    pub flow_slug: String,
+    pub status: String,
+    pub input: Value,
+    pub output: Option<Value>,
+    pub error_message: Option<String>,
+    pub attempts_count: i32,
+    pub attempt_errors: Value,
+    pub worker_id: Option<Uuid>,
+    pub queued_at: SystemTime,
+    pub started_at: Option<SystemTime>,
+    pub lease_until: Option<SystemTime>,
+    pub completed_at: Option<SystemTime>,
+    pub failed_at: Option<SystemTime>,
+    pub first_index: Option<i32>,
+}
+
+/// A slice of a step's span and the tasks that completed and failed in it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TimelineBucket {
+    pub start: SystemTime,
+    pub end: SystemTime,
+    pub completed: i64,
+    pub failed: i64,
+}
+
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
 pub struct FlowCheck {
     pub status: String,
@@ -440,19 +502,153 @@ impl Client {
             .collect()
     }
 
-    /// The step's first `max` items that failed for good, in the order they finished: its results
-    /// read a page at a time until that many are found or none is left.
-    pub async fn failed_items(&self, run_id: Uuid, step_slug: &str, max: usize) -> Result<Vec<TaskResult>> {
-        let mut failed = Vec::new();
-        let mut after = 0;
-        while failed.len() < max {
-            let page = self.read_results(run_id, step_slug, after, 1000).await?;
-            let Some(last) = page.last() else { break };
-            after = last.seq;
-            failed.extend(page.into_iter().filter(|result| result.status == "failed"));
-        }
-        failed.truncate(max);
-        Ok(failed)
+    /// A page of the step's failed items in task order, of one error or any: at most `max_rows`
+    /// after task `after_task_index` (-1: from the first).
+    pub async fn failed_items(
+        &self,
+        run_id: Uuid,
+        step_slug: &str,
+        error_message: Option<&str>,
+        after_task_index: i32,
+        max_rows: i32,
+    ) -> Result<Vec<FailedItem>> {
+        let rows = self
+            .query(
+                "select task_index, error_message, attempts_count, failed_at from pgflow.failed_items($1, $2, $3, $4, $5)",
+                &[&run_id, &step_slug, &error_message, &after_task_index, &max_rows],
+            )
+            .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(FailedItem {
+                    task_index: row.try_get(0)?,
+                    error_message: row.try_get(1)?,
+                    attempts_count: row.try_get(2)?,
+                    failed_at: row.try_get(3)?,
+                })
+            })
+            .collect()
+    }
+
+    /// The step's failed items grouped by error, the biggest group first (at most `max_groups`).
+    pub async fn failure_groups(&self, run_id: Uuid, step_slug: &str, max_groups: i32) -> Result<Vec<FailureGroup>> {
+        let rows = self
+            .query(
+                "select error_message, items, first_task_index, last_failed_at from pgflow.failure_groups($1, $2, $3)",
+                &[&run_id, &step_slug, &max_groups],
+            )
+            .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(FailureGroup {
+                    error_message: row.try_get(0)?,
+                    items: row.try_get(1)?,
+                    first_task_index: row.try_get(2)?,
+                    last_failed_at: row.try_get(3)?,
+                })
+            })
+            .collect()
+    }
+
+    /// A page of the run's child runs in task order, of one status or any: at most `max_rows`
+    /// after `after_run_id` (the last child of the page before).
+    pub async fn child_runs(
+        &self,
+        parent_run_id: Uuid,
+        status: Option<&str>,
+        after_run_id: Option<Uuid>,
+        max_rows: i32,
+    ) -> Result<Vec<ChildRun>> {
+        let rows = self
+            .query(
+                "select run_id, flow_slug, status, parent_step_slug, parent_task_index, started_at, finished_at, \
+                        error_message, total_tasks, completed_tasks, failed_tasks from pgflow.child_runs($1, $2, $3, $4)",
+                &[&parent_run_id, &status, &after_run_id, &max_rows],
+            )
+            .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(ChildRun {
+                    run_id: row.try_get(0)?,
+                    flow_slug: row.try_get(1)?,
+                    status: row.try_get(2)?,
+                    parent_step_slug: row.try_get(3)?,
+                    parent_task_index: row.try_get(4)?,
+                    started_at: row.try_get(5)?,
+                    finished_at: row.try_get(6)?,
+                    error_message: row.try_get(7)?,
+                    total_tasks: row.try_get(8)?,
+                    completed_tasks: row.try_get(9)?,
+                    failed_tasks: row.try_get(10)?,
+                })
+            })
+            .collect()
+    }
+
+    /// How many of the run's child runs are in each status.
+    pub async fn child_run_counts(&self, parent_run_id: Uuid) -> Result<Vec<(String, i64)>> {
+        let rows = self.query("select status, runs from pgflow.child_run_counts($1)", &[&parent_run_id]).await?;
+        rows.iter().map(|row| Ok((row.try_get(0)?, row.try_get(1)?))).collect()
+    }
+
+    /// One task as a person inspects it: input, output or error, attempts, worker and lease.
+    pub async fn inspect_task(&self, run_id: Uuid, step_slug: &str, task_index: i32) -> Result<InspectedTask> {
+        let rows = self
+            .query(
+                "select flow_slug, status, input, output, error_message, attempts_count, attempt_errors, worker_id, \
+                        queued_at, started_at, lease_until, completed_at, failed_at, first_index \
+                 from pgflow.inspect_task($1, $2, $3)",
+                &[&run_id, &step_slug, &task_index],
+            )
+            .await?;
+        let row = rows.first().ok_or_else(|| Error::Connection("the call returned no task".into()))?;
+        Ok(InspectedTask {
+            flow_slug: row.try_get(0)?,
+            status: row.try_get(1)?,
+            input: row.try_get(2)?,
+            output: row.try_get(3)?,
+            error_message: row.try_get(4)?,
+            attempts_count: row.try_get(5)?,
+            attempt_errors: row.try_get::<_, Option<Value>>(6)?.unwrap_or(Value::Array(Vec::new())),
+            worker_id: row.try_get(7)?,
+            queued_at: row.try_get(8)?,
+            started_at: row.try_get(9)?,
+            lease_until: row.try_get(10)?,
+            completed_at: row.try_get(11)?,
+            failed_at: row.try_get(12)?,
+            first_index: row.try_get(13)?,
+        })
+    }
+
+    /// How the step's tasks finished over time: its span in `buckets` equal parts.
+    pub async fn step_timeline(&self, run_id: Uuid, step_slug: &str, buckets: i32) -> Result<Vec<TimelineBucket>> {
+        let rows = self
+            .query(
+                "select bucket_start, bucket_end, completed, failed from pgflow.step_timeline($1, $2, $3)",
+                &[&run_id, &step_slug, &buckets],
+            )
+            .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(TimelineBucket {
+                    start: row.try_get(0)?,
+                    end: row.try_get(1)?,
+                    completed: row.try_get(2)?,
+                    failed: row.try_get(3)?,
+                })
+            })
+            .collect()
+    }
+
+    /// The runs started with this key, of every flow, newest first.
+    pub async fn runs_by_key(&self, run_key: &str, max_rows: i32) -> Result<Vec<(Uuid, String, String, SystemTime)>> {
+        let rows = self
+            .query(
+                "select run_id, flow_slug, status, started_at from pgflow.runs_by_key($1, $2)",
+                &[&run_key, &max_rows],
+            )
+            .await?;
+        rows.iter().map(|row| Ok((row.try_get(0)?, row.try_get(1)?, row.try_get(2)?, row.try_get(3)?))).collect()
     }
 
     /// A listener on the `pgflow` channel: each payload the extension announces (a run's or a

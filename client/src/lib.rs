@@ -6,8 +6,8 @@ mod error;
 mod worker;
 
 pub use client::{
-    Announcements, Client, FlowCheck, FlowStats, Run, RunFilter, RunSummary, StartFlow, StepProgress, TaskResult,
-    TreeRun,
+    Announcements, ChildRun, Client, FailedItem, FailureGroup, FlowCheck, FlowStats, InspectedTask, Run, RunFilter,
+    RunSummary, StartFlow, StepProgress, TaskResult, TimelineBucket, TreeRun,
 };
 pub use error::{Error, Result};
 pub use worker::{TaskContext, Worker, WorkerBuilder, WorkerStats};

@@ -137,6 +137,209 @@ fn run_tree(
     Ok(TableIterator::new(Spi::connect_mut(|client| observe::run_tree(client, run_id))?))
 }
 
+/// A page of the run's child runs (every attempt's), in task order, of one status or any, each with
+/// its items in all, completed and failed: the next page after `after_run_id` (the last child of a
+/// page).
+#[pg_extern(stable, parallel_safe)]
+#[search_path(pg_catalog, @extschema@, pg_temp)]
+#[allow(clippy::type_complexity)]
+fn child_runs(
+    parent_run_id: Option<Uuid>,
+    status: default!(Option<String>, "NULL"),
+    after_run_id: default!(Option<Uuid>, "NULL"),
+    max_rows: default!(Option<i32>, 50),
+) -> Result<
+    TableIterator<
+        'static,
+        (
+            name!(run_id, Uuid),
+            name!(flow_slug, String),
+            name!(status, String),
+            name!(parent_step_slug, String),
+            name!(parent_task_index, i32),
+            name!(started_at, TimestampWithTimeZone),
+            name!(finished_at, Option<TimestampWithTimeZone>),
+            name!(error_message, Option<String>),
+            name!(total_tasks, i64),
+            name!(completed_tasks, i64),
+            name!(failed_tasks, i64),
+        ),
+    >,
+    ErrorReport,
+> {
+    const F: &str = "child_runs";
+    let parent_run_id = required(parent_run_id, F, "parent_run_id")?;
+    let max_rows = required(max_rows, F, "max_rows")?;
+    Ok(TableIterator::new(Spi::connect_mut(|client| {
+        observe::child_runs(client, parent_run_id, status.as_deref(), after_run_id, max_rows)
+    })?))
+}
+
+/// How many of the run's child runs (every attempt's) are in each status.
+#[pg_extern(stable, parallel_safe)]
+#[search_path(pg_catalog, @extschema@, pg_temp)]
+fn child_run_counts(
+    parent_run_id: Option<Uuid>,
+) -> Result<TableIterator<'static, (name!(status, String), name!(runs, i64))>, ErrorReport> {
+    let parent_run_id = required(parent_run_id, "child_run_counts", "parent_run_id")?;
+    Ok(TableIterator::new(Spi::connect_mut(|client| observe::child_run_counts(client, parent_run_id))?))
+}
+
+/// The step's failed tasks grouped by their error, the biggest group first: how many, the first
+/// task, when the last one failed.
+#[pg_extern(stable, parallel_safe)]
+#[search_path(pg_catalog, @extschema@, pg_temp)]
+#[allow(clippy::type_complexity)]
+fn failure_groups(
+    run_id: Option<Uuid>,
+    step_slug: Option<String>,
+    max_groups: default!(Option<i32>, 20),
+) -> Result<
+    TableIterator<
+        'static,
+        (
+            name!(error_message, Option<String>),
+            name!(items, i64),
+            name!(first_task_index, i32),
+            name!(last_failed_at, Option<TimestampWithTimeZone>),
+        ),
+    >,
+    ErrorReport,
+> {
+    const F: &str = "failure_groups";
+    let run_id = required(run_id, F, "run_id")?;
+    let step_slug = required(step_slug, F, "step_slug")?;
+    let max_groups = required(max_groups, F, "max_groups")?;
+    Ok(TableIterator::new(Spi::connect_mut(|client| observe::failure_groups(client, run_id, &step_slug, max_groups))?))
+}
+
+/// A page of the step's failed tasks in task order, of one error or any: the next page after
+/// `after_task_index` (the last task of a page).
+#[pg_extern(stable, parallel_safe)]
+#[search_path(pg_catalog, @extschema@, pg_temp)]
+#[allow(clippy::type_complexity)]
+fn failed_items(
+    run_id: Option<Uuid>,
+    step_slug: Option<String>,
+    error_message: default!(Option<String>, "NULL"),
+    after_task_index: default!(Option<i32>, -1),
+    max_rows: default!(Option<i32>, 50),
+) -> Result<
+    TableIterator<
+        'static,
+        (
+            name!(task_index, i32),
+            name!(error_message, Option<String>),
+            name!(attempts_count, i32),
+            name!(failed_at, Option<TimestampWithTimeZone>),
+        ),
+    >,
+    ErrorReport,
+> {
+    const F: &str = "failed_items";
+    let run_id = required(run_id, F, "run_id")?;
+    let step_slug = required(step_slug, F, "step_slug")?;
+    let after_task_index = required(after_task_index, F, "after_task_index")?;
+    let max_rows = required(max_rows, F, "max_rows")?;
+    Ok(TableIterator::new(Spi::connect_mut(|client| {
+        observe::failed_items(client, run_id, &step_slug, error_message.as_deref(), after_task_index, max_rows)
+    })?))
+}
+
+/// One task as a person inspects it: the input its handler gets, its output or error, its
+/// attempts and the errors of the failed ones, the worker holding it and its lease.
+#[pg_extern(stable, parallel_safe)]
+#[search_path(pg_catalog, @extschema@, pg_temp)]
+#[allow(clippy::type_complexity)]
+fn inspect_task(
+    run_id: Option<Uuid>,
+    step_slug: Option<String>,
+    task_index: Option<i32>,
+) -> Result<
+    TableIterator<
+        'static,
+        (
+            name!(flow_slug, String),
+            name!(status, String),
+            name!(input, RawJsonb),
+            name!(output, Option<RawJsonb>),
+            name!(error_message, Option<String>),
+            name!(attempts_count, i32),
+            name!(attempt_errors, Option<RawJsonb>),
+            name!(worker_id, Option<Uuid>),
+            name!(queued_at, TimestampWithTimeZone),
+            name!(started_at, Option<TimestampWithTimeZone>),
+            name!(lease_until, Option<TimestampWithTimeZone>),
+            name!(completed_at, Option<TimestampWithTimeZone>),
+            name!(failed_at, Option<TimestampWithTimeZone>),
+            name!(first_index, Option<i32>),
+        ),
+    >,
+    ErrorReport,
+> {
+    const F: &str = "inspect_task";
+    let run_id = required(run_id, F, "run_id")?;
+    let step_slug = required(step_slug, F, "step_slug")?;
+    let task_index = required(task_index, F, "task_index")?;
+    Ok(TableIterator::new(Spi::connect_mut(|client| {
+        observe::inspect_task(client, run_id, &step_slug, task_index).map(|task| vec![task])
+    })?))
+}
+
+/// How the step's tasks finished over time: its span (from its start to its end, or now) cut in
+/// `buckets` equal parts, each with the tasks that completed and failed in it.
+// Stable within a statement: the span of a step still running ends at the clock, read once.
+#[pg_extern(stable, parallel_safe)]
+#[search_path(pg_catalog, @extschema@, pg_temp)]
+#[allow(clippy::type_complexity)]
+fn step_timeline(
+    run_id: Option<Uuid>,
+    step_slug: Option<String>,
+    buckets: default!(Option<i32>, 60),
+) -> Result<
+    TableIterator<
+        'static,
+        (
+            name!(bucket, i32),
+            name!(bucket_start, TimestampWithTimeZone),
+            name!(bucket_end, TimestampWithTimeZone),
+            name!(completed, i64),
+            name!(failed, i64),
+        ),
+    >,
+    ErrorReport,
+> {
+    const F: &str = "step_timeline";
+    let run_id = required(run_id, F, "run_id")?;
+    let step_slug = required(step_slug, F, "step_slug")?;
+    let buckets = required(buckets, F, "buckets")?;
+    Ok(TableIterator::new(Spi::connect_mut(|client| observe::step_timeline(client, run_id, &step_slug, buckets))?))
+}
+
+/// The runs started with this key, of every flow, newest first.
+#[pg_extern(stable, parallel_safe)]
+#[search_path(pg_catalog, @extschema@, pg_temp)]
+#[allow(clippy::type_complexity)]
+fn runs_by_key(
+    run_key: Option<String>,
+    max_rows: default!(Option<i32>, 50),
+) -> Result<
+    TableIterator<
+        'static,
+        (
+            name!(run_id, Uuid),
+            name!(flow_slug, String),
+            name!(status, String),
+            name!(started_at, TimestampWithTimeZone),
+        ),
+    >,
+    ErrorReport,
+> {
+    let run_key = required(run_key, "runs_by_key", "run_key")?;
+    let max_rows = required(max_rows, "runs_by_key", "max_rows")?;
+    Ok(TableIterator::new(Spi::connect_mut(|client| observe::runs_by_key(client, &run_key, max_rows))?))
+}
+
 /// Top-level runs, newest first, of one flow or all, of one status or any, started since a time or
 /// ever: `max_rows` at a time, the next page after `before_run_id` (the last run of a page).
 #[pg_extern(stable, parallel_safe)]

@@ -242,11 +242,7 @@ pub fn read_results(
             "read_results of step '{step_slug}' of run {run_id}: max_rows must be at least 1, got {max_rows}"
         )));
     }
-    let key: [DatumWithOid; 2] = [run_id.into(), step_slug.into()];
-    if plans::row(client, &plans::STEP_FOR_SPAWN, &key)?.is_none() {
-        super::runs::run_status(client, run_id)?;
-        return Err(PgflowError::UnknownStepOfRun { run_id: run_id.to_string(), step_slug: step_slug.to_string() });
-    }
+    ensure_step_of_run(client, run_id, step_slug)?;
     // SAFETY: a plain read of the backend's isolation level.
     if unsafe { pg_sys::XactIsoLevel } >= pg_sys::XACT_REPEATABLE_READ as i32 {
         return Err(PgflowError::WrongState(format!(
@@ -263,5 +259,252 @@ pub fn read_results(
     Ok(plans::rows(client, &plans::READ_RESULTS, &args)?
         .into_iter()
         .map(|r| (r.seq, r.task_index, r.status, r.output, r.error_message))
+        .collect())
+}
+
+/// Refuses a run that does not exist (`P0002`) or a step it does not have.
+fn ensure_step_of_run(client: &mut SpiClient<'_>, run_id: Uuid, step_slug: &str) -> Result<()> {
+    let key: [DatumWithOid; 2] = [run_id.into(), step_slug.into()];
+    if plans::row(client, &plans::STEP_FOR_SPAWN, &key)?.is_none() {
+        super::runs::run_status(client, run_id)?;
+        return Err(PgflowError::UnknownStepOfRun { run_id: run_id.to_string(), step_slug: step_slug.to_string() });
+    }
+    Ok(())
+}
+
+fn ensure_known_status(subject: &str, status: Option<&str>) -> Result<()> {
+    match status {
+        Some(status) if !RunStatus::WORDS.contains(&status) => Err(PgflowError::InvalidArgument(format!(
+            "{subject}: unknown status {status:?} (expected {})",
+            one_of(RunStatus::WORDS)
+        ))),
+        _ => Ok(()),
+    }
+}
+
+/// A row of `child_runs`: run_id, flow_slug, status, parent_step_slug, parent_task_index,
+/// started_at, finished_at, error_message, total_tasks, completed_tasks, failed_tasks.
+pub type ChildRun = (
+    Uuid,
+    String,
+    String,
+    String,
+    i32,
+    TimestampWithTimeZone,
+    Option<TimestampWithTimeZone>,
+    Option<String>,
+    i64,
+    i64,
+    i64,
+);
+
+/// A page of a run's child runs (every attempt's), in task order, of one status or any: at most
+/// `max_rows`, after `after_run_id` (the last child of the page before). The page is read from the
+/// children's index from the cursor on; each child's flow, start and counts as `run_tree` gives
+/// them.
+pub fn child_runs(
+    client: &mut SpiClient<'_>,
+    parent_run_id: Uuid,
+    status: Option<&str>,
+    after_run_id: Option<Uuid>,
+    max_rows: i32,
+) -> Result<Vec<ChildRun>> {
+    let subject = format!("pgflow.child_runs of run {parent_run_id}");
+    crate::validate::option(&subject, "max_rows", Some(max_rows), 1)?;
+    ensure_known_status(&subject, status)?;
+    super::runs::run_status(client, parent_run_id)?;
+    let nil = Uuid::from_bytes([0; 16]);
+    let (after_step, after_index, after_run) = match after_run_id {
+        None => (String::new(), -1, nil),
+        Some(after) => {
+            let cursor = plans::rows(client, &plans::RUN_TREE, &[vec![after].into(), false.into()])?.pop();
+            match cursor {
+                Some(run) if run.parent_run_id == Some(parent_run_id) => {
+                    (run.parent_step_slug.unwrap_or_default(), run.parent_task_index.unwrap_or(-1), after)
+                }
+                Some(_) => {
+                    return Err(PgflowError::InvalidArgument(format!(
+                        "{subject}: after_run_id {after} is not a child run of it"
+                    )))
+                }
+                None => return Err(PgflowError::UnknownRun(after.to_string())),
+            }
+        }
+    };
+    let args = [
+        parent_run_id.into(),
+        optional(status, TEXTOID),
+        after_step.as_str().into(),
+        after_index.into(),
+        after_run.into(),
+        max_rows.into(),
+    ];
+    let page = plans::rows(client, &plans::CHILD_RUNS_PAGE, &args)?;
+    let ids: Vec<Uuid> = page.iter().map(|child| child.run_id).collect();
+    let mut counted: HashMap<Uuid, plans::rows::RunTree> =
+        plans::rows(client, &plans::RUN_TREE, &[ids.into(), false.into()])?
+            .into_iter()
+            .map(|r| (r.run_id, r))
+            .collect();
+    page.into_iter()
+        .map(|child| {
+            let run = counted.remove(&child.run_id).ok_or_else(|| {
+                PgflowError::Internal(format!("child run {} of run {parent_run_id} went missing", child.run_id))
+            })?;
+            Ok((
+                child.run_id,
+                run.flow_slug,
+                child.status,
+                child.parent_step_slug,
+                child.parent_task_index,
+                run.started_at,
+                child.finished_at,
+                child.error_message,
+                run.total_tasks,
+                run.completed_tasks,
+                run.failed_tasks,
+            ))
+        })
+        .collect()
+}
+
+/// How many of a run's child runs (every attempt's) are in each status.
+pub fn child_run_counts(client: &mut SpiClient<'_>, parent_run_id: Uuid) -> Result<Vec<(String, i64)>> {
+    super::runs::run_status(client, parent_run_id)?;
+    Ok(plans::rows(client, &plans::CHILD_RUN_COUNTS, &[parent_run_id.into()])?
+        .into_iter()
+        .map(|c| (c.status, c.runs))
+        .collect())
+}
+
+/// A row of `failure_groups`: error_message, items, first_task_index, last_failed_at.
+pub type FailureGroup = (Option<String>, i64, i32, Option<TimestampWithTimeZone>);
+
+/// A step's failed tasks grouped by error, the biggest group first: at most `max_groups`.
+pub fn failure_groups(
+    client: &mut SpiClient<'_>,
+    run_id: Uuid,
+    step_slug: &str,
+    max_groups: i32,
+) -> Result<Vec<FailureGroup>> {
+    let subject = format!("pgflow.failure_groups of step '{step_slug}' of run {run_id}");
+    crate::validate::option(&subject, "max_groups", Some(max_groups), 1)?;
+    ensure_step_of_run(client, run_id, step_slug)?;
+    Ok(plans::rows(client, &plans::FAILURE_GROUPS, &[run_id.into(), step_slug.into(), max_groups.into()])?
+        .into_iter()
+        .map(|g| (g.error_message, g.items, g.first_task_index, g.last_failed_at))
+        .collect())
+}
+
+/// A row of `failed_items`: task_index, error_message, attempts_count, failed_at.
+pub type FailedItem = (i32, Option<String>, i32, Option<TimestampWithTimeZone>);
+
+/// A page of a step's failed tasks in task order, of one error or any: at most `max_rows`, after
+/// task `after_task_index`.
+pub fn failed_items(
+    client: &mut SpiClient<'_>,
+    run_id: Uuid,
+    step_slug: &str,
+    error_message: Option<&str>,
+    after_task_index: i32,
+    max_rows: i32,
+) -> Result<Vec<FailedItem>> {
+    let subject = format!("pgflow.failed_items of step '{step_slug}' of run {run_id}");
+    crate::validate::option(&subject, "max_rows", Some(max_rows), 1)?;
+    ensure_step_of_run(client, run_id, step_slug)?;
+    let args =
+        [run_id.into(), step_slug.into(), optional(error_message, TEXTOID), after_task_index.into(), max_rows.into()];
+    Ok(plans::rows(client, &plans::FAILED_ITEMS, &args)?
+        .into_iter()
+        .map(|f| (f.task_index, f.error_message, f.attempts_count, f.failed_at))
+        .collect())
+}
+
+/// A row of `inspect_task`: flow_slug, status, input, output, error_message, attempts_count,
+/// attempt_errors, worker_id, queued_at, started_at, lease_until, completed_at, failed_at,
+/// first_index.
+pub type InspectedTask = (
+    String,
+    String,
+    RawJsonb,
+    Option<RawJsonb>,
+    Option<String>,
+    i32,
+    Option<RawJsonb>,
+    Option<Uuid>,
+    TimestampWithTimeZone,
+    Option<TimestampWithTimeZone>,
+    Option<TimestampWithTimeZone>,
+    Option<TimestampWithTimeZone>,
+    Option<TimestampWithTimeZone>,
+    Option<i32>,
+);
+
+/// One task as a person inspects it; an unknown run, step or task is refused.
+pub fn inspect_task(
+    client: &mut SpiClient<'_>,
+    run_id: Uuid,
+    step_slug: &str,
+    task_index: i32,
+) -> Result<InspectedTask> {
+    let args = [run_id.into(), step_slug.into(), task_index.into()];
+    let Some(t) = plans::row(client, &plans::INSPECT_TASK, &args)? else {
+        ensure_step_of_run(client, run_id, step_slug)?;
+        return Err(PgflowError::UnknownTask {
+            run_id: run_id.to_string(),
+            step_slug: step_slug.to_string(),
+            task_index,
+        });
+    };
+    Ok((
+        t.flow_slug,
+        t.status,
+        t.input,
+        t.output,
+        t.error_message,
+        t.attempts_count,
+        t.attempt_errors,
+        t.worker_id,
+        t.queued_at,
+        t.started_at,
+        t.lease_until,
+        t.completed_at,
+        t.failed_at,
+        t.first_index,
+    ))
+}
+
+/// A row of `step_timeline`: bucket, bucket_start, bucket_end, completed, failed.
+pub type TimelineBucket = (i32, TimestampWithTimeZone, TimestampWithTimeZone, i64, i64);
+
+/// How a step's tasks finished over time: its span cut in `buckets` equal parts (1 to 1000), each
+/// with the tasks that completed and failed in it; none before the step starts.
+pub fn step_timeline(
+    client: &mut SpiClient<'_>,
+    run_id: Uuid,
+    step_slug: &str,
+    buckets: i32,
+) -> Result<Vec<TimelineBucket>> {
+    let subject = format!("pgflow.step_timeline of step '{step_slug}' of run {run_id}");
+    crate::validate::option(&subject, "buckets", Some(buckets), 1)?;
+    if buckets > 1000 {
+        return Err(PgflowError::InvalidArgument(format!("{subject}: buckets must be at most 1000, got {buckets}")));
+    }
+    ensure_step_of_run(client, run_id, step_slug)?;
+    Ok(plans::rows(client, &plans::STEP_TIMELINE, &[run_id.into(), step_slug.into(), buckets.into()])?
+        .into_iter()
+        .map(|b| (b.bucket, b.bucket_start, b.bucket_end, b.completed, b.failed))
+        .collect())
+}
+
+/// A row of `runs_by_key`: run_id, flow_slug, status, started_at.
+pub type KeyedRun = (Uuid, String, String, TimestampWithTimeZone);
+
+/// The runs started with a key, of every flow, newest first: at most `max_rows`.
+pub fn runs_by_key(client: &mut SpiClient<'_>, run_key: &str, max_rows: i32) -> Result<Vec<KeyedRun>> {
+    crate::validate::option("pgflow.runs_by_key", "max_rows", Some(max_rows), 1)?;
+    Ok(plans::rows(client, &plans::RUNS_BY_KEY, &[run_key.into(), max_rows.into()])?
+        .into_iter()
+        .map(|r| (r.run_id, r.flow_slug, r.status, r.started_at))
         .collect())
 }

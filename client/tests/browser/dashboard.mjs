@@ -4,7 +4,12 @@
 // a second run is cancelled with the page's button (and found cancelled in the database); a
 // cross-origin action, a read-only dashboard's action and an action without the dashboard's token
 // are refused; a non-loopback address without a token is refused; a run opens from its address,
-// and the back button returns to the run before. Screenshots go to target/dashboard/.
+// and the back button returns to the run before. Big runs: a run of 10,000 child runs shows them a
+// page at a time with their counts and a filter by status, a run of 10,000 failed items shows them
+// grouped by error and each group's items a page at a time (the page's size, counted in DOM nodes,
+// stays the same whatever the run's); an item opens at its address with its input, attempts and
+// error; a run is found by its key; the timeline comes from the database; nothing is cut off at
+// 1280 px or 420 px wide. Screenshots go to target/dashboard/ (readme.png is the README's).
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { once } from 'node:events';
@@ -42,7 +47,26 @@ sql(`select pgflow.add_step('dash', 'total', array['each'])`);
 sql(`select pgflow.create_flow('dash_idle')`);
 sql(`select pgflow.add_step('dash_idle', 'wait')`);
 const big = sql(`select run_id from pgflow.start_flow('dash', (select jsonb_agg(i) from generate_series(1, 5000) i))`);
-const idle = sql(`select run_id from pgflow.start_flow('dash_idle', '{}')`);
+const idle = sql(`select run_id from pgflow.start_flow('dash_idle', '{}', run_key => 'order-42')`);
+// 10,000 child runs, no worker for them: 20 fail and 30 complete, the rest wait.
+sql(`select pgflow.create_flow('dash_leaf', max_attempts => 1)`);
+sql(`select pgflow.add_step('dash_leaf', 'work')`);
+sql(`select pgflow.create_flow('dash_wide', max_attempts => 1)`);
+sql(`select pgflow.add_step('dash_wide', 'each', step_type => 'fanout', subflow => 'dash_leaf', fanout_policy => 'collect_all')`);
+const wide = sql(`select run_id from pgflow.start_flow('dash_wide', (select jsonb_agg(i) from generate_series(0, 9999) i))`);
+sql(`with claimed as (select * from pgflow.poll_for_tasks('dash_leaf', 30, 50, 0))
+     select count(*) from (select pgflow.fail_tasks(array_agg(run_id), array_agg(step_slug), array_agg(task_index), array_agg('leaf broke'::text))
+                           from (select * from claimed order by run_id limit 20) f) a`);
+sql(`select count(*) from (select pgflow.complete_tasks(array_agg(run_id), array_agg(step_slug), array_agg(task_index), array_agg('1'::jsonb))
+     from pgflow.step_tasks where flow_slug = 'dash_leaf' and status = 'started') c`);
+// 10,000 failed items of three kinds: 9,000 "upstream said 503", 900 "bad item", 100 a long error.
+sql(`select pgflow.create_flow('dash_flaky', max_attempts => 1)`);
+sql(`select pgflow.add_step('dash_flaky', 'items', step_type => 'fanout', fanout_policy => 'collect_all')`);
+const flaky = sql(`select run_id from pgflow.start_flow('dash_flaky', (select jsonb_agg(jsonb_build_object('n', i, 'payload', repeat('x', 40))) from generate_series(0, 9999) i))`);
+const longError = `timeout after 30 s talking to ${'https://upstream.example/api/v2/items/'.repeat(6)}`;
+sql(`select count(*) from (select pgflow.fail_tasks(array_agg(run_id), array_agg(step_slug), array_agg(task_index),
+       array_agg(case when task_index % 100 = 7 then '${longError}' when task_index % 10 = 3 then 'bad item' else 'upstream said 503' end))
+     from pgflow.poll_for_tasks('dash_flaky', 30, 10000, 0)) f`);
 const kept = sql(`select run_id from pgflow.start_flow('dash_idle', '{}')`);
 // One worker of the big run, 10 handlers of 10 ms each: about 5 s of work.
 const worker = spawn(WORKER, [URL, 'dash', 'each', '10', '10'], { env: { ...process.env, NOOP_DELAY_MS: '10' }, stdio: 'ignore' });
@@ -111,10 +135,109 @@ try {
   await linked.waitForFunction((id) => document.querySelector('#run h2')?.textContent.includes(id), big, { timeout: 10_000 });
   check(linked.url().endsWith(`#/runs/${big}`), 'the back button shows the run opened before, at its address');
   await linked.close();
+
+  // Big runs at 1280 px: a page of children and of failed items, the same size whatever the run.
+  const wideView = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  const nodes = () => wideView.evaluate(() => document.getElementsByTagName('*').length);
+  const text = (selector) => wideView.locator(selector).first().textContent();
+  await wideView.goto(`${address}/#/runs/${wide}`);
+  await wideView.waitForSelector('#children tr.child');
+  check(await wideView.locator('#children tr.child').count() === 50 && (await text('#children-count')) === '10,000',
+    `a run of 10,000 child runs shows 50 of them and their number (${await text('#children-count')})`);
+  check((await text('#children-range')) === '1–50 of 10,000', `with where the page is (${await text('#children-range')})`);
+  const wideNodes = await nodes();
+  check(wideNodes < 2500, `the page holds ${wideNodes} elements, not one per child`);
+  await wideView.click('#children-next');
+  await wideView.waitForFunction(() => document.querySelector('#children-range')?.textContent.startsWith('51–100'));
+  check((await text('#children tr.child td:nth-child(2)')) === 'each[50]', 'Next shows the next 50 children in task order');
+  await wideView.click('button[data-child-status="failed"]');
+  await wideView.waitForFunction(() => document.querySelector('#children-range')?.textContent === '1–20 of 20');
+  const statuses = await wideView.locator('#children tr.child .status').allTextContents();
+  check(statuses.length === 20 && statuses.every((s) => s === 'failed'), `the failed filter shows the 20 failed children (${statuses.length})`);
+  check((await text('button[data-child-status="completed"]')) === 'completed 30', 'with a count per status');
+  await noClipping(wideView, 'the run of 10,000 children at 1280 px');
+  await wideView.screenshot({ path: `${SHOTS}/children-1280.png`, fullPage: true });
+  await wideView.click('button[data-child-status=""]');
+  await wideView.waitForFunction(() => document.querySelector('#children-range')?.textContent === '1–50 of 10,000');
+  await wideView.evaluate(() => window.scrollTo(0, 0));
+  await wideView.screenshot({ path: `${SHOTS}/readme.png` });
+
+  await wideView.goto(`${address}/#/runs/${flaky}`);
+  await wideView.waitForSelector('.groups tr.group');
+  const groups = await wideView.locator('.groups tr.group td.num:first-child').allTextContents();
+  check(JSON.stringify(groups) === JSON.stringify(['8,900', '1,000', '100']),
+    `10,000 failed items show as 3 groups by error with their counts (${groups.join(', ')})`);
+  const flakyNodes = await nodes();
+  check(flakyNodes < 2500, `the page holds ${flakyNodes} elements, not one per failed item`);
+  await wideView.click('[data-open-group="0:1"]');
+  await wideView.waitForSelector('#failed-items tr.failed-item');
+  const items = await wideView.locator('#failed-items tr.failed-item td:first-child').allTextContents();
+  check(items.length === 50 && items[0] === '3' && items[1] === '13', `a group opens into its items, 50 at a time (${items.slice(0, 3).join(', ')}, …)`);
+  await wideView.click('#items-next');
+  await wideView.waitForFunction(() => document.querySelector('#failed-items tr.failed-item td')?.textContent === '503');
+  check(true, 'and Next shows the group\'s next 50');
+  await wideView.waitForSelector('#timeline .slice', { state: 'attached' });
+  check(await wideView.locator('#timeline g.lane').count() >= 1, 'the timeline shows the steps from the database');
+  await noClipping(wideView, 'the run of 10,000 failed items at 1280 px');
+  await wideView.screenshot({ path: `${SHOTS}/failures-1280.png`, fullPage: true });
+
+  // An item, from its address; the back button returns to the run.
+  await wideView.click('.groups tr.group:nth-child(4) td:nth-child(3) a');
+  await wideView.waitForSelector('#item:not([hidden]) #item-input');
+  check(/#\/runs\/[0-9a-f-]+\/steps\/items\/items\/7$/.test(wideView.url()), `an item has its address (${wideView.url()})`);
+  const input = await text('#item-input');
+  const attempts = await wideView.locator('#attempts tr').count();
+  check(JSON.parse(input).item.n === 7 && attempts === 2 && (await text('#item-error')) === longError,
+    'the item shows its input, its failed attempt and its whole error');
+  await noClipping(wideView, 'an item at 1280 px');
+  await wideView.screenshot({ path: `${SHOTS}/item-1280.png`, fullPage: true });
+  await wideView.goBack();
+  await wideView.waitForFunction(() => document.getElementById('item').hidden);
+  check(wideView.url().endsWith(`#/runs/${flaky}`), 'the back button closes the item');
+
+  // Found by its run key.
+  await wideView.fill('#search-text', 'order-42');
+  await wideView.press('#search-text', 'Enter');
+  await wideView.click(`#search-results a[data-found="${idle}"]`);
+  await wideView.waitForFunction((id) => document.querySelector('#run h2')?.textContent.includes(id), idle);
+  check(true, 'a run is found by its key and opens');
+
+  // The run page at 1280 px (the README's screenshot), then everything at 420 px.
+  await wideView.goto(`${address}/#/runs/${big}`);
+  await wideView.waitForSelector('#timeline .slice', { state: 'attached' });
+  await noClipping(wideView, 'a finished fan-out at 1280 px');
+  await wideView.screenshot({ path: `${SHOTS}/run-1280.png` });
+  await wideView.close();
+  const narrow = await browser.newPage({ viewport: { width: 420, height: 900 } });
+  for (const [name, path, ready] of [['run', `#/runs/${big}`, '#timeline g.lane'], ['children', `#/runs/${wide}`, '#children tr.child'],
+                                     ['failures', `#/runs/${flaky}`, '.groups tr.group'], ['item', `#/runs/${flaky}/steps/items/items/7`, '#item-input']]) {
+    await narrow.goto(`${address}/${path}`);
+    await narrow.waitForSelector(ready);
+    await noClipping(narrow, `${name} at 420 px`);
+    await narrow.screenshot({ path: `${SHOTS}/${name}-420.png`, fullPage: true });
+  }
+  await narrow.close();
 } finally {
   child.kill();
   worker.kill('SIGTERM');
   totalWorker.kill('SIGTERM');
+}
+
+/** Checks that nothing on the page is cut off: the page is no wider than the window, and no
+ * section, table or block in it is wider than the room it has (scrolling boxes of JSON aside). */
+async function noClipping(page, what) {
+  const clipped = await page.evaluate(() => {
+    const found = [];
+    if (document.documentElement.scrollWidth > window.innerWidth) found.push(`the page (${document.documentElement.scrollWidth} px)`);
+    for (const el of document.querySelectorAll('header, main, section, table, svg, div, dl')) {
+      if (el.closest('[hidden]') || el.closest('pre')) continue;
+      const box = el.getBoundingClientRect(), parent = el.parentElement.getBoundingClientRect();
+      if (el.scrollWidth > el.clientWidth + 1 && getComputedStyle(el).overflowX !== 'visible') found.push(`${el.tagName.toLowerCase()}#${el.id} scrolls`);
+      if (box.right > parent.right + 1 && el.parentElement !== document.body) found.push(`${el.tagName.toLowerCase()}#${el.id}.${el.className?.baseVal ?? el.className} overflows by ${Math.round(box.right - parent.right)} px`);
+    }
+    return found.slice(0, 5);
+  });
+  check(clipped.length === 0, `nothing is cut off: ${what}${clipped.length ? ` (${clipped.join('; ')})` : ''}`);
 }
 
 /** POSTs a cancel of `runIds` to a dashboard; resolves with the status and the refusal it gave. */

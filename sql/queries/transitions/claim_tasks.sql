@@ -94,17 +94,7 @@ select row(
   c.flow_slug,
   c.run_id,
   c.step_slug,
-  case
-    when c.first_index is not null then jsonb_build_object('items', c.item, 'first_index', c.first_index)
-    when c.item is not null then jsonb_build_object('item', c.item)
-    else jsonb_build_object('run', c.run_input)
-         || coalesce((select jsonb_object_agg(d.dep_slug, dep.output)
-                        from pgflow.deps d
-                        join pgflow.step_states dep on dep.run_id = c.run_id and dep.step_slug = d.dep_slug
-                       where d.flow_slug = c.flow_slug and d.step_slug = c.step_slug
-                         and dep.status = 'completed'),
-                     '{}'::jsonb)
-  end,
+  pgflow_task_input(c.item, c.first_index, c.run_input, c.run_id, c.flow_slug, c.step_slug),
   c.message_id,
   c.task_index,
   c.run_input,

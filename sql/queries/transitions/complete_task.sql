@@ -36,7 +36,8 @@ with task_locked as materialized (
     and (select count(*) from task_locked) > 0
   returning row(t.run_id, t.step_slug, t.task_index, t.flow_slug, t.status, t.item, t.attempts_count,
                 t.output, t.error_message, t.visible_at, t.message_id, t.queued_at, t.started_at,
-                t.completed_at, t.failed_at, t.worker_id, t.result_seq, t.priority, t.first_index, t.shard)::pgflow.step_tasks as task,
+                t.completed_at, t.failed_at, t.worker_id, t.result_seq, t.priority, t.first_index, t.shard,
+                t.attempt_errors)::pgflow.step_tasks as task,
             t.flow_slug, t.shard, case when t.first_index is null then 1 else jsonb_array_length(t.item) end as items
 ), released as (
   update pgflow.step_tasks w

@@ -28,10 +28,15 @@ with answer as (
               end as retry_at,
          -- The caller holds the run's lock exclusively before an exhausted task's number is read
          -- (stamp_results.sql numbers again those of a run it could lock only afterwards).
-         case when not r.retried then nextval('pgflow.step_tasks_result_seq') end as result_seq
+         case when not r.retried then nextval('pgflow.step_tasks_result_seq') end as result_seq,
+         -- The attempt's error joins the task's last 20 (inspect_task.sql shows them).
+         (case when jsonb_array_length(coalesce(t.attempt_errors, '[]'::jsonb)) >= 20 then t.attempt_errors - 0
+               else coalesce(t.attempt_errors, '[]'::jsonb) end)
+           || jsonb_build_array(jsonb_build_object('attempt', t.attempts_count, 'error', a.message,
+                                                   'worker_id', t.worker_id, 'at', $8)) as attempt_errors
   from answer a
   cross join lateral (
-    select t.run_id, t.step_slug, t.task_index, t.attempts_count, t.flow_slug
+    select t.run_id, t.step_slug, t.task_index, t.attempts_count, t.flow_slug, t.attempt_errors, t.worker_id
     from pgflow.step_tasks t
     where t.run_id = a.run_id and t.step_slug = a.step_slug and t.task_index = a.task_index
       and t.status is not distinct from 'started' and ($5::uuid is null or t.worker_id = $5)
@@ -48,13 +53,15 @@ with answer as (
       error_message = task.message,
       failed_at = case when task.retried then null else $8 end,
       result_seq = task.result_seq,
+      attempt_errors = task.attempt_errors,
       visible_at = case when task.retried then task.retry_at else t.visible_at end
   from task
   where t.run_id = task.run_id and t.step_slug = task.step_slug and t.task_index = task.task_index
     and pgflow_in_run(t.run_id, $7)
   returning row(t.run_id, t.step_slug, t.task_index, t.flow_slug, t.status, t.item, t.attempts_count,
                 t.output, t.error_message, t.visible_at, t.message_id, t.queued_at, t.started_at,
-                t.completed_at, t.failed_at, t.worker_id, t.result_seq, t.priority, t.first_index, t.shard)::pgflow.step_tasks as task,
+                t.completed_at, t.failed_at, t.worker_id, t.result_seq, t.priority, t.first_index, t.shard,
+                t.attempt_errors)::pgflow.step_tasks as task,
             t.run_id, t.step_slug, t.task_index, t.error_message, not task.retried as exhausted,
             case when t.first_index is null then 1 else jsonb_array_length(t.item) end as items
 )

@@ -16,7 +16,10 @@ insert into api values
   ('delete_flow_and_data', 'v'), ('is_valid_slug', 'i'), ('_get_flow_shape', 's'), ('_compare_flow_shapes', 'i'),
   ('_create_flow_from_shape', 'v'),
   -- the Citus mode (0.10.0)
-  ('distribute', 'v');
+  ('distribute', 'v'),
+  -- the dashboard's reads (0.11.0)
+  ('child_runs', 's'), ('child_run_counts', 's'), ('failure_groups', 's'), ('failed_items', 's'),
+  ('inspect_task', 's'), ('step_timeline', 's'), ('runs_by_key', 's');
 
 -- A trigger function is no API (it cannot be called): the one behind pgflow's
 -- initial_tasks_known_when_started, a constraint trigger (see schema.sql).

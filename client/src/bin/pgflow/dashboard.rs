@@ -64,6 +64,12 @@ pub async fn serve(client: Client, options: Options) -> Result<(), String> {
         .route("/api/stats", get(stats))
         .route("/api/runs", get(runs))
         .route("/api/runs/{run_id}", get(run))
+        .route("/api/runs/{run_id}/children", get(children))
+        .route("/api/runs/{run_id}/timeline", get(timeline))
+        .route("/api/runs/{run_id}/steps/{step}/failures", get(failure_groups))
+        .route("/api/runs/{run_id}/steps/{step}/failed", get(failed_items))
+        .route("/api/runs/{run_id}/steps/{step}/items/{index}", get(item))
+        .route("/api/search", get(search))
         .route("/api/actions/{action}", post(act))
         .route("/api/events", get(events_stream))
         .with_state(state);
@@ -154,34 +160,26 @@ async fn runs(State(d): State<Arc<Dashboard>>, Query(q): Query<RunsQuery>) -> Re
     }
 }
 
-/// A run with what its page shows: its steps' counts and times, its flow's graph, its failed items
-/// (the first 20 of each step) and its tree.
+/// A run with what its page shows at every refresh: its steps' counts and times, its flow's graph
+/// and how many child runs it has in each status. What grows with the run (its children, failed
+/// items, timeline) comes a page at a time from the routes below.
 async fn run(State(d): State<Arc<Dashboard>>, Path(run_id): Path<Uuid>) -> Response {
     let c = &d.client;
     let run = match c.run(run_id).await {
         Ok(run) => run,
         Err(error) => return failed(error),
     };
-    let (steps, tree, shape) =
-        match tokio::try_join!(c.progress(run_id), c.run_tree(run_id), c.flow_shape(&run.flow_slug)) {
+    let (steps, children, shape) =
+        match tokio::try_join!(c.progress(run_id), c.child_run_counts(run_id), c.flow_shape(&run.flow_slug)) {
             Ok(all) => all,
             Err(error) => return failed(error),
         };
-    let mut failures = Vec::new();
-    for step in steps.iter().filter(|s| s.failed > 0 || s.status == "failed") {
-        let items = match c.failed_items(run_id, &step.step_slug, 20).await {
-            Ok(items) => items,
-            Err(error) => return failed(error),
-        };
-        let items: Vec<Value> =
-            items.iter().map(|r| json!({ "task_index": r.task_index, "error": r.error_message })).collect();
-        failures.push(json!({ "step_slug": step.step_slug, "items": items }));
-    }
     Json(json!({
         "run": {
             "run_id": run.run_id, "flow_slug": run.flow_slug, "status": run.status, "input": run.input,
             "output": run.output, "error_message": run.error_message, "priority": run.priority,
-            "redrive_count": run.redrive_count, "started_at": epoch(run.started_at),
+            "redrive_count": run.redrive_count, "started_at": epoch(run.started_at), "run_key": run.run_key,
+            "parent_run_id": run.parent_run_id, "root_run_id": run.root_run_id,
         },
         "steps": steps.iter().map(|s| json!({
             "step_slug": s.step_slug, "step_type": s.step_type, "status": s.status, "total": s.total,
@@ -191,14 +189,159 @@ async fn run(State(d): State<Arc<Dashboard>>, Path(run_id): Path<Uuid>) -> Respo
         "graph": shape["steps"].as_array().map(|steps| steps.iter().map(|s| json!({
             "slug": s["slug"], "deps": s["dependencies"], "type": s["stepType"], "subflow": s.get("subflow"),
         })).collect::<Vec<_>>()).unwrap_or_default(),
-        "failures": failures,
-        "tree": tree.iter().map(|t| json!({
-            "run_id": t.run_id, "parent_run_id": t.parent_run_id, "depth": t.depth, "flow_slug": t.flow_slug,
-            "status": t.status, "parent_step_slug": t.parent_step_slug, "parent_task_index": t.parent_task_index,
-            "total_tasks": t.total_tasks, "completed_tasks": t.completed_tasks, "failed_tasks": t.failed_tasks,
-        })).collect::<Vec<_>>(),
+        "children": children.into_iter().map(|(status, runs)| (status, json!(runs))).collect::<serde_json::Map<String, Value>>(),
     }))
     .into_response()
+}
+
+#[derive(Deserialize)]
+struct ChildrenQuery {
+    status: Option<String>,
+    after: Option<Uuid>,
+    limit: Option<i32>,
+}
+
+/// A page of the run's child runs in task order (`after`: the last child of the page before).
+async fn children(
+    State(d): State<Arc<Dashboard>>,
+    Path(run_id): Path<Uuid>,
+    Query(q): Query<ChildrenQuery>,
+) -> Response {
+    let status = q.status.filter(|s| !s.is_empty());
+    match d.client.child_runs(run_id, status.as_deref(), q.after, q.limit.unwrap_or(50)).await {
+        Ok(page) => Json(
+            page.into_iter()
+                .map(|c| {
+                    json!({
+                        "run_id": c.run_id, "flow_slug": c.flow_slug, "status": c.status,
+                        "parent_step_slug": c.parent_step_slug, "parent_task_index": c.parent_task_index,
+                        "started_at": epoch(c.started_at), "finished_at": c.finished_at.map(epoch),
+                        "error_message": c.error_message, "total_tasks": c.total_tasks,
+                        "completed_tasks": c.completed_tasks, "failed_tasks": c.failed_tasks,
+                    })
+                })
+                .collect::<Vec<_>>(),
+        )
+        .into_response(),
+        Err(error) => failed(error),
+    }
+}
+
+/// The step's failed items grouped by error, the biggest group first.
+async fn failure_groups(State(d): State<Arc<Dashboard>>, Path((run_id, step)): Path<(Uuid, String)>) -> Response {
+    match d.client.failure_groups(run_id, &step, 20).await {
+        Ok(groups) => Json(
+            groups
+                .into_iter()
+                .map(|g| {
+                    json!({
+                        "error_message": g.error_message, "items": g.items, "first_task_index": g.first_task_index,
+                        "last_failed_at": g.last_failed_at.map(epoch),
+                    })
+                })
+                .collect::<Vec<_>>(),
+        )
+        .into_response(),
+        Err(error) => failed(error),
+    }
+}
+
+#[derive(Deserialize)]
+struct FailedQuery {
+    error: Option<String>,
+    after: Option<i32>,
+    limit: Option<i32>,
+}
+
+/// A page of the step's failed items in task order, of one error or any.
+async fn failed_items(
+    State(d): State<Arc<Dashboard>>,
+    Path((run_id, step)): Path<(Uuid, String)>,
+    Query(q): Query<FailedQuery>,
+) -> Response {
+    let page = d.client.failed_items(run_id, &step, q.error.as_deref(), q.after.unwrap_or(-1), q.limit.unwrap_or(50));
+    match page.await {
+        Ok(items) => Json(
+            items
+                .into_iter()
+                .map(|i| {
+                    json!({
+                        "task_index": i.task_index, "error_message": i.error_message,
+                        "attempts_count": i.attempts_count, "failed_at": i.failed_at.map(epoch),
+                    })
+                })
+                .collect::<Vec<_>>(),
+        )
+        .into_response(),
+        Err(error) => failed(error),
+    }
+}
+
+/// One item: its input, output or error, attempts and their errors, worker and lease.
+async fn item(State(d): State<Arc<Dashboard>>, Path((run_id, step, index)): Path<(Uuid, String, i32)>) -> Response {
+    match d.client.inspect_task(run_id, &step, index).await {
+        Ok(t) => Json(json!({
+            "flow_slug": t.flow_slug, "status": t.status, "input": t.input, "output": t.output,
+            "error_message": t.error_message, "attempts_count": t.attempts_count, "attempt_errors": t.attempt_errors,
+            "worker_id": t.worker_id, "queued_at": epoch(t.queued_at), "started_at": t.started_at.map(epoch),
+            "lease_until": t.lease_until.map(epoch), "completed_at": t.completed_at.map(epoch),
+            "failed_at": t.failed_at.map(epoch), "first_index": t.first_index,
+        }))
+        .into_response(),
+        Err(error) => failed(error),
+    }
+}
+
+/// How each started step's tasks finished over time, from the database: its span in 60 buckets.
+async fn timeline(State(d): State<Arc<Dashboard>>, Path(run_id): Path<Uuid>) -> Response {
+    let steps = match d.client.progress(run_id).await {
+        Ok(steps) => steps,
+        Err(error) => return failed(error),
+    };
+    let mut rows = Vec::new();
+    for step in steps.iter().filter(|s| s.started_at.is_some()) {
+        let buckets = match d.client.step_timeline(run_id, &step.step_slug, 60).await {
+            Ok(buckets) => buckets,
+            Err(error) => return failed(error),
+        };
+        rows.push(json!({
+            "step_slug": step.step_slug, "started_at": step.started_at.map(epoch),
+            "finished_at": step.finished_at.map(epoch), "status": step.status,
+            "buckets": buckets.iter().map(|b| json!([epoch(b.start), epoch(b.end), b.completed, b.failed])).collect::<Vec<_>>(),
+        }));
+    }
+    Json(rows).into_response()
+}
+
+#[derive(Deserialize)]
+struct SearchQuery {
+    q: String,
+}
+
+/// Runs by id, or by run key.
+async fn search(State(d): State<Arc<Dashboard>>, Query(q): Query<SearchQuery>) -> Response {
+    let text = q.q.trim();
+    if let Ok(run_id) = text.parse::<Uuid>() {
+        return match d.client.run(run_id).await {
+            Ok(run) => Json(json!([{
+                "run_id": run.run_id, "flow_slug": run.flow_slug, "status": run.status, "started_at": epoch(run.started_at),
+            }]))
+            .into_response(),
+            Err(error) if error.sqlstate() == Some("P0002") => Json(json!([])).into_response(),
+            Err(error) => failed(error),
+        };
+    }
+    match d.client.runs_by_key(text, 20).await {
+        Ok(runs) => Json(
+            runs.into_iter()
+                .map(|(run_id, flow_slug, status, started_at)| {
+                    json!({ "run_id": run_id, "flow_slug": flow_slug, "status": status, "started_at": epoch(started_at) })
+                })
+                .collect::<Vec<_>>(),
+        )
+        .into_response(),
+        Err(error) => failed(error),
+    }
 }
 
 #[derive(Deserialize)]

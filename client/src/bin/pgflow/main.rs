@@ -1,6 +1,7 @@
 //! `pgflow`: runs and flows from the command line. Exit codes: 0 done; 1 the database refused the
 //! call, or a watched run did not complete; 2 a usage error.
 
+use std::collections::HashMap;
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -8,7 +9,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use clap::{Parser, Subcommand};
 
 mod dashboard;
-use pgflow_client::{Client, Error, Run, RunFilter, StepProgress};
+use pgflow_client::{Client, Error, FailureGroup, Run, RunFilter, StepProgress};
 use uuid::Uuid;
 
 #[derive(Parser)]
@@ -41,8 +42,30 @@ enum Command {
         #[arg(long)]
         before: Option<Uuid>,
     },
-    /// A run: its steps, failures and sub-runs.
-    Show { run_id: Uuid },
+    /// A run: its steps, its failures grouped by error, and a page of its child runs; with --step,
+    /// a page of that step's failed items; with --step and --item, one item.
+    Show {
+        run_id: Uuid,
+        /// Child runs of this status only (started, completed, failed or cancelled).
+        #[arg(long)]
+        status: Option<String>,
+        /// The next page: the child runs after this one (the last of the previous page), or with
+        /// --step, the failed items after this task index.
+        #[arg(long)]
+        after: Option<String>,
+        /// How many child runs or failed items a page shows.
+        #[arg(long, default_value_t = 20)]
+        limit: i32,
+        /// A step: its failed items, a page at a time.
+        #[arg(long)]
+        step: Option<String>,
+        /// With --step: only the items that failed with this error.
+        #[arg(long, requires = "step")]
+        error: Option<String>,
+        /// With --step: one item (task index): its input, output or error, attempts, worker, lease.
+        #[arg(long, requires = "step")]
+        item: Option<i32>,
+    },
     /// Live progress of a run until it ends; exits 0 if it completed, 1 otherwise.
     Watch { run_id: Uuid },
     /// Cancels runs (and the runs below them).
@@ -101,7 +124,17 @@ async fn main() -> ExitCode {
             };
             runs(&client, &filter).await
         }
-        Command::Show { run_id } => show(&client, run_id).await,
+        Command::Show { run_id, status, after, limit, step, error, item } => match (step, item) {
+            (Some(step), Some(item)) => show_item(&client, run_id, &step, item).await,
+            (Some(step), None) => match after.as_deref().map(str::parse::<i32>).transpose() {
+                Ok(after) => show_failed(&client, run_id, &step, error.as_deref(), after.unwrap_or(-1), limit).await,
+                Err(_) => usage("--after with --step is a task index"),
+            },
+            (None, _) => match after.as_deref().map(str::parse::<Uuid>).transpose() {
+                Ok(after) => show(&client, run_id, status.as_deref(), after, limit).await,
+                Err(_) => usage("--after is a child run's id"),
+            },
+        },
         Command::Watch { run_id } => watch(&client, run_id).await,
         Command::Cancel { run_ids } => each_run(&client, run_ids, true).await,
         Command::Redrive { run_ids } => each_run(&client, run_ids, false).await,
@@ -120,6 +153,11 @@ async fn main() -> ExitCode {
         Ok(code) => code,
         Err(error) => fail(&error),
     }
+}
+
+fn usage(message: &str) -> Result<ExitCode, Error> {
+    eprintln!("pgflow: {message}");
+    Ok(ExitCode::from(2))
 }
 
 fn fail(error: &Error) -> ExitCode {
@@ -164,7 +202,13 @@ async fn runs(client: &Client, filter: &RunFilter) -> Result<ExitCode, Error> {
     Ok(ExitCode::SUCCESS)
 }
 
-async fn show(client: &Client, run_id: Uuid) -> Result<ExitCode, Error> {
+async fn show(
+    client: &Client,
+    run_id: Uuid,
+    status: Option<&str>,
+    after: Option<Uuid>,
+    limit: i32,
+) -> Result<ExitCode, Error> {
     let run = client.run(run_id).await?;
     println!(
         "run {}  flow {}  {}  priority {}  redrives {}",
@@ -192,30 +236,119 @@ async fn show(client: &Client, run_id: Uuid) -> Result<ExitCode, Error> {
     }
     table.print();
     for step in steps.iter().filter(|step| step.failed > 0) {
-        println!("\nfailed items of {} (the first 10):", step.step_slug);
-        for result in client.failed_items(run_id, &step.step_slug, 10).await? {
-            println!("  {}: {}", result.task_index, result.error_message.as_deref().unwrap_or(""));
+        println!("\nfailures of {} ({} items), by error:", step.step_slug, step.failed);
+        let mut table = Table::new(&["ITEMS", "FIRST", "ERROR"]);
+        for group in client.failure_groups(run_id, &step.step_slug, 10).await? {
+            table.row(vec![
+                group.items.to_string(),
+                group.first_task_index.to_string(),
+                one_line(group.error_message.as_deref().unwrap_or(""), 100),
+            ]);
         }
+        table.print();
+        println!("  the items: pgflow show {run_id} --step {} [--error ERROR]", step.step_slug);
     }
-    let tree = client.run_tree(run_id).await?;
-    if tree.len() > 1 {
-        println!("\nsub-runs:");
-        for child in &tree[1..] {
-            println!(
-                "{}{} {} {} {}[{}] {}/{} done, {} failed",
-                "  ".repeat(child.depth as usize),
-                child.run_id,
-                child.flow_slug,
-                child.status,
-                child.parent_step_slug.as_deref().unwrap_or(""),
-                child.parent_task_index.unwrap_or_default(),
-                child.completed_tasks,
-                child.total_tasks,
-                child.failed_tasks,
-            );
+    let counts = client.child_run_counts(run_id).await?;
+    if !counts.is_empty() {
+        let total: i64 = counts.iter().map(|(_, n)| n).sum();
+        let by_status: Vec<String> = counts.iter().map(|(status, n)| format!("{n} {status}")).collect();
+        println!("\nchild runs: {total} ({})", by_status.join(", "));
+        let page = client.child_runs(run_id, status, after, limit).await?;
+        let mut table = Table::new(&["RUN", "FLOW", "STATUS", "TASK", "DONE", "FAILED", "ERROR"]);
+        for child in &page {
+            table.row(vec![
+                child.run_id.to_string(),
+                child.flow_slug.clone(),
+                child.status.clone(),
+                format!("{}[{}]", child.parent_step_slug, child.parent_task_index),
+                format!("{}/{}", child.completed_tasks, child.total_tasks),
+                child.failed_tasks.to_string(),
+                one_line(child.error_message.as_deref().unwrap_or(""), 60),
+            ]);
+        }
+        table.print();
+        if let (true, Some(last)) = (page.len() as i32 == limit, page.last()) {
+            let filter = status.map_or_else(String::new, |s| format!(" --status {s}"));
+            println!("  next page: pgflow show {run_id}{filter} --after {}", last.run_id);
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// A page of a step's failed items, of one error or any.
+async fn show_failed(
+    client: &Client,
+    run_id: Uuid,
+    step_slug: &str,
+    error: Option<&str>,
+    after: i32,
+    limit: i32,
+) -> Result<ExitCode, Error> {
+    let items = client.failed_items(run_id, step_slug, error, after, limit).await?;
+    let mut table = Table::new(&["ITEM", "ATTEMPTS", "FAILED AT (UTC)", "ERROR"]);
+    for item in &items {
+        table.row(vec![
+            item.task_index.to_string(),
+            item.attempts_count.to_string(),
+            item.failed_at.map_or_else(String::new, utc),
+            one_line(item.error_message.as_deref().unwrap_or(""), 100),
+        ]);
+    }
+    table.print();
+    if let (true, Some(last)) = (items.len() as i32 == limit, items.last()) {
+        let filter = error.map_or_else(String::new, |e| format!(" --error '{}'", e.replace('\'', "'\\''")));
+        println!("next page: pgflow show {run_id} --step {step_slug}{filter} --after {}", last.task_index);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// One item: its status, times, worker and lease, attempts and their errors, input and output.
+async fn show_item(client: &Client, run_id: Uuid, step_slug: &str, task_index: i32) -> Result<ExitCode, Error> {
+    let task = client.inspect_task(run_id, step_slug, task_index).await?;
+    println!("item {task_index} of step {step_slug} of run {run_id}  {}", task.status);
+    let time = |t: Option<SystemTime>| t.map_or_else(|| "-".into(), utc);
+    println!(
+        "queued {}  started {}  completed {}  failed {}",
+        utc(task.queued_at),
+        time(task.started_at),
+        time(task.completed_at),
+        time(task.failed_at)
+    );
+    println!(
+        "attempts {}  worker {}  lease until {}",
+        task.attempts_count,
+        task.worker_id.map_or_else(|| "-".into(), |w| w.to_string()),
+        time(task.lease_until)
+    );
+    if let Some(first) = task.first_index {
+        println!("a batch: items from {first}");
+    }
+    for attempt in task.attempt_errors.as_array().into_iter().flatten() {
+        println!(
+            "attempt {} failed at {} (worker {}): {}",
+            attempt["attempt"],
+            attempt["at"].as_str().unwrap_or("?"),
+            attempt["worker_id"].as_str().unwrap_or("-"),
+            attempt["error"].as_str().unwrap_or("")
+        );
+    }
+    println!("input:  {}", task.input);
+    if let Some(output) = &task.output {
+        println!("output: {output}");
+    }
+    if let Some(error) = &task.error_message {
+        println!("error:  {error}");
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// A text on one line, cut to `max` characters.
+fn one_line(text: &str, max: usize) -> String {
+    let line = text.replace(['\n', '\r'], " ");
+    if line.chars().count() <= max {
+        return line;
+    }
+    line.chars().take(max - 1).chain(['…']).collect()
 }
 
 /// Redraws the run's progress bars whenever the engine announces the end of one of its steps, and
@@ -224,10 +357,32 @@ async fn watch(client: &Client, run_id: Uuid) -> Result<ExitCode, Error> {
     let mut announcements = client.announcements().await?;
     let terminal = std::io::stdout().is_terminal();
     let mut drawn = 0;
+    let mut biggest: HashMap<String, (i32, Option<FailureGroup>)> = HashMap::new();
     loop {
         let run = client.run(run_id).await?;
         let steps = client.progress(run_id).await?;
-        let lines = bars(&run, &steps);
+        let mut lines = bars(&run, &steps);
+        let counts = client.child_run_counts(run_id).await?;
+        if !counts.is_empty() {
+            let by_status: Vec<String> = counts.iter().map(|(status, n)| format!("{n} {status}")).collect();
+            lines.push(format!("child runs: {}", by_status.join(", ")));
+        }
+        for step in steps.iter().filter(|step| step.failed > 0) {
+            // Grouping reads the step's tasks: again only when its failures changed.
+            if biggest.get(&step.step_slug).is_none_or(|(failed, _)| *failed != step.failed) {
+                let group = client.failure_groups(run_id, &step.step_slug, 1).await?.into_iter().next();
+                biggest.insert(step.step_slug.clone(), (step.failed, group));
+            }
+            if let Some((_, Some(group))) = biggest.get(&step.step_slug) {
+                lines.push(format!(
+                    "{}: {} failed, most ({}): {}",
+                    step.step_slug,
+                    step.failed,
+                    group.items,
+                    one_line(group.error_message.as_deref().unwrap_or(""), 60)
+                ));
+            }
+        }
         let mut out = std::io::stdout().lock();
         if terminal && drawn > 0 {
             let _ = write!(out, "\x1b[{drawn}A\x1b[J");
