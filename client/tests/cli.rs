@@ -98,6 +98,85 @@ async fn each_command_prints_what_it_did_and_exits_with_its_code() {
     assert_eq!(stderr(&unknown).trim(), "pgflow: flow 'cli_nowhere' does not exist (SQLSTATE 42704)");
 }
 
+const PARENT: &str = "00000000-0000-4000-8000-00000000c120";
+const ITEMS: &str = "00000000-0000-4000-8000-00000000c121";
+
+#[tokio::test]
+async fn show_pages_child_runs_and_failures_and_opens_an_item() {
+    let (db, connection) = tokio_postgres::connect(&database_url(), tokio_postgres::NoTls).await.unwrap();
+    tokio::spawn(connection);
+    // A sub-flow fan-out of 5 children, those of items 1 and 3 failed; a fan-out of 6 items, 2 and 5
+    // failed one way, 4 another.
+    db.batch_execute(&format!(
+        "select pgflow.create_flow('cli_leaf', max_attempts => 1);
+         select pgflow.add_step('cli_leaf', 'work');
+         select pgflow.create_flow('cli_parent', max_attempts => 1);
+         select pgflow.add_step('cli_parent', 'each', step_type => 'fanout', subflow => 'cli_leaf', fanout_policy => 'collect_all');
+         select pgflow.start_flow('cli_parent', '[0, 1, 2, 3, 4]', run_id => '{PARENT}');
+         select count(*) from pgflow.poll_for_tasks('cli_leaf', 30, 10, 0);
+         select count(*) from (select pgflow.fail_task(run_id, 'work', 0, 'leaf broke')
+           from pgflow.runs where parent_run_id = '{PARENT}' and parent_task_index in (1, 3)) f;
+         select pgflow.create_flow('cli_items', max_attempts => 1);
+         select pgflow.add_step('cli_items', 'items', step_type => 'fanout', fanout_policy => 'collect_all');
+         select pgflow.start_flow('cli_items', '[0, 1, 2, 3, 4, 5]', run_id => '{ITEMS}');
+         select count(*) from pgflow.poll_for_tasks('cli_items', 30, 10, 0);
+         select count(*) from (select pgflow.fail_task('{ITEMS}', 'items', i, 'upstream said 503') from unnest(array[2, 5]) i) f;
+         select count(*) from pgflow.fail_task('{ITEMS}', 'items', 4, 'bad item');"
+    ))
+    .await
+    .unwrap();
+    let lines = |output: &Output| stdout(output).lines().map(str::to_string).collect::<Vec<_>>();
+    let task_column = |lines: &[String]| -> Vec<String> {
+        lines
+            .iter()
+            .filter_map(|l| l.split_whitespace().nth(3).filter(|t| t.starts_with("each[")).map(str::to_string))
+            .collect()
+    };
+
+    let first = pgflow(&["show", PARENT, "--limit", "2"]).await;
+    assert!(first.status.success(), "{}", stderr(&first));
+    let shown = lines(&first);
+    assert!(shown.contains(&"child runs: 5 (2 failed, 3 started)".to_string()), "{shown:?}");
+    assert_eq!(task_column(&shown), ["each[0]", "each[1]"], "{shown:?}");
+    assert!(shown.iter().any(|l| l.starts_with("failures of each (2 items), by error:")), "{shown:?}");
+    assert!(
+        shown.iter().any(|l| l.split_whitespace().take(2).eq(["2", "1"]) && l.contains("sub-flow run … failed:")),
+        "one kind of error for both failed children: {shown:?}"
+    );
+    let next = shown.iter().find_map(|l| l.strip_prefix("  next page: ")).expect("a next page").to_string();
+    let after = next.rsplit(' ').next().unwrap();
+    let second = lines(&pgflow(&["show", PARENT, "--limit", "2", "--after", after]).await);
+    assert_eq!(task_column(&second), ["each[2]", "each[3]"], "the next page: {second:?}");
+    let failed = lines(&pgflow(&["show", PARENT, "--status", "failed"]).await);
+    assert_eq!(task_column(&failed), ["each[1]", "each[3]"], "one status: {failed:?}");
+
+    let items = lines(&pgflow(&["show", ITEMS, "--step", "items", "--limit", "2"]).await);
+    let indexes: Vec<&str> = items.iter().skip(1).filter_map(|l| l.split_whitespace().next()).collect();
+    assert_eq!(indexes[..2], ["2", "4"], "the failed items in task order: {items:?}");
+    assert!(
+        items.last().unwrap().starts_with(&format!("next page: pgflow show {ITEMS} --step items --after 4")),
+        "{items:?}"
+    );
+    let kind = lines(&pgflow(&["show", ITEMS, "--step", "items", "--error", "upstream said 503"]).await);
+    assert_eq!(
+        kind.iter().skip(1).filter_map(|l| l.split_whitespace().next()).collect::<Vec<_>>(),
+        ["2", "5"],
+        "{kind:?}"
+    );
+
+    let item = pgflow(&["show", ITEMS, "--step", "items", "--item", "4"]).await;
+    assert!(item.status.success(), "{}", stderr(&item));
+    let item = stdout(&item);
+    assert!(item.starts_with(&format!("item 4 of step items of run {ITEMS}  failed")), "{item}");
+    assert!(item.lines().any(|l| l.starts_with("attempt 1 failed at ") && l.ends_with(": bad item")), "{item}");
+    assert!(item.contains("input:  {\"item\":4}"), "{item}");
+    let unknown = pgflow(&["show", ITEMS, "--step", "items", "--item", "9"]).await;
+    assert_eq!(unknown.status.code(), Some(1));
+    assert!(stderr(&unknown).contains("(SQLSTATE P0002)"), "{}", stderr(&unknown));
+    let not_an_index = pgflow(&["show", ITEMS, "--step", "items", "--after", "x"]).await;
+    assert_eq!(not_an_index.status.code(), Some(2));
+}
+
 #[tokio::test]
 async fn usage_errors_exit_2() {
     let no_database =

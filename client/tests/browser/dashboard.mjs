@@ -62,7 +62,7 @@ sql(`select count(*) from (select pgflow.complete_tasks(array_agg(run_id), array
 // 10,000 failed items of three kinds: 9,000 "upstream said 503", 900 "bad item", 100 a long error.
 sql(`select pgflow.create_flow('dash_flaky', max_attempts => 1)`);
 sql(`select pgflow.add_step('dash_flaky', 'items', step_type => 'fanout', fanout_policy => 'collect_all')`);
-const flaky = sql(`select run_id from pgflow.start_flow('dash_flaky', (select jsonb_agg(jsonb_build_object('n', i, 'payload', repeat('x', 40))) from generate_series(0, 9999) i))`);
+const flaky = sql(`select run_id from pgflow.start_flow('dash_flaky', (select jsonb_agg(jsonb_build_object('n', i, 'payload', repeat('x', case when i = 7 then 5000 else 40 end))) from generate_series(0, 9999) i))`);
 const longError = `timeout after 30 s talking to ${'https://upstream.example/api/v2/items/'.repeat(6)}`;
 sql(`select count(*) from (select pgflow.fail_tasks(array_agg(run_id), array_agg(step_slug), array_agg(task_index),
        array_agg(case when task_index % 100 = 7 then '${longError}' when task_index % 10 = 3 then 'bad item' else 'upstream said 503' end))
@@ -187,15 +187,22 @@ try {
   check(/#\/runs\/[0-9a-f-]+\/steps\/items\/items\/7$/.test(wideView.url()), `an item has its address (${wideView.url()})`);
   const input = await text('#item-input');
   const attempts = await wideView.locator('#attempts tr').count();
-  check(JSON.parse(input).item.n === 7 && attempts === 2 && (await text('#item-error')) === longError,
-    'the item shows its input, its failed attempt and its whole error');
+  check(input.length < 2000 && (await wideView.getAttribute('#item-input', 'data-full')) === 'no' && attempts === 2 &&
+    (await text('#item-error')) === longError, 'the item shows its input folded, its failed attempt and its whole error');
+  await wideView.click('[data-show-all="item-input"]');
+  const whole = await text('#item-input');
+  check(JSON.parse(whole).item.n === 7 && JSON.parse(whole).item.payload.length === 5000, `and all of its input on demand (${whole.length} characters)`);
   await noClipping(wideView, 'an item at 1280 px');
   await wideView.screenshot({ path: `${SHOTS}/item-1280.png`, fullPage: true });
   await wideView.goBack();
   await wideView.waitForFunction(() => document.getElementById('item').hidden);
   check(wideView.url().endsWith(`#/runs/${flaky}`), 'the back button closes the item');
 
-  // Found by its run key.
+  // Found by its id, and by its run key.
+  await wideView.fill('#search-text', wide);
+  await wideView.press('#search-text', 'Enter');
+  await wideView.waitForSelector(`#search-results a[data-found="${wide}"]`);
+  check(true, 'a run is found by its id');
   await wideView.fill('#search-text', 'order-42');
   await wideView.press('#search-text', 'Enter');
   await wideView.click(`#search-results a[data-found="${idle}"]`);
