@@ -9,7 +9,7 @@
 -- failed ones (attempt_errors, oldest first: attempt, error, worker_id, at), the worker holding it
 -- and until when (its lease, while it runs). One row by primary key.
 select t.flow_slug::text, t.status,
-       pgflow_task_input(t.item, t.first_index, r.input, t.run_id, t.flow_slug, t.step_slug) as input,
+       pgflow_task_input(t.item, t.first_index, r.input, $1, t.flow_slug, t.step_slug) as input,
        t.output, t.error_message, t.attempts_count, t.attempt_errors, t.worker_id, t.queued_at, t.started_at,
        case when t.status = 'started' then t.visible_at end as lease_until, t.completed_at, t.failed_at,
        t.first_index
