@@ -34,11 +34,12 @@ select is((select status from pgflow.inspect_task(:'run', 'save', 0)), 'queued',
 select pgflow.create_flow('many', max_attempts => 30, base_delay => 0);
 select pgflow.add_step('many', 'one');
 select run_id as many from pgflow.start_flow('many', '{}') \gset
+select set_config('pgflow_tests.many', :'many', true);
 do $$
 begin
   for n in 1..25 loop
     perform count(*) from pgflow_tests.poll('many');
-    perform pgflow.fail_task(run_id, 'one', 0, 'failure ' || n) from pgflow.runs where flow_slug = 'many';
+    perform pgflow.fail_task(current_setting('pgflow_tests.many')::uuid, 'one', 0, 'failure ' || n);
   end loop;
 end $$;
 select row_eq(format($$ select jsonb_array_length(attempt_errors), attempt_errors -> 0 ->> 'error', attempt_errors -> 19 ->> 'error'

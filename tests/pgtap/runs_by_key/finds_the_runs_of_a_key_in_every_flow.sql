@@ -7,7 +7,7 @@ select pgflow.add_step('other', 'one');
 select run_id as a from pgflow.start_flow('root', '[1]', run_key => 'order-7') \gset
 select run_id as b from pgflow.start_flow('other', '{}', run_key => 'order-7') \gset
 select pgflow.start_flow('other', '{}', run_key => 'order-8');
-update pgflow.runs set started_at = started_at - interval '1 minute' where run_id = :'a';
+update pgflow.runs set started_at = timestamptz '2026-01-01 00:00:00+00' where run_id = :'a';
 
 select results_eq($$ select run_id, flow_slug, status from pgflow.runs_by_key('order-7') $$,
   format($$ values (%L::uuid, 'other', 'started'), (%L::uuid, 'root', 'started') $$, :'b', :'a'),

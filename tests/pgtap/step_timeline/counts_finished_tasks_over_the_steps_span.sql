@@ -8,10 +8,10 @@ select pgflow_tests.answer_items('items', failing => array[4]);
 -- The step ran from t0 to t0 + 60 s; its tasks ended at 5, 5, 15, 50, 55 (failed) and 59 s.
 update pgflow.step_states set started_at = '2026-01-01 00:00:00+00', completed_at = '2026-01-01 00:01:00+00'
  where run_id = :'run' and step_slug = 'items';
-update pgflow.step_tasks t set completed_at = case when t.status = 'completed' then a.at end,
-                               failed_at = case when t.status = 'failed' then a.at end
-  from (values (0, 5), (1, 5), (2, 15), (3, 50), (4, 55), (5, 59)) v (task_index, seconds),
-       lateral (select timestamptz '2026-01-01 00:00:00+00' + make_interval(secs => v.seconds) as at) a
+update pgflow.step_tasks t set completed_at = case when t.status = 'completed' then v.at end,
+                               failed_at = case when t.status = 'failed' then v.at end
+  from (values (0, timestamptz '2026-01-01 00:00:05+00'), (1, '2026-01-01 00:00:05+00'), (2, '2026-01-01 00:00:15+00'),
+               (3, '2026-01-01 00:00:50+00'), (4, '2026-01-01 00:00:55+00'), (5, '2026-01-01 00:00:59+00')) v (task_index, at)
  where t.run_id = :'run' and t.step_slug = 'items' and t.task_index = v.task_index;
 
 select results_eq(format($$ select bucket, completed, failed from pgflow.step_timeline(%L, 'items', 6) $$, :'run'),
