@@ -140,6 +140,10 @@ async fn show_pages_child_runs_and_failures_and_opens_an_item() {
     assert_eq!(task_column(&shown), ["each[0]", "each[1]"], "{shown:?}");
     assert!(shown.iter().any(|l| l.starts_with("failures of each (2 items), by error:")), "{shown:?}");
     assert!(
+        shown.iter().any(|l| l.starts_with("each  ") && l.chars().filter(|c| "▁▂▃▄▅▆▇█".contains(*c)).count() >= 1),
+        "a timeline line for the step: {shown:?}"
+    );
+    assert!(
         shown.iter().any(|l| l.split_whitespace().take(2).eq(["2", "1"]) && l.contains("sub-flow run … failed:")),
         "one kind of error for both failed children: {shown:?}"
     );

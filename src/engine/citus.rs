@@ -170,7 +170,9 @@ pub struct LocalShard {
     pub tables: Vec<(&'static str, String)>,
 }
 
-/// The shards of step_tasks placed on this node (none on a node without shards).
+/// The shards of step_tasks placed on this node (none on a node without shards). Each column of
+/// local_shards.sql after `shard` names a table that `distribute` makes, and every one of them
+/// (the_local_shards_name_every_table_distribute_makes); the fields pair with their tables here.
 pub fn local_shards(client: &mut SpiClient<'_>) -> Result<Vec<LocalShard>> {
     Ok(plans::rows(client, &plans::LOCAL_SHARDS, &[])?
         .into_iter()
@@ -234,4 +236,19 @@ pub fn tree_root(client: &mut SpiClient<'_>, run_id: pgrx::Uuid) -> Result<pgrx:
         roots.insert(run_id, found.root_run_id);
     });
     Ok(found.root_run_id)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_local_shards_name_every_table_distribute_makes() {
+        let mut named: Vec<String> =
+            plans::LOCAL_SHARDS.columns[1..].iter().map(|column| format!("pgflow.{}", column.name)).collect();
+        named.sort_unstable();
+        let mut tables: Vec<&str> = REFERENCE_TABLES.iter().chain(DISTRIBUTED_TABLES).copied().collect();
+        tables.sort_unstable();
+        assert_eq!(named, tables, "local_shards.sql must name a shard of every table distribute makes, and no other");
+    }
 }

@@ -9,7 +9,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use clap::{Parser, Subcommand};
 
 mod dashboard;
-use pgflow_client::{Client, Error, FailureGroup, Run, RunFilter, StepProgress};
+use pgflow_client::{Client, Error, FailureGroup, Run, RunFilter, StepProgress, TimelineBucket};
 use uuid::Uuid;
 
 #[derive(Parser)]
@@ -235,6 +235,26 @@ async fn show(
         ]);
     }
     table.print();
+    let started: Vec<&StepProgress> = steps.iter().filter(|step| step.started_at.is_some()).collect();
+    if !started.is_empty() {
+        println!("\ntimeline: items finished per thirtieth of each step's span");
+        let width = started.iter().map(|step| step.step_slug.len()).max().unwrap_or(4);
+        for step in started {
+            let buckets = client.step_timeline(run_id, &step.step_slug, 30).await?;
+            let span = match (buckets.first(), buckets.last()) {
+                (Some(first), Some(last)) => last.end.duration_since(first.start).unwrap_or_default(),
+                _ => Duration::ZERO,
+            };
+            println!(
+                "{:width$}  {}  {} +{}{}",
+                step.step_slug,
+                sparkline(&buckets),
+                step.started_at.map_or_else(String::new, utc),
+                human(span),
+                if step.finished_at.is_some() { "" } else { " (running)" }
+            );
+        }
+    }
     for step in steps.iter().filter(|step| step.failed > 0) {
         println!("\nfailures of {} ({} items), by error:", step.step_slug, step.failed);
         let mut table = Table::new(&["ITEMS", "FIRST", "ERROR"]);
@@ -340,6 +360,19 @@ async fn show_item(client: &Client, run_id: Uuid, step_slug: &str, task_index: i
         println!("error:  {error}");
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Each bucket's finished tasks as a bar from ▁ to █, scaled to the busiest; a space for none.
+fn sparkline(buckets: &[TimelineBucket]) -> String {
+    const BARS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
+    let peak = buckets.iter().map(|b| b.completed + b.failed).max().unwrap_or(0).max(1);
+    buckets
+        .iter()
+        .map(|b| match b.completed + b.failed {
+            0 => ' ',
+            n => BARS[((n * 8 - 1) / peak).min(7) as usize],
+        })
+        .collect()
 }
 
 /// A text on one line, cut to `max` characters.
@@ -538,6 +571,12 @@ mod tests {
         assert!(parse_duration("soon").is_err());
         assert_eq!(human(Duration::from_secs(185)), "3m05s");
         assert_eq!(human(Duration::from_millis(850)), "850ms");
+    }
+
+    #[test]
+    fn a_sparkline_scales_to_the_busiest_bucket() {
+        let at = |completed, failed| TimelineBucket { start: UNIX_EPOCH, end: UNIX_EPOCH, completed, failed };
+        assert_eq!(sparkline(&[at(0, 0), at(1, 0), at(4, 4), at(8, 0), at(2, 0)]), " ▁██▂");
     }
 
     #[test]
