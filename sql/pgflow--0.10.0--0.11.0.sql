@@ -21,10 +21,13 @@
 --   page at a time), inspect_task (one task: input, output, attempts), step_timeline (how a step's
 --   tasks finished over time) and runs_by_key; step_tasks keeps the errors of a task's failed
 --   attempts (attempt_errors, a new column: NULL for the tasks of before, as for a task that never
---   failed).
+--   failed), and a new index of the failed tasks (step_tasks_failed_idx: built at the upgrade, it
+--   reads step_tasks once) serves failure_groups and failed_items.
 -- Runs in flight carry on: every row keeps its meaning.
 
 alter table pgflow.step_tasks add column attempt_errors jsonb;
+create index step_tasks_failed_idx on pgflow.step_tasks (run_id, step_slug, task_index)
+  where status = 'failed';
 
 do $$
 begin

@@ -346,6 +346,11 @@ create index step_tasks_leased_idx on pgflow.step_tasks (flow_slug, visible_at)
 -- only its own rows, wherever the cursor is.
 create index step_tasks_results_idx on pgflow.step_tasks (run_id, step_slug, result_seq)
   where result_seq is not null;
+-- Added in 0.11.0: a step's failed tasks in task order. Reading a step's failures (failure_groups,
+-- failed_items) costs what failed, however many tasks the step has; only a task that fails for
+-- good writes an entry.
+create index step_tasks_failed_idx on pgflow.step_tasks (run_id, step_slug, task_index)
+  where status = 'failed';
 
 create type pgflow.step_task_record as (
   flow_slug  text,

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # With 1,000,000 tasks queued, a claim, an answer and an answer-and-claim each read a bounded
-# number of buffers, from a new connection (plans are kept for a backend's life), whatever the
-# planner's statistics say: taken while the queue was empty (what a worker that connects right
-# after a quiet night sees), taken of the full queue, and none at all (never analyzed).
+# number of buffers (and so do the reads of a step's progress and failures), from a new connection
+# (plans are kept for a backend's life), whatever the planner's statistics say: taken while the
+# queue was empty (what a worker that connects right after a quiet night sees), taken of the full
+# queue, and none at all (never analyzed).
 # (0.7.0: with statistics of the empty queue, a claim's probe of a lane's head became a bitmap scan
 # of all its queued tasks plus a sort; a claim of 100 read ~14,000 buffers at 600,000 tasks.)
 # Buffers count what a call touched, which is the same on any machine; a time would not be.
@@ -74,6 +75,8 @@ scenario() { # name, what to do to the statistics before the spawn, and after it
   local run
   run=$(q "select run_id from pgflow.runs where flow_slug = 'big'")
   check "the progress of the run" "$(buffers "" "pgflow.progress('$run')")" 150
+  check "the failures of its step of $N tasks, by kind" "$(buffers "" "pgflow.failure_groups('$run', 'items')")" 150
+  check "a page of its failed items" "$(buffers "" "pgflow.failed_items('$run', 'items')")" 150
   check "deadlines of every flow" "$(buffers "" "pgflow.enforce_deadlines() e")" 150
 }
 
