@@ -4,10 +4,11 @@
 // a second run is cancelled with the page's button (and found cancelled in the database); a
 // cross-origin action, a read-only dashboard's action and an action without the dashboard's token
 // are refused; a non-loopback address without a token is refused; a run opens from its address,
-// and the back button returns to the run before. Big runs: a run of 10,000 child runs shows them a
-// page at a time with their counts and a filter by status, a run of 10,000 failed items shows them
-// grouped by error and each group's items a page at a time (the page's size, counted in DOM nodes,
-// stays the same whatever the run's); an item opens at its address with its input, attempts and
+// and the back button returns to the run before. Big runs: a run of 10,000 child runs and 10,000
+// failed items shows its children a page at a time with their counts and a filter by status, and
+// its failures by kind; a run of 10,000 failed items of three kinds shows them grouped by error
+// and each group's items a page at a time (the page's size, counted in DOM nodes, stays the same
+// whatever the run's); an item opens at its address with its input, attempts and
 // error; a run is found by its key; the timeline comes from the database; nothing is cut off at
 // 1280 px or 420 px wide. Screenshots go to target/dashboard/ (readme.png is the README's).
 import { execFileSync, spawn } from 'node:child_process';
@@ -53,7 +54,11 @@ sql(`select pgflow.create_flow('dash_leaf', max_attempts => 1)`);
 sql(`select pgflow.add_step('dash_leaf', 'work')`);
 sql(`select pgflow.create_flow('dash_wide', max_attempts => 1)`);
 sql(`select pgflow.add_step('dash_wide', 'each', step_type => 'fanout', subflow => 'dash_leaf', fanout_policy => 'collect_all')`);
+sql(`select pgflow.add_step('dash_wide', 'check', step_type => 'fanout', fanout_policy => 'collect_all')`);
 const wide = sql(`select run_id from pgflow.start_flow('dash_wide', (select jsonb_agg(i) from generate_series(0, 9999) i))`);
+// The same run has 10,000 failed items too: every item of its step check fails.
+sql(`select count(*) from (select pgflow.fail_tasks(array_agg(run_id), array_agg(step_slug), array_agg(task_index), array_agg('not valid'::text))
+     from pgflow.poll_for_tasks('dash_wide', 30, 10000, 0)) f`);
 sql(`with claimed as (select * from pgflow.poll_for_tasks('dash_leaf', 30, 50, 0))
      select count(*) from (select pgflow.fail_tasks(array_agg(run_id), array_agg(step_slug), array_agg(task_index), array_agg('leaf broke'::text))
                            from (select * from claimed order by run_id limit 20) f) a`);
@@ -145,8 +150,11 @@ try {
   check(await wideView.locator('#children tr.child').count() === 50 && (await text('#children-count')) === '10,000',
     `a run of 10,000 child runs shows 50 of them and their number (${await text('#children-count')})`);
   check((await text('#children-range')) === '1–50 of 10,000', `with where the page is (${await text('#children-range')})`);
+  await wideView.waitForSelector('.step-failures[data-step="check"] tr.group');
+  const checkGroups = await wideView.locator('.step-failures[data-step="check"] tr.group td.num:first-child').allTextContents();
+  check(JSON.stringify(checkGroups) === '["10,000"]', `and its 10,000 failed items as one group (${checkGroups.join(', ')})`);
   const wideNodes = await nodes();
-  check(wideNodes < 2500, `the page holds ${wideNodes} elements, not one per child`);
+  check(wideNodes < 2500, `the page holds ${wideNodes} elements, not one per child or failed item`);
   await wideView.click('#children-next');
   await wideView.waitForFunction(() => document.querySelector('#children-range')?.textContent.startsWith('51–100'));
   check((await text('#children tr.child td:nth-child(2)')) === 'each[50]', 'Next shows the next 50 children in task order');
