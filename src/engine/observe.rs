@@ -152,14 +152,7 @@ fn ensure_flow_exists(client: &mut SpiClient<'_>, flow_slug: &str) -> Result<()>
 pub fn list_runs(client: &mut SpiClient<'_>, filter: RunFilter<'_>) -> Result<Vec<ListedRun>> {
     let subject = "pgflow.list_runs";
     crate::validate::option(subject, "max_rows", Some(filter.max_rows), 1)?;
-    if let Some(status) = filter.status {
-        if !RunStatus::WORDS.contains(&status) {
-            return Err(PgflowError::InvalidArgument(format!(
-                "{subject}: unknown status {status:?} (expected {})",
-                one_of(RunStatus::WORDS)
-            )));
-        }
-    }
+    ensure_known_status(subject, filter.status)?;
     if let Some(flow_slug) = filter.flow_slug {
         ensure_flow_exists(client, flow_slug)?;
     }
@@ -272,6 +265,7 @@ fn ensure_step_of_run(client: &mut SpiClient<'_>, run_id: Uuid, step_slug: &str)
     Ok(())
 }
 
+/// Refuses a status that is not a run's (`22023`), naming the call.
 fn ensure_known_status(subject: &str, status: Option<&str>) -> Result<()> {
     match status {
         Some(status) if !RunStatus::WORDS.contains(&status) => Err(PgflowError::InvalidArgument(format!(

@@ -271,8 +271,7 @@ async fn show(
     let counts = client.child_run_counts(run_id).await?;
     if !counts.is_empty() {
         let total: i64 = counts.iter().map(|(_, n)| n).sum();
-        let by_status: Vec<String> = counts.iter().map(|(status, n)| format!("{n} {status}")).collect();
-        println!("\nchild runs: {total} ({})", by_status.join(", "));
+        println!("\nchild runs: {total} ({})", by_status(&counts));
         let page = client.child_runs(run_id, status, after, limit).await?;
         let mut table = Table::new(&["RUN", "FLOW", "STATUS", "TASK", "DONE", "FAILED", "ERROR"]);
         for child in &page {
@@ -375,6 +374,11 @@ fn sparkline(buckets: &[TimelineBucket]) -> String {
         .collect()
 }
 
+/// Child runs' counts as `3 failed, 9 started`, in the order given.
+fn by_status(counts: &[(String, i64)]) -> String {
+    counts.iter().map(|(status, n)| format!("{n} {status}")).collect::<Vec<_>>().join(", ")
+}
+
 /// A text on one line, cut to `max` characters.
 fn one_line(text: &str, max: usize) -> String {
     let line = text.replace(['\n', '\r'], " ");
@@ -397,11 +401,10 @@ async fn watch(client: &Client, run_id: Uuid) -> Result<ExitCode, Error> {
         let mut lines = bars(&run, &steps);
         let counts = client.child_run_counts(run_id).await?;
         if !counts.is_empty() {
-            let by_status: Vec<String> = counts.iter().map(|(status, n)| format!("{n} {status}")).collect();
-            lines.push(format!("child runs: {}", by_status.join(", ")));
+            lines.push(format!("child runs: {}", by_status(&counts)));
         }
         for step in steps.iter().filter(|step| step.failed > 0) {
-            // Grouping reads the step's tasks: again only when its failures changed.
+            // Grouping reads every failed item of the step: again only when its failures changed.
             if biggest.get(&step.step_slug).is_none_or(|(failed, _)| *failed != step.failed) {
                 let group = client.failure_groups(run_id, &step.step_slug, 1).await?.into_iter().next();
                 biggest.insert(step.step_slug.clone(), (step.failed, group));
