@@ -5,7 +5,7 @@ deps:
 	scripts/ensure-deps.sh
 
 # Everything: dsl-ts unit, type and end-to-end tests, Rust tests, pgTAP, races, upgrades, shell
-# tests, on each PostgreSQL major of PG_VERSIONS (default 15 and 18, built when missing: see
+# tests, on each PostgreSQL major of PG_VERSIONS (default 15, 17 and 18, built when missing: see
 # scripts/postgres.sh; `make test PG_VERSIONS=18` for one). One part or path:
 # `make test T=tests/pgtap/fail_task` (a folder or a file; see scripts/test.sh).
 export PG_VERSIONS

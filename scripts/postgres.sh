@@ -8,7 +8,7 @@
 # the PostgreSQL License, pgTAP under a PostgreSQL-style one.
 #   scripts/postgres.sh pg-config MAJOR   the pg_config of that major, built first when missing
 #   scripts/postgres.sh versions          the majors `make test` runs every test on: $PG_VERSIONS,
-#                                         else 15 and 18
+#                                         else 15, 17 and 18
 #   scripts/postgres.sh suite MAJOR       the Debian release whose postgresql-MAJOR package is
 #                                         Debian's own (the package test installs ours beside it)
 #   scripts/postgres.sh mirror            the Debian mirror this machine's apt is set up with
@@ -36,20 +36,54 @@ mirror() {
 
 # fetch PACKAGE SUITE: the upstream tarball of Debian's source package PACKAGE in SUITE, downloaded
 # into $SRC/PACKAGE by apt-get (through the Debian mirror this machine is set up with, the signed
-# index checking the files), its path printed.
+# index checking the files), its path printed. Where the mirror serves none of the files of the
+# version its index names, the newest earlier release of the same package it still serves is taken
+# instead (fetch_earlier).
 fetch() {
-  local package=$1 suite=$2 dir=$SRC/$1 apt
+  local package=$1 suite=$2 dir=$SRC/$1
   mkdir -p "$SRC/apt/lists/partial" "$SRC/apt/cache/archives/partial" "$dir"
   printf 'Types: deb-src\nURIs: %s\nSuites: %s\nComponents: main\nSigned-By: /usr/share/keyrings/debian-archive-keyring.gpg\n' \
     "$(mirror)" "$suite" >"$SRC/apt/$suite.sources"
-  apt=(-o "Dir::Etc::sourcelist=$SRC/apt/$suite.sources" -o Dir::Etc::sourceparts=/dev/null
+  APT=(-o "Dir::Etc::sourcelist=$SRC/apt/$suite.sources" -o Dir::Etc::sourceparts=/dev/null
        -o "Dir::State::Lists=$SRC/apt/lists" -o "Dir::Cache=$SRC/apt/cache")
-  apt-get "${apt[@]}" -q update >&2
-  (cd "$dir" && apt-get "${apt[@]}" -q source --download-only "$package" >&2) || {
-    echo "scripts/postgres.sh: apt-get could not download the source package $package of $suite" >&2
-    exit 1
-  }
-  ls "$dir"/*.orig.tar.* | tail -1
+  apt-get "${APT[@]}" -q update >&2
+  if ! (cd "$dir" && apt-get "${APT[@]}" -q source --download-only "$package" >&2); then
+    echo "== scripts/postgres.sh: apt-get could not download the source package $package of $suite" >&2
+    fetch_earlier "$package" "$dir"
+  fi
+  ls "$dir"/*.orig.tar.* | sort -V | tail -1
+}
+
+# fetch_earlier PACKAGE DIR: the index names one version of a source package (17.12-0+deb13u1,
+# say) and the mirror may serve none of its files while it still serves the releases before it
+# under the same Debian revision (17.11-0+deb13u1). Takes the newest of the four before, checked as
+# dpkg-source checks a source package: the .dsc's signature by a Debian developer (debian-keyring),
+# then the tarball against the SHA-256 that the signed part of the .dsc gives.
+fetch_earlier() {
+  local package=$1 dir=$2 fields version directory upstream revision major minor m candidate
+  "$(dirname "$0")/install-packages.sh" debian-keyring >&2
+  fields=$(apt-cache "${APT[@]}" showsrc "$package" | awk '/^Version:|^Directory:/ { print $2 }')
+  version=$(sed -n 1p <<<"$fields") directory=$(sed -n 2p <<<"$fields")
+  upstream=${version%%-*} revision=${version#*-}
+  major=${upstream%.*} minor=${upstream##*.}
+  for ((m = minor - 1; m >= 0 && m >= minor - 4; m--)); do
+    candidate=$package\_$major.$m-$revision
+    /usr/lib/apt/apt-helper download-file "$(mirror)/$directory/$candidate.dsc" "$dir/$candidate.dsc" \
+      >/dev/null 2>&1 || continue
+    local signed tarball sha256
+    signed=$(gpgv --keyring /usr/share/keyrings/debian-keyring.gpg --output - "$dir/$candidate.dsc" 2>/dev/null) || {
+      echo "scripts/postgres.sh: $candidate.dsc is not signed by a key of debian-keyring" >&2
+      exit 1
+    }
+    read -r sha256 tarball < <(awk '/^Checksums-Sha256:/ { on = 1; next } /^[^ ]/ { on = 0 }
+                                   on && $3 ~ /\.orig\.tar\./ { print $1, $3 }' <<<"$signed")
+    /usr/lib/apt/apt-helper download-file "$(mirror)/$directory/$tarball" "$dir/$tarball" "SHA256:$sha256" >&2
+    echo "== the mirror serves no files of $package $version: building $major.$m from $candidate (its" \
+      ".dsc signed by a Debian developer, the tarball matching it)" >&2
+    return 0
+  done
+  echo "scripts/postgres.sh: the mirror serves neither $package $version nor any of the four releases before it" >&2
+  exit 1
 }
 
 build() {
@@ -79,10 +113,7 @@ build() {
 
 case "${1:-}" in
   versions)
-    # 17 builds the same way (PG_VERSIONS=17), but Debian's registry as this project reaches it
-    # serves no files of the postgresql-17 source package its trixie index names (17.12-0+deb13u1,
-    # December 2026): it joins the default once apt-get can download it.
-    echo "${PG_VERSIONS:-15 18}"
+    echo "${PG_VERSIONS:-15 17 18}"
     ;;
   pg-config)
     major=${2:?scripts/postgres.sh pg-config MAJOR}
