@@ -19,7 +19,8 @@ test-dsl: deps
 	scripts/test-majors.sh dsl
 
 # The Citus mode on a coordinator and two workers: Citus built from vendor/citus if missing (1-2
-# minutes), then every test under tests/citus/ (`make test-citus T=tests/citus/<file>` for one).
+# minutes), then every test under tests/citus/ (`make test-citus T=tests/citus/<file>` for one),
+# on each major of PG_VERSIONS that Citus 13.2.2 supports (15 and 17).
 test-citus: deps
 	scripts/test-citus.sh $(T)
 

@@ -7,13 +7,20 @@
 #                            extension on every node and registers the workers: tests/citus/common.sh)
 #   scripts/citus.sh port [NODE]  a node's port
 #   scripts/citus.sh stop
+#   scripts/citus.sh supports MAJOR  whether Citus 13.2.2 builds for that PostgreSQL major (15 to 17;
+#                            14.0 dropped 15, and 18 needs 14)
 #   scripts/citus.sh env [NODE]  the PG* variables that point psql at the coordinator (or at NODE:
 #                            worker1, worker2)
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
-. scripts/pg-config.sh
 CITUS_VERSION=13.2.2
+CITUS_MAJORS="15 16 17"
+if [ "${1:-}" = supports ]; then
+  case " $CITUS_MAJORS " in *" ${2:?scripts/citus.sh supports MAJOR} "*) exit 0 ;; esac
+  exit 1
+fi
+. scripts/pg-config.sh
 NODES=(coordinator:5490 worker1:5491 worker2:5492)
 
 node_env() { # name:port -> the variables scripts/cluster.sh reads
@@ -26,8 +33,13 @@ case "${1:-}" in
     if grep -aqs "Citus $CITUS_VERSION on " "$("$PG_CONFIG" --pkglibdir)/citus.so"; then
       exit 0
     fi
+    # A server built here (scripts/postgres.sh) has its headers; Debian's needs its -dev package.
+    case "$PG_CONFIG" in
+      "$ROOT"/target/postgres/*) server_dev=() ;;
+      *) server_dev=("postgresql-server-dev-$PG_MAJOR") ;;
+    esac
     scripts/install-packages.sh libzstd-dev liblz4-dev libcurl4-openssl-dev libkrb5-dev libssl-dev \
-      libselinux1-dev libxslt1-dev libpam0g-dev libreadline-dev "postgresql-server-dev-$PG_MAJOR"
+      libselinux1-dev libxslt1-dev libpam0g-dev libreadline-dev "${server_dev[@]}"
     build=$ROOT/target/citus-build
     rm -rf "$build"
     mkdir -p "$build"
@@ -64,7 +76,7 @@ case "${1:-}" in
     exit 2
     ;;
   *)
-    echo "usage: scripts/citus.sh build|start|stop|env" >&2
+    echo "usage: scripts/citus.sh build|start|stop|port|env|supports" >&2
     exit 2
     ;;
 esac

@@ -3,9 +3,23 @@
 # of scripts/pg-config.sh lacks it, pgflow's release build installed, a coordinator and two
 # workers started (scripts/citus.sh), then every test under tests/citus/ (or the one given), each
 # on the coordinator's database of its own.
+#   Without PG_CONFIG: on each major of scripts/postgres.sh versions that Citus supports
+#   (scripts/citus.sh supports), one after another.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
+if [ -z "${PG_CONFIG:-}" ]; then
+  tested=()
+  for major in $(scripts/postgres.sh versions); do
+    scripts/citus.sh supports "$major" || continue
+    printf '\n==== Citus on PostgreSQL %s\n' "$major"
+    PG_CONFIG=$(scripts/postgres.sh pg-config "$major") "$0" "$@"
+    tested+=("$major")
+  done
+  ((${#tested[@]})) || { echo "scripts/test-citus.sh: Citus supports none of PostgreSQL $(scripts/postgres.sh versions)" >&2; exit 1; }
+  printf '\n==== Citus passed on PostgreSQL %s\n' "${tested[*]}"
+  exit 0
+fi
 . scripts/pg-config.sh
 step() { printf '\n== [%4ss] %s\n' "$SECONDS" "$*"; }
 step "Citus $(sed -n 's/^CITUS_VERSION=//p' scripts/citus.sh), built if missing"

@@ -13,7 +13,7 @@ fresh_citus_database pgflow_distribute
 
 # pgflow's foreign keys, on its own tables (the coordinator also holds placements of the reference
 # tables, pgflow.<table>_<shard id>, with keys of their own).
-foreign_keys="select string_agg(conrelid::regclass::text || '.' || conname, ' ' order by 1) from pg_constraint
+foreign_keys="select string_agg(conrelid::regclass::text || '.' || conname, ' ' order by conrelid::regclass::text, conname) from pg_constraint
                where contype = 'f' and connamespace = 'pgflow'::regnamespace and conrelid::regclass::text !~ '_[0-9]+\$'"
 fks=$(q "$foreign_keys")
 [ "$(wc -w <<<"$fks")" -ge 6 ] || fail "expected pgflow's foreign keys before distribute, found: $fks"
@@ -59,10 +59,10 @@ echo "ok - both workers read the flow from their copies"
 # The functions that name one run first are delegated to the run's node: a call on the
 # coordinator, outside a transaction block, runs there whole (Citus sends the node the call itself
 # rather than its statements), sets of rows too.
-delegated=$(q "select string_agg(objid::regprocedure::text, ' ' order by 1) from pg_dist_object
+delegated=$(q "select string_agg(objid::regprocedure::text, ' ' order by objid::regprocedure::text) from pg_dist_object
                 where classid = 'pg_proc'::regclass and distribution_argument_index = 0
                   and colocationid = (select colocationid from pg_dist_partition where logicalrelid = 'pgflow.runs'::regclass)")
-named=$(q "select string_agg(p.oid::regprocedure::text, ' ' order by 1) from pg_proc p
+named=$(q "select string_agg(p.oid::regprocedure::text, ' ' order by p.oid::regprocedure::text) from pg_proc p
             where p.pronamespace = 'pgflow'::regnamespace and p.proargnames[1] = 'run_id'")
 [ "$(wc -w <<<"$named")" -ge 10 ] || fail "pgflow's functions of one run: $named"
 [ "$delegated" = "$named" ] || fail "delegated: $delegated; of one run: $named"
