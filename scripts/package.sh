@@ -9,6 +9,7 @@
 # dependencies from dpkg-shlibdeps. Installed with `apt-get install ./FILE.deb`, which brings in
 # postgresql-NN. tests/package/installs_on_a_fresh_debian.sh installs them where nothing was built.
 #   scripts/package.sh [MAJOR...]
+#   scripts/package.sh path NAME   where the package NAME is written (what the tests read)
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
@@ -19,10 +20,15 @@ cargo_field() { sed -n "s/^$2 = \"\(.*\)\"\$/\1/p" "$1" | head -1; }
 version=$(cargo_field Cargo.toml version)
 licence=$(cargo_field Cargo.toml license)
 arch=$(dpkg --print-architecture)
+deb_path() { echo "$OUT/${1}_${version}_${arch}.deb"; }
+if [ "${1:-}" = path ]; then
+  deb_path "${2:?scripts/package.sh path NAME}"
+  exit 0
+fi
 scripts/install-packages.sh dpkg-dev >&2
 
 # deb NAME ROOT DESCRIPTION DEPENDS: ROOT (the files as installed) with a control file and the
-# copyright note, built into $OUT/NAME_VERSION_ARCH.deb; DEPENDS gets the shared libraries' packages.
+# copyright note, built into deb_path NAME; DEPENDS gets the shared libraries' packages.
 deb() {
   local name=$1 root=$2 description=$3 depends=$4 libs shlibs
   mkdir -p "$root/DEBIAN" "$root/usr/share/doc/$name"
@@ -46,8 +52,8 @@ Section: database
 Priority: optional
 Description: $description
 EOF
-  dpkg-deb --root-owner-group -Zxz --build "$root" "$OUT/${name}_${version}_${arch}.deb" >&2
-  echo "$OUT/${name}_${version}_${arch}.deb"
+  dpkg-deb --root-owner-group -Zxz --build "$root" "$(deb_path "$name")" >&2
+  deb_path "$name"
 }
 
 rm -rf "$WORK"

@@ -14,9 +14,8 @@ fail() { echo "not ok - $*" >&2; exit 1; }
 
 major=$PG_MAJOR
 version=$(sed -n 's/^version = "\(.*\)"$/\1/p' Cargo.toml)
-arch=$(dpkg --print-architecture)
-extension=target/packages/postgresql-${major}-pgflow_${version}_${arch}.deb
-command=target/packages/pgflow_${version}_${arch}.deb
+extension=$(scripts/package.sh path "postgresql-$major-pgflow")
+command=$(scripts/package.sh path pgflow)
 for deb in "$extension" "$command"; do
   [ -f "$deb" ] || fail "no $deb: run scripts/package.sh $major first"
 done

@@ -26,14 +26,14 @@ grep -qx "## $version" CHANGELOG.md || fail "CHANGELOG.md has no section '## $ve
 log=$(mktemp)
 scripts/package.sh "$PG_MAJOR" >"$log" 2>&1 || { tail -20 "$log" >&2; fail "scripts/package.sh $PG_MAJOR"; }
 rm -f "$log"
-arch=$(dpkg --print-architecture)
 for name in "postgresql-$PG_MAJOR-pgflow" pgflow; do
-  deb=target/packages/${name}_${version}_${arch}.deb
+  deb=$(scripts/package.sh path "$name")
+  [[ $(basename "$deb") == "${name}_${version}_"*.deb ]] || fail "the package $name is written as $deb, not named by its version $version"
   [ -f "$deb" ] || fail "scripts/package.sh made no $deb"
   [ "$(dpkg-deb -f "$deb" Package)" = "$name" ] || fail "$deb is the package $(dpkg-deb -f "$deb" Package)"
   [ "$(dpkg-deb -f "$deb" Version)" = "$version" ] || fail "$deb says version $(dpkg-deb -f "$deb" Version), Cargo.toml $version"
 done
-deb=target/packages/postgresql-${PG_MAJOR}-pgflow_${version}_${arch}.deb
+deb=$(scripts/package.sh path "postgresql-$PG_MAJOR-pgflow")
 dpkg-deb -f "$deb" Depends | grep -Eq "(^|, )postgresql-$PG_MAJOR(,|$)" || fail "$deb does not depend on postgresql-$PG_MAJOR"
 extension=./usr/share/postgresql/$PG_MAJOR/extension
 # Read whole before they are searched (grep -q stopping early would break dpkg-deb's pipe).
@@ -52,7 +52,7 @@ case "$licence" in
   *) fail "LICENSE is not checked for $licence" ;;
 esac
 for name in "postgresql-$PG_MAJOR-pgflow" pgflow; do
-  copyright=$(file_in "target/packages/${name}_${version}_${arch}.deb" "./usr/share/doc/$name/copyright")
+  copyright=$(file_in "$(scripts/package.sh path "$name")" "./usr/share/doc/$name/copyright")
   grep -qx "License: $licence" <<<"$copyright" || fail "the $name package names another licence than Cargo.toml ($licence)"
 done
 echo "ok - version $version and licence $licence agree everywhere, the Debian packages of PostgreSQL $PG_MAJOR included"

@@ -26,6 +26,8 @@ use serde_json::{json, Value};
 use tokio::sync::broadcast;
 use uuid::Uuid;
 
+use crate::child_counts::ManyRuns;
+
 const PAGE: &str = include_str!("dashboard.html");
 
 pub struct Options {
@@ -36,6 +38,7 @@ pub struct Options {
 
 struct Dashboard {
     client: Client,
+    children: ManyRuns,
     token: Option<String>,
     read_only: bool,
     events: broadcast::Sender<String>,
@@ -57,7 +60,13 @@ pub async fn serve(client: Client, options: Options) -> Result<(), String> {
             let _ = forward.send(payload);
         }
     });
-    let state = Arc::new(Dashboard { client, token: options.token, read_only: options.read_only, events });
+    let state = Arc::new(Dashboard {
+        client,
+        children: ManyRuns::default(),
+        token: options.token,
+        read_only: options.read_only,
+        events,
+    });
     let app = Router::new()
         .route("/", get(|| async { Html(PAGE) }))
         .route("/api/config", get(config))
@@ -169,11 +178,14 @@ async fn run(State(d): State<Arc<Dashboard>>, Path(run_id): Path<Uuid>) -> Respo
         Ok(run) => run,
         Err(error) => return failed(error),
     };
-    let (steps, children, shape) =
-        match tokio::try_join!(c.progress(run_id), c.child_run_counts(run_id), c.flow_shape(&run.flow_slug)) {
-            Ok(all) => all,
-            Err(error) => return failed(error),
-        };
+    let (steps, shape) = match tokio::try_join!(c.progress(run_id), c.flow_shape(&run.flow_slug)) {
+        Ok(both) => both,
+        Err(error) => return failed(error),
+    };
+    let children = match d.children.get(c, &run, &steps).await {
+        Ok(counts) => counts,
+        Err(error) => return failed(error),
+    };
     Json(json!({
         "run": {
             "run_id": run.run_id, "flow_slug": run.flow_slug, "status": run.status, "input": run.input,

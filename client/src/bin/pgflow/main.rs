@@ -8,6 +8,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use clap::{Parser, Subcommand};
 
+mod child_counts;
 mod dashboard;
 use pgflow_client::{Client, Error, FailureGroup, Run, RunFilter, StepProgress, TimelineBucket};
 use uuid::Uuid;
@@ -395,13 +396,14 @@ async fn watch(client: &Client, run_id: Uuid) -> Result<ExitCode, Error> {
     let terminal = std::io::stdout().is_terminal();
     let mut drawn = 0;
     let mut biggest: HashMap<String, (i32, Option<FailureGroup>)> = HashMap::new();
+    let mut children = child_counts::OneRun::default();
     loop {
         let run = client.run(run_id).await?;
         let steps = client.progress(run_id).await?;
         let mut lines = bars(&run, &steps);
-        let counts = client.child_run_counts(run_id).await?;
+        let counts = children.get(client, &run, &steps).await?;
         if !counts.is_empty() {
-            lines.push(format!("child runs: {}", by_status(&counts)));
+            lines.push(format!("child runs: {}", by_status(counts)));
         }
         for step in steps.iter().filter(|step| step.failed > 0) {
             // Grouping reads every failed item of the step: again only when its failures changed.
