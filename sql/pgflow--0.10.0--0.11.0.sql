@@ -180,7 +180,8 @@ CREATE FUNCTION "step_timeline"(
 	"bucket_start" timestamp with time zone,
 	"bucket_end" timestamp with time zone,
 	"completed" bigint,
-	"failed" bigint
+	"failed" bigint,
+	"every_nth" INT
 )
 STABLE PARALLEL SAFE
 SET search_path TO pg_catalog, @extschema@, pg_temp

@@ -227,6 +227,9 @@ pub struct TimelineBucket {
     pub end: SystemTime,
     pub completed: i64,
     pub failed: i64,
+    /// 1 when every task of the step was counted; past 10,000 tasks, the counts are every
+    /// `every_nth` task's, scaled to the step's size (its failures are each counted up to 10,000).
+    pub every_nth: i32,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
@@ -624,7 +627,7 @@ impl Client {
     pub async fn step_timeline(&self, run_id: Uuid, step_slug: &str, buckets: i32) -> Result<Vec<TimelineBucket>> {
         let rows = self
             .query(
-                "select bucket_start, bucket_end, completed, failed from pgflow.step_timeline($1, $2, $3)",
+                "select bucket_start, bucket_end, completed, failed, every_nth from pgflow.step_timeline($1, $2, $3)",
                 &[&run_id, &step_slug, &buckets],
             )
             .await?;
@@ -635,6 +638,7 @@ impl Client {
                     end: row.try_get(1)?,
                     completed: row.try_get(2)?,
                     failed: row.try_get(3)?,
+                    every_nth: row.try_get(4)?,
                 })
             })
             .collect()

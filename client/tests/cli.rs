@@ -100,6 +100,29 @@ async fn each_command_prints_what_it_did_and_exits_with_its_code() {
 
 const PARENT: &str = "00000000-0000-4000-8000-00000000c120";
 const ITEMS: &str = "00000000-0000-4000-8000-00000000c121";
+const BIG: &str = "00000000-0000-4000-8000-00000000c122";
+
+#[tokio::test]
+async fn show_says_when_a_big_steps_timeline_is_counted_on_a_sample() {
+    let (db, connection) = tokio_postgres::connect(&database_url(), tokio_postgres::NoTls).await.unwrap();
+    tokio::spawn(connection);
+    db.batch_execute(&format!(
+        "select pgflow.create_flow('cli_big');
+         select pgflow.add_step('cli_big', 'items', step_type => 'fanout');
+         select pgflow.start_flow('cli_big', (select jsonb_agg(i) from generate_series(1, 25000) i), run_id => '{BIG}');"
+    ))
+    .await
+    .unwrap();
+    let shown = pgflow(&["show", BIG]).await;
+    assert!(shown.status.success(), "{}", stderr(&shown));
+    let text = stdout(&shown);
+    let timeline = text.split_once("\ntimeline:").map_or("", |(_, after)| after);
+    let line = timeline.lines().find(|l| l.starts_with("items  ")).map(str::to_string);
+    assert!(
+        line.as_deref().is_some_and(|l| l.ends_with("(running) (1 task in 3 counted, scaled)")),
+        "a timeline of 25,000 tasks is counted on every third: {line:?}"
+    );
+}
 
 #[tokio::test]
 async fn show_pages_child_runs_and_failures_and_opens_an_item() {

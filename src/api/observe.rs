@@ -305,6 +305,7 @@ fn step_timeline(
             name!(bucket_end, TimestampWithTimeZone),
             name!(completed, i64),
             name!(failed, i64),
+            name!(every_nth, i32),
         ),
     >,
     ErrorReport,

@@ -468,11 +468,12 @@ pub fn inspect_task(
     ))
 }
 
-/// A row of `step_timeline`: bucket, bucket_start, bucket_end, completed, failed.
-pub type TimelineBucket = (i32, TimestampWithTimeZone, TimestampWithTimeZone, i64, i64);
+/// A row of `step_timeline`: bucket, bucket_start, bucket_end, completed, failed, every_nth.
+pub type TimelineBucket = (i32, TimestampWithTimeZone, TimestampWithTimeZone, i64, i64, i32);
 
 /// How a step's tasks finished over time: its span cut in `buckets` equal parts (1 to 1000), each
-/// with the tasks that completed and failed in it; none before the step starts.
+/// with the tasks that completed and failed in it; none before the step starts. Past 10,000 tasks
+/// the counts are scaled from every `every_nth` task (step_timeline.sql).
 pub fn step_timeline(
     client: &mut SpiClient<'_>,
     run_id: Uuid,
@@ -487,7 +488,7 @@ pub fn step_timeline(
     ensure_step_of_run(client, run_id, step_slug)?;
     Ok(plans::rows(client, &plans::STEP_TIMELINE, &[run_id.into(), step_slug.into(), buckets.into()])?
         .into_iter()
-        .map(|b| (b.bucket, b.bucket_start, b.bucket_end, b.completed, b.failed))
+        .map(|b| (b.bucket, b.bucket_start, b.bucket_end, b.completed, b.failed, b.every_nth))
         .collect())
 }
 

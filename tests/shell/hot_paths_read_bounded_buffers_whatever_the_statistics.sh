@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # With 1,000,000 tasks queued, a claim, an answer and an answer-and-claim each read a bounded
-# number of buffers (and so do the reads of a step's progress and failures), from a new connection
+# number of buffers (and so do the reads of a step's progress and failures; its timeline touches a
+# bounded number of its rows), from a new connection
 # (plans are kept for a backend's life), whatever the planner's statistics say: taken while the
 # queue was empty (what a worker that connects right after a quiet night sees), taken of the full
 # queue, and none at all (never analyzed).
@@ -30,6 +31,17 @@ $prep
 explain (analyze, buffers, costs off, timing off) select count(*) from $2;
 SQL
     awk '/Buffers:/ { n = 0; for (i = 1; i <= NF; i++) if ($i ~ /^(hit|read)=/) { split($i, a, "="); n += a[2] } print n; exit }'
+}
+# Rows of step_tasks (heap and index entries) that a call of $1 touched, its statements' included:
+# the transaction's own counters, read in it.
+tasks_touched() {
+  psql -X -q -t -A -v ON_ERROR_STOP=1 -d "$DB" -f - <<SQL | tail -1
+begin;
+select count(*) from $1;
+select pg_stat_get_xact_tuples_returned('pgflow.step_tasks'::regclass)
+     + (select sum(pg_stat_get_xact_tuples_returned(i.indexrelid)) from pg_index i where i.indrelid = 'pgflow.step_tasks'::regclass);
+rollback;
+SQL
 }
 check() { # label buffers limit
   [ -n "$2" ] || fail "$1: no buffer count"
@@ -77,6 +89,11 @@ scenario() { # name, what to do to the statistics before the spawn, and after it
   check "the progress of the run" "$(buffers "" "pgflow.progress('$run')")" 150
   check "the failures of its step of $N tasks, by kind" "$(buffers "" "pgflow.failure_groups('$run', 'items')")" 150
   check "a page of its failed items" "$(buffers "" "pgflow.failed_items('$run', 'items')")" 150
+  # Its timeline counts on a sample of at most 10,000 tasks (a plan that reads the step: N).
+  local touched
+  touched=$(tasks_touched "pgflow.step_timeline('$run', 'items')")
+  [ "$touched" -le 20002 ] || fail "the timeline of a step of $N tasks touched $touched of its rows (at most 20,002 expected)"
+  echo "ok - the timeline of its step of $N tasks: $touched rows of step_tasks"
   check "deadlines of every flow" "$(buffers "" "pgflow.enforce_deadlines() e")" 150
 }
 

@@ -1,5 +1,5 @@
 begin;
-select plan(5);
+select plan(6);
 
 select pgflow_tests.flow_items('collect_all');
 select run_id as run from pgflow.start_flow('items', '[0, 1, 2, 3, 4, 5]') \gset
@@ -21,6 +21,7 @@ select results_eq(format($$ select bucket_start, bucket_end from pgflow.step_tim
   $$ values (timestamptz '2026-01-01 00:00:00+00', timestamptz '2026-01-01 00:00:30+00'),
             ('2026-01-01 00:00:30+00', '2026-01-01 00:01:00+00') $$, 'from the step''s start to its end');
 select is((select count(*)::int from pgflow.step_timeline(:'run', 'items')), 60, 'sixty buckets by default');
+select is((select array_agg(distinct every_nth) from pgflow.step_timeline(:'run', 'items')), array[1], 'a step this small is counted task by task');
 select throws_ok(format($$ select * from pgflow.step_timeline(%L, 'items', 1001) $$, :'run'), '22023', null, 'at most 1000 buckets');
 
 select * from finish();

@@ -319,6 +319,7 @@ async fn timeline(State(d): State<Arc<Dashboard>>, Path(run_id): Path<Uuid>) -> 
         rows.push(json!({
             "step_slug": step.step_slug, "started_at": step.started_at.map(epoch),
             "finished_at": step.finished_at.map(epoch), "status": step.status,
+            "every_nth": buckets.first().map_or(1, |b| b.every_nth),
             "buckets": buckets.iter().map(|b| json!([epoch(b.start), epoch(b.end), b.completed, b.failed])).collect::<Vec<_>>(),
         }));
     }

@@ -246,13 +246,15 @@ async fn show(
                 (Some(first), Some(last)) => last.end.duration_since(first.start).unwrap_or_default(),
                 _ => Duration::ZERO,
             };
+            let every_nth = buckets.first().map_or(1, |b| b.every_nth);
             println!(
-                "{:width$}  {}  {} +{}{}",
+                "{:width$}  {}  {} +{}{}{}",
                 step.step_slug,
                 sparkline(&buckets),
                 step.started_at.map_or_else(String::new, utc),
                 human(span),
-                if step.finished_at.is_some() { "" } else { " (running)" }
+                if step.finished_at.is_some() { "" } else { " (running)" },
+                if every_nth > 1 { format!(" (1 task in {every_nth} counted, scaled)") } else { String::new() }
             );
         }
     }
@@ -580,7 +582,8 @@ mod tests {
 
     #[test]
     fn a_sparkline_scales_to_the_busiest_bucket() {
-        let at = |completed, failed| TimelineBucket { start: UNIX_EPOCH, end: UNIX_EPOCH, completed, failed };
+        let at =
+            |completed, failed| TimelineBucket { start: UNIX_EPOCH, end: UNIX_EPOCH, completed, failed, every_nth: 1 };
         assert_eq!(sparkline(&[at(0, 0), at(1, 0), at(4, 4), at(8, 0), at(2, 0)]), " ▁██▂");
     }
 
