@@ -123,6 +123,17 @@ returns void language sql as $$
   select pgflow.add_step('items', 'total', array['items']);
 $$;
 
+-- A sub-flow fan-out: flow 'parent', whose fan-out step 'each' starts a run of flow 'child' (one
+-- step, 'work', one attempt) for each item.
+create function pgflow_tests.flow_subflow(
+  parent_attempts int default 1, fanout_policy text default 'collect_all')
+returns void language sql as $$
+  select pgflow.create_flow('child', max_attempts => 1);
+  select pgflow.add_step('child', 'work');
+  select pgflow.create_flow('parent', max_attempts => parent_attempts);
+  select pgflow.add_step('parent', 'each', step_type => 'fanout', subflow => 'child', fanout_policy => fanout_policy);
+$$;
+
 -- Claims every claimable task of the flow and answers each fan-out task: the ones whose index is
 -- in `failing` fail with 'item <i> is broken', the others complete with item * 10. Returns how
 -- many tasks it answered.

@@ -1,11 +1,8 @@
 begin;
 select plan(11);
 
-select pgflow.create_flow('child', max_attempts => 1);
-select pgflow.add_step('child', 'work');
 -- One attempt per item, and a failed item does not stop the others.
-select pgflow.create_flow('parent', max_attempts => 1);
-select pgflow.add_step('parent', 'each', step_type => 'fanout', subflow => 'child', fanout_policy => 'collect_all');
+select pgflow_tests.flow_subflow();
 -- Seven children (tasks 0 to 6); the ones of tasks 1 and 4 fail, the one of task 2 completes.
 select run_id as parent from pgflow.start_flow('parent', '[0, 1, 2, 3, 4, 5, 6]') \gset
 select count(*) from pgflow_tests.poll('child', 100);

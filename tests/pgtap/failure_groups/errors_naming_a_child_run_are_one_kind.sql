@@ -2,10 +2,7 @@ begin;
 select plan(3);
 
 -- A sub-flow fan-out whose children fail the same way: each task's error names its child run.
-select pgflow.create_flow('child', max_attempts => 1);
-select pgflow.add_step('child', 'work');
-select pgflow.create_flow('parent', max_attempts => 1);
-select pgflow.add_step('parent', 'each', step_type => 'fanout', subflow => 'child', fanout_policy => 'collect_all');
+select pgflow_tests.flow_subflow();
 select run_id as parent from pgflow.start_flow('parent', '[0, 1, 2]') \gset
 select pgflow_tests.answer_items('child', failing => array[0]);
 

@@ -1,10 +1,7 @@
 begin;
 select plan(13);
 
-select pgflow.create_flow('child', max_attempts => 1);
-select pgflow.add_step('child', 'work');
-select pgflow.create_flow('parent', max_attempts => 2);
-select pgflow.add_step('parent', 'each', step_type => 'fanout', subflow => 'child');
+select pgflow_tests.flow_subflow(parent_attempts => 2, fanout_policy => 'fail_fast');
 
 -- The child run that holds (or last held) a task of the run: its worker_id.
 create function pg_temp.child(run uuid, task int) returns uuid language sql as $$
