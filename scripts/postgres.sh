@@ -60,10 +60,11 @@ fetch() {
 # dpkg-source checks a source package: the .dsc's signature by a Debian developer (debian-keyring),
 # then the tarball against the SHA-256 that the signed part of the .dsc gives.
 fetch_earlier() {
-  local package=$1 dir=$2 fields version directory upstream revision major minor m candidate
+  local package=$1 dir=$2 record version directory upstream revision major minor m candidate
   "$(dirname "$0")/install-packages.sh" debian-keyring >&2
-  fields=$(apt-cache "${APT[@]}" showsrc "$package" | awk '/^Version:|^Directory:/ { print $2 }')
-  version=$(sed -n 1p <<<"$fields") directory=$(sed -n 2p <<<"$fields")
+  record=$(apt-cache "${APT[@]}" showsrc --only-source "$package")
+  version=$(awk '/^Version:/ { print $2; exit }' <<<"$record")
+  directory=$(awk '/^Directory:/ { print $2; exit }' <<<"$record")
   upstream=${version%%-*} revision=${version#*-}
   major=${upstream%.*} minor=${upstream##*.}
   for ((m = minor - 1; m >= 0 && m >= minor - 4; m--)); do
