@@ -29,8 +29,10 @@ lint: deps
 	scripts/test.sh lint
 
 # A fan-out flow over a few thousand items on a private cluster: defined with the TypeScript DSL,
-# run by two workers (dsl-ts/examples/demo.ts).
-demo: deps
+# run by two workers (dsl-ts/examples/demo.ts). It runs on one server (Debian's 15, or
+# PG_CONFIG's), so its dependencies are that server's, not every major's builds.
+demo:
+	PG_VERSIONS=15 scripts/ensure-deps.sh
 	scripts/demo.sh
 
 # Debian packages into target/packages/: postgresql-NN-pgflow for each major of PG_VERSIONS and
