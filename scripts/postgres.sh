@@ -60,7 +60,7 @@ fetch() {
 # dpkg-source checks a source package: the .dsc's signature by a Debian developer (debian-keyring),
 # then the tarball against the SHA-256 that the signed part of the .dsc gives.
 fetch_earlier() {
-  local package=$1 dir=$2 record version directory upstream revision major minor m candidate
+  local package=$1 dir=$2 record version directory upstream revision major minor m candidate signed tarball sha256
   "$(dirname "$0")/install-packages.sh" debian-keyring >&2
   record=$(apt-cache "${APT[@]}" showsrc --only-source "$package")
   version=$(awk '/^Version:/ { print $2; exit }' <<<"$record")
@@ -71,7 +71,6 @@ fetch_earlier() {
     candidate=$package\_$major.$m-$revision
     /usr/lib/apt/apt-helper download-file "$(mirror)/$directory/$candidate.dsc" "$dir/$candidate.dsc" \
       >/dev/null 2>&1 || continue
-    local signed tarball sha256
     signed=$(gpgv --keyring /usr/share/keyrings/debian-keyring.gpg --output - "$dir/$candidate.dsc" 2>/dev/null) || {
       echo "scripts/postgres.sh: $candidate.dsc is not signed by a key of debian-keyring" >&2
       exit 1

@@ -16,9 +16,7 @@ with span as (
   from pgflow.step_states ss
   where ss.run_id = $1 and ss.step_slug = $2 and ss.started_at is not null
 ), sample as (
-  select z.tasks, ceil(z.tasks / 10000.0)::int as every_nth,
-         -- what a sampled task stands for: every_nth tasks, a little fewer for an uneven step
-         z.tasks::numeric / ceil(z.tasks / ceil(z.tasks / 10000.0)) as weight
+  select z.tasks, ceil(z.tasks / 10000.0)::int as every_nth
   from (select t.task_index + 1 as tasks
         from pgflow.step_tasks t
         where t.run_id = $1 and t.step_slug = $2
@@ -35,7 +33,8 @@ with span as (
   where t.run_id = $1 and t.step_slug = $2 and t.status in ('completed', 'failed')
     and (select p.every_nth from sample p) = 1
   union all
-  select s.status, s.at, p.weight
+  -- A sampled task stands for every_nth tasks (a little fewer for an uneven step).
+  select s.status, s.at, p.tasks::numeric / ceil(p.tasks::numeric / p.every_nth)
   from sample p
   cross join generate_series(0, p.tasks - 1, p.every_nth) as i (task_index)
   cross join lateral (

@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use pgflow_client::{Client, Error, Run, StepProgress};
 use uuid::Uuid;
 
-pub const WHILE_RUNNING: Duration = Duration::from_secs(5);
+const WHILE_RUNNING: Duration = Duration::from_secs(5);
 
 /// A step's counts that a child's start or end moves (its status, its tasks by status).
 type StepCounts = (String, String, i32, i32, i32, i32, i32);
@@ -26,15 +26,19 @@ fn step_counts(steps: &[StepProgress]) -> Vec<StepCounts> {
 }
 
 /// The counts of one run, with what they were read against.
-#[derive(Debug, Clone)]
-pub struct ChildCounts {
+struct ChildCounts {
     status: String,
     steps: Vec<StepCounts>,
     read_at: Instant,
-    pub counts: Vec<(String, i64)>,
+    counts: Vec<(String, i64)>,
 }
 
 impl ChildCounts {
+    async fn read(client: &Client, run: &Run, steps: Vec<StepCounts>, now: Instant) -> Result<Self, Error> {
+        let counts = client.child_run_counts(run.run_id).await?;
+        Ok(ChildCounts { status: run.status.clone(), steps, read_at: now, counts })
+    }
+
     /// Whether counts read against this status and these steps at `read_at` may be stale at `now`.
     fn stale(&self, run: &Run, steps: &[StepCounts], now: Instant) -> bool {
         self.status != run.status
@@ -52,8 +56,7 @@ impl OneRun {
         let now = Instant::now();
         let key = step_counts(steps);
         if self.0.as_ref().is_none_or(|seen| seen.stale(run, &key, now)) {
-            let counts = client.child_run_counts(run.run_id).await?;
-            self.0 = Some(ChildCounts { status: run.status.clone(), steps: key, read_at: now, counts });
+            self.0 = Some(ChildCounts::read(client, run, key, now).await?);
         }
         Ok(&self.0.as_ref().expect("read above").counts)
     }
@@ -81,10 +84,10 @@ impl ManyRuns {
             }
         }
         // Read outside the lock: another run's viewers do not wait on this one's query.
-        let counts = client.child_run_counts(run.run_id).await?;
+        let seen = ChildCounts::read(client, run, key, now).await?;
+        let counts = seen.counts.clone();
         let mut runs = self.0.lock().expect("not poisoned: no code panics holding it");
         runs.retain(|_, (asked_at, _)| now.duration_since(*asked_at) < FORGET_AFTER);
-        let seen = ChildCounts { status: run.status.clone(), steps: key, read_at: now, counts: counts.clone() };
         runs.insert(run.run_id, (now, seen));
         Ok(counts)
     }
